@@ -1,0 +1,241 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"path/filepath"
+	"strings"
+	"time"
+
+	"github.com/spf13/cobra"
+	"github.com/spf13/pflag"
+
+	"github.com/triagekit/triage/triage"
+	"github.com/triagekit/triage/triage/casedb"
+)
+
+func init() { registerCommand(newScanCommand) }
+
+// ScanOptions are the flags of `triage scan`.
+type ScanOptions struct {
+	Case     string
+	JSONL    string
+	Hash     string
+	Workers  int
+	Quiet    bool
+	Examiner string
+	Rescan   bool
+
+	algorithms []triage.Algorithm
+	// now is a test hook for the clock.
+	now func() time.Time
+}
+
+// AddFlags registers the scan flags.
+func (o *ScanOptions) AddFlags(f *pflag.FlagSet) {
+	f.StringVarP(&o.Case, "case", "c", "", "case `DIR` to record into (created when missing or empty)")
+	f.StringVar(&o.JSONL, "jsonl", "", "stream one JSON object per record to `FILE` ('-' for standard output)")
+	f.StringVar(&o.Hash, "hash", "md5,sha1,sha256", "digests to compute: any of md5, sha1, sha256, blake3")
+	f.IntVar(&o.Workers, "workers", 0, "parallel readers/hashers (0: one per CPU)")
+	f.BoolVarP(&o.Quiet, "quiet", "q", false, "print no progress and no summary")
+	f.StringVar(&o.Examiner, "examiner", os.Getenv("TRIAGE_EXAMINER"), "examiner name recorded on the evidence item (default $TRIAGE_EXAMINER)")
+	f.BoolVar(&o.Rescan, "rescan", false, "scan a source again as a new evidence item when the case already holds a finished scan of it")
+}
+
+func newScanCommand(g *globalOptions) *cobra.Command {
+	return newScanCommandWith(g, nil)
+}
+
+// newScanCommandWith lets tests capture the parsed options instead of
+// running the scan.
+func newScanCommandWith(g *globalOptions, runF func(*ScanOptions, []string) error) *cobra.Command {
+	opts := &ScanOptions{}
+	cmd := &cobra.Command{
+		Use:   "scan SOURCE... --case DIR",
+		Short: "Hash and classify every file of folders, files or images into a case",
+		Long: `Scan walks each SOURCE read-only and records every file, folder, link and
+special file in the case: its MD5, SHA-1 and SHA-256 (from one read), its type
+by magic bytes, whether its extension contradicts that type, and the Shannon
+entropy of its content.
+
+Evidence is never written: files are opened read-only (with O_NOATIME where
+the OS allows), symbolic links are recorded with their target and not
+followed, FIFOs, sockets and devices are recorded without being opened.
+A file that cannot be read is recorded with its error and the scan goes on.
+
+Each SOURCE becomes an evidence item of the case. Running the same scan again
+on a case whose scan was interrupted resumes it; a source the case already
+holds a finished scan of is skipped unless --rescan is given.
+
+With --jsonl, every record is streamed as one JSON object per line (the
+format is documented in docs/jsonl.md). A resumed scan streams only the
+records it adds.
+
+` + exitStatusHelp,
+		Example: `  triage scan /mnt/evidence --case case-042
+  triage scan usb.dd --case case-042 --jsonl records.jsonl
+  triage scan ./folder --case /tmp/c --hash sha256 --jsonl - -q | jq .path`,
+		Args: minArgs(1),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			if err := validateScanOptions(opts, args); err != nil {
+				return err
+			}
+			if runF != nil {
+				return runF(opts, args)
+			}
+			return runScan(cmd.Context(), opts, g, args)
+		},
+	}
+	opts.AddFlags(cmd.Flags())
+	return cmd
+}
+
+// validateScanOptions checks flags and arguments without touching anything.
+func validateScanOptions(o *ScanOptions, sources []string) error {
+	if o.Case == "" {
+		return usageErrorf("--case is required: the case directory to record into")
+	}
+	algs, err := triage.ParseAlgorithms(o.Hash)
+	if err != nil {
+		return usageErrorf("--hash: %v", err)
+	}
+	o.algorithms = algs
+	if o.Workers < 0 {
+		return usageErrorf("--workers must be 0 or more, got %d", o.Workers)
+	}
+	caseAbs, err := filepath.Abs(o.Case)
+	if err != nil {
+		return err
+	}
+	for _, s := range sources {
+		if s == "" {
+			return usageErrorf("empty SOURCE argument")
+		}
+		abs, err := filepath.Abs(s)
+		if err != nil {
+			return err
+		}
+		if within(caseAbs, abs) {
+			return usageErrorf("the case directory %q lies inside the source %q: triage never writes into evidence", o.Case, s)
+		}
+		if o.JSONL != "" && o.JSONL != "-" {
+			if j, err := filepath.Abs(o.JSONL); err == nil && within(j, abs) {
+				return usageErrorf("--jsonl %q lies inside the source %q: triage never writes into evidence", o.JSONL, s)
+			}
+		}
+	}
+	return nil
+}
+
+// within reports whether p is root or lies below it.
+func within(p, root string) bool {
+	rel, err := filepath.Rel(root, p)
+	return err == nil && (rel == "." || !strings.HasPrefix(rel, ".."+string(filepath.Separator)) && rel != "..")
+}
+
+func runScan(ctx context.Context, opts *ScanOptions, g *globalOptions, sources []string) error {
+	c, created, err := casedb.OpenOrCreate(opts.Case)
+	if err != nil {
+		return err
+	}
+	defer c.Close()
+	if created && !opts.Quiet {
+		fmt.Fprintf(g.Err, "triage: created case %s\n", c.Dir)
+	}
+
+	var jsonl io.Writer
+	switch opts.JSONL {
+	case "":
+	case "-":
+		jsonl = g.Out
+	default:
+		f, err := os.OpenFile(opts.JSONL, os.O_WRONLY|os.O_CREATE|os.O_TRUNC, 0o644)
+		if err != nil {
+			return fmt.Errorf("cannot write JSON lines: %w", err)
+		}
+		defer f.Close()
+		jsonl = f
+	}
+
+	host, _ := os.Hostname()
+	var failed, partial bool
+	for _, p := range sources {
+		if err := ctx.Err(); err != nil {
+			return err
+		}
+		src, err := triage.OpenSource(p)
+		if err != nil {
+			fmt.Fprintf(g.Err, "triage: error: %v\n", err)
+			failed = true
+			continue
+		}
+		prog := &triage.Progress{}
+		stopProgress := startProgress(ctx, g.Err, opts.Quiet, src, prog)
+		res, err := triage.Scan(ctx, c, src, triage.Options{
+			Algorithms:  opts.algorithms,
+			Workers:     opts.Workers,
+			JSONL:       jsonl,
+			Progress:    prog,
+			CommandLine: g.Args,
+			Host:        host,
+			Examiner:    opts.Examiner,
+			Rescan:      opts.Rescan,
+			Now:         opts.now,
+		})
+		stopProgress()
+		src.Close()
+		if res != nil && !opts.Quiet {
+			printSummary(g.Err, p, res)
+		}
+		switch {
+		case errors.Is(err, context.Canceled) && ctx.Err() != nil:
+			return err
+		case err != nil:
+			fmt.Fprintf(g.Err, "triage: error: %s: %v\n", p, err)
+			failed = true
+		case res.State == casedb.StatePartial:
+			partial = true
+		}
+	}
+	switch {
+	case failed:
+		return errors.New("some sources could not be scanned")
+	case partial:
+		return errPartial
+	}
+	return nil
+}
+
+func printSummary(w io.Writer, src string, r *triage.Result) {
+	if r.Skipped {
+		fmt.Fprintf(w, "triage: %s: already scanned as evidence item %d (%s); use --rescan to scan it again\n", src, r.EvidenceID, r.State)
+		return
+	}
+	d := r.Finished.Sub(r.Started)
+	rate := ""
+	if s := d.Seconds(); s > 0 {
+		rate = fmt.Sprintf(", %s/s", humanBytes(int64(float64(r.Bytes)/s)))
+	}
+	resumed := ""
+	if r.Resumed {
+		resumed = fmt.Sprintf(" (resumed; %d records were already in the case)", r.Existing)
+	}
+	fmt.Fprintf(w, "triage: %s: evidence %d %s: %d records, %s in %s%s, %d errors%s\n",
+		src, r.EvidenceID, r.State, r.Files, humanBytes(r.Bytes), d.Round(time.Millisecond), rate, r.Errors, resumed)
+}
+
+func humanBytes(n int64) string {
+	const unit = 1000
+	if n < unit {
+		return fmt.Sprintf("%d B", n)
+	}
+	div, exp := int64(unit), 0
+	for m := n / unit; m >= unit; m /= unit {
+		div *= unit
+		exp++
+	}
+	return fmt.Sprintf("%.1f %cB", float64(n)/float64(div), "kMGTPE"[exp])
+}

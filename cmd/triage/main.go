@@ -1,0 +1,96 @@
+// Command triage hashes and classifies every file of a folder or disk image
+// against hash sets, records the results in a case, and reports them.
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"os/signal"
+	"syscall"
+)
+
+func main() {
+	os.Exit(run(os.Args[1:], os.Stdin, os.Stdout, os.Stderr))
+}
+
+// run executes triage with args and returns the process exit status. It is
+// the whole program, so tests can run it in-process.
+func run(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	defer stop()
+	g := &globalOptions{In: stdin, Out: stdout, Err: stderr, Args: append([]string{"triage"}, args...)}
+	root := newRootCommand(g)
+	root.SetArgs(args)
+	root.SetIn(stdin)
+	root.SetOut(stdout)
+	root.SetErr(stderr)
+	err := root.ExecuteContext(ctx)
+	return exitStatus(err, ctx, stderr)
+}
+
+// Exit statuses; the table is repeated in every command's help.
+const (
+	exitOK          = 0
+	exitError       = 1
+	exitUsage       = 2
+	exitPartial     = 3
+	exitInterrupted = 130
+)
+
+const exitStatusHelp = `EXIT STATUS
+  0    success
+  1    error
+  2    usage error (bad flags or arguments)
+  3    completed, but some evidence was unreadable or incomplete (partial)
+  130  interrupted (Ctrl-C or SIGTERM); the case is left consistent`
+
+// errPartial marks a command that finished but could not read everything.
+var errPartial = errors.New("completed with unreadable or incomplete items")
+
+// flagError is a usage error: bad flags or arguments.
+type flagError struct{ err error }
+
+func (e *flagError) Error() string { return e.err.Error() }
+func (e *flagError) Unwrap() error { return e.err }
+
+func usageErrorf(format string, a ...any) error {
+	return &flagError{fmt.Errorf(format, a...)}
+}
+
+// hintError carries a hint line printed after the error.
+type hintError struct {
+	err  error
+	hint string
+}
+
+func (e *hintError) Error() string { return e.err.Error() }
+func (e *hintError) Unwrap() error { return e.err }
+
+func exitStatus(err error, ctx context.Context, stderr io.Writer) int {
+	var fe *flagError
+	var he *hintError
+	switch {
+	case err == nil:
+		return exitOK
+	case errors.Is(err, errPartial):
+		fmt.Fprintf(stderr, "triage: warning: %v\n", err)
+		return exitPartial
+	case errors.Is(err, context.Canceled) && ctx.Err() != nil:
+		fmt.Fprintln(stderr, "triage: interrupted; run the same command again to resume")
+		return exitInterrupted
+	case errors.As(err, &fe):
+		fmt.Fprintf(stderr, "triage: error: %v\n", err)
+		fmt.Fprintln(stderr, "triage: hint: see 'triage --help' or 'triage COMMAND --help'")
+		return exitUsage
+	case errors.As(err, &he):
+		fmt.Fprintf(stderr, "triage: error: %v\n", err)
+		fmt.Fprintf(stderr, "triage: hint: %s\n", he.hint)
+		return exitError
+	default:
+		fmt.Fprintf(stderr, "triage: error: %v\n", err)
+		return exitError
+	}
+}

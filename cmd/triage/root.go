@@ -1,0 +1,77 @@
+package main
+
+import (
+	"io"
+	"sort"
+
+	"github.com/spf13/cobra"
+
+	"github.com/triagekit/triage/internal/buildinfo"
+)
+
+// globalOptions are shared by every command: the I/O streams and the
+// process arguments (recorded in cases and reports).
+type globalOptions struct {
+	In   io.Reader
+	Out  io.Writer
+	Err  io.Writer
+	Args []string
+}
+
+// commandFactories lists the subcommands; each cmd_*.go file registers its
+// own in an init function so that adding a command touches one file.
+var commandFactories []func(*globalOptions) *cobra.Command
+
+func registerCommand(f func(*globalOptions) *cobra.Command) {
+	commandFactories = append(commandFactories, f)
+}
+
+func newRootCommand(g *globalOptions) *cobra.Command {
+	root := &cobra.Command{
+		Use:   "triage",
+		Short: "Hash and classify evidence against hash sets, and report it",
+		Long: `triage opens a folder or a disk image read-only, hashes and classifies every
+file in it, matches the digests against known-bad and known-good hash sets,
+and records everything in a case that reports are made from.
+
+` + exitStatusHelp,
+		Version:       buildinfo.Get().Version,
+		SilenceErrors: true,
+		SilenceUsage:  true,
+	}
+	root.SetVersionTemplate(buildinfo.Get().String() + "\n")
+	root.SetFlagErrorFunc(func(c *cobra.Command, err error) error { return &flagError{err} })
+	cmds := make([]*cobra.Command, 0, len(commandFactories))
+	for _, f := range commandFactories {
+		cmds = append(cmds, f(g))
+	}
+	sort.Slice(cmds, func(i, j int) bool { return cmds[i].Name() < cmds[j].Name() })
+	root.AddCommand(cmds...)
+	return root
+}
+
+// exactArgs and friends return usage errors for wrong argument counts.
+func minArgs(n int) cobra.PositionalArgs {
+	return func(cmd *cobra.Command, args []string) error {
+		if len(args) < n {
+			return usageErrorf("%s needs at least %d argument(s), got %d", cmd.CommandPath(), n, len(args))
+		}
+		return nil
+	}
+}
+
+func exactArgs(n int) cobra.PositionalArgs {
+	return func(cmd *cobra.Command, args []string) error {
+		if len(args) != n {
+			return usageErrorf("%s needs %d argument(s), got %d", cmd.CommandPath(), n, len(args))
+		}
+		return nil
+	}
+}
+
+func noArgs(cmd *cobra.Command, args []string) error {
+	if len(args) != 0 {
+		return usageErrorf("%s takes no arguments, got %q", cmd.CommandPath(), args)
+	}
+	return nil
+}
