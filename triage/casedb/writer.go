@@ -1,0 +1,277 @@
+package casedb
+
+import (
+	"context"
+	"database/sql"
+	"encoding/json"
+	"fmt"
+	"time"
+)
+
+// Writer adds the records of one run in batched transactions. A batch is
+// committed every BatchSize records or when Commit is called, so a crash or
+// interrupt loses at most the uncommitted batch and leaves the case
+// consistent. A Writer is not safe for concurrent use: one goroutine writes.
+type Writer struct {
+	c          *Case
+	evidenceID int64
+	runID      int64
+	tx         *sql.Tx
+	fileStmt   *sql.Stmt
+	errStmt    *sql.Stmt
+	pending    int
+	BatchSize  int
+}
+
+// NewWriter returns a writer for the records of a run.
+func (c *Case) NewWriter(evidenceID, runID int64) *Writer {
+	return &Writer{c: c, evidenceID: evidenceID, runID: runID, BatchSize: 2000}
+}
+
+const insertFile = `INSERT INTO files (evidence_id, run_id, key, path, path_bytes, stream, type, link_target, size,
+  md5, sha1, sha256, blake3, mime, extension, extension_mismatch, entropy, deleted, inode, volume,
+  mtime, atime, ctime, btime, status, hashsets, complete, error, extra)
+  VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)`
+
+const insertError = `INSERT INTO errors (evidence_id, run_id, path, path_bytes, offset, message, at) VALUES (?,?,?,?,?,?,?)`
+
+func (w *Writer) begin() error {
+	if w.tx != nil {
+		return nil
+	}
+	// Records are written with a background context: cancelling a scan
+	// must not abort the batch that is being committed.
+	tx, err := w.c.db.BeginTx(context.Background(), nil)
+	if err != nil {
+		return fmt.Errorf("failed to write case: %w", err)
+	}
+	fs, err := tx.Prepare(insertFile)
+	if err != nil {
+		tx.Rollback()
+		return fmt.Errorf("failed to write case: %w", err)
+	}
+	es, err := tx.Prepare(insertError)
+	if err != nil {
+		tx.Rollback()
+		return fmt.Errorf("failed to write case: %w", err)
+	}
+	w.tx, w.fileStmt, w.errStmt = tx, fs, es
+	return nil
+}
+
+func nullStr(s string) any {
+	if s == "" {
+		return nil
+	}
+	return s
+}
+
+func b2i(b bool) int {
+	if b {
+		return 1
+	}
+	return 0
+}
+
+// AddFile adds a file record.
+func (w *Writer) AddFile(r *FileRecord) error {
+	if err := w.begin(); err != nil {
+		return err
+	}
+	var entropy, inode, volume, link, extra any
+	if r.Entropy != nil {
+		entropy = *r.Entropy
+	}
+	if r.Inode != nil {
+		inode = int64(*r.Inode)
+	}
+	if r.Volume != nil {
+		volume = *r.Volume
+	}
+	if r.LinkTarget != "" {
+		link = []byte(r.LinkTarget)
+	}
+	if len(r.Extra) > 0 {
+		extra = mustJSON(r.Extra)
+	}
+	status := r.Status
+	if status == "" {
+		status = StatusUnknown
+	}
+	sets := r.Hashsets
+	if sets == nil {
+		sets = []string{}
+	}
+	_, err := w.fileStmt.Exec(w.evidenceID, w.runID, []byte(r.Key), r.DisplayPath(), []byte(r.Path), r.Stream, r.Type, link,
+		r.Size, nullStr(r.MD5), nullStr(r.SHA1), nullStr(r.SHA256), nullStr(r.BLAKE3), nullStr(r.MIME), r.Extension,
+		b2i(r.ExtensionMismatch), entropy, b2i(r.Deleted), inode, volume,
+		nullStr(FormatTime(r.Mtime)), nullStr(FormatTime(r.Atime)), nullStr(FormatTime(r.Ctime)), nullStr(FormatTime(r.Btime)),
+		status, mustJSON(sets), b2i(r.Complete), nullStr(r.Error), extra)
+	if err != nil {
+		return fmt.Errorf("failed to write record %q to case: %w", r.DisplayPath(), err)
+	}
+	return w.tick()
+}
+
+// AddError records a problem that is not tied to one file record (an
+// unreadable directory, a corrupt partition table), or that is, alongside
+// the record's own error field. offset < 0 means no offset applies.
+func (w *Writer) AddError(path string, offset int64, msg string, at time.Time) error {
+	if err := w.begin(); err != nil {
+		return err
+	}
+	var off any
+	if offset >= 0 {
+		off = offset
+	}
+	_, err := w.errStmt.Exec(w.evidenceID, w.runID, DisplayString(path), []byte(path), off, msg, ts(at))
+	if err != nil {
+		return fmt.Errorf("failed to write error to case: %w", err)
+	}
+	return w.tick()
+}
+
+func (w *Writer) tick() error {
+	w.pending++
+	if w.pending >= w.BatchSize {
+		return w.Commit()
+	}
+	return nil
+}
+
+// Pending returns the number of records not yet committed.
+func (w *Writer) Pending() int { return w.pending }
+
+// Commit commits the records written so far.
+func (w *Writer) Commit() error {
+	if w.tx == nil {
+		return nil
+	}
+	tx := w.tx
+	w.tx, w.pending = nil, 0
+	if err := tx.Commit(); err != nil {
+		tx.Rollback()
+		return fmt.Errorf("failed to commit records to case: %w", err)
+	}
+	return nil
+}
+
+// Abort discards the uncommitted records.
+func (w *Writer) Abort() {
+	if w.tx != nil {
+		w.tx.Rollback()
+		w.tx, w.pending = nil, 0
+	}
+}
+
+// FileFilter selects records for Files.
+type FileFilter struct {
+	EvidenceID int64  // 0: all items
+	Where      string // extra SQL condition on the files table, "" for none
+	Args       []any
+}
+
+const fileCols = `evidence_id, key, path_bytes, stream, type, link_target, size, md5, sha1, sha256, blake3, mime, extension,
+  extension_mismatch, entropy, deleted, inode, volume, mtime, atime, ctime, btime, status, hashsets, complete, error, extra`
+
+// Files calls fn for each file record matching f, in evidence and walk order.
+func (c *Case) Files(ctx context.Context, f FileFilter, fn func(*FileRecord) error) error {
+	q := `SELECT ` + fileCols + ` FROM files WHERE 1=1`
+	var args []any
+	if f.EvidenceID != 0 {
+		q += ` AND evidence_id = ?`
+		args = append(args, f.EvidenceID)
+	}
+	if f.Where != "" {
+		q += ` AND (` + f.Where + `)`
+		args = append(args, f.Args...)
+	}
+	q += ` ORDER BY evidence_id, id`
+	rows, err := c.db.QueryContext(ctx, q, args...)
+	if err != nil {
+		return err
+	}
+	defer rows.Close()
+	for rows.Next() {
+		var r FileRecord
+		var key, path, link []byte
+		var md5, sha1, sha256, blake3, mime, mt, at, ct, bt, errS, extra sql.NullString
+		var entropy sql.NullFloat64
+		var inode, volume sql.NullInt64
+		var mism, del, comp int
+		var sets string
+		if err := rows.Scan(&r.Evidence, &key, &path, &r.Stream, &r.Type, &link, &r.Size, &md5, &sha1, &sha256, &blake3,
+			&mime, &r.Extension, &mism, &entropy, &del, &inode, &volume, &mt, &at, &ct, &bt, &r.Status, &sets, &comp,
+			&errS, &extra); err != nil {
+			return err
+		}
+		r.Key, r.Path, r.LinkTarget = string(key), string(path), string(link)
+		r.MD5, r.SHA1, r.SHA256, r.BLAKE3, r.MIME = md5.String, sha1.String, sha256.String, blake3.String, mime.String
+		r.ExtensionMismatch, r.Deleted, r.Complete = mism != 0, del != 0, comp != 0
+		if entropy.Valid {
+			e := entropy.Float64
+			r.Entropy = &e
+		}
+		if inode.Valid {
+			i := uint64(inode.Int64)
+			r.Inode = &i
+		}
+		if volume.Valid {
+			v := int(volume.Int64)
+			r.Volume = &v
+		}
+		r.Mtime, r.Atime, r.Ctime, r.Btime = parseTS(mt), parseTS(at), parseTS(ct), parseTS(bt)
+		_ = json.Unmarshal([]byte(sets), &r.Hashsets)
+		r.Error = errS.String
+		if extra.Valid {
+			_ = json.Unmarshal([]byte(extra.String), &r.Extra)
+		}
+		if err := fn(&r); err != nil {
+			return err
+		}
+	}
+	return rows.Err()
+}
+
+// ErrorRecord is a problem recorded during a run.
+type ErrorRecord struct {
+	EvidenceID int64
+	RunID      int64
+	Path       string
+	Offset     *int64
+	Message    string
+	At         time.Time
+}
+
+// Errors returns the recorded errors of an evidence item (0: all) in order.
+func (c *Case) Errors(ctx context.Context, evidenceID int64) ([]ErrorRecord, error) {
+	q := `SELECT evidence_id, run_id, path_bytes, offset, message, at FROM errors`
+	var args []any
+	if evidenceID != 0 {
+		q += ` WHERE evidence_id = ?`
+		args = append(args, evidenceID)
+	}
+	rows, err := c.db.QueryContext(ctx, q+` ORDER BY id`, args...)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var out []ErrorRecord
+	for rows.Next() {
+		var e ErrorRecord
+		var p []byte
+		var off sql.NullInt64
+		var at sql.NullString
+		if err := rows.Scan(&e.EvidenceID, &e.RunID, &p, &off, &e.Message, &at); err != nil {
+			return nil, err
+		}
+		e.Path = string(p)
+		if off.Valid {
+			o := off.Int64
+			e.Offset = &o
+		}
+		e.At = parseTS(at)
+		out = append(out, e)
+	}
+	return out, rows.Err()
+}

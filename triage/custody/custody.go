@@ -1,0 +1,310 @@
+// Package custody keeps the chain-of-custody log of a case: DIR/custody.jsonl,
+// append-only, one event per line. Each line carries the SHA-256 of the
+// previous line (prev) and a hash of its own canonical JSON (hash), so an
+// edit, a deletion or a reordering of any line breaks the chain from there on
+// and Verify names the first broken line.
+//
+// Canonical JSON here means: the event object without its "hash" member,
+// encoded with object keys sorted byte-wise at every level, no insignificant
+// whitespace, and numbers kept exactly as written. Anyone can recompute it
+// with a few lines of code (see docs/custody-log.md).
+package custody
+
+import (
+	"bufio"
+	"bytes"
+	"crypto/sha256"
+	"encoding/hex"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"path/filepath"
+	"strings"
+	"time"
+
+	"github.com/triagekit/triage/internal/buildinfo"
+)
+
+// FileName is the name of the log inside a case directory.
+const FileName = "custody.jsonl"
+
+// GenesisPrev is the prev value of the first event.
+const GenesisPrev = "0000000000000000000000000000000000000000000000000000000000000000"
+
+// Actions recorded by triage. Human events use ActionTransfer and ActionNote.
+const (
+	ActionCaseCreated     = "case created"
+	ActionCaseUpdated     = "case updated"
+	ActionEvidenceAdded   = "evidence added"
+	ActionEvidenceUpdated = "evidence updated"
+	ActionScanStarted     = "scan started"
+	ActionScanFinished    = "scan finished"
+	ActionScanInterrupted = "scan interrupted"
+	ActionImageVerified   = "image verified"
+	ActionImageMismatch   = "image MISMATCH"
+	ActionImageHashed     = "image hashed" // no stored hash to compare with
+	ActionImageFailed     = "image verification FAILED"
+	ActionHashSetUsed     = "hash set used"
+	ActionReportGenerated = "report generated"
+	ActionTransfer        = "custody transfer"
+	ActionNote            = "note"
+)
+
+// Tool identifies the binary that wrote an event.
+type Tool struct {
+	Version string `json:"version"`
+	Commit  string `json:"commit"`
+	SHA256  string `json:"sha256"`
+}
+
+// Event is one line of the log.
+type Event struct {
+	Seq     int64          `json:"seq"`
+	Time    string         `json:"time"` // RFC 3339, UTC
+	Actor   string         `json:"actor"`
+	Host    string         `json:"host"`
+	Tool    Tool           `json:"tool"`
+	Action  string         `json:"action"`
+	Details map[string]any `json:"details"`
+	Prev    string         `json:"prev"`
+	Hash    string         `json:"hash"`
+}
+
+// Options fill the parts of an event the caller does not set.
+type Options struct {
+	Now func() time.Time // time.Now when nil (a test hook)
+}
+
+// Append adds an event to the log of the case in dir, filling seq, time (if
+// empty), host (if empty), tool, prev and hash. The file is locked while
+// appending. A log whose last line is damaged is not appended to: the chain
+// is never silently repaired.
+func Append(dir string, e Event, o Options) (*Event, error) {
+	p := filepath.Join(dir, FileName)
+	f, err := os.OpenFile(p, os.O_RDWR|os.O_CREATE, 0o644)
+	if err != nil {
+		return nil, fmt.Errorf("custody: cannot open log: %w", err)
+	}
+	defer f.Close()
+	if err := lock(f); err != nil {
+		return nil, fmt.Errorf("custody: cannot lock log: %w", err)
+	}
+	defer unlock(f)
+
+	last, err := lastLine(f)
+	if err != nil {
+		return nil, err
+	}
+	e.Seq, e.Prev = 1, GenesisPrev
+	if last != nil {
+		var prev Event
+		if err := json.Unmarshal(last, &prev); err != nil {
+			return nil, fmt.Errorf("custody: last line of %s is damaged (%v); refusing to append", p, err)
+		}
+		e.Seq = prev.Seq + 1
+		e.Prev = LineHash(last)
+	}
+	now := time.Now
+	if o.Now != nil {
+		now = o.Now
+	}
+	if e.Time == "" {
+		e.Time = now().UTC().Format(time.RFC3339Nano)
+	}
+	if e.Host == "" {
+		e.Host, _ = os.Hostname()
+	}
+	if e.Actor == "" {
+		e.Actor = defaultActor()
+	}
+	bi := buildinfo.Get()
+	exe, _ := buildinfo.ExecutableSHA256()
+	e.Tool = Tool{Version: bi.Version, Commit: bi.Commit, SHA256: exe}
+	if e.Details == nil {
+		e.Details = map[string]any{}
+	}
+	h, err := EventHash(&e)
+	if err != nil {
+		return nil, err
+	}
+	e.Hash = h
+	line, err := Canonical(&e, true)
+	if err != nil {
+		return nil, err
+	}
+	if _, err := f.Seek(0, io.SeekEnd); err != nil {
+		return nil, err
+	}
+	if _, err := f.Write(append(line, '\n')); err != nil {
+		return nil, fmt.Errorf("custody: cannot append to log: %w", err)
+	}
+	if err := f.Sync(); err != nil {
+		return nil, fmt.Errorf("custody: cannot sync log: %w", err)
+	}
+	return &e, nil
+}
+
+func defaultActor() string {
+	if v := os.Getenv("TRIAGE_EXAMINER"); v != "" {
+		return v
+	}
+	for _, k := range []string{"USER", "USERNAME", "LOGNAME"} {
+		if v := os.Getenv(k); v != "" {
+			return v
+		}
+	}
+	return "unknown"
+}
+
+// lastLine returns the last non-empty line of f, nil for an empty file.
+func lastLine(f *os.File) ([]byte, error) {
+	st, err := f.Stat()
+	if err != nil {
+		return nil, err
+	}
+	size := st.Size()
+	if size == 0 {
+		return nil, nil
+	}
+	const chunk = 64 << 10
+	var buf []byte
+	for off := size; off > 0; {
+		n := int64(chunk)
+		if off < n {
+			n = off
+		}
+		off -= n
+		b := make([]byte, n)
+		if _, err := f.ReadAt(b, off); err != nil && !errors.Is(err, io.EOF) {
+			return nil, err
+		}
+		buf = append(b, buf...)
+		trimmed := bytes.TrimRight(buf, "\n")
+		if i := bytes.LastIndexByte(trimmed, '\n'); i >= 0 || off == 0 {
+			return trimmed[i+1:], nil
+		}
+	}
+	return nil, nil
+}
+
+// LineHash is the prev value that follows a line: the hex SHA-256 of the
+// line's bytes without its newline.
+func LineHash(line []byte) string {
+	s := sha256.Sum256(line)
+	return hex.EncodeToString(s[:])
+}
+
+// EventHash computes the hash member of an event: the hex SHA-256 of its
+// canonical JSON without the hash member.
+func EventHash(e *Event) (string, error) {
+	b, err := Canonical(e, false)
+	if err != nil {
+		return "", err
+	}
+	s := sha256.Sum256(b)
+	return hex.EncodeToString(s[:]), nil
+}
+
+// Canonical encodes an event as canonical JSON, with or without its hash.
+func Canonical(e *Event, withHash bool) ([]byte, error) {
+	raw, err := json.Marshal(e)
+	if err != nil {
+		return nil, fmt.Errorf("custody: cannot encode event: %w", err)
+	}
+	var m map[string]any
+	d := json.NewDecoder(bytes.NewReader(raw))
+	d.UseNumber()
+	if err := d.Decode(&m); err != nil {
+		return nil, err
+	}
+	if !withHash {
+		delete(m, "hash")
+	}
+	var buf bytes.Buffer
+	enc := json.NewEncoder(&buf)
+	enc.SetEscapeHTML(false)
+	if err := enc.Encode(m); err != nil { // maps encode with sorted keys
+		return nil, err
+	}
+	return bytes.TrimRight(buf.Bytes(), "\n"), nil
+}
+
+// ChainError names the first line where the chain is broken.
+type ChainError struct {
+	Line int // 1-based line number
+	Msg  string
+}
+
+func (e *ChainError) Error() string {
+	return fmt.Sprintf("custody log broken at line %d: %s", e.Line, e.Msg)
+}
+
+// Verify checks the whole chain of the log of the case in dir. It returns
+// the events read and the head hash (the LineHash of the last line), or a
+// *ChainError naming the first broken line.
+func Verify(dir string) (events []Event, head string, err error) {
+	f, err := os.Open(filepath.Join(dir, FileName))
+	if err != nil {
+		return nil, "", fmt.Errorf("custody: cannot open log: %w", err)
+	}
+	defer f.Close()
+	return VerifyReader(f)
+}
+
+// VerifyReader checks a custody log read from r.
+func VerifyReader(r io.Reader) (events []Event, head string, err error) {
+	sc := bufio.NewScanner(r)
+	sc.Buffer(make([]byte, 1<<20), 64<<20)
+	prev := GenesisPrev
+	n := 0
+	for sc.Scan() {
+		n++
+		line := sc.Bytes()
+		if len(bytes.TrimSpace(line)) == 0 {
+			return events, "", &ChainError{n, "empty line"}
+		}
+		var e Event
+		d := json.NewDecoder(bytes.NewReader(line))
+		d.DisallowUnknownFields()
+		if err := d.Decode(&e); err != nil {
+			return events, "", &ChainError{n, fmt.Sprintf("not a custody event: %v", err)}
+		}
+		if e.Seq != int64(n) {
+			return events, "", &ChainError{n, fmt.Sprintf("sequence number %d, expected %d", e.Seq, n)}
+		}
+		if e.Prev != prev {
+			return events, "", &ChainError{n, "prev does not match the hash of the previous line (a line was changed, removed or inserted before this one)"}
+		}
+		h, err := EventHash(&e)
+		if err != nil {
+			return events, "", &ChainError{n, err.Error()}
+		}
+		if h != e.Hash {
+			return events, "", &ChainError{n, "hash does not match the line's content (the line was changed)"}
+		}
+		canon, err := Canonical(&e, true)
+		if err != nil || !bytes.Equal(canon, line) {
+			return events, "", &ChainError{n, "line is not in canonical form (it was re-encoded or changed)"}
+		}
+		prev = LineHash(line)
+		events = append(events, e)
+	}
+	if err := sc.Err(); err != nil {
+		return events, "", fmt.Errorf("custody: cannot read log: %w", err)
+	}
+	if n == 0 {
+		return nil, "", nil
+	}
+	return events, prev, nil
+}
+
+// Summary renders an event on one line for terminals.
+func Summary(e *Event) string {
+	var parts []string
+	for k, v := range e.Details {
+		parts = append(parts, fmt.Sprintf("%s=%v", k, v))
+	}
+	return fmt.Sprintf("#%d %s %s %s %s", e.Seq, e.Time, e.Actor, e.Action, strings.Join(parts, " "))
+}

@@ -1,0 +1,28 @@
+// Package triage is the scan engine of the triage toolkit: it walks an
+// evidence item (a folder, a file, a disk image), reads every file and data
+// stream once, computes its digests, classifies its content and records the
+// result in a case (package casedb).
+//
+// # Architecture
+//
+// A Source yields Entries in a deterministic order. The scan is an errgroup
+// pipeline: one producer walks the source; N workers (one per CPU by
+// default) each own a hasher that reads content in 1 MiB blocks and feeds
+// MD5, SHA-1, SHA-256 (and optionally BLAKE3) plus an entropy histogram from
+// that single read, spreading the algorithms over two goroutines for large
+// content so one big file still uses both cores; a single writer takes the
+// results in walk order and commits them to the case in batches and to the
+// JSON-lines stream. Memory is bounded by the channel depths and the
+// per-worker buffers, not by the number of files.
+//
+// Because the writer stores results in walk order, the records of an
+// interrupted scan are a prefix of the walk; running the same scan again
+// resumes it, skipping the entries whose keys the case already holds.
+//
+// # Evidence is read-only
+//
+// Sources open evidence read-only (O_NOATIME where permitted), never follow
+// symbolic links inside the evidence and never open special files. Digests
+// are computed from the bytes actually read; a record says complete: false,
+// with the reason, when they do not cover the whole logical content.
+package triage

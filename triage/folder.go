@@ -1,0 +1,177 @@
+package triage
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"path/filepath"
+	"sort"
+
+	"github.com/triagekit/triage/triage/casedb"
+)
+
+// folderSource walks a folder, or records a single file, read-only.
+//
+// Nothing is written to the evidence: files and folders are opened
+// read-only, with O_NOATIME where the OS allows so that reading does not
+// change access times. Symbolic links are recorded with their target and not
+// followed; FIFOs, sockets and devices are recorded without being opened, so
+// the walk never blocks on them.
+type folderSource struct {
+	root   string
+	single bool
+	size   int64
+}
+
+func (s *folderSource) Info() SourceInfo {
+	if s.single {
+		return SourceInfo{Path: s.root, Type: "file", Size: s.size}
+	}
+	return SourceInfo{Path: s.root, Type: "folder", Size: -1}
+}
+
+func (s *folderSource) Close() error { return nil }
+
+func (s *folderSource) Walk(ctx context.Context, v Visitor) error {
+	if s.single {
+		e, _ := s.entry(s.root, "/"+filepath.Base(s.root))
+		return v.Entry(e)
+	}
+	return s.walkDir(ctx, v, s.root, "")
+}
+
+func (s *folderSource) walkDir(ctx context.Context, v Visitor, dir, rel string) error {
+	names, err := readDirNames(dir)
+	if err != nil {
+		p := rel
+		if p == "" {
+			p = "/"
+		}
+		v.Problem(p, -1, fmt.Errorf("failed to list folder: %w", err))
+		if names == nil {
+			return nil
+		}
+	}
+	// Sorted byte-wise, so every walk of the same folder has one order.
+	sort.Strings(names)
+	for _, name := range names {
+		if err := ctx.Err(); err != nil {
+			return err
+		}
+		abs := dir + string(os.PathSeparator) + name
+		e, isDir := s.entry(abs, rel+"/"+name)
+		if err := v.Entry(e); err != nil {
+			return err
+		}
+		if isDir {
+			if err := s.walkDir(ctx, v, abs, rel+"/"+name); err != nil {
+				return err
+			}
+		}
+	}
+	return nil
+}
+
+// readDirNames lists a folder without sorting (the caller sorts) and without
+// the per-entry stat that os.ReadDir's FileInfo would imply.
+func readDirNames(dir string) ([]string, error) {
+	f, err := openNoAtime(dir, true)
+	if err != nil {
+		return nil, err
+	}
+	defer f.Close()
+	return f.Readdirnames(-1)
+}
+
+// entry describes the file at abs (without following links).
+func (s *folderSource) entry(abs, rel string) (*Entry, bool) {
+	e := &Entry{Key: rel, Path: rel}
+	st, err := lstat(abs)
+	if err != nil {
+		e.Type = casedb.TypeOther
+		e.Err = fmt.Errorf("failed to read file metadata: %w", err)
+		return e, false
+	}
+	e.Size = st.size
+	ino := st.ino
+	e.Mtime, e.Atime, e.Ctime, e.Btime = st.mtime, st.atime, st.ctime, st.btime
+	switch mode := st.mode; {
+	case mode.IsDir():
+		e.Type = casedb.TypeDir
+		e.Size = 0
+		return e, true
+	case mode&os.ModeSymlink != 0:
+		e.Type = casedb.TypeSymlink
+		e.Inode = &ino
+		t, err := os.Readlink(abs)
+		if err != nil {
+			e.Err = fmt.Errorf("failed to read link target: %w", err)
+		}
+		e.LinkTarget = t
+	case mode&os.ModeNamedPipe != 0:
+		e.Type, e.Inode = casedb.TypeFIFO, &ino
+	case mode&os.ModeSocket != 0:
+		e.Type, e.Inode = casedb.TypeSocket, &ino
+	case mode&os.ModeDevice != 0:
+		e.Type, e.Inode = casedb.TypeDevice, &ino
+	case mode.IsRegular():
+		e.Type, e.Inode = casedb.TypeFile, &ino
+		e.Open = func() (io.ReadCloser, error) { return openEvidenceFile(abs, st) }
+	default:
+		e.Type, e.Inode = casedb.TypeOther, &ino
+	}
+	if e.Type != casedb.TypeFile {
+		e.Size = 0
+	}
+	return e, false
+}
+
+// evidenceFile reads a regular file and checks, at EOF, that it did not
+// change while it was read.
+type evidenceFile struct {
+	f      *os.File
+	before fileStat
+	read   int64
+	reason string
+	eof    bool
+}
+
+func openEvidenceFile(abs string, before fileStat) (io.ReadCloser, error) {
+	f, err := openNoAtime(abs, false)
+	if err != nil {
+		return nil, err
+	}
+	st, err := fstat(f)
+	if err != nil {
+		f.Close()
+		return nil, err
+	}
+	if !st.mode.IsRegular() || st.ino != before.ino {
+		f.Close()
+		return nil, errors.New("file was replaced while the scan ran")
+	}
+	return &evidenceFile{f: f, before: before}, nil
+}
+
+func (r *evidenceFile) Read(p []byte) (int, error) {
+	n, err := r.f.Read(p)
+	r.read += int64(n)
+	if err == io.EOF && !r.eof {
+		r.eof = true
+		if st, serr := fstat(r.f); serr == nil {
+			switch {
+			case st.size != r.before.size || r.read != r.before.size:
+				r.reason = fmt.Sprintf("file changed size while read: %d bytes when listed, %d read, %d now", r.before.size, r.read, st.size)
+			case !st.mtime.Equal(r.before.mtime):
+				r.reason = "file was modified while read"
+			}
+		}
+	}
+	return n, err
+}
+
+func (r *evidenceFile) Incomplete() (string, bool) { return r.reason, r.reason != "" }
+
+func (r *evidenceFile) Close() error { return r.f.Close() }

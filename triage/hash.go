@@ -1,0 +1,255 @@
+package triage
+
+import (
+	"crypto/md5"
+	"crypto/sha1"
+	"crypto/sha256"
+	"encoding/hex"
+	"fmt"
+	"hash"
+	"io"
+	"strings"
+	"sync"
+
+	"lukechampine.com/blake3"
+
+	"github.com/triagekit/triage/triage/classify"
+)
+
+// Algorithm is a content digest the scanner can compute.
+type Algorithm string
+
+// Supported algorithms.
+const (
+	MD5    Algorithm = "md5"
+	SHA1   Algorithm = "sha1"
+	SHA256 Algorithm = "sha256"
+	BLAKE3 Algorithm = "blake3"
+)
+
+// DefaultAlgorithms are computed unless the caller chooses others.
+var DefaultAlgorithms = []Algorithm{MD5, SHA1, SHA256}
+
+// relative cost of each algorithm per byte, used to spread them over lanes
+// (measured: MD5 ~0.8 GB/s, SHA-1 ~1.9 GB/s, SHA-256 ~1.8 GB/s with SHA-NI).
+var algCost = map[Algorithm]float64{MD5: 1.25, SHA1: 0.53, SHA256: 0.56, BLAKE3: 0.4}
+
+// ParseAlgorithms parses a comma-separated list such as "md5,sha256".
+func ParseAlgorithms(s string) ([]Algorithm, error) {
+	var out []Algorithm
+	seen := map[Algorithm]bool{}
+	for _, f := range strings.Split(s, ",") {
+		a := Algorithm(strings.ToLower(strings.TrimSpace(f)))
+		switch a {
+		case "sha-1":
+			a = SHA1
+		case "sha-256":
+			a = SHA256
+		}
+		switch a {
+		case MD5, SHA1, SHA256, BLAKE3:
+		case "":
+			continue
+		default:
+			return nil, fmt.Errorf("unknown hash algorithm %q (choose from md5, sha1, sha256, blake3)", f)
+		}
+		if !seen[a] {
+			seen[a] = true
+			out = append(out, a)
+		}
+	}
+	if len(out) == 0 {
+		return nil, fmt.Errorf("no hash algorithm chosen")
+	}
+	return out, nil
+}
+
+func newHash(a Algorithm) hash.Hash {
+	switch a {
+	case MD5:
+		return md5.New()
+	case SHA1:
+		return sha1.New()
+	case SHA256:
+		return sha256.New()
+	case BLAKE3:
+		return blake3.New(32, nil)
+	}
+	panic("unknown algorithm " + string(a))
+}
+
+// Digests holds the hex digests computed for one content stream.
+type Digests struct {
+	MD5, SHA1, SHA256, BLAKE3 string
+}
+
+// blockSize is the read size of the hashing pipeline.
+const blockSize = 1 << 20
+
+// parallelThreshold: content at least this large is hashed with the
+// algorithms spread over two goroutines, so a single large file uses both
+// cores; smaller content is hashed inline.
+const parallelThreshold = 2 * blockSize
+
+// lane computes a subset of the digests (and maybe the entropy histogram)
+// of each block handed to it.
+type lane struct {
+	hs    []hash.Hash
+	hist  *classify.Histogram
+	in    chan []byte
+	done  chan struct{}
+	start sync.Once
+}
+
+func (l *lane) write(b []byte) {
+	for _, h := range l.hs {
+		h.Write(b)
+	}
+	if l.hist != nil {
+		l.hist.Write(b)
+	}
+}
+
+func (l *lane) run() {
+	for b := range l.in {
+		l.write(b)
+		l.done <- struct{}{}
+	}
+}
+
+// hasher reads content once and computes every chosen digest, the entropy
+// histogram and the head used for type detection. One hasher belongs to one
+// worker; it is not safe for concurrent use.
+type hasher struct {
+	algs  []Algorithm
+	hs    map[Algorithm]hash.Hash
+	hist  classify.Histogram
+	lanes [2]*lane
+	bufs  [2][]byte
+	head  []byte
+}
+
+func newHasher(algs []Algorithm) *hasher {
+	h := &hasher{algs: algs, hs: map[Algorithm]hash.Hash{}}
+	h.lanes[0] = &lane{in: make(chan []byte), done: make(chan struct{})}
+	h.lanes[1] = &lane{in: make(chan []byte), done: make(chan struct{})}
+	// Greedy split by cost; the histogram costs about as much as SHA-1.
+	var load [2]float64
+	for _, a := range algs {
+		hh := newHash(a)
+		h.hs[a] = hh
+		i := 0
+		if load[1] < load[0] {
+			i = 1
+		}
+		h.lanes[i].hs = append(h.lanes[i].hs, hh)
+		load[i] += algCost[a]
+	}
+	i := 0
+	if load[1] < load[0] {
+		i = 1
+	}
+	h.lanes[i].hist = &h.hist
+	h.bufs[0] = make([]byte, blockSize)
+	h.bufs[1] = make([]byte, blockSize)
+	h.head = make([]byte, 0, classify.HeadSize)
+	return h
+}
+
+// close stops the lane goroutines.
+func (h *hasher) close() {
+	for _, l := range h.lanes {
+		close(l.in)
+	}
+}
+
+func (h *hasher) reset() {
+	for _, hh := range h.hs {
+		hh.Reset()
+	}
+	h.hist.Reset()
+	h.head = h.head[:0]
+}
+
+// hashResult is what reading one content stream gave.
+type hashResult struct {
+	Digests
+	n       int64
+	head    []byte // leading bytes, valid until the next call
+	entropy float64
+	err     error // read error; the digests cover the n bytes read before it
+}
+
+// sum reads r to EOF (or to its first error) and returns the digests of
+// what was read. size is the declared size, used to choose the strategy.
+// onRead is called with the byte count of each block read.
+func (h *hasher) sum(r io.Reader, size int64, onRead func(int)) hashResult {
+	h.reset()
+	parallel := size >= parallelThreshold
+	if parallel {
+		for _, l := range h.lanes {
+			l.start.Do(func() { go l.run() })
+		}
+	}
+	var res hashResult
+	cur := 0
+	n, err := io.ReadFull(r, h.bufs[cur])
+	for {
+		if n > 0 {
+			res.n += int64(n)
+			if onRead != nil {
+				onRead(n)
+			}
+			if len(h.head) < cap(h.head) {
+				h.head = append(h.head, h.bufs[cur][:min(n, cap(h.head)-len(h.head))]...)
+			}
+		}
+		done := err == io.EOF || err == io.ErrUnexpectedEOF
+		if err != nil && !done {
+			res.err = err
+		}
+		if n == 0 {
+			break
+		}
+		block := h.bufs[cur][:n]
+		if !parallel {
+			h.lanes[0].write(block)
+			h.lanes[1].write(block)
+			if done || res.err != nil {
+				break
+			}
+			n, err = io.ReadFull(r, h.bufs[cur])
+			continue
+		}
+		h.lanes[0].in <- block
+		h.lanes[1].in <- block
+		// Read the next block while the lanes hash this one.
+		var nn int
+		var nerr error
+		if !done && res.err == nil {
+			nn, nerr = io.ReadFull(r, h.bufs[1-cur])
+		}
+		<-h.lanes[0].done
+		<-h.lanes[1].done
+		if done || res.err != nil {
+			break
+		}
+		cur, n, err = 1-cur, nn, nerr
+	}
+	for a, hh := range h.hs {
+		d := hex.EncodeToString(hh.Sum(nil))
+		switch a {
+		case MD5:
+			res.MD5 = d
+		case SHA1:
+			res.SHA1 = d
+		case SHA256:
+			res.SHA256 = d
+		case BLAKE3:
+			res.BLAKE3 = d
+		}
+	}
+	res.head = h.head
+	res.entropy = h.hist.Entropy()
+	return res
+}

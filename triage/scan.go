@@ -1,0 +1,454 @@
+package triage
+
+import (
+	"bufio"
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"runtime"
+	"sync/atomic"
+	"time"
+
+	"golang.org/x/sync/errgroup"
+
+	"github.com/triagekit/triage/internal/buildinfo"
+	"github.com/triagekit/triage/triage/casedb"
+	"github.com/triagekit/triage/triage/classify"
+)
+
+// Matcher looks up the digests of a file in hash sets. It must be safe for
+// concurrent use; it is called by every worker.
+type Matcher interface {
+	// Match returns the record status (casedb.StatusKnownBad, ...) and the
+	// names of every matching set, sorted.
+	Match(d Digests) (status string, sets []string)
+}
+
+// Progress holds counters a scan updates as it goes, for a progress display
+// that polls them. All fields are safe for concurrent use.
+type Progress struct {
+	Files  atomic.Int64 // records written
+	Bytes  atomic.Int64 // content bytes read
+	Errors atomic.Int64
+	// Total is the expected number of content bytes, -1 while unknown.
+	Total atomic.Int64
+}
+
+// Options control a scan.
+type Options struct {
+	Algorithms []Algorithm // DefaultAlgorithms when empty
+	Workers    int         // runtime.NumCPU() when 0
+	Matcher    Matcher     // nil: every record is "unknown"
+	// JSONL receives one JSON object per record written, when not nil.
+	JSONL io.Writer
+	// Progress is updated as the scan goes, when not nil.
+	Progress *Progress
+	// Identity of the run, stored on the evidence item and run.
+	CommandLine []string
+	Host        string
+	Examiner    string
+	// Rescan adds an evidence item again when the case already holds a
+	// finished scan of the same source; otherwise that source is skipped.
+	Rescan bool
+	// Now returns the current time; time.Now when nil (a test hook).
+	Now func() time.Time
+	// OnEvidence is called once the evidence item and run are recorded,
+	// before the walk (for custody events and hash-set provenance).
+	OnEvidence func(ev *casedb.Evidence, runID int64, resumed bool) error
+}
+
+// Result summarises the scan of one source.
+type Result struct {
+	EvidenceID int64
+	RunID      int64
+	State      string // casedb.StateComplete, StatePartial, StateInterrupted, StateFailed
+	Resumed    bool   // an interrupted scan of the same source was continued
+	Skipped    bool   // the case already held a finished scan of the source
+	Files      int64  // records written by this run
+	Bytes      int64  // content bytes hashed by this run
+	Errors     int64  // problems recorded by this run
+	Existing   int64  // records skipped because an earlier run wrote them
+	Started    time.Time
+	Finished   time.Time
+}
+
+// job is one entry travelling through the pipeline. The writer takes jobs in
+// walk order and waits on each one's result, so output never depends on
+// goroutine scheduling.
+type job struct {
+	entry   *Entry
+	problem *problem
+	res     chan *casedb.FileRecord // capacity 1; nil result: cancelled
+}
+
+type problem struct {
+	path   string
+	offset int64
+	msg    string
+}
+
+// Scan walks src and records every entry in the case. It resumes an
+// interrupted scan of the same source. The case stays consistent whatever
+// happens: records are committed in batches, in walk order.
+func Scan(ctx context.Context, c *casedb.Case, src Source, opts Options) (*Result, error) {
+	now := opts.Now
+	if now == nil {
+		now = time.Now
+	}
+	algs := opts.Algorithms
+	if len(algs) == 0 {
+		algs = DefaultAlgorithms
+	}
+	workers := opts.Workers
+	if workers <= 0 {
+		workers = runtime.NumCPU()
+	}
+	info := src.Info()
+	res := &Result{Started: now().UTC()}
+
+	ev, err := c.FindEvidence(ctx, info.Path)
+	if err != nil {
+		return nil, err
+	}
+	switch {
+	case ev != nil && (ev.State == casedb.StateRunning || ev.State == casedb.StateInterrupted):
+		res.Resumed = true
+		if fmt.Sprint(hashNames(algs)) != fmt.Sprint(ev.HashAlgorithms) {
+			return nil, fmt.Errorf("cannot resume evidence item %d with different hash algorithms (%v, the interrupted scan used %v)", ev.ID, hashNames(algs), ev.HashAlgorithms)
+		}
+	case ev != nil && !opts.Rescan:
+		res.Skipped = true
+		res.EvidenceID = ev.ID
+		res.State = ev.State
+		return res, nil
+	default:
+		bi := buildinfo.Get()
+		exe, _ := buildinfo.ExecutableSHA256()
+		ev = &casedb.Evidence{
+			Source: info.Path, Type: info.Type, Size: info.Size, State: casedb.StateRunning, StartedAt: res.Started,
+			ToolVersion: bi.Version, ToolCommit: bi.Commit, ToolSHA256: exe, GoVersion: bi.GoVersion,
+			Platform: bi.OS + "/" + bi.Arch, CommandLine: opts.CommandLine, Host: opts.Host, Examiner: opts.Examiner,
+			HashAlgorithms: hashNames(algs), Metadata: info.Metadata,
+		}
+		if _, err := c.AddEvidence(ctx, ev); err != nil {
+			return nil, err
+		}
+	}
+	res.EvidenceID = ev.ID
+	bi := buildinfo.Get()
+	run := &casedb.Run{EvidenceID: ev.ID, StartedAt: res.Started, CommandLine: opts.CommandLine, ToolVersion: bi.Version,
+		ToolCommit: bi.Commit, Host: opts.Host, Examiner: opts.Examiner}
+	if _, err := c.StartRun(ctx, run); err != nil {
+		return nil, err
+	}
+	res.RunID = run.ID
+	if opts.OnEvidence != nil {
+		if err := opts.OnEvidence(ev, run.ID, res.Resumed); err != nil {
+			_ = c.FinishRun(run.ID, ev.ID, casedb.StateFailed, 0, 0, 0, now())
+			return res, err
+		}
+	}
+	if opts.Progress != nil {
+		opts.Progress.Total.Store(info.Size)
+	}
+
+	s := &scanner{ctx: ctx, src: src, c: c, ev: ev, opts: opts, algs: algs, now: now, res: res}
+	err = s.run(workers)
+	res.Finished = now().UTC()
+	switch {
+	case ctx.Err() != nil:
+		res.State = casedb.StateInterrupted
+	case err != nil:
+		res.State = casedb.StateFailed
+	case res.Errors > 0:
+		res.State = casedb.StatePartial
+	default:
+		res.State = casedb.StateComplete
+	}
+	if ferr := c.FinishRun(run.ID, ev.ID, res.State, res.Files, res.Bytes, res.Errors, res.Finished); ferr != nil && err == nil {
+		err = fmt.Errorf("failed to record the end of the scan: %w", ferr)
+	}
+	if err == nil && ctx.Err() != nil {
+		err = ctx.Err()
+	}
+	return res, err
+}
+
+func hashNames(algs []Algorithm) []string {
+	out := make([]string, len(algs))
+	for i, a := range algs {
+		out[i] = string(a)
+	}
+	return out
+}
+
+type scanner struct {
+	ctx  context.Context
+	src  Source
+	c    *casedb.Case
+	ev   *casedb.Evidence
+	opts Options
+	algs []Algorithm
+	now  func() time.Time
+	res  *Result
+}
+
+// visitor feeds the pipeline from a Source walk.
+type visitor struct {
+	ctx   context.Context
+	s     *scanner
+	jobs  chan<- *job
+	order chan<- *job
+}
+
+func (v *visitor) send(j *job) error {
+	select {
+	case <-v.ctx.Done():
+		return v.ctx.Err()
+	case v.order <- j:
+	}
+	if j.entry == nil {
+		return nil
+	}
+	select {
+	case <-v.ctx.Done():
+		return v.ctx.Err()
+	case v.jobs <- j:
+	}
+	return nil
+}
+
+func (v *visitor) Entry(e *Entry) error {
+	if v.s.res.Resumed {
+		done, err := v.s.c.HasKey(v.ctx, v.s.ev.ID, e.Key)
+		if err != nil {
+			return err
+		}
+		if done {
+			v.s.res.Existing++
+			return nil
+		}
+	}
+	return v.send(&job{entry: e, res: make(chan *casedb.FileRecord, 1)})
+}
+
+func (v *visitor) Problem(p string, offset int64, err error) {
+	if offset < 0 {
+		offset = ErrorOffset(err)
+	}
+	_ = v.send(&job{problem: &problem{path: p, offset: offset, msg: err.Error()}})
+}
+
+func (s *scanner) run(workers int) error {
+	g, gctx := errgroup.WithContext(s.ctx)
+	jobs := make(chan *job, workers*2)
+	order := make(chan *job, workers*8+64)
+
+	g.Go(func() error {
+		defer close(jobs)
+		defer close(order)
+		err := s.walk(gctx, &visitor{ctx: gctx, s: s, jobs: jobs, order: order})
+		if errors.Is(err, context.Canceled) && s.ctx.Err() != nil {
+			return nil // an interrupt, not a failure
+		}
+		return err
+	})
+	for range workers {
+		g.Go(func() error {
+			h := newHasher(s.algs)
+			defer h.close()
+			for j := range jobs {
+				j.res <- s.process(gctx, h, j.entry)
+			}
+			return nil
+		})
+	}
+	g.Go(func() error { return s.write(order) })
+	return g.Wait()
+}
+
+// walk runs the source walk behind a panic boundary: a panic in a parser
+// becomes an error of this evidence item instead of killing the process.
+func (s *scanner) walk(ctx context.Context, v *visitor) (err error) {
+	defer func() {
+		if r := recover(); r != nil {
+			err = fmt.Errorf("walk of %q stopped by an internal error: %v", s.ev.Source, r)
+		}
+	}()
+	return s.src.Walk(ctx, v)
+}
+
+// ctxReader stops a content read promptly when the scan is cancelled.
+type ctxReader struct {
+	ctx context.Context
+	r   io.Reader
+}
+
+func (c ctxReader) Read(p []byte) (int, error) {
+	if err := c.ctx.Err(); err != nil {
+		return 0, err
+	}
+	return c.r.Read(p)
+}
+
+// process turns an entry into a record: reads, hashes, classifies, matches.
+// It returns nil when the scan was cancelled before the content was read.
+func (s *scanner) process(ctx context.Context, h *hasher, e *Entry) (rec *casedb.FileRecord) {
+	rec = &casedb.FileRecord{
+		Evidence: s.ev.ID, Key: e.Key, Path: e.Path, Type: e.Type, LinkTarget: e.LinkTarget, Size: e.Size,
+		Deleted: e.Deleted, Stream: e.Stream, Inode: e.Inode, Volume: e.Volume,
+		Mtime: e.Mtime, Atime: e.Atime, Ctime: e.Ctime, Btime: e.Btime,
+		Status: casedb.StatusUnknown, Complete: true, Extra: e.Extra,
+	}
+	if e.Type == casedb.TypeFile {
+		rec.Extension = classify.Extension(e.Path)
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			rec.Complete = false
+			rec.Error = fmt.Sprintf("internal error while reading: %v", r)
+		}
+	}()
+	if e.Err != nil {
+		rec.Error = e.Err.Error()
+		rec.Complete = false
+		return rec
+	}
+	if e.Open == nil {
+		return rec
+	}
+	rc, err := e.Open()
+	if err != nil {
+		rec.Error = fmt.Sprintf("failed to open: %v", err)
+		rec.Complete = false
+		return rec
+	}
+	var onRead func(int)
+	if p := s.opts.Progress; p != nil {
+		onRead = func(n int) { p.Bytes.Add(int64(n)) }
+	}
+	hr := h.sum(ctxReader{ctx, rc}, e.Size, onRead)
+	var reason string
+	var partial bool
+	if pr, ok := rc.(PartialReader); ok {
+		reason, partial = pr.Incomplete()
+	}
+	rc.Close()
+	if hr.err != nil && ctx.Err() != nil {
+		return nil
+	}
+	rec.MD5, rec.SHA1, rec.SHA256, rec.BLAKE3 = hr.MD5, hr.SHA1, hr.SHA256, hr.BLAKE3
+	ent := hr.entropy
+	rec.Entropy = &ent
+	t := classify.Detect(hr.head)
+	rec.MIME = t.MIME
+	rec.ExtensionMismatch = classify.Mismatch(rec.Extension, t)
+	switch {
+	case hr.err != nil:
+		rec.Complete = false
+		rec.Error = fmt.Sprintf("read error after %d of %d bytes: %v", hr.n, e.Size, hr.err)
+	case partial:
+		rec.Complete = false
+		rec.Error = reason
+	case hr.n != e.Size:
+		rec.Complete = false
+		rec.Error = fmt.Sprintf("read %d bytes, expected %d", hr.n, e.Size)
+	}
+	if s.opts.Matcher != nil {
+		rec.Status, rec.Hashsets = s.opts.Matcher.Match(hr.Digests)
+	}
+	return rec
+}
+
+// write stores results in walk order, in the case and the JSON-lines stream.
+func (s *scanner) write(order <-chan *job) error {
+	w := s.c.NewWriter(s.ev.ID, s.res.RunID)
+	var out *bufio.Writer
+	if s.opts.JSONL != nil {
+		out = bufio.NewWriterSize(s.opts.JSONL, 256<<10)
+	}
+	flush := func() error {
+		if err := w.Commit(); err != nil {
+			return err
+		}
+		if out != nil {
+			if err := out.Flush(); err != nil {
+				return fmt.Errorf("failed to write JSON lines: %w", err)
+			}
+		}
+		return nil
+	}
+	lastFlush := time.Now()
+	for j := range order {
+		if j.problem != nil {
+			if err := w.AddError(j.problem.path, j.problem.offset, j.problem.msg, s.now()); err != nil {
+				w.Abort()
+				return err
+			}
+			s.res.Errors++
+			if p := s.opts.Progress; p != nil {
+				p.Errors.Add(1)
+			}
+			continue
+		}
+		var rec *casedb.FileRecord
+		select {
+		case rec = <-j.res:
+		case <-s.ctx.Done():
+		}
+		if rec == nil {
+			// Cancelled: everything written so far is a prefix of the
+			// walk; commit it and drop the rest.
+			for range order {
+			}
+			return flush()
+		}
+		if err := w.AddFile(rec); err != nil {
+			w.Abort()
+			return err
+		}
+		if rec.Error != "" {
+			if err := w.AddError(rec.Path, -1, rec.Error, s.now()); err != nil {
+				w.Abort()
+				return err
+			}
+			s.res.Errors++
+			if p := s.opts.Progress; p != nil {
+				p.Errors.Add(1)
+			}
+		}
+		s.res.Files++
+		if rec.Type == casedb.TypeFile {
+			s.res.Bytes += rec.Size
+		}
+		if p := s.opts.Progress; p != nil {
+			p.Files.Add(1)
+		}
+		if out != nil {
+			b, err := json.Marshal(rec)
+			if err != nil {
+				return fmt.Errorf("failed to encode record %q: %w", rec.DisplayPath(), err)
+			}
+			out.Write(b)
+			if err := out.WriteByte('\n'); err != nil {
+				return fmt.Errorf("failed to write JSON lines: %w", err)
+			}
+		}
+		if len(order) == 0 || time.Since(lastFlush) > time.Second {
+			if out != nil {
+				if err := out.Flush(); err != nil {
+					return fmt.Errorf("failed to write JSON lines: %w", err)
+				}
+			}
+			if time.Since(lastFlush) > time.Second {
+				if err := w.Commit(); err != nil {
+					return err
+				}
+			}
+			lastFlush = time.Now()
+		}
+	}
+	return flush()
+}
