@@ -161,12 +161,21 @@ func detectZip(b []byte) Type {
 		name := string(b[nameStart : nameStart+nlen])
 		dataStart := nameStart + nlen + xlen
 		switch {
-		case name == "mimetype" && method == 0 && dataStart+csize <= len(b):
-			switch mt := string(b[dataStart : dataStart+csize]); {
-			case mt == "application/epub+zip":
+		case name == "mimetype" && method == 0 && dataStart <= len(b):
+			// Stored, so the content follows the header verbatim; with a
+			// data descriptor the local size is 0, so read up to the
+			// next signature.
+			mt := b[dataStart:min(len(b), dataStart+100)]
+			if csize > 0 && csize < len(mt) {
+				mt = mt[:csize]
+			} else if i := bytes.Index(mt, []byte("PK")); i >= 0 {
+				mt = mt[:i]
+			}
+			switch s := string(mt); {
+			case s == "application/epub+zip":
 				return Type{MIME: MIMEEPUB, Ext: "epub"}
-			case strings.HasPrefix(mt, "application/vnd.oasis.opendocument."):
-				return Type{MIME: mt, Ext: odfExt(mt)}
+			case strings.HasPrefix(s, "application/vnd.oasis.opendocument."):
+				return Type{MIME: s, Ext: odfExt(s)}
 			}
 		case name == "[Content_Types].xml", name == "_rels/.rels":
 			ooxml = true
