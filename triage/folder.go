@@ -138,7 +138,16 @@ type evidenceFile struct {
 	eof    bool
 }
 
+// testOpenHook, when set by a test, can make opening a file fail (a root
+// test process can read any file, so permissions cannot simulate it).
+var testOpenHook func(abs string) error
+
 func openEvidenceFile(abs string, before fileStat) (io.ReadCloser, error) {
+	if testOpenHook != nil {
+		if err := testOpenHook(abs); err != nil {
+			return nil, err
+		}
+	}
 	f, err := openNoAtime(abs, false)
 	if err != nil {
 		return nil, err
