@@ -1,0 +1,88 @@
+package triage
+
+import (
+	"bytes"
+	"crypto/md5"
+	"crypto/sha1"
+	"crypto/sha256"
+	"encoding/hex"
+	"errors"
+	"io"
+	"math/rand"
+	"testing"
+	"testing/iotest"
+)
+
+// The pipelined (two-lane, double-buffered) and inline paths must give the
+// digests of the standard library's one-shot functions for every size
+// around the block and threshold edges.
+func TestHasherSizes(t *testing.T) {
+	h := newHasher([]Algorithm{MD5, SHA1, SHA256, BLAKE3})
+	defer h.close()
+	data := make([]byte, parallelThreshold+3*blockSize+5)
+	rand.New(rand.NewSource(7)).Read(data)
+	for _, n := range []int{0, 1, blockSize - 1, blockSize, blockSize + 1, parallelThreshold - 1, parallelThreshold,
+		parallelThreshold + 1, 2*parallelThreshold - 3, len(data)} {
+		if n > len(data) {
+			continue
+		}
+		b := data[:n]
+		one := b[:min(n, 5000)] // byte-at-a-time reading is slow: a prefix is enough
+		for _, c := range []struct {
+			name string
+			r    io.Reader
+			want []byte
+		}{
+			{"whole", bytes.NewReader(b), b},
+			{"half-reads", iotest.HalfReader(bytes.NewReader(b)), b},
+			{"one-byte-reads", iotest.OneByteReader(bytes.NewReader(one)), one},
+		} {
+			res := h.sum(c.r, int64(len(c.want)), nil)
+			if res.n != int64(len(c.want)) {
+				t.Fatalf("size %d %s: read %d", n, c.name, res.n)
+			}
+			m, s1, s2 := md5.Sum(c.want), sha1.Sum(c.want), sha256.Sum256(c.want)
+			if res.MD5 != hex.EncodeToString(m[:]) || res.SHA1 != hex.EncodeToString(s1[:]) || res.SHA256 != hex.EncodeToString(s2[:]) {
+				t.Errorf("size %d %s: digests differ", n, c.name)
+			}
+			if res.BLAKE3 == "" {
+				t.Errorf("size %d: no blake3", n)
+			}
+		}
+	}
+}
+
+func TestHasherReadErrorKeepsWhatWasRead(t *testing.T) {
+	h := newHasher(DefaultAlgorithms)
+	defer h.close()
+	data := bytes.Repeat([]byte("x"), 3*blockSize)
+	boom := errors.New("bad sector")
+	r := io.MultiReader(bytes.NewReader(data), iotest.ErrReader(boom))
+	res := h.sum(r, 10*blockSize, nil)
+	if !errors.Is(res.err, boom) || res.n != int64(len(data)) {
+		t.Fatalf("err %v n %d", res.err, res.n)
+	}
+	want := sha256.Sum256(data)
+	if res.SHA256 != hex.EncodeToString(want[:]) {
+		t.Error("digest does not cover exactly the bytes read before the error")
+	}
+}
+
+func benchmarkHasher(b *testing.B, algs []Algorithm, size int) {
+	h := newHasher(algs)
+	defer h.close()
+	data := make([]byte, size)
+	rand.New(rand.NewSource(1)).Read(data)
+	b.SetBytes(int64(size))
+	for b.Loop() {
+		h.sum(bytes.NewReader(data), int64(size), nil)
+	}
+}
+
+// One large file: the algorithms spread over two lanes.
+func BenchmarkHasher64MiB(b *testing.B) { benchmarkHasher(b, DefaultAlgorithms, 64<<20) }
+
+// Small files hashed inline.
+func BenchmarkHasher16KiB(b *testing.B) { benchmarkHasher(b, DefaultAlgorithms, 16<<10) }
+
+func BenchmarkHasher64MiBSHA256(b *testing.B) { benchmarkHasher(b, []Algorithm{SHA256}, 64<<20) }
