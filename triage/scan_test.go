@@ -20,7 +20,7 @@ import (
 
 // hostileNames are file names a scan must keep losslessly.
 var hostileNames = []string{
-	"<script>alert(1)</script>.txt",
+	"<script>alert(1)<\\script>.txt",
 	"=HYPERLINK(\"x\").csv",
 	"+cmd.csv",
 	"bad\xff\xfename.txt",
