@@ -2,8 +2,10 @@ package main
 
 import (
 	"bytes"
+	"fmt"
 	"os"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"syscall"
 	"testing"
@@ -22,6 +24,7 @@ func TestScripts(t *testing.T) {
 		Dir: filepath.Join("testdata", "script"),
 		Cmds: map[string]func(ts *testscript.TestScript, neg bool, args []string){
 			"mkhostile": cmdMkhostile,
+			"mkbig":     cmdMkbig,
 		},
 		Setup: func(env *testscript.Env) error {
 			env.Setenv("TRIAGE_EXAMINER", "")
@@ -39,11 +42,11 @@ func cmdMkhostile(ts *testscript.TestScript, neg bool, args []string) {
 	dir := ts.MkAbs(args[0])
 	files := map[string]string{
 		"<img src=x onerror=alert(1)>.txt": "markup in a name\n",
-		"=SUM(A1).csv":                  "a,b\n",
-		"bad\xffname.txt":               "invalid utf-8 name\n",
-		"new\nline.txt":                 "newline name\n",
-		"empty.txt":                     "",
-		"pics/holiday.jpg":              "MZ" + strings.Repeat("\x00", 58) + "\x80\x00\x00\x00" + strings.Repeat("\x00", 64) + "PE\x00\x00",
+		"=SUM(A1).csv":                     "a,b\n",
+		"bad\xffname.txt":                  "invalid utf-8 name\n",
+		"new\nline.txt":                    "newline name\n",
+		"empty.txt":                        "",
+		"pics/holiday.jpg":                 "MZ" + strings.Repeat("\x00", 58) + "\x80\x00\x00\x00" + strings.Repeat("\x00", 64) + "PE\x00\x00",
 	}
 	for name, content := range files {
 		p := filepath.Join(dir, name)
@@ -117,5 +120,27 @@ func TestScanFlagParsing(t *testing.T) {
 	}
 	if got.Case != "c" || got.Workers != 3 || !got.Quiet || got.JSONL != "-" || len(got.algorithms) != 2 {
 		t.Errorf("parsed %+v", got)
+	}
+}
+
+// cmdMkbig writes N files of 8 MiB of non-repeating bytes.
+func cmdMkbig(ts *testscript.TestScript, neg bool, args []string) {
+	if neg || len(args) != 2 {
+		ts.Fatalf("usage: mkbig DIR N")
+	}
+	dir := ts.MkAbs(args[0])
+	n, err := strconv.Atoi(args[1])
+	ts.Check(err)
+	ts.Check(os.MkdirAll(dir, 0o755))
+	buf := make([]byte, 8<<20)
+	for j := range 1 << 16 {
+		buf[j] = byte(j * 2654435761 >> 13)
+	}
+	for off := 1 << 16; off < len(buf); off *= 2 {
+		copy(buf[off:], buf[:off])
+	}
+	for i := range n {
+		copy(buf, fmt.Sprintf("file %d", i))
+		ts.Check(os.WriteFile(filepath.Join(dir, fmt.Sprintf("f%03d.bin", i)), buf, 0o644))
 	}
 }
