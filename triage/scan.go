@@ -156,6 +156,13 @@ func Scan(ctx context.Context, c *casedb.Case, src Source, opts Options) (*Resul
 
 	s := &scanner{ctx: ctx, src: src, c: c, ev: ev, opts: opts, algs: algs, now: now, res: res}
 	err = s.run(workers)
+	if vl, ok := src.(VolumeLister); ok {
+		for _, vol := range vl.Volumes() {
+			if verr := c.AddVolume(context.WithoutCancel(ctx), ev.ID, vol); verr != nil && err == nil {
+				err = fmt.Errorf("failed to record volume %d: %w", vol.Index, verr)
+			}
+		}
+	}
 	res.Finished = now().UTC()
 	switch {
 	case ctx.Err() != nil:

@@ -99,10 +99,33 @@ func ErrorOffset(err error) int64 {
 }
 
 // OpenSource opens the evidence at path, choosing the reader from what the
-// path holds: a folder is walked, any other regular file is recorded as a
+// path holds: a folder is walked, a block device or a regular file whose
+// content is a disk image (partition table, file-system boot sector, E01
+// signature) is read as an image, any other regular file is recorded as a
 // single file. A symbolic link given as the source itself is followed, as
 // the examiner named it; links inside the evidence are not.
 func OpenSource(path string) (Source, error) {
+	return OpenSourceWith(path, SourceOptions{})
+}
+
+// Values of SourceOptions.As.
+const (
+	AsAuto  = ""      // decide from the content
+	AsFile  = "file"  // record a regular file as one file, whatever it holds
+	AsImage = "image" // read the file as a disk image
+)
+
+// SourceOptions control how OpenSourceWith reads a source.
+type SourceOptions struct {
+	As    string // AsAuto, AsFile or AsImage
+	Image ImageOptions
+}
+
+// OpenSourceWith is OpenSource with options.
+func OpenSourceWith(path string, o SourceOptions) (Source, error) {
+	if o.As != AsAuto || isImagePath(path) {
+		return openSourceAs(path, o)
+	}
 	abs, err := filepath.Abs(path)
 	if err != nil {
 		return nil, err

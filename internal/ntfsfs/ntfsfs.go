@@ -1,0 +1,657 @@
+// Package ntfsfs lists and reads an NTFS volume through go-ntfs
+// (www.velocidex.com/golang/go-ntfs), behind a panic boundary.
+//
+// Every call into go-ntfs goes through guard: a panic inside the parser
+// becomes an error that names what was being parsed, so one corrupt entry
+// costs that entry, not the scan. go-ntfs is not safe for concurrent use;
+// FS serialises its own calls into it with a mutex, while stream content is
+// read concurrently straight from the image.
+//
+// The walk covers every MFT entry, allocated or not. Paths are rebuilt
+// from the parent references of $FILE_NAME; a deleted entry whose parent no
+// longer exists (or was reused) is placed under /$OrphanFiles, as the Sleuth
+// Kit does.
+package ntfsfs
+
+import (
+	"bytes"
+	"context"
+	"encoding/binary"
+	"errors"
+	"fmt"
+	"io"
+	"runtime/debug"
+	"sort"
+	"strings"
+	"sync"
+	"time"
+
+	"www.velocidex.com/golang/go-ntfs/parser"
+)
+
+// Limits on what a volume may declare.
+const (
+	MaxMFTEntries = 1 << 26 // 64 Mi entries
+	MaxPathDepth  = 1024
+)
+
+// ErrNotNTFS is returned by Open when the volume has no NTFS boot sector.
+var ErrNotNTFS = errors.New("ntfs: no NTFS boot sector")
+
+// Error is a problem found in the volume, with the volume offset of the
+// bytes at fault (-1 when not known).
+type Error struct {
+	Off   int64
+	Entry int64 // MFT entry, -1 when not tied to one
+	Msg   string
+	Err   error
+}
+
+func (e *Error) Error() string {
+	var b strings.Builder
+	b.WriteString("ntfs: ")
+	if e.Entry >= 0 {
+		fmt.Fprintf(&b, "MFT entry %d: ", e.Entry)
+	}
+	b.WriteString(e.Msg)
+	if e.Err != nil {
+		b.WriteString(": ")
+		b.WriteString(e.Err.Error())
+	}
+	if e.Off >= 0 {
+		fmt.Fprintf(&b, " at byte %#x", e.Off)
+	}
+	return b.String()
+}
+
+func (e *Error) Unwrap() error { return e.Err }
+
+// Offset returns the volume offset of the problem.
+func (e *Error) Offset() int64 { return e.Off }
+
+// PanicError is a panic recovered from go-ntfs.
+type PanicError struct {
+	What  string
+	Value any
+	Stack string
+}
+
+func (e *PanicError) Error() string {
+	return fmt.Sprintf("ntfs parser failed while %s: %v", e.What, e.Value)
+}
+
+// guard runs fn and turns a panic into a *PanicError.
+func guard(what string, fn func() error) (err error) {
+	defer func() {
+		if r := recover(); r != nil {
+			err = &PanicError{What: what, Value: r, Stack: string(debug.Stack())}
+		}
+	}()
+	return fn()
+}
+
+// FS is an opened NTFS volume.
+type FS struct {
+	mu      sync.Mutex
+	meta    *parser.NTFSContext // reads metadata through a page cache
+	data    *parser.NTFSContext // reads content straight from the volume
+	raw     io.ReaderAt
+	size    int64
+	cluster int64
+	record  int64
+	// mftRuns maps the $MFT stream to volume offsets (bytes).
+	mftRuns []extent
+	entries int64
+	base    int64
+	Label   string
+}
+
+type extent struct{ vcnOff, lcnOff, length int64 } // bytes
+
+// Open opens the NTFS volume held in r (size bytes, offset 0 = boot sector).
+// r must be safe for concurrent ReadAt. base is the offset of the volume in
+// its image: error offsets are image offsets (base + volume offset).
+func Open(r io.ReaderAt, base, size int64) (*FS, error) {
+	boot := make([]byte, 512)
+	if n, _ := r.ReadAt(boot, 0); n < 512 || !bytes.Equal(boot[3:11], []byte("NTFS    ")) {
+		return nil, ErrNotNTFS
+	}
+	fs := &FS{raw: r, size: size, base: base}
+	err := guard("opening the volume", func() error {
+		paged, err := parser.NewPagedReader(r, 64*1024, 256)
+		if err != nil {
+			return err
+		}
+		ctx, err := parser.GetNTFSContext(paged, 0)
+		if err != nil {
+			return &Error{Off: base, Entry: -1, Msg: "failed to read boot sector and $MFT", Err: err}
+		}
+		fs.meta = ctx
+		fs.cluster = ctx.ClusterSize
+		fs.record = ctx.GetRecordSize()
+		if fs.record < 256 || fs.record > 64*1024 || fs.cluster <= 0 {
+			return &Error{Off: base + 0x40, Entry: -1, Msg: fmt.Sprintf("impossible MFT record size %d", fs.record)}
+		}
+		d := ctx.Copy()
+		d.DiskReader = r
+		fs.data = d
+		mft0, err := ctx.GetMFT(0)
+		if err != nil {
+			return &Error{Off: base + int64(binary.LittleEndian.Uint64(boot[0x30:]))*fs.cluster, Entry: 0, Msg: "failed to read $MFT record", Err: err}
+		}
+		var total int64
+		for _, a := range uniqueAttrs(mft0.EnumerateAttributes(ctx)) {
+			if a.Type().Value != parser.ATTR_TYPE_DATA || a.Name() != "" || a.IsResident() {
+				continue
+			}
+			if a.Runlist_vcn_start() == 0 {
+				total = int64(a.Actual_size())
+			}
+			vcn := int64(a.Runlist_vcn_start()) * fs.cluster
+			for _, run := range a.RunList() {
+				l := run.Length * fs.cluster
+				fs.mftRuns = append(fs.mftRuns, extent{vcnOff: vcn, lcnOff: run.Offset * fs.cluster, length: l})
+				vcn += l
+			}
+		}
+		sort.Slice(fs.mftRuns, func(i, j int) bool { return fs.mftRuns[i].vcnOff < fs.mftRuns[j].vcnOff })
+		fs.entries = min(total/fs.record, MaxMFTEntries)
+		if fs.entries <= 0 {
+			return &Error{Off: -1, Entry: 0, Msg: "empty $MFT"}
+		}
+		return nil
+	})
+	if err != nil {
+		return nil, err
+	}
+	fs.Label = fs.volumeLabel()
+	return fs, nil
+}
+
+// Entries returns the number of MFT entries.
+func (fs *FS) Entries() int64 { return fs.entries }
+
+// ClusterSize returns the cluster size in bytes.
+func (fs *FS) ClusterSize() int64 { return fs.cluster }
+
+// EntryOffset returns the volume offset of MFT entry i, or -1.
+func (fs *FS) EntryOffset(i int64) int64 {
+	off := i * fs.record
+	for _, e := range fs.mftRuns {
+		if off >= e.vcnOff && off < e.vcnOff+e.length {
+			return e.lcnOff + off - e.vcnOff
+		}
+	}
+	return -1
+}
+
+func (fs *FS) volumeLabel() string {
+	var label string
+	_ = fs.locked("reading the volume label", func() error {
+		e, err := fs.meta.GetMFT(3)
+		if err != nil {
+			return err
+		}
+		for _, a := range e.EnumerateAttributes(fs.meta) {
+			if a.Type().Value == 0x60 && a.IsResident() {
+				b := make([]byte, min(a.Content_size(), 512))
+				n, _ := a.Data(fs.meta).ReadAt(b, 0)
+				label = utf16le(b[:n])
+			}
+		}
+		return nil
+	})
+	return label
+}
+
+func (fs *FS) locked(what string, fn func() error) error {
+	fs.mu.Lock()
+	defer fs.mu.Unlock()
+	return guard(what, fn)
+}
+
+// uniqueAttrs drops the duplicates that go-ntfs yields when an
+// $ATTRIBUTE_LIST lists attributes of the base record too.
+func uniqueAttrs(in []*parser.NTFS_ATTRIBUTE) []*parser.NTFS_ATTRIBUTE {
+	type key struct {
+		typ  uint64
+		id   uint16
+		name string
+		vcn  uint64
+	}
+	seen := make(map[key]bool, len(in))
+	out := in[:0:0]
+	for _, a := range in {
+		k := key{a.Type().Value, a.Attribute_id(), a.Name(), a.Runlist_vcn_start()}
+		if a.IsResident() {
+			k.vcn = 0
+		}
+		if seen[k] {
+			continue
+		}
+		seen[k] = true
+		out = append(out, a)
+	}
+	return out
+}
+
+func utf16le(b []byte) string {
+	u := make([]rune, 0, len(b)/2)
+	for i := 0; i+1 < len(b); i += 2 {
+		u = append(u, rune(binary.LittleEndian.Uint16(b[i:])))
+	}
+	// Surrogate pairs are rare in labels; decode them properly anyway.
+	var s strings.Builder
+	for i := 0; i < len(u); i++ {
+		r := u[i]
+		if r >= 0xd800 && r < 0xdc00 && i+1 < len(u) && u[i+1] >= 0xdc00 && u[i+1] < 0xe000 {
+			r = 0x10000 + (r-0xd800)<<10 + (u[i+1] - 0xdc00)
+			i++
+		}
+		s.WriteRune(r)
+	}
+	return s.String()
+}
+
+func ntfsTime(t *parser.WinFileTime) time.Time {
+	if t == nil || t.Time.Year() <= 1601 || t.Time.Unix() == 0 {
+		return time.Time{}
+	}
+	return t.Time.UTC()
+}
+
+// Times are the four NTFS timestamps of $STANDARD_INFORMATION or
+// $FILE_NAME.
+type Times struct {
+	Btime, Mtime, Ctime, Atime time.Time // Ctime: MFT record change
+}
+
+// Name is one $FILE_NAME of an entry.
+type Name struct {
+	Parent    uint64
+	ParentSeq uint16
+	Name      string
+	Space     string // POSIX, Win32, DOS, DOS+Win32
+	Times     Times
+}
+
+// Stream is one $DATA attribute.
+type Stream struct {
+	Name       string // "" for the main stream
+	Size       int64
+	Resident   bool
+	Compressed bool
+	Sparse     bool
+	attrID     uint16
+	// Unreadable says why the content cannot be read in full ("" when it
+	// can): a run outside the volume, an unsupported compression.
+	Unreadable string
+}
+
+// File is what one MFT entry holds.
+type File struct {
+	Entry   int64
+	Seq     uint16
+	InUse   bool
+	IsDir   bool
+	Names   []Name // all $FILE_NAME attributes
+	SI      Times
+	Streams []Stream
+	Reparse uint32 // reparse tag, 0 when none
+	// Offset is the image offset of the MFT entry.
+	Offset int64
+}
+
+// PrimaryName returns the long (non-DOS) name, or the first one.
+func (f *File) PrimaryName() *Name {
+	for i := range f.Names {
+		if f.Names[i].Space != "DOS" {
+			return &f.Names[i]
+		}
+	}
+	if len(f.Names) > 0 {
+		return &f.Names[0]
+	}
+	return nil
+}
+
+// ErrNoEntry is returned by ReadEntry for an entry that was never used or
+// is an extension record of another entry.
+var ErrNoEntry = errors.New("ntfs: no file in this MFT entry")
+
+// ReadEntry parses MFT entry i.
+func (fs *FS) ReadEntry(i int64) (*File, error) {
+	var f *File
+	off := fs.EntryOffset(i)
+	if off < 0 || off+fs.record > fs.size {
+		return nil, &Error{Off: fs.base + off, Entry: i, Msg: "MFT entry lies outside the volume or image (truncated image?)"}
+	}
+	ioff := fs.base + off // image offset, for messages
+	err := fs.locked(fmt.Sprintf("parsing MFT entry %d", i), func() error {
+		magic := make([]byte, 4)
+		if _, err := fs.meta.DiskReader.ReadAt(magic, off); err != nil {
+			return &Error{Off: ioff, Entry: i, Msg: "failed to read MFT entry", Err: err}
+		}
+		switch {
+		case bytes.Equal(magic, []byte("FILE")):
+		case bytes.Equal(magic, []byte{0, 0, 0, 0}):
+			return ErrNoEntry
+		default:
+			return &Error{Off: ioff, Entry: i, Msg: fmt.Sprintf("bad MFT entry signature %q", magic)}
+		}
+		e, err := fs.meta.GetMFT(i)
+		if err != nil {
+			return &Error{Off: ioff, Entry: i, Msg: "corrupt MFT entry", Err: err}
+		}
+		if e.Base_record_reference()&0xffffffffffff != 0 {
+			return ErrNoEntry
+		}
+		if int64(e.Mft_entry_size()) > fs.record || int64(e.Attribute_offset()) >= fs.record {
+			return &Error{Off: ioff, Entry: i, Msg: fmt.Sprintf("bad MFT entry lengths (used size %d, first attribute at %d, record %d)", e.Mft_entry_size(), e.Attribute_offset(), fs.record)}
+		}
+		flags := e.Flags()
+		f = &File{Entry: i, Seq: e.Sequence_value(), InUse: flags.IsSet("ALLOCATED"), IsDir: flags.IsSet("DIRECTORY"), Offset: ioff}
+		idx := map[string]int{}
+		for _, a := range uniqueAttrs(e.EnumerateAttributes(fs.meta)) {
+			switch a.Type().Value {
+			case parser.ATTR_TYPE_STANDARD_INFORMATION:
+				si := fs.meta.Profile.STANDARD_INFORMATION(a.Data(fs.meta), 0)
+				f.SI = Times{Btime: ntfsTime(si.Create_time()), Mtime: ntfsTime(si.File_altered_time()),
+					Ctime: ntfsTime(si.Mft_altered_time()), Atime: ntfsTime(si.File_accessed_time())}
+			case parser.ATTR_TYPE_FILE_NAME:
+				fn := fs.meta.Profile.FILE_NAME(a.Data(fs.meta), 0)
+				f.Names = append(f.Names, Name{Parent: fn.MftReference(), ParentSeq: fn.Seq_num(), Name: fn.Name(),
+					Space: fn.NameType().Name, Times: Times{Btime: ntfsTime(fn.Created()), Mtime: ntfsTime(fn.File_modified()),
+						Ctime: ntfsTime(fn.Mft_modified()), Atime: ntfsTime(fn.File_accessed())}})
+			case 0xc0: // $REPARSE_POINT
+				b := make([]byte, 4)
+				if n, _ := a.Data(fs.meta).ReadAt(b, 0); n == 4 {
+					f.Reparse = binary.LittleEndian.Uint32(b)
+				}
+			case parser.ATTR_TYPE_DATA:
+				name := a.Name()
+				j, ok := idx[name]
+				if !ok {
+					j = len(f.Streams)
+					idx[name] = j
+					f.Streams = append(f.Streams, Stream{Name: name, attrID: a.Attribute_id()})
+				}
+				s := &f.Streams[j]
+				if a.IsResident() {
+					s.Resident, s.Size = true, int64(a.Content_size())
+					continue
+				}
+				if a.Runlist_vcn_start() == 0 {
+					s.Size = int64(a.Actual_size())
+					s.attrID = a.Attribute_id()
+					fl := a.Flags()
+					s.Compressed, s.Sparse = parser.IsCompressed(fl), parser.IsSparse(fl)
+					if s.Compressed && (a.Compression_unit_size() != 4 || fs.cluster > 4096) {
+						s.Unreadable = fmt.Sprintf("unsupported NTFS compression (unit 2^%d clusters of %d bytes)", a.Compression_unit_size(), fs.cluster)
+					}
+				}
+				if s.Unreadable == "" {
+					for _, run := range a.RunList() {
+						if run.RelativeUrnOffset == 0 && (s.Sparse || s.Compressed) {
+							continue
+						}
+						if run.Offset < 0 || run.Length < 0 || (run.Offset+run.Length)*fs.cluster > fs.size {
+							s.Unreadable = fmt.Sprintf("data run (cluster %d, %d clusters) lies outside the volume (%d clusters)", run.Offset, run.Length, fs.size/fs.cluster)
+							break
+						}
+					}
+				}
+			}
+		}
+		if f.Reparse == 0x80000017 { // IO_REPARSE_TAG_WOF
+			for k := range f.Streams {
+				if f.Streams[k].Name == "" {
+					f.Streams[k].Unreadable = "Windows WOF compression (XPRESS/LZX) is not supported: the hash covers only the unnamed stream as stored"
+				}
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		var pe *PanicError
+		if errors.As(err, &pe) {
+			return nil, &Error{Off: ioff, Entry: i, Msg: "corrupt MFT entry", Err: err}
+		}
+		return nil, err
+	}
+	return f, nil
+}
+
+// OpenStream returns a reader of the content of stream s of f. The reader
+// reads the image directly and may be used concurrently with other streams.
+func (fs *FS) OpenStream(f *File, s *Stream) (*StreamReader, error) {
+	var rr parser.RangeReaderAt
+	err := fs.locked(fmt.Sprintf("opening stream %q of MFT entry %d", s.Name, f.Entry), func() error {
+		e, err := fs.data.GetMFT(f.Entry)
+		if err != nil {
+			return err
+		}
+		rr, err = parser.OpenStream(fs.data, e, parser.ATTR_TYPE_DATA, parser.WILDCARD_STREAM_ID, s.Name)
+		return err
+	})
+	if err != nil {
+		return nil, &Error{Off: f.Offset, Entry: f.Entry, Msg: fmt.Sprintf("failed to open stream %q", s.Name), Err: err}
+	}
+	return &StreamReader{rr: rr, size: s.Size, reason: s.Unreadable, entry: f.Entry}, nil
+}
+
+// StreamReader reads a stream sequentially. Reads end at the stream's
+// declared size; a stream that yields fewer bytes fails with an error naming
+// the offset.
+type StreamReader struct {
+	rr     parser.RangeReaderAt
+	size   int64
+	off    int64
+	entry  int64
+	reason string
+}
+
+// Read implements io.Reader.
+func (r *StreamReader) Read(p []byte) (n int, err error) {
+	if r.off >= r.size {
+		return 0, io.EOF
+	}
+	want := int(min(int64(len(p)), r.size-r.off))
+	err = guard(fmt.Sprintf("reading MFT entry %d", r.entry), func() error {
+		var rerr error
+		n, rerr = r.rr.ReadAt(p[:want], r.off)
+		if n > want || n < 0 {
+			n = 0
+			return fmt.Errorf("reader returned %d bytes for %d", n, want)
+		}
+		if n < want && (rerr == nil || errors.Is(rerr, io.EOF)) {
+			rerr = fmt.Errorf("stream data ends early at stream offset %d of %d (truncated image or bad run list): %w", r.off+int64(n), r.size, io.ErrUnexpectedEOF)
+		}
+		return rerr
+	})
+	r.off += int64(n)
+	return n, err
+}
+
+// ReadAt implements io.ReaderAt over the declared size.
+func (r *StreamReader) ReadAt(p []byte, off int64) (n int, err error) {
+	if off >= r.size {
+		return 0, io.EOF
+	}
+	want := int(min(int64(len(p)), r.size-off))
+	err = guard(fmt.Sprintf("reading MFT entry %d", r.entry), func() error {
+		var rerr error
+		n, rerr = r.rr.ReadAt(p[:want], off)
+		if n > want || n < 0 {
+			n = 0
+		}
+		return rerr
+	})
+	if err == nil && n < len(p) {
+		err = io.EOF
+	}
+	return n, err
+}
+
+// Incomplete reports why the content read does not cover the stream.
+func (r *StreamReader) Incomplete() (string, bool) { return r.reason, r.reason != "" }
+
+// Close releases nothing; it exists for io.ReadCloser.
+func (r *StreamReader) Close() error { return nil }
+
+// Item is one file, folder or stream found by Walk.
+type Item struct {
+	File    *File
+	Stream  *Stream // nil for a folder, or a file without $DATA
+	Path    string  // full path from the volume root, "/"-separated
+	Deleted bool
+	Orphan  bool
+	// Metafile marks NTFS system files ($MFT, $LogFile, $Extend/...).
+	Metafile bool
+}
+
+// Walk visits every file and stream of the volume, allocated and deleted,
+// sorted by path then stream name. Problems (corrupt entries, directory
+// loops) go to problem and the walk goes on.
+func (fs *FS) Walk(ctx context.Context, visit func(*Item) error, problem func(error)) error {
+	files := make(map[int64]*File)
+	order := make([]int64, 0, fs.entries)
+	for i := int64(0); i < fs.entries; i++ {
+		if i%1024 == 0 {
+			if err := ctx.Err(); err != nil {
+				return err
+			}
+		}
+		f, err := fs.ReadEntry(i)
+		if err != nil {
+			if !errors.Is(err, ErrNoEntry) {
+				problem(err)
+			}
+			continue
+		}
+		if len(f.Names) == 0 {
+			continue // no name: nothing to place in the tree
+		}
+		files[i] = f
+		order = append(order, i)
+	}
+	r := &resolver{fs: fs, files: files, memo: map[int64]string{5: ""}, problem: problem}
+	items := make([]*Item, 0, len(order))
+	orphans := false
+	for _, i := range order {
+		f := files[i]
+		if i == 5 {
+			continue // the root folder itself
+		}
+		dir, ok := r.dirPath(f)
+		n := f.PrimaryName()
+		it := &Item{File: f, Deleted: !f.InUse, Path: dir + "/" + n.Name}
+		if !ok {
+			it.Orphan, orphans = true, true
+			it.Path = "/$OrphanFiles/" + n.Name
+		}
+		it.Metafile = i < 16 || strings.HasPrefix(it.Path, "/$Extend/")
+		items = append(items, it)
+	}
+	if orphans {
+		items = append(items, &Item{Path: "/$OrphanFiles", File: &File{Entry: -1, IsDir: true, InUse: true}, Metafile: true})
+	}
+	sort.SliceStable(items, func(a, b int) bool {
+		if items[a].Path != items[b].Path {
+			return items[a].Path < items[b].Path
+		}
+		return items[a].File.Entry < items[b].File.Entry
+	})
+	for _, it := range items {
+		if err := ctx.Err(); err != nil {
+			return err
+		}
+		f := it.File
+		var main *Stream
+		var ads []*Stream
+		for k := range f.Streams {
+			if f.Streams[k].Name == "" {
+				main = &f.Streams[k]
+			} else {
+				ads = append(ads, &f.Streams[k])
+			}
+		}
+		sort.Slice(ads, func(a, b int) bool { return ads[a].Name < ads[b].Name })
+		first := *it
+		if !f.IsDir {
+			first.Stream = main
+		}
+		if err := visit(&first); err != nil {
+			return err
+		}
+		for _, s := range ads {
+			x := *it
+			x.Stream = s
+			if err := visit(&x); err != nil {
+				return err
+			}
+		}
+	}
+	return nil
+}
+
+// resolver rebuilds folder paths from parent references.
+type resolver struct {
+	fs      *FS
+	files   map[int64]*File
+	memo    map[int64]string // entry -> path of that folder ("" for the root)
+	bad     map[int64]bool   // folders that cannot be placed
+	problem func(error)
+}
+
+// dirPath returns the path of f's parent folder, and false when the parent
+// does not exist any more (or was reused): the file is an orphan.
+func (r *resolver) dirPath(f *File) (string, bool) {
+	n := f.PrimaryName()
+	return r.folder(int64(n.Parent&0xffffffffffff), n.ParentSeq, f.InUse, f.Entry)
+}
+
+func (r *resolver) folder(id int64, seq uint16, childInUse bool, child int64) (string, bool) {
+	var chain []int64
+	seen := map[int64]bool{}
+	cur, curSeq := id, seq
+	for {
+		if p, ok := r.memo[cur]; ok {
+			// unwind
+			for k := len(chain) - 1; k >= 0; k-- {
+				p = p + "/" + r.files[chain[k]].PrimaryName().Name
+				r.memo[chain[k]] = p
+			}
+			if len(chain) > 0 {
+				return r.memo[chain[0]], true
+			}
+			return p, true
+		}
+		if r.bad[cur] {
+			return "", false
+		}
+		pf := r.files[cur]
+		if pf == nil || !pf.IsDir || !(pf.Seq == curSeq || (!pf.InUse && pf.Seq == curSeq+1)) {
+			r.markBad(chain)
+			return "", false
+		}
+		if seen[cur] || len(chain) >= MaxPathDepth {
+			r.problem(&Error{Off: pf.Offset, Entry: cur, Msg: fmt.Sprintf("directory loop or excessive depth reached from entry %d; files below are listed under /$OrphanFiles", child)})
+			r.markBad(chain)
+			return "", false
+		}
+		seen[cur] = true
+		chain = append(chain, cur)
+		pn := pf.PrimaryName()
+		cur, curSeq = int64(pn.Parent&0xffffffffffff), pn.ParentSeq
+	}
+}
+
+func (r *resolver) markBad(chain []int64) {
+	if r.bad == nil {
+		r.bad = map[int64]bool{}
+	}
+	for _, c := range chain {
+		r.bad[c] = true
+	}
+}

@@ -1,0 +1,291 @@
+// Package image reads disk images: raw images and block devices, and split
+// raw images (name.001, name.002…; name.000, name.001…; nameaa, nameab…)
+// presented as one logical image.
+//
+// Every Image is an io.ReaderAt with a Size. ReadAt follows the io.ReaderAt
+// contract: a read that reaches the end of the image returns the bytes
+// before the end and io.EOF; a read that starts at or past the end returns
+// 0, io.EOF. Concurrent ReadAt calls are safe.
+//
+// Open is the one place that chooses a reader from the first bytes of the
+// file; new container formats (E01, VHD, VMDK) plug in there.
+package image
+
+import (
+	"bytes"
+	"encoding/binary"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"path/filepath"
+	"strconv"
+	"strings"
+)
+
+// Image is a disk image opened read-only.
+type Image interface {
+	io.ReaderAt
+	// Size is the logical media size in bytes.
+	Size() int64
+	Close() error
+}
+
+// Segment is one file of an image stored in several files.
+type Segment struct {
+	Path   string `json:"path"`
+	Offset int64  `json:"offset"` // logical offset of the segment's first byte
+	Size   int64  `json:"size"`
+}
+
+// Info describes an opened image, for the evidence item's metadata.
+type Info struct {
+	// Format is "raw", "split-raw", "device", "e01", ...
+	Format   string
+	Segments []Segment
+	// Metadata holds format-specific facts (acquisition details, stored
+	// hashes) recorded on the evidence item.
+	Metadata map[string]any
+}
+
+// Describer is implemented by images that can describe themselves. Every
+// image returned by Open implements it.
+type Describer interface {
+	Describe() Info
+}
+
+// Errors returned by Open.
+var (
+	ErrNotImage = errors.New("image: not a recognised disk image")
+	// ErrEWFUnsupported is returned for Expert Witness (E01) images until an
+	// EWF reader is wired into Open.
+	ErrEWFUnsupported = errors.New("image: E01 (EWF) support not available")
+)
+
+// EWFSignature starts the first segment of an Expert Witness (E01) image.
+var EWFSignature = []byte("EVF\x09\x0d\x0a\xff\x00")
+
+// Kind is what the first bytes of a file look like.
+type Kind string
+
+// Kinds recognised by Detect.
+const (
+	KindNone  Kind = ""
+	KindEWF   Kind = "ewf"
+	KindMBR   Kind = "mbr"   // DOS partition table (or a GPT protective MBR)
+	KindNTFS  Kind = "ntfs"  // bare NTFS volume
+	KindFAT   Kind = "fat"   // bare FAT12/16/32 volume
+	KindExFAT Kind = "exfat" // bare exFAT volume
+	KindExt   Kind = "ext"   // bare ext2/3/4 volume
+)
+
+// Detect tells from its content whether r holds a disk image or volume. It
+// reads at most the first 2 KiB.
+func Detect(r io.ReaderAt, size int64) Kind {
+	buf := make([]byte, 2048)
+	n, _ := r.ReadAt(buf, 0)
+	return detectBytes(buf[:n])
+}
+
+func detectBytes(b []byte) Kind {
+	if bytes.HasPrefix(b, EWFSignature) {
+		return KindEWF
+	}
+	if len(b) >= 0x440 && binary.LittleEndian.Uint16(b[0x438:]) == 0xef53 {
+		// ext superblock magic; check a sane block size too.
+		if lb := binary.LittleEndian.Uint32(b[0x418:]); lb <= 6 {
+			return KindExt
+		}
+	}
+	if len(b) < 512 || b[510] != 0x55 || b[511] != 0xaa {
+		return KindNone
+	}
+	switch {
+	case bytes.Equal(b[3:11], []byte("NTFS    ")):
+		return KindNTFS
+	case bytes.Equal(b[3:11], []byte("EXFAT   ")):
+		return KindExFAT
+	case bytes.Equal(b[54:59], []byte("FAT12")) || bytes.Equal(b[54:59], []byte("FAT16")) ||
+		bytes.Equal(b[82:87], []byte("FAT32")):
+		return KindFAT
+	}
+	if saneMBR(b) {
+		return KindMBR
+	}
+	return KindNone
+}
+
+// saneMBR reports whether the four partition entries of a sector ending in
+// 55AA look like a partition table: boot flags 0 or 0x80, at least one used
+// entry, and no used entry starting at sector 0.
+func saneMBR(b []byte) bool {
+	used := 0
+	for i := range 4 {
+		e := b[446+16*i : 446+16*i+16]
+		if e[0] != 0 && e[0] != 0x80 {
+			return false
+		}
+		if e[4] == 0 {
+			continue
+		}
+		start := binary.LittleEndian.Uint32(e[8:])
+		count := binary.LittleEndian.Uint32(e[12:])
+		if count == 0 || (start == 0 && e[4] != 0xee) {
+			return false
+		}
+		used++
+	}
+	return used > 0
+}
+
+// Open opens the image at path read-only, choosing the reader from the
+// first bytes of the file: an E01 signature selects the EWF reader; anything
+// else is read as raw. A first segment of a split raw image (name.000,
+// name.001, nameaa) whose next segment exists opens every segment as one
+// image. Block devices are read as raw.
+func Open(path string) (Image, error) {
+	f, err := os.Open(path)
+	if err != nil {
+		return nil, err
+	}
+	head := make([]byte, len(EWFSignature))
+	n, _ := f.ReadAt(head, 0)
+	if bytes.Equal(head[:n], EWFSignature) {
+		f.Close()
+		return nil, fmt.Errorf("%w: %s", ErrEWFUnsupported, path)
+	}
+	fi, err := f.Stat()
+	if err != nil {
+		f.Close()
+		return nil, err
+	}
+	if fi.Mode()&os.ModeDevice != 0 {
+		size, err := f.Seek(0, io.SeekEnd)
+		if err != nil {
+			f.Close()
+			return nil, fmt.Errorf("cannot find the size of device %q: %w", path, err)
+		}
+		return &rawImage{f: f, path: path, size: size, format: "device"}, nil
+	}
+	if !fi.Mode().IsRegular() {
+		f.Close()
+		return nil, fmt.Errorf("cannot open image %q: not a regular file or device", path)
+	}
+	if segs := SplitSegments(path); len(segs) > 1 {
+		f.Close()
+		return OpenSplit(segs)
+	}
+	return &rawImage{f: f, path: path, size: fi.Size(), format: "raw"}, nil
+}
+
+// rawImage is a single file or device.
+type rawImage struct {
+	f      *os.File
+	path   string
+	size   int64
+	format string
+}
+
+func (r *rawImage) ReadAt(p []byte, off int64) (int, error) {
+	if off >= r.size {
+		return 0, io.EOF
+	}
+	if rem := r.size - off; int64(len(p)) > rem {
+		n, err := r.f.ReadAt(p[:rem], off)
+		if err == nil {
+			err = io.EOF
+		}
+		return n, err
+	}
+	return r.f.ReadAt(p, off)
+}
+
+func (r *rawImage) Size() int64  { return r.size }
+func (r *rawImage) Close() error { return r.f.Close() }
+func (r *rawImage) Describe() Info {
+	return Info{Format: r.format, Segments: []Segment{{Path: r.path, Size: r.size}}}
+}
+
+// SplitSegments returns the segment files of the split raw image whose
+// first segment is path, in order, or nil when path is not the first
+// segment of a split image (no next segment exists). Recognised names:
+// name.000 or name.001 followed by name.001/name.002… (any width of
+// digits, at least 3), and nameaa followed by nameab… (two or more letters,
+// as split(1) makes them).
+func SplitSegments(path string) []string {
+	dir, base := filepath.Split(path)
+	next := splitNamer(base)
+	if next == nil {
+		return nil
+	}
+	segs := []string{path}
+	for i := 1; i < maxSegments; i++ {
+		name, ok := next(i)
+		if !ok {
+			break
+		}
+		p := filepath.Join(dir, name)
+		fi, err := os.Stat(p)
+		if err != nil || !fi.Mode().IsRegular() {
+			break
+		}
+		segs = append(segs, p)
+	}
+	if len(segs) < 2 {
+		return nil
+	}
+	return segs
+}
+
+const maxSegments = 100000
+
+// splitNamer returns a function giving the name of the i-th segment after
+// base, or nil when base is not a first segment.
+func splitNamer(base string) func(i int) (string, bool) {
+	if dot := strings.LastIndexByte(base, '.'); dot >= 0 {
+		ext := base[dot+1:]
+		if len(ext) >= 3 && allDigits(ext) {
+			first, _ := strconv.Atoi(ext)
+			if first > 1 {
+				return nil
+			}
+			width := len(ext)
+			return func(i int) (string, bool) {
+				s := fmt.Sprintf("%0*d", width, first+i)
+				if len(s) > width {
+					return "", false
+				}
+				return base[:dot+1] + s, true
+			}
+		}
+	}
+	// nameaa, nameab, ... (split's default suffixes)
+	k := 0
+	for k < len(base) && k < 8 && base[len(base)-1-k] == 'a' {
+		k++
+	}
+	if k < 2 || k == len(base) {
+		return nil
+	}
+	stem := base[:len(base)-k]
+	return func(i int) (string, bool) {
+		suf := make([]byte, k)
+		for j := k - 1; j >= 0; j-- {
+			suf[j] = byte('a' + i%26)
+			i /= 26
+		}
+		if i > 0 {
+			return "", false
+		}
+		return stem + string(suf), true
+	}
+}
+
+func allDigits(s string) bool {
+	for _, c := range []byte(s) {
+		if c < '0' || c > '9' {
+			return false
+		}
+	}
+	return true
+}

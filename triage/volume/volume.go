@@ -1,0 +1,285 @@
+// Package volume reads the volume system of a disk image: a DOS (MBR)
+// partition table with its extended/logical chain, a GUID partition table
+// (GPT) behind its protective MBR, or no table at all (a bare volume).
+//
+// Read never trusts the table: every offset and count is checked against
+// the image size and a named maximum, the extended chain is guarded against
+// loops, and GPT header and entry-array CRC32s are verified, with the backup
+// header as a fallback. What is wrong but survivable is returned in
+// Table.Problems; Read fails only when nothing usable is found.
+package volume
+
+import (
+	"bytes"
+	"encoding/binary"
+	"errors"
+	"fmt"
+	"io"
+)
+
+// Schemes of a Table.
+const (
+	SchemeMBR  = "mbr"
+	SchemeGPT  = "gpt"
+	SchemeNone = "none" // no partition table: the whole image is one volume
+)
+
+// Limits on what a table may declare.
+const (
+	MaxLogical      = 128  // logical partitions in an extended chain
+	MaxGPTEntries   = 1024 // GPT partition entries read
+	MaxGPTEntrySize = 4096
+)
+
+// Partition is one volume of the image.
+type Partition struct {
+	Index  int    // 0-based, in order of start offset
+	Slot   string // where the table holds it: "0".."3" primary, "4".. logical, GPT entry number
+	Offset int64  // bytes from the start of the image
+	Length int64  // bytes
+	// Type is the partition type as a name ("Linux (0x83)", "EFI System")
+	// and TypeID the raw value ("0x83", or the type GUID).
+	Type   string
+	TypeID string
+	GUID   string // GPT unique partition GUID
+	Label  string // GPT partition name
+	// Start and End are the first and last sector, as mmls shows them.
+	Start, End int64
+}
+
+// Table is the volume system of an image.
+type Table struct {
+	Scheme     string
+	SectorSize int
+	DiskGUID   string // GPT only
+	Partitions []Partition
+	// Problems are inconsistencies that did not stop the read: a bad
+	// primary GPT header, a partition running past the end of the image,
+	// a loop in the extended chain.
+	Problems []error
+}
+
+// FormatError reports malformed bytes in a partition table.
+type FormatError struct {
+	Off int64
+	Msg string
+}
+
+func (e *FormatError) Error() string { return fmt.Sprintf("volume: %s at byte %#x", e.Msg, e.Off) }
+
+// Offset returns the image offset of the problem.
+func (e *FormatError) Offset() int64 { return e.Off }
+
+// ErrTruncated is returned when the image is too small to hold a sector.
+var ErrTruncated = errors.New("volume: image smaller than one sector")
+
+// Read reads the volume system of the image r of the given size. A sector
+// 0 that is a file-system boot sector, or has no valid table, gives a bare
+// volume covering the whole image.
+func Read(r io.ReaderAt, size int64) (*Table, error) {
+	if size < 512 {
+		return nil, ErrTruncated
+	}
+	mbr := make([]byte, 512)
+	if _, err := r.ReadAt(mbr, 0); err != nil && !(errors.Is(err, io.EOF)) {
+		return nil, fmt.Errorf("volume: failed to read sector 0: %w", err)
+	}
+	t := &Table{SectorSize: 512}
+	if mbr[510] != 0x55 || mbr[511] != 0xaa || FSType(mbr) != "" || !plausibleMBR(mbr) {
+		t.Scheme = SchemeNone
+		t.Partitions = []Partition{{Index: 0, Slot: "-", Offset: 0, Length: size, Type: "none", Start: 0, End: (size - 1) / 512}}
+		return t, nil
+	}
+	for i := range 4 {
+		if mbr[446+16*i+4] == 0xee {
+			err := readGPT(r, size, t)
+			if err == nil {
+				return t, nil
+			}
+			t.Problems = append(t.Problems, fmt.Errorf("no usable GPT behind the protective MBR, reading the MBR: %w", err))
+			break
+		}
+	}
+	t.Scheme = SchemeMBR
+	t.SectorSize = 512
+	t.DiskGUID = ""
+	t.Partitions = nil
+	readMBR(r, size, mbr, t)
+	sortPartitions(t)
+	return t, nil
+}
+
+// plausibleMBR checks the boot flags of the four entries, as every
+// partitioning tool writes 0x00 or 0x80 there.
+func plausibleMBR(b []byte) bool {
+	for i := range 4 {
+		if f := b[446+16*i]; f != 0 && f != 0x80 {
+			return false
+		}
+	}
+	return true
+}
+
+// FSType names the file system whose boot sector or superblock starts b (at
+// least 512 bytes; 2048 to see ext), or "".
+func FSType(b []byte) string {
+	if len(b) >= 0x440 && binary.LittleEndian.Uint16(b[0x438:]) == 0xef53 {
+		return "ext"
+	}
+	if len(b) < 512 {
+		return ""
+	}
+	switch {
+	case bytes.Equal(b[3:11], []byte("NTFS    ")):
+		return "ntfs"
+	case bytes.Equal(b[3:11], []byte("EXFAT   ")):
+		return "exfat"
+	case bytes.Equal(b[54:59], []byte("FAT12")), bytes.Equal(b[54:59], []byte("FAT16")):
+		return "fat"
+	case bytes.Equal(b[82:87], []byte("FAT32")):
+		return "fat"
+	}
+	return ""
+}
+
+// DetectFS reads the start of the volume at off and names its file system,
+// or returns "".
+func DetectFS(r io.ReaderAt, off int64) string {
+	b := make([]byte, 2048)
+	n, _ := r.ReadAt(b, off)
+	return FSType(b[:n])
+}
+
+func isExtended(t byte) bool { return t == 0x05 || t == 0x0f || t == 0x85 }
+
+func readMBR(r io.ReaderAt, size int64, mbr []byte, t *Table) {
+	var ext []struct{ start, count uint32 }
+	for i := range 4 {
+		e := mbr[446+16*i : 446+16*i+16]
+		typ := e[4]
+		start := binary.LittleEndian.Uint32(e[8:])
+		count := binary.LittleEndian.Uint32(e[12:])
+		if typ == 0 || count == 0 {
+			continue
+		}
+		if isExtended(typ) {
+			ext = append(ext, struct{ start, count uint32 }{start, count})
+			continue
+		}
+		addMBRPartition(t, size, fmt.Sprint(i), typ, int64(start), int64(count), int64(446+16*i))
+	}
+	slot := 4
+	for _, x := range ext {
+		extStart := int64(x.start)
+		ebr := extStart
+		seen := map[int64]bool{}
+		for n := 0; ; n++ {
+			if n >= MaxLogical {
+				t.Problems = append(t.Problems, &FormatError{ebr * 512, fmt.Sprintf("more than %d logical partitions in the extended partition; rest ignored", MaxLogical)})
+				break
+			}
+			if seen[ebr] {
+				t.Problems = append(t.Problems, &FormatError{ebr * 512, "loop in the extended partition chain"})
+				break
+			}
+			seen[ebr] = true
+			if ebr*512+512 > size {
+				t.Problems = append(t.Problems, &FormatError{ebr * 512, "extended boot record past the end of the image"})
+				break
+			}
+			b := make([]byte, 512)
+			if _, err := r.ReadAt(b, ebr*512); err != nil {
+				t.Problems = append(t.Problems, &FormatError{ebr * 512, fmt.Sprintf("failed to read extended boot record: %v", err)})
+				break
+			}
+			if b[510] != 0x55 || b[511] != 0xaa {
+				t.Problems = append(t.Problems, &FormatError{ebr*512 + 510, "extended boot record without 55aa signature"})
+				break
+			}
+			e1, e2 := b[446:462], b[462:478]
+			if e1[4] != 0 && binary.LittleEndian.Uint32(e1[12:]) != 0 {
+				addMBRPartition(t, size, fmt.Sprint(slot), e1[4], ebr+int64(binary.LittleEndian.Uint32(e1[8:])),
+					int64(binary.LittleEndian.Uint32(e1[12:])), ebr*512+446)
+				slot++
+			}
+			if e2[4] == 0 || !isExtended(e2[4]) || binary.LittleEndian.Uint32(e2[12:]) == 0 {
+				break
+			}
+			ebr = extStart + int64(binary.LittleEndian.Uint32(e2[8:]))
+		}
+	}
+}
+
+func addMBRPartition(t *Table, size int64, slot string, typ byte, start, count, entryOff int64) {
+	p := Partition{Slot: slot, Offset: start * 512, Length: count * 512, Start: start, End: start + count - 1,
+		Type: fmt.Sprintf("%s (0x%02x)", mbrTypeName(typ), typ), TypeID: fmt.Sprintf("0x%02x", typ)}
+	if p.Offset+p.Length > size {
+		t.Problems = append(t.Problems, &FormatError{entryOff, fmt.Sprintf("partition %s (sectors %d-%d) runs past the end of the image (%d sectors)", slot, p.Start, p.End, size/512)})
+	}
+	t.Partitions = append(t.Partitions, p)
+}
+
+func sortPartitions(t *Table) {
+	ps := t.Partitions
+	for i := 1; i < len(ps); i++ {
+		for j := i; j > 0 && ps[j].Offset < ps[j-1].Offset; j-- {
+			ps[j], ps[j-1] = ps[j-1], ps[j]
+		}
+	}
+	for i := range ps {
+		ps[i].Index = i
+	}
+}
+
+// mbrTypeName names a DOS partition type as mmls does.
+func mbrTypeName(t byte) string {
+	switch t {
+	case 0x01:
+		return "DOS FAT12"
+	case 0x04:
+		return "DOS FAT16"
+	case 0x05:
+		return "DOS Extended"
+	case 0x06:
+		return "DOS FAT16"
+	case 0x07:
+		return "NTFS / exFAT"
+	case 0x0b:
+		return "Win95 FAT32"
+	case 0x0c:
+		return "Win95 FAT32"
+	case 0x0e:
+		return "Win95 FAT16"
+	case 0x0f:
+		return "Win95 Extended"
+	case 0x11, 0x14, 0x16, 0x17, 0x1b, 0x1c, 0x1e:
+		return "Hidden"
+	case 0x27:
+		return "Windows Recovery"
+	case 0x42:
+		return "Windows Dynamic"
+	case 0x82:
+		return "Linux Swap / Solaris x86"
+	case 0x83:
+		return "Linux"
+	case 0x85:
+		return "Linux Extended"
+	case 0x8e:
+		return "Linux Logical Volume Manager"
+	case 0xa5:
+		return "FreeBSD"
+	case 0xa6:
+		return "OpenBSD"
+	case 0xa8:
+		return "Mac OSX"
+	case 0xaf:
+		return "Mac OSX HFS"
+	case 0xee:
+		return "GPT Safety Partition"
+	case 0xef:
+		return "EFI File System"
+	case 0xfd:
+		return "Linux RAID"
+	}
+	return "Unknown Type"
+}
