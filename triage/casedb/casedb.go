@@ -512,6 +512,10 @@ func (c *Case) FinishRun(runID, evidenceID int64, state string, files, bytes, er
 	  WHERE id = ?`, ts(at), state, evidenceID, evidenceID, evidenceID, evidenceID); err != nil {
 		return err
 	}
+	// A folder's size is only known once walked: the bytes of its files.
+	if _, err := tx.ExecContext(ctx, `UPDATE evidence SET size = bytes WHERE id = ? AND (size IS NULL OR size < 0)`, evidenceID); err != nil {
+		return err
+	}
 	return tx.Commit()
 }
 
