@@ -1,0 +1,538 @@
+package ewf
+
+import (
+	"bytes"
+	"compress/zlib"
+	"container/list"
+	"encoding/binary"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"hash/adler32"
+	"io"
+	"os"
+	"path/filepath"
+	"sort"
+	"sync"
+)
+
+const (
+	// maxChunkSize bounds sectors per chunk × bytes per sector
+	// (EnCase's largest is 32768 × 512 = 16 MiB).
+	maxChunkSize = 64 << 20
+	// cacheChunks is the number of decompressed chunks kept.
+	cacheChunks = 32
+)
+
+// Reader reads the media of an EWF image. It implements io.ReaderAt over
+// [0, Size()). It is safe for concurrent use.
+type Reader struct {
+	segs      []Segment
+	meta      Metadata
+	groups    []chunkGroup
+	chunkSize int64
+	nchunks   int64
+	size      int64
+	closers   []*os.File
+	first     string
+
+	cache chunkCache
+	badMu sync.Mutex
+	bad   map[int64]*ChunkError
+}
+
+// chunkGroup is the chunks of one table section.
+type chunkGroup struct {
+	first   int64 // number of the first chunk
+	seg     int
+	base    int64
+	entries []uint32
+	lastEnd int64 // end of the area holding the last chunk
+	// overflow is the first entry read in EnCase 6.7.1's >2 GiB
+	// overflow mode (full 32-bit offset, uncompressed), -1 for none.
+	overflow int
+}
+
+func (g *chunkGroup) loc(i int) (off int64, compressed bool) {
+	e := g.entries[i]
+	if g.overflow >= 0 && i >= g.overflow {
+		return g.base + int64(e), false
+	}
+	return g.base + int64(e&0x7fffffff), e&0x80000000 != 0
+}
+
+// span returns the file offset, stored size and compression of entry i.
+func (g *chunkGroup) span(i int) (off, size int64, compressed bool) {
+	off, compressed = g.loc(i)
+	if i+1 < len(g.entries) {
+		next, _ := g.loc(i + 1)
+		return off, next - off, compressed
+	}
+	return off, g.lastEnd - off, compressed
+}
+
+// findOverflow returns the first entry whose 31-bit offset goes backwards
+// while its full 32-bit value keeps going forward (EnCase 6.7.1), or -1.
+func findOverflow(entries []uint32) int {
+	for i := 1; i < len(entries); i++ {
+		prev, cur := entries[i-1]&0x7fffffff, entries[i]&0x7fffffff
+		if cur < prev && entries[i] > prev {
+			return i
+		}
+	}
+	return -1
+}
+
+// New reads a single-segment image from r, of size bytes.
+func New(r io.ReaderAt, size int64) (*Reader, error) {
+	return NewReader([]Segment{{Name: "segment 1", R: r, Size: size}})
+}
+
+// NewReader reads an image from its segment files, in order.
+func NewReader(segs []Segment) (*Reader, error) {
+	if len(segs) == 0 {
+		return nil, errors.New("ewf: no segment files")
+	}
+	r := &Reader{segs: segs, bad: map[int64]*ChunkError{}}
+	m := &r.meta
+	haveVolume := false
+	var volumeErr error
+	headerRank := 0 // 2 header2, 1 header
+	var nchunks int64
+	for i := 0; i < len(segs); i++ {
+		seg := segs[i]
+		if err := checkHeader(seg, i+1); err != nil {
+			return nil, err
+		}
+		secs, term, err := walkSections(seg)
+		if err != nil {
+			return nil, err
+		}
+		m.Segments = append(m.Segments, seg.Name)
+		var damaged error // table that failed, waiting for its table2
+		for si, s := range secs {
+			m.SectionTypes = append(m.SectionTypes, s.typ)
+			problem := func(msg string, off int64, err error) *FormatError {
+				return &FormatError{Segment: seg.Name, Section: printable(s.typ), Off: off, Msg: msg, Err: err}
+			}
+			read := func(limit int64) ([]byte, error) {
+				if s.dataLen() > limit {
+					return nil, problem(fmt.Sprintf("section data of %d bytes exceeds %d", s.dataLen(), limit), s.off, nil)
+				}
+				return readFull(seg, s.typ, s.dataOff, s.dataLen())
+			}
+			switch s.typ {
+			case "header2", "header":
+				rank := 1
+				if s.typ == "header2" {
+					rank = 2
+				}
+				if rank <= headerRank {
+					continue
+				}
+				b, err := read(maxMetaSection)
+				if err != nil {
+					m.Problems = append(m.Problems, err)
+					continue
+				}
+				text, err := decodeHeaderText(b, rank == 2)
+				if err != nil {
+					m.Problems = append(m.Problems, problem("case metadata", s.dataOff, err))
+					continue
+				}
+				var hm Metadata
+				if err := parseHeaderText(text, &hm); err != nil {
+					m.Problems = append(m.Problems, problem("case metadata", s.dataOff, err))
+					continue
+				}
+				copyCase(m, &hm)
+				m.Header = s.typ
+				headerRank = rank
+			case "volume", "disk", "data":
+				if haveVolume {
+					continue
+				}
+				b, err := read(maxMetaSection)
+				if err == nil {
+					var vm Metadata
+					if msg, off := parseVolume(b, &vm); msg != "" {
+						err = problem(msg, s.dataOff+off, nil)
+					} else {
+						copyGeometry(m, &vm)
+						haveVolume = true
+						continue
+					}
+				}
+				if volumeErr == nil {
+					volumeErr = err
+				}
+			case "table", "table2":
+				if s.typ == "table2" && damaged == nil {
+					continue // mirror of a good table
+				}
+				b, err := read(24 + 4*maxTableEntries + 4 + 64<<20)
+				var t *table
+				if err == nil {
+					var msg string
+					var off int64
+					t, msg, off = parseTable(b, s.dataOff)
+					if t == nil {
+						err = problem(msg, off, nil)
+					}
+				}
+				if err != nil {
+					if s.typ == "table2" {
+						return nil, fmt.Errorf("%w; its table2 copy is damaged too: %w", damaged, err)
+					}
+					damaged = err
+					continue
+				}
+				if s.typ == "table2" {
+					m.Problems = append(m.Problems, fmt.Errorf("%w; using its table2 copy", damaged))
+					damaged = nil
+				}
+				g := chunkGroup{first: nchunks, seg: i, base: t.base, entries: t.entries, overflow: findOverflow(t.entries)}
+				last, _ := g.loc(len(g.entries) - 1)
+				g.lastEnd = areaEnd(secs, si, last)
+				r.groups = append(r.groups, g)
+				nchunks += int64(len(g.entries))
+			case "hash":
+				b, err := read(maxMetaSection)
+				if err != nil || len(b) < 36 {
+					m.Problems = append(m.Problems, problem("too short", s.off, err))
+					continue
+				}
+				if want, got := binary.LittleEndian.Uint32(b[32:36]), adler32.Checksum(b[:32]); want != got {
+					m.Problems = append(m.Problems, problem(fmt.Sprintf("checksum mismatch (stored %#08x, computed %#08x)", want, got), s.dataOff+32, nil))
+				}
+				m.HashMD5 = hashValue(hex.EncodeToString(b[:16]), 32)
+			case "digest":
+				b, err := read(maxMetaSection)
+				if err != nil || len(b) < 80 {
+					m.Problems = append(m.Problems, problem("too short", s.off, err))
+					continue
+				}
+				if want, got := binary.LittleEndian.Uint32(b[76:80]), adler32.Checksum(b[:76]); want != got {
+					m.Problems = append(m.Problems, problem(fmt.Sprintf("checksum mismatch (stored %#08x, computed %#08x)", want, got), s.dataOff+76, nil))
+				}
+				m.DigestMD5 = hashValue(hex.EncodeToString(b[:16]), 32)
+				m.DigestSHA1 = hashValue(hex.EncodeToString(b[16:36]), 40)
+			case "error2":
+				b, err := read(maxMetaSection)
+				if err != nil {
+					m.Problems = append(m.Problems, err)
+					continue
+				}
+				ranges, msg, off := parseError2(b)
+				if msg != "" {
+					m.Problems = append(m.Problems, problem(msg, s.dataOff+off, nil))
+				}
+				m.ReadErrors = append(m.ReadErrors, ranges...)
+			case "incomplete":
+				m.Incomplete = true
+				m.Problems = append(m.Problems, problem("image marked incomplete (aborted or remote acquisition)", s.off, nil))
+			}
+		}
+		if damaged != nil {
+			return nil, fmt.Errorf("%w (no table2 copy follows)", damaged)
+		}
+		if term == "done" && i < len(segs)-1 {
+			m.Problems = append(m.Problems, fmt.Errorf("ewf: %s ends the set with a done section; ignoring %d later segment file(s) starting with %s",
+				filepath.Base(seg.Name), len(segs)-1-i, filepath.Base(segs[i+1].Name)))
+			r.segs = segs[:i+1]
+			break
+		}
+		if term == "next" && i == len(segs)-1 {
+			return nil, missingSegmentError(segs, i+2)
+		}
+	}
+	if !haveVolume {
+		if volumeErr != nil {
+			return nil, volumeErr
+		}
+		return nil, &FormatError{Segment: segs[0].Name, Off: fileHeaderSize, Msg: "no volume section"}
+	}
+	r.chunkSize = int64(m.SectorsPerChunk) * int64(m.BytesPerSector)
+	r.size = m.MediaSize
+	r.nchunks = (r.size + r.chunkSize - 1) / r.chunkSize
+	if nchunks < r.nchunks {
+		return nil, &FormatError{Segment: r.segs[len(r.segs)-1].Name, Section: "table", Off: 0,
+			Msg: fmt.Sprintf("chunk tables list %d chunks, the media of %d bytes needs %d", nchunks, r.size, r.nchunks)}
+	}
+	if int64(m.ChunkCount) != r.nchunks {
+		m.Problems = append(m.Problems, fmt.Errorf("ewf: volume section declares %d chunks, the media size needs %d", m.ChunkCount, r.nchunks))
+	}
+	r.cache.init(cacheChunks)
+	return r, nil
+}
+
+// areaEnd returns where the chunk data holding a chunk at file offset off
+// ends: the end of the section (sectors, or the table itself in EWF and
+// SMART files) that contains off, searched backwards from section si.
+func areaEnd(secs []section, si int, off int64) int64 {
+	for j := si; j >= 0; j-- {
+		if s := secs[j]; off >= s.dataOff && off < s.end {
+			return s.end
+		}
+	}
+	return secs[si].off
+}
+
+func copyCase(dst, src *Metadata) {
+	g := *dst
+	*dst = *src
+	// Keep what the header text does not carry.
+	dst.Segments, dst.SectionTypes, dst.Problems = g.Segments, g.SectionTypes, g.Problems
+	copyGeometry(dst, &g)
+	dst.HashMD5, dst.DigestMD5, dst.DigestSHA1, dst.ReadErrors, dst.Incomplete = g.HashMD5, g.DigestMD5, g.DigestSHA1, g.ReadErrors, g.Incomplete
+}
+
+func copyGeometry(dst, src *Metadata) {
+	dst.MediaType, dst.MediaFlags, dst.ChunkCount = src.MediaType, src.MediaFlags, src.ChunkCount
+	dst.SectorsPerChunk, dst.BytesPerSector, dst.SectorCount = src.SectorsPerChunk, src.BytesPerSector, src.SectorCount
+	dst.CompressionLevel, dst.ErrorGranularity, dst.GUID, dst.MediaSize = src.CompressionLevel, src.ErrorGranularity, src.GUID, src.MediaSize
+}
+
+func parseError2(b []byte) ([]SectorRange, string, int64) {
+	le := binary.LittleEndian
+	if len(b) < 520 {
+		return nil, fmt.Sprintf("error2 header needs 520 bytes, section has %d", len(b)), 0
+	}
+	if want, got := le.Uint32(b[516:520]), adler32.Checksum(b[:516]); want != got {
+		return nil, fmt.Sprintf("error2 header checksum mismatch (stored %#08x, computed %#08x)", want, got), 516
+	}
+	n := int64(le.Uint32(b[0:4]))
+	if 520+8*n > int64(len(b)) {
+		return nil, fmt.Sprintf("%d error2 entries extend beyond the section", n), 0
+	}
+	var msg string
+	var off int64
+	if 520+8*n+4 <= int64(len(b)) {
+		if want, got := le.Uint32(b[520+8*n:]), adler32.Checksum(b[520:520+8*n]); want != got {
+			msg, off = fmt.Sprintf("error2 entries checksum mismatch (stored %#08x, computed %#08x)", want, got), 520+8*n
+		}
+	}
+	out := make([]SectorRange, n)
+	for i := range out {
+		e := b[520+8*i:]
+		out[i] = SectorRange{Start: uint64(le.Uint32(e)), Count: uint64(le.Uint32(e[4:]))}
+	}
+	return out, msg, off
+}
+
+// Size returns the media size in bytes.
+func (r *Reader) Size() int64 { return r.size }
+
+// ChunkSize returns the size of a chunk of media data in bytes.
+func (r *Reader) ChunkSize() int64 { return r.chunkSize }
+
+// Metadata returns the image's metadata. The caller must not modify it.
+func (r *Reader) Metadata() *Metadata { return &r.meta }
+
+// Close closes the segment files opened by Open.
+func (r *Reader) Close() error {
+	var err error
+	for _, f := range r.closers {
+		if e := f.Close(); e != nil && err == nil {
+			err = e
+		}
+	}
+	r.closers = nil
+	return err
+}
+
+// BadChunks returns the chunks found unreadable so far, by media offset.
+func (r *Reader) BadChunks() []*ChunkError {
+	r.badMu.Lock()
+	defer r.badMu.Unlock()
+	out := make([]*ChunkError, 0, len(r.bad))
+	for _, e := range r.bad {
+		out = append(out, e)
+	}
+	sort.Slice(out, func(i, j int) bool { return out[i].Chunk < out[j].Chunk })
+	return out
+}
+
+// chunkLen returns the media bytes chunk ci covers.
+func (r *Reader) chunkLen(ci int64) int64 {
+	if ci == r.nchunks-1 {
+		return r.size - ci*r.chunkSize
+	}
+	return r.chunkSize
+}
+
+// ReadAt reads media bytes at off. It returns io.EOF when fewer than
+// len(p) bytes remain before the end of the media (with those bytes read).
+// When the range touches a bad chunk, the chunk's bytes are zero-filled,
+// the rest is read, and the first *ChunkError is returned with n counting
+// all bytes, zeros included.
+func (r *Reader) ReadAt(p []byte, off int64) (int, error) {
+	if off < 0 {
+		return 0, errors.New("ewf: negative offset")
+	}
+	if off >= r.size {
+		if len(p) == 0 {
+			return 0, nil
+		}
+		return 0, io.EOF
+	}
+	var first error
+	n := 0
+	for n < len(p) && off < r.size {
+		ci := off / r.chunkSize
+		within := off - ci*r.chunkSize
+		data, cerr := r.chunk(ci)
+		m := int(min(int64(len(p)-n), int64(len(data))-within))
+		if cerr != nil {
+			clear(p[n : n+m])
+			if first == nil {
+				first = cerr
+			}
+		} else {
+			copy(p[n:n+m], data[within:])
+		}
+		n += m
+		off += int64(m)
+	}
+	if first != nil {
+		return n, first
+	}
+	if n < len(p) {
+		return n, io.EOF
+	}
+	return n, nil
+}
+
+// chunk returns the decoded chunk ci from the cache or the image. For a
+// bad chunk it returns a buffer of the chunk's length and the error.
+func (r *Reader) chunk(ci int64) ([]byte, *ChunkError) {
+	if e, ok := r.cache.get(ci); ok {
+		return e.data, e.err
+	}
+	buf := make([]byte, r.chunkLen(ci), r.chunkSize+4)
+	cerr := r.decode(ci, buf)
+	r.cache.put(ci, buf, cerr)
+	return buf, cerr
+}
+
+var zlibPool sync.Pool
+
+// decode reads chunk ci into dst (of the chunk's length, capacity at least
+// that + 4), checking it. A bad chunk is recorded and returned.
+func (r *Reader) decode(ci int64, dst []byte) *ChunkError {
+	gi := sort.Search(len(r.groups), func(i int) bool { return r.groups[i].first > ci }) - 1
+	g := &r.groups[gi]
+	seg := r.segs[g.seg]
+	off, size, compressed := g.span(int(ci - g.first))
+	want := int64(len(dst))
+	fail := func(format string, a ...any) *ChunkError {
+		e := &ChunkError{Chunk: ci, MediaOff: ci * r.chunkSize, Length: want, Segment: seg.Name, FileOff: off, Err: fmt.Errorf(format, a...)}
+		clear(dst)
+		r.badMu.Lock()
+		r.bad[ci] = e
+		r.badMu.Unlock()
+		return e
+	}
+	if off < fileHeaderSize || off >= seg.Size {
+		return fail("chunk offset outside the segment file (%d bytes)", seg.Size)
+	}
+	if !compressed {
+		if size < want+4 {
+			return fail("stored size %d is smaller than the chunk and its checksum (%d)", size, want+4)
+		}
+		if off+want+4 > seg.Size {
+			return fail("chunk extends beyond the end of the segment file")
+		}
+		b := dst[:want+4]
+		if _, err := seg.R.ReadAt(b, off); err != nil && !(err == io.EOF) {
+			return fail("read failed: %w", err)
+		}
+		if stored, got := binary.LittleEndian.Uint32(b[want:]), adler32.Checksum(b[:want]); stored != got {
+			return fail("checksum mismatch (stored %#08x, computed %#08x)", stored, got)
+		}
+		return nil
+	}
+	if size <= 6 || size > r.chunkSize+r.chunkSize/8+1024 {
+		return fail("compressed size %d out of range", size)
+	}
+	if off+size > seg.Size {
+		return fail("compressed chunk extends beyond the end of the segment file")
+	}
+	cbuf := make([]byte, size)
+	if _, err := seg.R.ReadAt(cbuf, off); err != nil && err != io.EOF {
+		return fail("read failed: %w", err)
+	}
+	br := bytes.NewReader(cbuf)
+	var zr io.ReadCloser
+	if z, ok := zlibPool.Get().(io.ReadCloser); ok {
+		if err := z.(zlib.Resetter).Reset(br, nil); err != nil {
+			return fail("zlib: %w", err)
+		}
+		zr = z
+	} else {
+		z, err := zlib.NewReader(br)
+		if err != nil {
+			return fail("zlib: %w", err)
+		}
+		zr = z
+	}
+	defer zlibPool.Put(zr)
+	if _, err := io.ReadFull(zr, dst); err != nil {
+		if err == io.ErrUnexpectedEOF || err == io.EOF {
+			return fail("decompresses to fewer than %d bytes", want)
+		}
+		return fail("zlib: %w", err)
+	}
+	var one [1]byte
+	if k, err := zr.Read(one[:]); k != 0 {
+		return fail("decompresses to more than %d bytes", want)
+	} else if err != io.EOF {
+		if err == nil {
+			err = errors.New("stream not terminated")
+		}
+		return fail("zlib: %w", err)
+	}
+	return nil
+}
+
+// chunkCache is a small LRU cache of decoded chunks.
+type chunkCache struct {
+	mu  sync.Mutex
+	max int
+	ll  *list.List
+	m   map[int64]*list.Element
+}
+
+type cacheEntry struct {
+	ci   int64
+	data []byte
+	err  *ChunkError
+}
+
+func (c *chunkCache) init(n int) {
+	c.max, c.ll, c.m = n, list.New(), make(map[int64]*list.Element, n)
+}
+
+func (c *chunkCache) get(ci int64) (*cacheEntry, bool) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if e, ok := c.m[ci]; ok {
+		c.ll.MoveToFront(e)
+		return e.Value.(*cacheEntry), true
+	}
+	return nil, false
+}
+
+func (c *chunkCache) put(ci int64, data []byte, err *ChunkError) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if _, ok := c.m[ci]; ok {
+		return
+	}
+	c.m[ci] = c.ll.PushFront(&cacheEntry{ci: ci, data: data, err: err})
+	for c.ll.Len() > c.max {
+		e := c.ll.Back()
+		c.ll.Remove(e)
+		delete(c.m, e.Value.(*cacheEntry).ci)
+	}
+}
