@@ -28,6 +28,9 @@ type ScanOptions struct {
 	Quiet    bool
 	Examiner string
 	Rescan   bool
+	// CaseFlags set the case header (case number, agency, ...) as
+	// `triage case init` does.
+	CaseFlags CaseFlags
 
 	algorithms []triage.Algorithm
 	// now is a test hook for the clock.
@@ -43,6 +46,7 @@ func (o *ScanOptions) AddFlags(f *pflag.FlagSet) {
 	f.BoolVarP(&o.Quiet, "quiet", "q", false, "print no progress and no summary")
 	f.StringVar(&o.Examiner, "examiner", os.Getenv("TRIAGE_EXAMINER"), "examiner name recorded on the evidence item (default $TRIAGE_EXAMINER)")
 	f.BoolVar(&o.Rescan, "rescan", false, "scan a source again as a new evidence item when the case already holds a finished scan of it")
+	o.CaseFlags.AddFlags(f, "examiner")
 }
 
 func newScanCommand(g *globalOptions) *cobra.Command {
@@ -106,6 +110,9 @@ func validateScanOptions(o *ScanOptions, sources []string) error {
 	if o.Workers < 0 {
 		return usageErrorf("--workers must be 0 or more, got %d", o.Workers)
 	}
+	if err := o.CaseFlags.validate(); err != nil {
+		return err
+	}
 	caseAbs, err := filepath.Abs(o.Case)
 	if err != nil {
 		return err
@@ -145,6 +152,9 @@ func runScan(ctx context.Context, opts *ScanOptions, g *globalOptions, sources [
 	if created && !opts.Quiet {
 		fmt.Fprintf(g.Err, "triage: created case %s\n", c.Dir)
 	}
+	if err := applyCaseHeader(ctx, c, created, &opts.CaseFlags, opts.Examiner); err != nil {
+		return err
+	}
 
 	var jsonl io.Writer
 	switch opts.JSONL {
@@ -172,6 +182,7 @@ func runScan(ctx context.Context, opts *ScanOptions, g *globalOptions, sources [
 			failed = true
 			continue
 		}
+		sc := newScanCustody(ctx, c, opts.Examiner)
 		prog := &triage.Progress{}
 		stopProgress := startProgress(ctx, g.Err, opts.Quiet, src, prog)
 		res, err := triage.Scan(ctx, c, src, triage.Options{
@@ -184,7 +195,13 @@ func runScan(ctx context.Context, opts *ScanOptions, g *globalOptions, sources [
 			Examiner:    opts.Examiner,
 			Rescan:      opts.Rescan,
 			Now:         opts.now,
+			OnEvidence:  sc.onEvidence,
 		})
+		if res != nil {
+			if cerr := sc.finished(res.EvidenceID, res.RunID, res.State, res.Files, res.Bytes, res.Errors, res.Existing); cerr != nil && err == nil {
+				err = cerr
+			}
+		}
 		stopProgress()
 		src.Close()
 		if res != nil && !opts.Quiet {

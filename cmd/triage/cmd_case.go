@@ -1,0 +1,462 @@
+package main
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"os"
+	"sort"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/spf13/cobra"
+	"github.com/spf13/pflag"
+
+	"github.com/triagekit/triage/report"
+	"github.com/triagekit/triage/triage/casedb"
+	"github.com/triagekit/triage/triage/custody"
+)
+
+func init() { registerCommand(newCaseCommand) }
+
+// CaseFlags are the case header flags shared by `case init`, `case set` and
+// `scan`. Only flags given on the command line change the stored header.
+type CaseFlags struct {
+	info report.CaseInfo
+	fs   *pflag.FlagSet
+}
+
+// AddFlags registers the case header flags, except those named in skip
+// (scan has its own --examiner).
+func (o *CaseFlags) AddFlags(f *pflag.FlagSet, skip ...string) {
+	o.fs = f
+	for _, cf := range report.CaseFields {
+		if contains(skip, cf.Flag) {
+			continue
+		}
+		f.Var(&caseFieldValue{o: o, f: cf}, cf.Flag, cf.Usage)
+	}
+}
+
+type caseFieldValue struct {
+	o *CaseFlags
+	f report.CaseField
+}
+
+func (v *caseFieldValue) String() string {
+	if v.o == nil {
+		return ""
+	}
+	return v.f.Get(&v.o.info)
+}
+func (v *caseFieldValue) Set(s string) error { v.f.Set(&v.o.info, s); return nil }
+func (v *caseFieldValue) Type() string       { return "string" }
+
+// overlay returns base with the flags given on the command line applied.
+func (o *CaseFlags) overlay(base report.CaseInfo) report.CaseInfo {
+	if o.fs == nil {
+		return base
+	}
+	for _, cf := range report.CaseFields {
+		if fl := o.fs.Lookup(cf.Flag); fl != nil && fl.Changed {
+			if _, ok := fl.Value.(*caseFieldValue); ok {
+				cf.Set(&base, cf.Get(&o.info))
+			}
+		}
+	}
+	return base
+}
+
+func (o *CaseFlags) validate() error {
+	if o.info.TimeZone != "" {
+		if _, err := o.info.Location(); err != nil {
+			return usageErrorf("--timezone: %v", err)
+		}
+	}
+	return nil
+}
+
+func contains(list []string, s string) bool {
+	for _, x := range list {
+		if x == s {
+			return true
+		}
+	}
+	return false
+}
+
+// actorFor returns who a custody event is recorded for: the examiner given
+// on the command line, else $TRIAGE_EXAMINER, else the case's examiner, else
+// "" (the custody package then uses the login name).
+func actorFor(flag string, ci report.CaseInfo) string {
+	if flag != "" {
+		return flag
+	}
+	if v := os.Getenv("TRIAGE_EXAMINER"); v != "" {
+		return v
+	}
+	return ci.Examiner
+}
+
+// applyCaseHeader stores the case header changes given by flags and records
+// them in the custody log: "case created" for a new case, "case updated"
+// (with old and new values) for a change. Every change is logged, before and
+// after the first scan.
+func applyCaseHeader(ctx context.Context, c *casedb.Case, created bool, flags *CaseFlags, examiner string) error {
+	old, err := report.LoadCaseInfo(ctx, c)
+	if err != nil {
+		return err
+	}
+	ci := flags.overlay(old)
+	if created && ci.Examiner == "" {
+		ci.Examiner = actorFor(examiner, ci)
+	}
+	changes := report.DiffCaseInfo(old, ci)
+	if len(changes) > 0 {
+		if err := report.SaveCaseInfo(ctx, c, ci); err != nil {
+			return err
+		}
+	}
+	actor := actorFor(examiner, ci)
+	switch {
+	case created:
+		d := map[string]any{"case_dir": c.Dir}
+		for _, f := range report.CaseFields {
+			if v := f.Get(&ci); v != "" {
+				d[strings.ReplaceAll(f.Flag, "-", "_")] = v
+			}
+		}
+		return appendCustody(c.Dir, custody.ActionCaseCreated, actor, d)
+	case len(changes) > 0:
+		scanned, err := hasScans(ctx, c)
+		if err != nil {
+			return err
+		}
+		d := map[string]any{"changes": changeDetails(changes), "after_first_scan": scanned}
+		return appendCustody(c.Dir, custody.ActionCaseUpdated, actor, d)
+	}
+	return nil
+}
+
+func changeDetails(ch map[string]report.Change) map[string]any {
+	m := map[string]any{}
+	for k, v := range ch {
+		m[strings.ReplaceAll(k, "-", "_")] = map[string]any{"old": v.Old, "new": v.New}
+	}
+	return m
+}
+
+func hasScans(ctx context.Context, c *casedb.Case) (bool, error) {
+	var n int
+	err := c.DB().QueryRowContext(ctx, `SELECT count(*) FROM runs`).Scan(&n)
+	return n > 0, err
+}
+
+// CaseOptions are the flags of the `case` subcommands.
+type CaseOptions struct {
+	CaseFlags
+	JSON bool
+}
+
+func newCaseCommand(g *globalOptions) *cobra.Command {
+	cmd := &cobra.Command{
+		Use:   "case",
+		Short: "Create a case and record its header and evidence item details",
+		Long: `The case subcommands keep the facts a report needs about the case (case
+number, agency, examiner, authority) and about each evidence item (exhibit id,
+make, model, serial, when and from whom it was received).
+
+Every change is recorded in the case's custody log (custody.jsonl) with the old
+and the new value, so a change after the first scan is visible in every report.
+Times are stored in UTC; --timezone only changes how reports display them.
+
+` + exitStatusHelp,
+		Example: `  triage case init case-042 --case-number 2026/042 --examiner "A. Smith" --authority "warrant 26-1187"
+  triage case show case-042
+  triage case set case-042 --lab-case-id LAB-7
+  triage case evidence case-042 1 --exhibit AS/1 --make Kingston --serial 0012AB --received 2026-11-02`,
+	}
+	cmd.AddCommand(newCaseInitCommand(g, nil), newCaseSetCommand(g, nil), newCaseShowCommand(g), newCaseEvidenceCommand(g, nil))
+	return cmd
+}
+
+func newCaseInitCommand(g *globalOptions, runF func(*CaseOptions, string) error) *cobra.Command {
+	opts := &CaseOptions{}
+	cmd := &cobra.Command{
+		Use:   "init DIR",
+		Short: "Create an empty case with its header",
+		Long: `Create the case directory DIR (which must be missing or empty) with its case
+database and custody log, and record the case header given by the flags.
+
+` + exitStatusHelp,
+		Example: `  triage case init case-042 --case-number 2026/042 --agency "City Police" \
+      --examiner "A. Smith" --examiner-role "Digital forensic examiner" \
+      --authority "warrant 26-1187" --timezone Europe/London`,
+		Args: exactArgs(1),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			if err := opts.validate(); err != nil {
+				return err
+			}
+			if runF != nil {
+				return runF(opts, args[0])
+			}
+			return runCaseInit(cmd.Context(), opts, g, args[0])
+		},
+	}
+	opts.CaseFlags.AddFlags(cmd.Flags())
+	return cmd
+}
+
+func runCaseInit(ctx context.Context, opts *CaseOptions, g *globalOptions, dir string) error {
+	if casedb.Exists(dir) {
+		return &hintError{fmt.Errorf("%q is already a case", dir), "change its header with 'triage case set'"}
+	}
+	c, created, err := casedb.OpenOrCreate(dir)
+	if err != nil {
+		return err
+	}
+	defer c.Close()
+	if err := applyCaseHeader(ctx, c, created, &opts.CaseFlags, opts.info.Examiner); err != nil {
+		return err
+	}
+	fmt.Fprintf(g.Err, "triage: created case %s\n", c.Dir)
+	return nil
+}
+
+func newCaseSetCommand(g *globalOptions, runF func(*CaseOptions, string) error) *cobra.Command {
+	opts := &CaseOptions{}
+	cmd := &cobra.Command{
+		Use:   "set DIR",
+		Short: "Change the case header",
+		Long: `Change the fields of the case header given by the flags. Each change is
+recorded in the custody log with the old and new value, and whether it was
+made after the first scan.
+
+` + exitStatusHelp,
+		Example: `  triage case set case-042 --lab-case-id LAB-7 --timezone America/New_York`,
+		Args:    exactArgs(1),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			if err := opts.validate(); err != nil {
+				return err
+			}
+			if cmd.Flags().NFlag() == 0 {
+				return usageErrorf("nothing to change: give at least one field flag")
+			}
+			if runF != nil {
+				return runF(opts, args[0])
+			}
+			return runCaseSet(cmd.Context(), opts, g, args[0])
+		},
+	}
+	opts.CaseFlags.AddFlags(cmd.Flags())
+	return cmd
+}
+
+func runCaseSet(ctx context.Context, opts *CaseOptions, g *globalOptions, dir string) error {
+	c, err := casedb.Open(dir)
+	if err != nil {
+		return err
+	}
+	defer c.Close()
+	return applyCaseHeader(ctx, c, false, &opts.CaseFlags, "")
+}
+
+func newCaseShowCommand(g *globalOptions) *cobra.Command {
+	opts := &CaseOptions{}
+	cmd := &cobra.Command{
+		Use:   "show DIR",
+		Short: "Print the case header and evidence items",
+		Long: `Print the case header, the evidence items with their exhibit details, and
+the state of the custody log.
+
+` + exitStatusHelp,
+		Example: `  triage case show case-042
+  triage case show case-042 --json | jq .case`,
+		Args: exactArgs(1),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			return runCaseShow(cmd.Context(), opts, g, args[0])
+		},
+	}
+	cmd.Flags().BoolVar(&opts.JSON, "json", false, "print as JSON")
+	return cmd
+}
+
+type evidenceView struct {
+	ID       int64          `json:"id"`
+	Source   string         `json:"source"`
+	Type     string         `json:"type"`
+	State    string         `json:"state"`
+	Files    int64          `json:"files"`
+	Metadata map[string]any `json:"metadata"`
+}
+
+func runCaseShow(ctx context.Context, opts *CaseOptions, g *globalOptions, dir string) error {
+	c, err := casedb.Open(dir)
+	if err != nil {
+		return err
+	}
+	defer c.Close()
+	ci, err := report.LoadCaseInfo(ctx, c)
+	if err != nil {
+		return err
+	}
+	items, err := c.EvidenceItems(ctx)
+	if err != nil {
+		return err
+	}
+	var ev []evidenceView
+	for _, e := range items {
+		ev = append(ev, evidenceView{e.ID, casedb.DisplayString(e.Source), e.Type, e.State, e.Files, e.Metadata})
+	}
+	events, head, cerr := custody.Verify(c.Dir)
+	if opts.JSON {
+		v := struct {
+			Dir      string          `json:"dir"`
+			Case     report.CaseInfo `json:"case"`
+			Evidence []evidenceView  `json:"evidence"`
+			Custody  map[string]any  `json:"custody"`
+		}{c.Dir, ci, ev, map[string]any{"events": len(events), "head": head, "ok": cerr == nil}}
+		if cerr != nil {
+			v.Custody["error"] = cerr.Error()
+		}
+		e := json.NewEncoder(g.Out)
+		e.SetIndent("", "  ")
+		return e.Encode(v)
+	}
+	fmt.Fprintf(g.Out, "Case %s\n", c.Dir)
+	for _, f := range report.CaseFields {
+		fmt.Fprintf(g.Out, "  %-20s %s\n", f.Label+":", f.Get(&ci))
+	}
+	if len(ev) == 0 {
+		fmt.Fprintln(g.Out, "Evidence items: none (the case has not been scanned)")
+	}
+	for _, e := range ev {
+		fmt.Fprintf(g.Out, "Evidence item %d: %s (%s, %s, %d records)\n", e.ID, e.Source, e.Type, e.State, e.Files)
+		for _, f := range report.ExhibitFields {
+			if v, ok := e.Metadata[f.Key]; ok {
+				fmt.Fprintf(g.Out, "  %-20s %v\n", f.Label+":", v)
+			}
+		}
+	}
+	switch {
+	case cerr != nil:
+		fmt.Fprintf(g.Out, "Custody log: BROKEN: %v\n", cerr)
+	default:
+		fmt.Fprintf(g.Out, "Custody log: %d events, chain intact, head %s\n", len(events), head)
+	}
+	return nil
+}
+
+// EvidenceOptions are the flags of `case evidence`.
+type EvidenceOptions struct {
+	Values   map[string]string
+	Examiner string
+	fs       *pflag.FlagSet
+}
+
+func newCaseEvidenceCommand(g *globalOptions, runF func(*EvidenceOptions, string, int64) error) *cobra.Command {
+	opts := &EvidenceOptions{Values: map[string]string{}}
+	ptrs := map[string]*string{}
+	cmd := &cobra.Command{
+		Use:   "evidence DIR ID",
+		Short: "Record exhibit details of an evidence item",
+		Long: `Record the exhibit details of evidence item ID (the number 'triage case show'
+prints): exhibit id, description, make, model, serial, when it was received and
+from whom. Each change is recorded in the custody log with old and new value.
+
+` + exitStatusHelp,
+		Example: `  triage case evidence case-042 1 --exhibit AS/1 --description "USB stick, blue" \
+      --make Kingston --model DataTraveler --serial 0012AB --received 2026-11-02T09:30:00Z \
+      --received-from "DC J. Brown"`,
+		Args: exactArgs(2),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			id, err := strconv.ParseInt(args[1], 10, 64)
+			if err != nil || id <= 0 {
+				return usageErrorf("evidence ID must be a positive number, got %q", args[1])
+			}
+			for _, f := range report.ExhibitFields {
+				if cmd.Flags().Changed(f.Flag) {
+					opts.Values[f.Key] = *ptrs[f.Flag]
+				}
+			}
+			if len(opts.Values) == 0 {
+				return usageErrorf("nothing to change: give at least one field flag")
+			}
+			if v, ok := opts.Values[report.MetaReceivedAt]; ok {
+				if _, err := report.NormalizeReceived(v, time.UTC); err != nil {
+					return usageErrorf("--received: %v", err)
+				}
+			}
+			if runF != nil {
+				return runF(opts, args[0], id)
+			}
+			return runCaseEvidence(cmd.Context(), opts, g, args[0], id)
+		},
+	}
+	for _, f := range report.ExhibitFields {
+		ptrs[f.Flag] = cmd.Flags().String(f.Flag, "", f.Usage)
+	}
+	cmd.Flags().StringVar(&opts.Examiner, "examiner", "", "examiner recorded in the custody log (default $TRIAGE_EXAMINER, else the case's examiner)")
+	return cmd
+}
+
+func runCaseEvidence(ctx context.Context, opts *EvidenceOptions, g *globalOptions, dir string, id int64) error {
+	c, err := casedb.Open(dir)
+	if err != nil {
+		return err
+	}
+	defer c.Close()
+	items, err := c.EvidenceItems(ctx)
+	if err != nil {
+		return err
+	}
+	var ev *casedb.Evidence
+	for _, e := range items {
+		if e.ID == id {
+			ev = e
+		}
+	}
+	if ev == nil {
+		return &hintError{fmt.Errorf("case %s has no evidence item %d", dir, id), "'triage case show' lists the evidence items"}
+	}
+	ci, err := report.LoadCaseInfo(ctx, c)
+	if err != nil {
+		return err
+	}
+	if v, ok := opts.Values[report.MetaReceivedAt]; ok {
+		loc, err := ci.Location()
+		if err != nil {
+			return err
+		}
+		if opts.Values[report.MetaReceivedAt], err = report.NormalizeReceived(v, loc); err != nil {
+			return err
+		}
+	}
+	changes := map[string]any{}
+	vals := map[string]any{}
+	keys := make([]string, 0, len(opts.Values))
+	for k := range opts.Values {
+		keys = append(keys, k)
+	}
+	sort.Strings(keys)
+	for _, k := range keys {
+		old := fmt.Sprint(ev.Metadata[k])
+		if ev.Metadata[k] == nil {
+			old = ""
+		}
+		if old != opts.Values[k] {
+			changes[k] = map[string]any{"old": old, "new": opts.Values[k]}
+			vals[k] = opts.Values[k]
+		}
+	}
+	if len(vals) == 0 {
+		return nil
+	}
+	if err := c.UpdateEvidenceMetadata(ctx, id, vals); err != nil {
+		return err
+	}
+	return appendCustody(c.Dir, custody.ActionEvidenceUpdated, actorFor(opts.Examiner, ci), map[string]any{
+		"evidence": id, "source": casedb.DisplayString(ev.Source), "changes": changes,
+	})
+}
