@@ -31,6 +31,10 @@ type ScanOptions struct {
 	// CaseFlags set the case header (case number, agency, ...) as
 	// `triage case init` does.
 	CaseFlags CaseFlags
+	// As forces how a regular file is read: "file" or "image" ("" decides
+	// from the content). SkipMetafiles leaves NTFS system files out.
+	As            string
+	SkipMetafiles bool
 
 	algorithms []triage.Algorithm
 	// now is a test hook for the clock.
@@ -47,6 +51,8 @@ func (o *ScanOptions) AddFlags(f *pflag.FlagSet) {
 	f.StringVar(&o.Examiner, "examiner", os.Getenv("TRIAGE_EXAMINER"), "examiner name recorded on the evidence item (default $TRIAGE_EXAMINER)")
 	f.BoolVar(&o.Rescan, "rescan", false, "scan a source again as a new evidence item when the case already holds a finished scan of it")
 	o.CaseFlags.AddFlags(f, "examiner")
+	f.StringVar(&o.As, "as", "", "read each SOURCE file as `KIND`: file (one file) or image (disk image); default: decided from the content")
+	f.BoolVar(&o.SkipMetafiles, "skip-metafiles", false, "leave out NTFS system files ($MFT, $LogFile, $Extend/...) of disk images")
 }
 
 func newScanCommand(g *globalOptions) *cobra.Command {
@@ -107,6 +113,9 @@ func validateScanOptions(o *ScanOptions, sources []string) error {
 		return usageErrorf("--hash: %v", err)
 	}
 	o.algorithms = algs
+	if o.As != "" && o.As != triage.AsFile && o.As != triage.AsImage {
+		return usageErrorf("--as must be file or image, got %q", o.As)
+	}
 	if o.Workers < 0 {
 		return usageErrorf("--workers must be 0 or more, got %d", o.Workers)
 	}
@@ -176,7 +185,7 @@ func runScan(ctx context.Context, opts *ScanOptions, g *globalOptions, sources [
 		if err := ctx.Err(); err != nil {
 			return err
 		}
-		src, err := triage.OpenSource(p)
+		src, err := triage.OpenSourceWith(p, triage.SourceOptions{As: opts.As, Image: triage.ImageOptions{SkipMetafiles: opts.SkipMetafiles}})
 		if err != nil {
 			fmt.Fprintf(g.Err, "triage: error: %v\n", err)
 			failed = true
