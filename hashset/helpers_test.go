@@ -1,0 +1,5 @@
+package hashset
+
+import "sort"
+
+func slicesSort(s []string) { sort.Strings(s) }
