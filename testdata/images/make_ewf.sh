@@ -27,6 +27,9 @@ head -c 16384 /dev/urandom > "$tmp/block"
 i=0
 while [ $i -lt 144 ]; do cat "$tmp/block" >> "$tmp/periodic.raw"; i=$((i+1)); done
 
+# tiny.raw: 25088 bytes of text and random bytes, for small fuzz seeds.
+{ head -c 12288 "$tmp/mixed.raw"; head -c 4096 /dev/urandom; head -c 8704 "$tmp/mixed.raw"; } > "$tmp/tiny.raw"
+
 acquire() { # acquire TARGET RAW ARGS...
 	t=$1 raw=$2
 	shift 2
@@ -41,6 +44,9 @@ acquire ewf-smart "$tmp/mixed.raw" -c best -f smart
 acquire ewf-ftk "$tmp/mixed.raw" -c best -f ftk
 acquire ewf-ewf "$tmp/mixed.raw" -c best -f ewf
 acquire ewf-linen6 "$tmp/mixed.raw" -c best -f linen6 -d sha1
+acquire ewf-tiny "$tmp/tiny.raw" -c best -b 16 -d sha1
+acquire ewf-tiny-smart "$tmp/tiny.raw" -c best -b 16 -f smart
+acquire ewf-tiny-ewf "$tmp/tiny.raw" -c none -b 16 -f ewf
 acquire ewf-split-none "$tmp/periodic.raw" -c none -S 1048576 -d sha1
 
 for f in "$tmp"/ewf-*; do
@@ -50,6 +56,6 @@ for f in "$tmp"/ewf-*; do
 	*) cp "$f" "$b" ;;
 	esac
 done
-(cd "$tmp" && md5sum mixed.raw periodic.raw) > ewf-fixtures.md5
-(cd "$tmp" && sha1sum mixed.raw periodic.raw) > ewf-fixtures.sha1
+(cd "$tmp" && md5sum mixed.raw periodic.raw tiny.raw) > ewf-fixtures.md5
+(cd "$tmp" && sha1sum mixed.raw periodic.raw tiny.raw) > ewf-fixtures.sha1
 ls -l ewf-*

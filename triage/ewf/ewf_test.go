@@ -114,6 +114,9 @@ var fixtureTests = []struct {
 	{"ewf-ewf.e01", "mixed.raw", false},
 	{"ewf-linen6.E01", "mixed.raw", true},
 	{"ewf-split-none.E01", "periodic.raw", true},
+	{"ewf-tiny.E01", "tiny.raw", true},
+	{"ewf-tiny-smart.s01", "tiny.raw", false},
+	{"ewf-tiny-ewf.e01", "tiny.raw", false},
 }
 
 func TestFixtures(t *testing.T) {
