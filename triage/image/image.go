@@ -21,6 +21,8 @@ import (
 	"path/filepath"
 	"strconv"
 	"strings"
+
+	"github.com/triagekit/triage/triage/ewf"
 )
 
 // Image is a disk image opened read-only.
@@ -150,9 +152,9 @@ func Open(path string) (Image, error) {
 	}
 	head := make([]byte, len(EWFSignature))
 	n, _ := f.ReadAt(head, 0)
-	if bytes.Equal(head[:n], EWFSignature) {
+	if n >= 8 && ewf.IsEWF(head[:n]) {
 		f.Close()
-		return nil, fmt.Errorf("%w: %s", ErrEWFUnsupported, path)
+		return openEWF(path)
 	}
 	fi, err := f.Stat()
 	if err != nil {
