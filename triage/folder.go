@@ -2,7 +2,6 @@ package triage
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"io"
 	"os"
@@ -152,15 +151,8 @@ func openEvidenceFile(abs string, before fileStat) (io.ReadCloser, error) {
 	if err != nil {
 		return nil, err
 	}
-	st, err := fstat(f)
-	if err != nil {
-		f.Close()
-		return nil, err
-	}
-	if !st.mode.IsRegular() || st.ino != before.ino {
-		f.Close()
-		return nil, errors.New("file was replaced while the scan ran")
-	}
+	// Whether the file is still the one listed is checked at EOF, with
+	// the same fstat that checks its size: one system call per file.
 	return &evidenceFile{f: f, before: before}, nil
 }
 
@@ -171,6 +163,8 @@ func (r *evidenceFile) Read(p []byte) (int, error) {
 		r.eof = true
 		if st, serr := fstat(r.f); serr == nil {
 			switch {
+			case !st.mode.IsRegular() || st.ino != r.before.ino:
+				r.reason = "file was replaced while the scan ran"
 			case st.size != r.before.size || r.read != r.before.size:
 				r.reason = fmt.Sprintf("file changed size while read: %d bytes when listed, %d read, %d now", r.before.size, r.read, st.size)
 			case !st.mtime.Equal(r.before.mtime):

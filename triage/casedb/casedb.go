@@ -121,7 +121,7 @@ func open(dir string) (*Case, error) {
 		return nil, err
 	}
 	dsn := "file:" + filepath.ToSlash(filepath.Join(abs, DBName)) +
-		"?_pragma=journal_mode(WAL)&_pragma=synchronous(NORMAL)&_pragma=busy_timeout(10000)&_pragma=foreign_keys(ON)"
+		"?_pragma=journal_mode(WAL)&_pragma=synchronous(NORMAL)&_pragma=busy_timeout(10000)&_pragma=cache_size(-32768)&_pragma=foreign_keys(ON)"
 	db, err := sql.Open("sqlite", dsn)
 	if err != nil {
 		return nil, fmt.Errorf("failed to open case database: %w", err)
@@ -227,8 +227,6 @@ CREATE TABLE files (
 );
 CREATE UNIQUE INDEX files_key ON files(evidence_id, key);
 CREATE INDEX files_status ON files(status) WHERE status != 'unknown';
-CREATE INDEX files_md5 ON files(md5);
-CREATE INDEX files_sha256 ON files(sha256);
 CREATE TABLE errors (
   id          INTEGER PRIMARY KEY,
   evidence_id INTEGER NOT NULL REFERENCES evidence(id),

@@ -24,6 +24,7 @@ import (
 	"unicode/utf8"
 
 	"github.com/h2non/filetype"
+	"github.com/h2non/filetype/types"
 )
 
 // HeadSize is how many leading bytes Detect looks at. Callers may pass more;
@@ -84,14 +85,29 @@ func Detect(head []byte) (t Type) {
 	if t, ok := detectOwn(head); ok {
 		return t
 	}
-	if k, err := filetype.Match(head); err == nil && k.MIME.Value != "" && k.Extension != "unknown" {
-		return Type{MIME: k.MIME.Value, Ext: k.Extension}
+	for _, m := range matchers {
+		if k := m(head); k != types.Unknown && k.Extension != "" && k.MIME.Value != "" {
+			return Type{MIME: k.MIME.Value, Ext: k.Extension}
+		}
 	}
 	if t, ok := detectText(head); ok {
 		return t
 	}
 	return Type{MIME: MIMEOctetStream}
 }
+
+// matchers are filetype's matchers in its own order, resolved once:
+// filetype.Match looks each one up in a map keyed by a struct of strings,
+// which costs more than most matchers themselves.
+var matchers = func() []filetypeMatcher {
+	var out []filetypeMatcher
+	for _, k := range *filetype.MatcherKeys {
+		out = append(out, filetypeMatcher(filetype.Matchers[k]))
+	}
+	return out
+}()
+
+type filetypeMatcher = func([]byte) types.Type
 
 // detectOwn runs the matchers that must take precedence over filetype's.
 func detectOwn(b []byte) (Type, bool) {
