@@ -331,6 +331,9 @@ func (b *builder) writeFile(ctx context.Context, path string, h *Header) error {
 	if _, err := f.WriteAt(pre, 0); err != nil {
 		return fmt.Errorf("cannot write index: %w", err)
 	}
+	if err := f.Chmod(0o644); err != nil {
+		return fmt.Errorf("cannot write index: %w", err)
+	}
 	if err := f.Sync(); err != nil {
 		return fmt.Errorf("cannot write index: %w", err)
 	}

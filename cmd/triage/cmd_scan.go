@@ -35,6 +35,8 @@ type ScanOptions struct {
 	// from the content). SkipMetafiles leaves NTFS system files out.
 	As            string
 	SkipMetafiles bool
+	// Hashsets select the hash sets files are matched against.
+	Hashsets ScanHashsetFlags
 
 	algorithms []triage.Algorithm
 	// now is a test hook for the clock.
@@ -53,6 +55,7 @@ func (o *ScanOptions) AddFlags(f *pflag.FlagSet) {
 	o.CaseFlags.AddFlags(f, "examiner")
 	f.StringVar(&o.As, "as", "", "read each SOURCE file as `KIND`: file (one file) or image (disk image); default: decided from the content")
 	f.BoolVar(&o.SkipMetafiles, "skip-metafiles", false, "leave out NTFS system files ($MFT, $LogFile, $Extend/...) of disk images")
+	o.Hashsets.AddFlags(f)
 }
 
 func newScanCommand(g *globalOptions) *cobra.Command {
@@ -107,6 +110,9 @@ records it adds.
 func validateScanOptions(o *ScanOptions, sources []string) error {
 	if o.Case == "" {
 		return usageErrorf("--case is required: the case directory to record into")
+	}
+	if err := validateScanHashsetFlags(&o.Hashsets); err != nil {
+		return err
 	}
 	algs, err := triage.ParseAlgorithms(o.Hash)
 	if err != nil {
@@ -179,6 +185,12 @@ func runScan(ctx context.Context, opts *ScanOptions, g *globalOptions, sources [
 		jsonl = f
 	}
 
+	hs, err := openScanHashsets(ctx, &opts.Hashsets, opts.Quiet, g)
+	if err != nil {
+		return err
+	}
+	defer hs.Close()
+
 	host, _ := os.Hostname()
 	var failed, partial bool
 	for _, p := range sources {
@@ -204,7 +216,8 @@ func runScan(ctx context.Context, opts *ScanOptions, g *globalOptions, sources [
 			Examiner:    opts.Examiner,
 			Rescan:      opts.Rescan,
 			Now:         opts.now,
-			OnEvidence:  sc.onEvidence,
+			OnEvidence:  hs.onEvidence(c, opts.Examiner, sc.onEvidence),
+			Matcher:     hs.matcher(),
 		})
 		if res != nil {
 			if cerr := sc.finished(res.EvidenceID, res.RunID, res.State, res.Files, res.Bytes, res.Errors, res.Existing); cerr != nil && err == nil {

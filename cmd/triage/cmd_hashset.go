@@ -1,0 +1,831 @@
+package main
+
+import (
+	"bufio"
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"slices"
+	"sort"
+	"strings"
+	"text/tabwriter"
+	"time"
+
+	"github.com/spf13/cobra"
+	"github.com/spf13/pflag"
+
+	"github.com/triagekit/triage/hashset"
+	"github.com/triagekit/triage/triage"
+	"github.com/triagekit/triage/triage/casedb"
+	"github.com/triagekit/triage/triage/custody"
+)
+
+func init() { registerCommand(newHashsetCommand) }
+
+// HashsetOptions are the flags shared by every `triage hashset` command.
+type HashsetOptions struct {
+	Dir string
+}
+
+// AddFlags registers the shared flags.
+func (o *HashsetOptions) AddFlags(f *pflag.FlagSet) {
+	f.StringVar(&o.Dir, "hashset-dir", "", "hash-set library `DIR` (default $"+hashset.EnvDir+", else $XDG_DATA_HOME/triage/hashsets)")
+}
+
+func (o *HashsetOptions) library() (*hashset.Library, error) {
+	dir := o.Dir
+	if dir == "" {
+		d, err := hashset.DefaultDir()
+		if err != nil {
+			return nil, err
+		}
+		dir = d
+	}
+	return &hashset.Library{Dir: dir}, nil
+}
+
+const hashsetLibraryHelp = `The library is a folder of index files, one per set: --hashset-dir, else
+$TRIAGE_HASHSET_DIR, else $XDG_DATA_HOME/triage/hashsets
+(~/.local/share/triage/hashsets). The built-in set "eicar" (the EICAR
+anti-virus test file, known-bad) is always there.`
+
+func newHashsetCommand(g *globalOptions) *cobra.Command {
+	common := &HashsetOptions{}
+	cmd := &cobra.Command{
+		Use:   "hashset",
+		Short: "Import, list, look up and export hash sets",
+		Long: `Hash sets flag known-bad files and remove known-good noise from a scan.
+
+` + hashsetLibraryHelp + `
+
+Formats read on import (detected, or named with --format): md5sum, sha1sum,
+sha256sum and BSD tag lines, hashdeep, plain one-hash-per-line lists
+(VirusShare, X-Ways), CSV with a header naming md5/sha1/sha256 columns,
+NIST NSRL RDSv3 SQLite and RDS 2.x NSRLFile.txt, HashKeeper .hsh, Project VIC
+/ CAID JSON. See docs/hashsets.md.
+
+` + exitStatusHelp,
+		Example: `  triage hashset import VirusShare_00000.md5 --name virusshare-0 --category known-bad
+  triage hashset import RDS_2025.03.1_modern_minimal.db --name nsrl --category known-good
+  triage hashset list
+  triage hashset lookup 44d88612fea8a8f36de82e1278abb02f`,
+		Args: noArgs,
+		RunE: func(cmd *cobra.Command, args []string) error { return cmd.Help() },
+	}
+	common.AddFlags(cmd.PersistentFlags())
+	cmd.AddCommand(
+		newHashsetImportCommand(g, common, nil),
+		newHashsetListCommand(g, common),
+		newHashsetInfoCommand(g, common),
+		newHashsetLookupCommand(g, common),
+		newHashsetRemoveCommand(g, common),
+		newHashsetExportCommand(g, common),
+	)
+	return cmd
+}
+
+// ---- import ----
+
+// HashsetImportOptions are the flags of `triage hashset import`.
+type HashsetImportOptions struct {
+	*HashsetOptions
+	Name        string
+	Category    string
+	Format      string
+	Description string
+	Replace     bool
+	Quiet       bool
+	Workers     int
+}
+
+// AddFlags registers the import flags.
+func (o *HashsetImportOptions) AddFlags(f *pflag.FlagSet) {
+	f.StringVar(&o.Name, "name", "", "`NAME` of the set (letters, digits, '.', '_', '+', '-')")
+	f.StringVar(&o.Category, "category", "", "known-bad, known-good or notable")
+	f.StringVar(&o.Format, "format", "auto", "input format: auto, "+strings.Join(hashset.Formats, ", "))
+	f.StringVar(&o.Description, "description", "", "free text recorded with the set")
+	f.BoolVar(&o.Replace, "replace", false, "replace an existing set of the same name")
+	f.BoolVarP(&o.Quiet, "quiet", "q", false, "print nothing on success")
+	f.IntVar(&o.Workers, "workers", 0, "parallel parsers (0: one per CPU)")
+}
+
+func validateHashsetImport(o *HashsetImportOptions, args []string) error {
+	if o.Name == "" {
+		return usageErrorf("--name is required")
+	}
+	if err := hashset.ValidName(o.Name); err != nil {
+		return usageErrorf("--name: %v", err)
+	}
+	if !hashset.ValidCategory(o.Category) {
+		if o.Category == "" {
+			return usageErrorf("--category is required: known-bad, known-good or notable")
+		}
+		return usageErrorf("--category %q: use known-bad, known-good or notable", o.Category)
+	}
+	f, ok := hashset.NormalizeFormat(o.Format)
+	if !ok {
+		return usageErrorf("--format %q: use auto or one of %s", o.Format, strings.Join(hashset.Formats, ", "))
+	}
+	o.Format = f
+	if o.Workers < 0 {
+		return usageErrorf("--workers must be 0 or more, got %d", o.Workers)
+	}
+	for _, a := range args {
+		if a == "" {
+			return usageErrorf("empty FILE argument")
+		}
+	}
+	return nil
+}
+
+func newHashsetImportCommand(g *globalOptions, common *HashsetOptions, runF func(*HashsetImportOptions, []string) error) *cobra.Command {
+	opts := &HashsetImportOptions{HashsetOptions: common}
+	cmd := &cobra.Command{
+		Use:   "import FILE... --name NAME --category known-bad|known-good|notable",
+		Short: "Import hash-set files into the library as one set",
+		Long: `Import reads every FILE into one new set of the library: the digests are
+sorted, duplicates merged, and written to a compact index that scans look up
+without loading it into memory. Upper and lower case hex are both read.
+
+The format of each FILE is detected (--format auto) or named: md5sum (also
+sha1sum, sha256sum and BSD tag lines), hashdeep, plain, csv, nsrl-sqlite
+(NIST RDSv3, minimal or full), nsrl-txt (RDS 2.x NSRLFile.txt), hashkeeper,
+vics (Project VIC / CAID JSON). Lines that cannot be read are counted and
+the first few reported with their file and line number; they do not stop
+the import. A file without a single hash record is an error.
+
+A set of the same name is only replaced with --replace. The index is written
+to a temporary file and renamed, so an interrupted import leaves no partial
+set.
+
+` + hashsetLibraryHelp + `
+
+` + exitStatusHelp,
+		Example: `  triage hashset import VirusShare_00000.md5 --name virusshare-0 --category known-bad
+  triage hashset import RDS_2025.03.1_modern_minimal.db --name nsrl-2025.03 --category known-good
+  triage hashset import a.csv b.csv --name agency --category notable --format csv --description "agency list 2026-11"`,
+		Args: minArgs(1),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			if err := validateHashsetImport(opts, args); err != nil {
+				return err
+			}
+			if runF != nil {
+				return runF(opts, args)
+			}
+			return runHashsetImport(cmd.Context(), opts, g, args)
+		},
+	}
+	opts.AddFlags(cmd.Flags())
+	return cmd
+}
+
+func runHashsetImport(ctx context.Context, opts *HashsetImportOptions, g *globalOptions, files []string) error {
+	lib, err := opts.library()
+	if err != nil {
+		return err
+	}
+	start := time.Now()
+	res, err := lib.Import(ctx, files, hashset.ImportOptions{
+		Name: opts.Name, Category: opts.Category, Description: opts.Description,
+		Format: opts.Format, Replace: opts.Replace, Workers: opts.Workers,
+	})
+	if errors.Is(err, hashset.ErrExists) {
+		return &hintError{err, fmt.Sprintf("add --replace to replace set %q, or choose another --name", opts.Name)}
+	}
+	if err != nil {
+		return err
+	}
+	printImportProblems(g.Err, res)
+	if !opts.Quiet {
+		printImportSummary(g.Err, res, time.Since(start))
+	}
+	return nil
+}
+
+func printImportProblems(w io.Writer, res *hashset.ImportResult) {
+	for _, s := range res.Sources {
+		if s.Malformed == 0 {
+			continue
+		}
+		for _, p := range s.Problems {
+			fmt.Fprintf(w, "triage: warning: %s\n", p)
+		}
+		if more := s.Malformed - int64(len(s.Problems)); more > 0 {
+			fmt.Fprintf(w, "triage: warning: %s: %d more malformed lines (%d in all) not shown\n", s.Name, more, s.Malformed)
+		}
+	}
+}
+
+func printImportSummary(w io.Writer, res *hashset.ImportResult, d time.Duration) {
+	h := res.Header
+	var recs, bad int64
+	for _, s := range res.Sources {
+		recs += s.Records
+		bad += s.Malformed
+	}
+	fmt.Fprintf(w, "triage: imported %s (%s) from %d file(s) in %s: %d records, %d malformed; unique digests: %s\n",
+		h.Name, h.Category, len(res.Sources), d.Round(time.Millisecond), recs, bad, countsString(h.Counts))
+}
+
+func countsString(c map[string]int64) string {
+	var parts []string
+	for _, a := range hashset.Algorithms {
+		if n := c[a.String()]; n > 0 {
+			parts = append(parts, fmt.Sprintf("%s %d", a, n))
+		}
+	}
+	if len(parts) == 0 {
+		return "none"
+	}
+	return strings.Join(parts, ", ")
+}
+
+// ---- list ----
+
+func newHashsetListCommand(g *globalOptions, common *HashsetOptions) *cobra.Command {
+	var asJSON bool
+	cmd := &cobra.Command{
+		Use:   "list",
+		Short: "List the sets of the library",
+		Long: `List prints one line per set: name, category, unique digests per algorithm,
+import time (or "built-in") and the number of source files. A set whose
+index is damaged is reported on standard error and the exit status is 1.
+
+` + hashsetLibraryHelp + `
+
+` + exitStatusHelp,
+		Example: `  triage hashset list
+  triage hashset list --json | jq '.[].name'`,
+		Args: noArgs,
+		RunE: func(cmd *cobra.Command, args []string) error {
+			lib, err := common.library()
+			if err != nil {
+				return err
+			}
+			return runHashsetList(lib, g, asJSON)
+		},
+	}
+	cmd.Flags().BoolVar(&asJSON, "json", false, "print a JSON array of set headers")
+	return cmd
+}
+
+func runHashsetList(lib *hashset.Library, g *globalOptions, asJSON bool) error {
+	sets, errs, err := lib.OpenAll()
+	if err != nil {
+		return err
+	}
+	defer closeSets(sets)
+	if asJSON {
+		out := make([]setJSON, 0, len(sets))
+		for _, s := range sets {
+			out = append(out, newSetJSON(s))
+		}
+		enc := json.NewEncoder(g.Out)
+		enc.SetIndent("", "  ")
+		if err := enc.Encode(out); err != nil {
+			return err
+		}
+	} else {
+		tw := tabwriter.NewWriter(g.Out, 0, 4, 2, ' ', 0)
+		fmt.Fprintln(tw, "NAME\tCATEGORY\tMD5\tSHA1\tSHA256\tIMPORTED\tSOURCES")
+		for _, s := range sets {
+			imp := s.Imported.UTC().Format(time.RFC3339)
+			if s.BuiltIn {
+				imp = "built-in"
+			}
+			fmt.Fprintf(tw, "%s\t%s\t%d\t%d\t%d\t%s\t%d\n", s.Name, s.Category,
+				s.Counts["md5"], s.Counts["sha1"], s.Counts["sha256"], imp, len(s.Sources))
+		}
+		tw.Flush()
+	}
+	for _, e := range errs {
+		fmt.Fprintf(g.Err, "triage: error: %v\n", e)
+	}
+	if len(errs) > 0 {
+		return &hintError{fmt.Errorf("%d set(s) could not be read", len(errs)), "import the damaged set again with --replace, or remove it"}
+	}
+	return nil
+}
+
+func closeSets(sets []*hashset.Set) {
+	for _, s := range sets {
+		if !s.BuiltIn {
+			s.Close()
+		}
+	}
+}
+
+// setJSON is the JSON form of a set for list, info and case records.
+type setJSON struct {
+	hashset.Header
+	Path         string `json:"path,omitempty"`
+	Size         int64  `json:"size"`
+	HeaderSHA256 string `json:"index_sha256"`
+}
+
+func newSetJSON(s *hashset.Set) setJSON {
+	return setJSON{Header: s.Header, Path: s.Path, Size: s.Size, HeaderSHA256: s.HeaderSHA256}
+}
+
+// ---- info ----
+
+func newHashsetInfoCommand(g *globalOptions, common *HashsetOptions) *cobra.Command {
+	var asJSON, verify bool
+	cmd := &cobra.Command{
+		Use:   "info NAME",
+		Short: "Show the header of a set: sources, counts, checksums",
+		Long: `Info prints what a set was made from: category, description, every source
+file with its SHA-256, format, record and malformed counts, the unique digests
+per algorithm, the import time, the tool version and the index checksum
+(index_sha256, the SHA-256 of the index header, which records the SHA-256 of
+every data section). With --verify every data section is read again and
+checked against its recorded SHA-256.
+
+` + hashsetLibraryHelp + `
+
+` + exitStatusHelp,
+		Example: `  triage hashset info nsrl
+  triage hashset info virusshare-0 --verify --json`,
+		Args: exactArgs(1),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			lib, err := common.library()
+			if err != nil {
+				return err
+			}
+			s, err := lib.Open(args[0])
+			if err != nil {
+				return err
+			}
+			defer closeSets([]*hashset.Set{s})
+			if verify {
+				if err := s.Verify(); err != nil {
+					return err
+				}
+			}
+			if asJSON {
+				enc := json.NewEncoder(g.Out)
+				enc.SetIndent("", "  ")
+				return enc.Encode(newSetJSON(s))
+			}
+			printSetInfo(g.Out, s, verify)
+			return nil
+		},
+	}
+	cmd.Flags().BoolVar(&asJSON, "json", false, "print the header as JSON")
+	cmd.Flags().BoolVar(&verify, "verify", false, "re-read the index and check every section checksum")
+	return cmd
+}
+
+func printSetInfo(w io.Writer, s *hashset.Set, verified bool) {
+	fmt.Fprintf(w, "name:         %s\n", s.Name)
+	fmt.Fprintf(w, "category:     %s\n", s.Category)
+	if s.Description != "" {
+		fmt.Fprintf(w, "description:  %s\n", s.Description)
+	}
+	if s.BuiltIn {
+		fmt.Fprintf(w, "built in:     yes\n")
+	} else {
+		fmt.Fprintf(w, "imported:     %s\n", s.Imported.UTC().Format(time.RFC3339))
+		fmt.Fprintf(w, "index:        %s (%d bytes)\n", s.Path, s.Size)
+	}
+	fmt.Fprintf(w, "tool:         %s\n", s.Tool)
+	fmt.Fprintf(w, "index sha256: %s\n", s.HeaderSHA256)
+	if verified {
+		fmt.Fprintf(w, "verified:     every section matches its checksum\n")
+	}
+	fmt.Fprintf(w, "digests:      %s\n", countsString(s.Counts))
+	for _, src := range s.Sources {
+		fmt.Fprintf(w, "source:       %s  %s  format %s, %d bytes, %d records, %d malformed\n",
+			src.SHA256, src.Name, src.Format, src.Size, src.Records, src.Malformed)
+	}
+}
+
+// ---- lookup ----
+
+func newHashsetLookupCommand(g *globalOptions, common *HashsetOptions) *cobra.Command {
+	var names []string
+	cmd := &cobra.Command{
+		Use:   "lookup HASH... | lookup -",
+		Short: "Look digests up in the sets of the library",
+		Long: `Lookup answers one line per digest: the digest (lower case), its status
+(known-bad, notable, known-good or unknown, in that precedence) and the
+matching sets separated by commas ("-" when none). The algorithm follows
+from the length (32, 40 or 64 hex digits) or an explicit md5:, sha1: or
+sha256: prefix; case does not matter. With "-" the digests are read from
+standard input, one per line. A digest that cannot be read is answered with
+status "invalid" and the reason, and the exit status is 1.
+
+` + hashsetLibraryHelp + `
+
+` + exitStatusHelp,
+		Example: `  triage hashset lookup 44d88612fea8a8f36de82e1278abb02f
+  triage hashset lookup sha1:3395856CE81F2B7382DEE72602F798B642F14140
+  cut -d' ' -f1 files.md5 | triage hashset lookup - --hashset nsrl`,
+		Args: minArgs(1),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			lib, err := common.library()
+			if err != nil {
+				return err
+			}
+			return runHashsetLookup(lib, names, g, args)
+		},
+	}
+	cmd.Flags().StringArrayVar(&names, "hashset", nil, "look up in set `NAME` only (repeatable; default: every set)")
+	return cmd
+}
+
+// openSets opens the named sets, or every set when names is empty.
+func openSets(lib *hashset.Library, names []string) ([]*hashset.Set, error) {
+	if len(names) == 0 {
+		sets, errs, err := lib.OpenAll()
+		if err != nil {
+			return nil, err
+		}
+		if len(errs) > 0 {
+			closeSets(sets)
+			return nil, &hintError{errors.Join(errs...), "import the damaged set again with --replace, remove it, or name the sets to use with --hashset"}
+		}
+		return sets, nil
+	}
+	var sets []*hashset.Set
+	seen := map[string]bool{}
+	for _, n := range names {
+		if seen[n] {
+			continue
+		}
+		seen[n] = true
+		s, err := lib.Open(n)
+		if err != nil {
+			closeSets(sets)
+			if errors.Is(err, hashset.ErrNotFound) {
+				return nil, &hintError{err, "see 'triage hashset list'"}
+			}
+			return nil, err
+		}
+		sets = append(sets, s)
+	}
+	return sets, nil
+}
+
+func runHashsetLookup(lib *hashset.Library, names []string, g *globalOptions, args []string) error {
+	sets, err := openSets(lib, names)
+	if err != nil {
+		return err
+	}
+	defer closeSets(sets)
+	m := hashset.NewMatcher(sets)
+	out := bufio.NewWriterSize(g.Out, 64<<10)
+	defer out.Flush()
+	bad := 0
+	answer := func(q string) {
+		a, d, err := hashset.ParseDigest(q)
+		if err != nil {
+			bad++
+			fmt.Fprintf(out, "%s  invalid  %v\n", q, err)
+			return
+		}
+		st, hits := m.Lookup(a, d)
+		list := "-"
+		if len(hits) > 0 {
+			list = strings.Join(hits, ",")
+		}
+		fmt.Fprintf(out, "%x  %s  %s\n", d, st, list)
+	}
+	for _, q := range args {
+		if q != "-" {
+			answer(q)
+			continue
+		}
+		sc := bufio.NewScanner(g.In)
+		sc.Buffer(make([]byte, 64<<10), 1<<20)
+		for sc.Scan() {
+			l := strings.TrimSpace(sc.Text())
+			if l == "" {
+				continue
+			}
+			answer(l)
+		}
+		if err := sc.Err(); err != nil {
+			return fmt.Errorf("cannot read standard input: %w", err)
+		}
+	}
+	if err := out.Flush(); err != nil {
+		return err
+	}
+	if bad > 0 {
+		return fmt.Errorf("%d digest(s) could not be read", bad)
+	}
+	return nil
+}
+
+// ---- remove ----
+
+func newHashsetRemoveCommand(g *globalOptions, common *HashsetOptions) *cobra.Command {
+	return &cobra.Command{
+		Use:   "remove NAME",
+		Short: "Remove a set from the library",
+		Long: `Remove deletes the index of set NAME. Built-in sets cannot be removed.
+Cases that used the set keep their record of it.
+
+` + hashsetLibraryHelp + `
+
+` + exitStatusHelp,
+		Example: `  triage hashset remove virusshare-0`,
+		Args:    exactArgs(1),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			lib, err := common.library()
+			if err != nil {
+				return err
+			}
+			if err := lib.Remove(args[0]); err != nil {
+				if errors.Is(err, hashset.ErrNotFound) {
+					return &hintError{err, "see 'triage hashset list'"}
+				}
+				return err
+			}
+			fmt.Fprintf(g.Err, "triage: removed %s\n", args[0])
+			return nil
+		},
+	}
+}
+
+// ---- export ----
+
+func newHashsetExportCommand(g *globalOptions, common *HashsetOptions) *cobra.Command {
+	var format, output string
+	cmd := &cobra.Command{
+		Use:   "export NAME --format md5sum|sha1sum|sha256sum|plain|hashdeep|stix|misp",
+		Short: "Write the digests of a set in a sharing format",
+		Long: `Export writes every digest of set NAME, in ascending order, to standard
+output or -o FILE:
+
+  md5sum, sha1sum, sha256sum  coreutils lines "HASH  NAME" (the set name stands
+                              for the file name, which an index does not keep)
+  plain                       one digest per line, every algorithm
+  hashdeep                    HASHDEEP-1.0 with the strongest algorithm held
+                              (the size column is empty: sizes are not kept)
+  stix                        a STIX 2.1 bundle of one indicator per digest
+  misp                        a MISP event with one attribute per digest
+
+Identifiers in STIX and MISP output are name-based UUIDs, so exporting the
+same set twice gives the same file.
+
+` + hashsetLibraryHelp + `
+
+` + exitStatusHelp,
+		Example: `  triage hashset export agency --format stix -o agency.stix.json
+  triage hashset export eicar --format md5sum`,
+		Args: exactArgs(1),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			if !slices.Contains(hashset.ExportFormats, format) {
+				return usageErrorf("--format %q: use one of %s", format, strings.Join(hashset.ExportFormats, ", "))
+			}
+			lib, err := common.library()
+			if err != nil {
+				return err
+			}
+			return runHashsetExport(lib, args[0], format, output, g)
+		},
+	}
+	cmd.Flags().StringVar(&format, "format", "", "md5sum, sha1sum, sha256sum, plain, hashdeep, stix or misp (required)")
+	cmd.Flags().StringVarP(&output, "output", "o", "", "write to `FILE` instead of standard output")
+	return cmd
+}
+
+func runHashsetExport(lib *hashset.Library, name, format, output string, g *globalOptions) error {
+	s, err := lib.Open(name)
+	if err != nil {
+		if errors.Is(err, hashset.ErrNotFound) {
+			return &hintError{err, "see 'triage hashset list'"}
+		}
+		return err
+	}
+	defer closeSets([]*hashset.Set{s})
+	if output == "" {
+		return s.Export(g.Out, format)
+	}
+	f, err := os.CreateTemp(dirOf(output), ".export-*")
+	if err != nil {
+		return err
+	}
+	defer os.Remove(f.Name())
+	if err := s.Export(f, format); err != nil {
+		f.Close()
+		return err
+	}
+	if err := f.Close(); err != nil {
+		return err
+	}
+	return os.Rename(f.Name(), output)
+}
+
+func dirOf(p string) string {
+	if i := strings.LastIndexAny(p, `/\`); i >= 0 {
+		return p[:i+1]
+	}
+	return "."
+}
+
+// sortedNames returns the names of sets, sorted.
+func sortedNames(sets []*hashset.Set) []string {
+	var n []string
+	for _, s := range sets {
+		n = append(n, s.Name)
+	}
+	sort.Strings(n)
+	return n
+}
+
+// ---- scan integration ----
+
+// ScanHashsetFlags are the hash-set flags of `triage scan`.
+type ScanHashsetFlags struct {
+	Names        []string
+	Files        []string
+	FileCategory string
+	Dir          string
+	None         bool
+}
+
+// AddFlags registers the hash-set flags of scan.
+func (o *ScanHashsetFlags) AddFlags(f *pflag.FlagSet) {
+	f.StringArrayVar(&o.Names, "hashset", nil, "match against set `NAME` of the library only (repeatable; default: every set)")
+	f.StringArrayVar(&o.Files, "hashset-file", nil, "also match against hash-set `FILE`, imported for this scan only (repeatable)")
+	f.StringVar(&o.FileCategory, "hashset-file-category", hashset.KnownBad, "category of the --hashset-file sets: known-bad, known-good or notable")
+	f.StringVar(&o.Dir, "hashset-dir", "", "hash-set library `DIR` (default $"+hashset.EnvDir+", else $XDG_DATA_HOME/triage/hashsets)")
+	f.BoolVar(&o.None, "no-hashsets", false, "match against no set of the library (only --hashset-file sets, if any)")
+}
+
+func validateScanHashsetFlags(o *ScanHashsetFlags) error {
+	if !hashset.ValidCategory(o.FileCategory) {
+		return usageErrorf("--hashset-file-category %q: use known-bad, known-good or notable", o.FileCategory)
+	}
+	if o.None && len(o.Names) > 0 {
+		return usageErrorf("--no-hashsets and --hashset exclude each other")
+	}
+	return nil
+}
+
+// scanHashsets holds the sets a scan matches against.
+type scanHashsets struct {
+	sets  []*hashset.Set
+	m     *hashset.Matcher
+	tmp   string
+	onFly map[string]bool
+}
+
+// openScanHashsets opens the library sets and imports the --hashset-file
+// sets into a temporary library.
+func openScanHashsets(ctx context.Context, o *ScanHashsetFlags, quiet bool, g *globalOptions) (*scanHashsets, error) {
+	if err := validateScanHashsetFlags(o); err != nil {
+		return nil, err
+	}
+	hs := &scanHashsets{onFly: map[string]bool{}}
+	if !o.None {
+		lib, err := (&HashsetOptions{Dir: o.Dir}).library()
+		if err != nil {
+			return nil, err
+		}
+		sets, err := openSets(lib, o.Names)
+		if err != nil {
+			return nil, err
+		}
+		hs.sets = sets
+	}
+	if len(o.Files) > 0 {
+		tmp, err := os.MkdirTemp("", "triage-hashsets-")
+		if err != nil {
+			return nil, err
+		}
+		hs.tmp = tmp
+		lib := &hashset.Library{Dir: tmp, NoBuiltin: true}
+		taken := map[string]bool{}
+		for _, s := range hs.sets {
+			taken[s.Name] = true
+		}
+		for _, f := range o.Files {
+			name := fileSetName(f, taken)
+			taken[name] = true
+			res, err := lib.Import(ctx, []string{f}, hashset.ImportOptions{Name: name, Category: o.FileCategory,
+				Description: "imported for one scan with --hashset-file"})
+			if err != nil {
+				hs.Close()
+				return nil, fmt.Errorf("--hashset-file: %w", err)
+			}
+			printImportProblems(g.Err, res)
+			s, err := lib.Open(name)
+			if err != nil {
+				hs.Close()
+				return nil, err
+			}
+			hs.sets = append(hs.sets, s)
+			hs.onFly[name] = true
+			if !quiet {
+				fmt.Fprintf(g.Err, "triage: using %s as set %q (%s): %s\n", f, name, o.FileCategory, countsString(s.Counts))
+			}
+		}
+	}
+	hs.m = hashset.NewMatcher(hs.sets)
+	return hs, nil
+}
+
+// fileSetName derives a set name from a file name, unique among taken.
+func fileSetName(path string, taken map[string]bool) string {
+	base := []byte(path[len(dirOf(path)):])
+	for i, c := range base {
+		if !(c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c >= '0' && c <= '9' || c == '.' || c == '_' || c == '-' || c == '+') {
+			base[i] = '_'
+		}
+	}
+	name := strings.TrimLeft(string(base), "._-+")
+	if len(name) > 100 {
+		name = name[:100]
+	}
+	if name == "" {
+		name = "hashset-file"
+	}
+	n := name
+	for i := 2; taken[n] || hashset.ValidName(n) != nil; i++ {
+		n = fmt.Sprintf("%s-%d", name, i)
+	}
+	return n
+}
+
+// Close releases the sets and removes the temporary library.
+func (hs *scanHashsets) Close() {
+	if hs == nil {
+		return
+	}
+	closeSets(hs.sets)
+	hs.sets = nil
+	if hs.tmp != "" {
+		os.RemoveAll(hs.tmp)
+	}
+}
+
+// scanMatcher adapts a hashset.Matcher to the scan engine.
+type scanMatcher struct{ m *hashset.Matcher }
+
+func (s scanMatcher) Match(d triage.Digests) (string, []string) {
+	return s.m.Match(d.MD5, d.SHA1, d.SHA256)
+}
+
+// matcher returns the scan engine's matcher, nil when there is no set.
+func (hs *scanHashsets) matcher() triage.Matcher {
+	if hs == nil || len(hs.sets) == 0 {
+		return nil
+	}
+	return scanMatcher{hs.m}
+}
+
+// onEvidence wraps next (the custody hook of the scan): once the run is
+// recorded, every set used is recorded in the case and the custody log.
+func (hs *scanHashsets) onEvidence(c *casedb.Case, examiner string, next func(*casedb.Evidence, int64, bool) error) func(*casedb.Evidence, int64, bool) error {
+	return func(ev *casedb.Evidence, runID int64, resumed bool) error {
+		if next != nil {
+			if err := next(ev, runID, resumed); err != nil {
+				return err
+			}
+		}
+		if hs == nil {
+			return nil
+		}
+		for _, s := range hs.m.Sets() {
+			d := hashsetUseDetails(s, hs.onFly[s.Name])
+			if err := c.AddHashSetUse(context.Background(), runID, casedb.HashSetUse{Name: s.Name, Category: s.Category, Details: d}); err != nil {
+				return fmt.Errorf("cannot record hash set %q in the case: %w", s.Name, err)
+			}
+			cd := map[string]any{"evidence": ev.ID, "run": runID, "name": s.Name, "category": s.Category,
+				"counts": d["counts"], "index_sha256": s.HeaderSHA256, "sources": d["sources"], "built_in": s.BuiltIn}
+			if _, err := custody.Append(c.Dir, custody.Event{Actor: examiner, Action: custody.ActionHashSetUsed, Details: cd}, custody.Options{}); err != nil {
+				return err
+			}
+		}
+		return nil
+	}
+}
+
+// hashsetUseDetails is what a case records about a set used.
+func hashsetUseDetails(s *hashset.Set, onTheFly bool) map[string]any {
+	var srcs []map[string]any
+	for _, src := range s.Sources {
+		srcs = append(srcs, map[string]any{"name": src.Name, "sha256": src.SHA256, "size": src.Size,
+			"format": src.Format, "records": src.Records, "malformed": src.Malformed})
+	}
+	d := map[string]any{
+		"description": s.Description, "sources": srcs, "counts": s.Counts, "index_sha256": s.HeaderSHA256,
+		"built_in": s.BuiltIn, "tool": s.Tool, "index_format_version": s.FormatVersion,
+	}
+	if !s.BuiltIn {
+		d["imported"] = s.Imported.UTC().Format(time.RFC3339)
+	}
+	if onTheFly {
+		d["hashset_file"] = true
+	} else if s.Path != "" {
+		d["path"] = s.Path
+	}
+	return d
+}
