@@ -1,0 +1,385 @@
+package main
+
+import (
+	"context"
+	"encoding/hex"
+	"encoding/json"
+	"fmt"
+	"io"
+	"path/filepath"
+	"strings"
+	"text/tabwriter"
+	"time"
+
+	"github.com/spf13/cobra"
+	"github.com/spf13/pflag"
+
+	"github.com/triagekit/triage/internal/mediahash"
+	"github.com/triagekit/triage/triage/ewf"
+	"github.com/triagekit/triage/triage/image"
+)
+
+func init() {
+	registerCommand(newImageCommand)
+	registerCommand(newVerifyImageCommand)
+}
+
+// ImageVerifyOptions are the flags of `triage image verify`.
+type ImageVerifyOptions struct {
+	ExpectMD5    string
+	ExpectSHA1   string
+	ExpectSHA256 string
+	JSON         bool
+	Workers      int
+}
+
+// AddFlags registers the verify flags.
+func (o *ImageVerifyOptions) AddFlags(f *pflag.FlagSet) {
+	f.StringVar(&o.ExpectMD5, "expect-md5", "", "MD5 the media must have (hex), e.g. from an acquisition log")
+	f.StringVar(&o.ExpectSHA1, "expect-sha1", "", "SHA-1 the media must have (hex)")
+	f.StringVar(&o.ExpectSHA256, "expect-sha256", "", "SHA-256 the media must have (hex)")
+	f.BoolVar(&o.JSON, "json", false, "print the result as JSON")
+	f.IntVar(&o.Workers, "workers", 0, "parallel E01 chunk decoders (0: one per CPU)")
+}
+
+// validateImageVerify checks the expected digests.
+func validateImageVerify(o *ImageVerifyOptions) error {
+	for _, e := range []struct {
+		flag string
+		v    *string
+		n    int
+	}{{"--expect-md5", &o.ExpectMD5, 32}, {"--expect-sha1", &o.ExpectSHA1, 40}, {"--expect-sha256", &o.ExpectSHA256, 64}} {
+		if *e.v == "" {
+			continue
+		}
+		*e.v = strings.ToLower(strings.TrimSpace(*e.v))
+		if _, err := hex.DecodeString(*e.v); err != nil || len(*e.v) != e.n {
+			return usageErrorf("%s needs %d hex digits, got %q", e.flag, e.n, *e.v)
+		}
+	}
+	if o.Workers < 0 {
+		return usageErrorf("--workers must be 0 or more, got %d", o.Workers)
+	}
+	return nil
+}
+
+const imageVerifyLong = `Verify reads the whole media of IMAGE read-only and computes its MD5, SHA-1
+and SHA-256, as ewfverify does for E01 images. IMAGE is an E01 (or SMART
+S01) segment set, given by its first segment, a raw image, a split raw image
+(name.001, name.000, nameaa) or a block device.
+
+The computed digests are compared with the hashes an E01 stores (digest and
+hash sections, the srce category of its header) and with --expect-md5,
+--expect-sha1 and --expect-sha256. The result is one of:
+
+  verified        every stored or expected digest matches and the whole
+                  media was read
+  MISMATCH        a digest differs
+  FAILED          nothing differs, but part of the media could not be read
+                  (an E01 chunk that does not decompress or fails its
+                  checksum, a read error); those bytes were hashed as zeros
+  no stored hash  nothing to compare with (a raw image without --expect-*)
+
+MISMATCH and FAILED exit with status 1.
+
+`
+
+func newImageVerifyCommand(g *globalOptions, use string, runF func(*ImageVerifyOptions, []string) error) *cobra.Command {
+	opts := &ImageVerifyOptions{}
+	cmd := &cobra.Command{
+		Use:   use + " IMAGE",
+		Short: "Hash the whole media of an image and check it against its stored hashes",
+		Long:  imageVerifyLong + exitStatusHelp,
+		Example: `  triage image verify disk.E01
+  triage verify-image usb.dd --expect-sha256 3f1c...e2
+  triage image verify disk.E01 --json | jq .check.verdict`,
+		Args: exactArgs(1),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			if err := validateImageVerify(opts); err != nil {
+				return err
+			}
+			if runF != nil {
+				return runF(opts, args)
+			}
+			return runImageVerify(cmd.Context(), opts, g, args[0])
+		},
+	}
+	opts.AddFlags(cmd.Flags())
+	return cmd
+}
+
+func newVerifyImageCommand(g *globalOptions) *cobra.Command {
+	return newImageVerifyCommand(g, "verify-image", nil)
+}
+
+// ImageInfoOptions are the flags of `triage image info`.
+type ImageInfoOptions struct {
+	JSON bool
+}
+
+func newImageCommand(g *globalOptions) *cobra.Command {
+	return newImageCommandWith(g, nil, nil)
+}
+
+func newImageCommandWith(g *globalOptions, infoF func(*ImageInfoOptions, []string) error, verifyF func(*ImageVerifyOptions, []string) error) *cobra.Command {
+	cmd := &cobra.Command{
+		Use:   "image",
+		Short: "Inspect and verify disk images (E01, raw, split raw)",
+		Long: `Image groups the commands that look at a disk image as acquired evidence
+rather than at the files in it.
+
+` + exitStatusHelp,
+		Example: "  triage image info disk.E01\n  triage image verify disk.E01",
+		Args:    noArgs,
+	}
+	infoOpts := &ImageInfoOptions{}
+	info := &cobra.Command{
+		Use:   "info IMAGE",
+		Short: "Print the acquisition metadata and geometry of an image",
+		Long: `Info prints what IMAGE says about itself, as ewfinfo does for E01 images:
+the case metadata of its header (case and evidence number, description,
+examiner, notes, acquisition date, software and operating system, media
+model and serial), the media geometry, the stored hashes, the read errors
+the acquisition recorded, and its segment files. For a raw or split raw
+image it prints the format, size and segment files. Nothing is hashed: use
+"triage image verify" for that.
+
+Dates from an E01 header2 section are shown in UTC; an older header section
+stores local time of the acquiring machine without a zone and is shown as
+written. Damage that does not stop reading (a header that does not
+decompress, a table replaced by its table2 copy) is printed as a warning.
+
+` + exitStatusHelp,
+		Example: "  triage image info disk.E01\n  triage image info disk.E01 --json",
+		Args:    exactArgs(1),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			if infoF != nil {
+				return infoF(infoOpts, args)
+			}
+			return runImageInfo(cmd.Context(), infoOpts, g, args[0])
+		},
+	}
+	info.Flags().BoolVar(&infoOpts.JSON, "json", false, "print as JSON")
+	cmd.AddCommand(info, newImageVerifyCommand(g, "verify", verifyF))
+	return cmd
+}
+
+func openImageDescribed(path string) (image.Image, image.Info, error) {
+	img, err := image.Open(path)
+	if err != nil {
+		return nil, image.Info{}, err
+	}
+	var info image.Info
+	if d, ok := img.(image.Describer); ok {
+		info = d.Describe()
+	}
+	return img, info, nil
+}
+
+func runImageInfo(ctx context.Context, opts *ImageInfoOptions, g *globalOptions, path string) error {
+	img, info, err := openImageDescribed(path)
+	if err != nil {
+		return err
+	}
+	defer img.Close()
+	e := image.EWF(img)
+	if opts.JSON {
+		out := map[string]any{"path": path, "format": info.Format, "size": img.Size(), "segments": info.Segments}
+		if e != nil {
+			out["metadata"] = e.Metadata().Map()
+		}
+		enc := json.NewEncoder(g.Out)
+		enc.SetIndent("", "  ")
+		return enc.Encode(out)
+	}
+	tw := tabwriter.NewWriter(g.Out, 0, 8, 2, ' ', 0)
+	row := func(k, v string) {
+		if v != "" {
+			fmt.Fprintf(tw, "  %s:\t%s\n", k, v)
+		}
+	}
+	fmt.Fprintf(tw, "Image\n")
+	row("Path", path)
+	row("Format", info.Format)
+	row("Media size", fmt.Sprintf("%d bytes (%s)", img.Size(), ibytes(img.Size())))
+	if e != nil {
+		m := e.Metadata()
+		fmt.Fprintf(tw, "\nAcquiry information\n")
+		row("Case number", m.CaseNumber)
+		row("Description", m.Description)
+		row("Examiner name", m.Examiner)
+		row("Evidence number", m.EvidenceNumber)
+		row("Notes", m.Notes)
+		row("Acquisition date", showDate(m.AcquisitionTime, m.AcquisitionDate, m.DatesLocal))
+		row("System date", showDate(m.SystemTime, m.SystemDate, m.DatesLocal))
+		row("Operating system used", m.OS)
+		row("Software version used", m.Software)
+		row("Media model", m.Model)
+		row("Media serial number", m.SerialNumber)
+		row("Device label", m.DeviceLabel)
+		row("Metadata from", m.Header+" section")
+		fmt.Fprintf(tw, "\nMedia information\n")
+		row("Media type", ewf.MediaTypeName(m.MediaType))
+		row("Is physical", yesNo(m.MediaFlags&0x02 != 0))
+		row("Bytes per sector", fmt.Sprint(m.BytesPerSector))
+		row("Number of sectors", fmt.Sprint(m.SectorCount))
+		row("Sectors per chunk", fmt.Sprint(m.SectorsPerChunk))
+		row("Compression level", ewf.CompressionName(m.CompressionLevel))
+		if m.MediaFlags&0x0c != 0 {
+			row("Write blocker", map[byte]string{4: "Fastbloc", 8: "Tableau", 12: "Fastbloc, Tableau"}[m.MediaFlags&0x0c])
+		}
+		if m.StoredMD5() != "" || m.StoredSHA1() != "" {
+			fmt.Fprintf(tw, "\nDigest hash information\n")
+			for _, r := range mediahash.StoredReferences(m) {
+				row(strings.ToUpper(r.Algorithm)+" ("+r.Source+")", r.Value)
+			}
+		}
+		if len(m.ReadErrors) > 0 {
+			fmt.Fprintf(tw, "\nRead errors during acquiry (sectors stored as zeros)\n")
+			for _, r := range m.ReadErrors {
+				fmt.Fprintf(tw, "  at sector %d:\tnumber of sectors %d (bytes %#x-%#x)\n", r.Start, r.Count,
+					r.Start*uint64(m.BytesPerSector), (r.Start+r.Count)*uint64(m.BytesPerSector)-1)
+			}
+		}
+		if m.Incomplete {
+			fmt.Fprintf(tw, "\nThe image is marked incomplete (aborted or remote acquisition)\n")
+		}
+	}
+	fmt.Fprintf(tw, "\nSegment files\n")
+	for _, s := range info.Segments {
+		fmt.Fprintf(tw, "  %s\t%d bytes\n", s.Path, s.Size)
+	}
+	if err := tw.Flush(); err != nil {
+		return err
+	}
+	if e != nil {
+		for _, p := range e.Metadata().Problems {
+			fmt.Fprintf(g.Err, "triage: warning: %v\n", p)
+		}
+	}
+	return nil
+}
+
+func showDate(t time.Time, raw string, local bool) string {
+	switch {
+	case t.IsZero():
+		return raw
+	case local:
+		return t.Format("Mon Jan _2 15:04:05 2006") + " (local time of the acquiring machine)"
+	}
+	return t.UTC().Format("Mon Jan _2 15:04:05 2006 UTC")
+}
+
+func yesNo(b bool) string {
+	if b {
+		return "yes"
+	}
+	return "no"
+}
+
+// ibytes formats a size in binary units, as ewfinfo does.
+func ibytes(n int64) string {
+	const unit = 1024
+	if n < unit {
+		return fmt.Sprintf("%d B", n)
+	}
+	div, exp := int64(unit), 0
+	for m := n / unit; m >= unit; m /= unit {
+		div *= unit
+		exp++
+	}
+	return fmt.Sprintf("%.1f %ciB", float64(n)/float64(div), "KMGTPE"[exp])
+}
+
+// imageVerification is what `triage image verify --json` prints.
+type imageVerification struct {
+	Path     string            `json:"path"`
+	Format   string            `json:"format"`
+	Size     int64             `json:"size"`
+	Segments []image.Segment   `json:"segments"`
+	Hashes   *mediahash.Result `json:"computed"`
+	Check    mediahash.Check   `json:"check"`
+	Seconds  float64           `json:"seconds"`
+}
+
+// verifyImage hashes img and checks it against its stored hashes and the
+// expected ones.
+func verifyImage(ctx context.Context, img image.Image, workers int, expect []mediahash.Reference) (*mediahash.Result, mediahash.Check, error) {
+	var refs []mediahash.Reference
+	if e := image.EWF(img); e != nil {
+		refs = mediahash.StoredReferences(e.Metadata())
+	}
+	refs = append(refs, expect...)
+	res, err := mediahash.Sum(ctx, img, img.Size(), workers, nil)
+	if err != nil {
+		return nil, mediahash.Check{}, err
+	}
+	return res, mediahash.Verify(res, refs), nil
+}
+
+func runImageVerify(ctx context.Context, opts *ImageVerifyOptions, g *globalOptions, path string) error {
+	img, info, err := openImageDescribed(path)
+	if err != nil {
+		return err
+	}
+	defer img.Close()
+	if e := image.EWF(img); e != nil {
+		for _, p := range e.Metadata().Problems {
+			fmt.Fprintf(g.Err, "triage: warning: %v\n", p)
+		}
+	}
+	expect := []mediahash.Reference{
+		{Algorithm: "md5", Value: opts.ExpectMD5, Source: "--expect-md5"},
+		{Algorithm: "sha1", Value: opts.ExpectSHA1, Source: "--expect-sha1"},
+		{Algorithm: "sha256", Value: opts.ExpectSHA256, Source: "--expect-sha256"},
+	}
+	res, check, err := verifyImage(ctx, img, opts.Workers, expect)
+	if err != nil {
+		return err
+	}
+	if opts.JSON {
+		enc := json.NewEncoder(g.Out)
+		enc.SetIndent("", "  ")
+		v := imageVerification{Path: path, Format: info.Format, Size: img.Size(), Segments: info.Segments,
+			Hashes: res, Check: check, Seconds: res.Elapsed.Seconds()}
+		if err := enc.Encode(v); err != nil {
+			return err
+		}
+	} else {
+		printVerification(g.Out, path, info, res, check)
+	}
+	switch check.Verdict {
+	case mediahash.Mismatch, mediahash.Failed:
+		return fmt.Errorf("verification of %s: %s (%s)", filepath.Base(path), check.Verdict, check.Reason)
+	}
+	return nil
+}
+
+func printVerification(w io.Writer, path string, info image.Info, res *mediahash.Result, check mediahash.Check) {
+	tw := tabwriter.NewWriter(w, 0, 8, 2, ' ', 0)
+	fmt.Fprintf(tw, "Image:\t%s\n", path)
+	fmt.Fprintf(tw, "Format:\t%s, %d segment file(s)\n", info.Format, len(info.Segments))
+	fmt.Fprintf(tw, "Media size:\t%d bytes (%s)\n", res.Size, ibytes(res.Size))
+	fmt.Fprintln(tw)
+	for _, c := range check.Comparisons {
+		fmt.Fprintf(tw, "%s hash stored (%s):\t%s\n", algName(c.Algorithm), c.Source, c.Value)
+	}
+	fmt.Fprintf(tw, "MD5 hash calculated over data:\t%s\n", res.MD5)
+	fmt.Fprintf(tw, "SHA1 hash calculated over data:\t%s\n", res.SHA1)
+	fmt.Fprintf(tw, "SHA256 hash calculated over data:\t%s\n", res.SHA256)
+	for _, b := range res.Bad {
+		fmt.Fprintf(tw, "Unreadable:\tbytes %#x-%#x: %s\n", b.Offset, b.Offset+b.Length-1, b.Error)
+	}
+	fmt.Fprintln(tw)
+	for _, c := range check.Comparisons {
+		r := "match"
+		if !c.Match {
+			r = "MISMATCH"
+		}
+		fmt.Fprintf(tw, "%s (%s):\t%s\n", algName(c.Algorithm), c.Source, r)
+	}
+	fmt.Fprintf(tw, "Result:\t%s\n", check.Verdict)
+	tw.Flush()
+}
+
+func algName(a string) string { return strings.ToUpper(a) }
