@@ -155,7 +155,14 @@ func Open(r io.ReaderAt, base, size int64) (*FS, error) {
 			}
 		}
 		sort.Slice(fs.mftRuns, func(i, j int) bool { return fs.mftRuns[i].vcnOff < fs.mftRuns[j].vcnOff })
-		fs.entries = min(total/fs.record, MaxMFTEntries)
+		var mapped int64
+		for _, e := range fs.mftRuns {
+			if e.lcnOff >= 0 && e.lcnOff+e.length <= size {
+				mapped = max(mapped, e.vcnOff+e.length)
+			}
+		}
+		fs.entries = min(total, mapped, size) / fs.record
+		fs.entries = min(fs.entries, MaxMFTEntries)
 		if fs.entries <= 0 {
 			return &Error{Off: -1, Entry: 0, Msg: "empty $MFT"}
 		}

@@ -1,0 +1,408 @@
+package ntfsfs
+
+import (
+	"bufio"
+	"bytes"
+	"compress/gzip"
+	"context"
+	"crypto/md5"
+	"crypto/sha256"
+	"encoding/binary"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"testing"
+)
+
+func gunzip(t testing.TB, path string) []byte {
+	t.Helper()
+	f, err := os.Open(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	z, err := gzip.NewReader(f)
+	if err != nil {
+		t.Fatal(err)
+	}
+	b, err := io.ReadAll(z)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return b
+}
+
+func corpusDir(t testing.TB) string {
+	d := os.Getenv("TRIAGE_CORPUS")
+	if d == "" {
+		d = filepath.Join("..", "..", "..", "shared", "corpus")
+	}
+	if _, err := os.Stat(filepath.Join(d, "INDEX.md")); err != nil {
+		t.Skipf("corpus not found at %s (set TRIAGE_CORPUS): %v", d, err)
+	}
+	return d
+}
+
+func testImage(t testing.TB, name string) []byte {
+	return gunzip(t, filepath.Join("..", "..", "testdata", "images", name+".gz"))
+}
+
+type got struct {
+	size    int64
+	md5     string
+	sha256  string
+	deleted bool
+	isDir   bool
+	entry   int64
+	err     error
+	partial string
+}
+
+// walkAll walks the volume and reads every stream.
+func walkAll(t testing.TB, vol []byte) (map[string]*got, []error) {
+	t.Helper()
+	fs, err := Open(bytes.NewReader(vol), 0, int64(len(vol)))
+	if err != nil {
+		t.Fatal(err)
+	}
+	out := map[string]*got{}
+	var problems []error
+	err = fs.Walk(context.Background(), func(it *Item) error {
+		key := it.Path
+		g := &got{deleted: it.Deleted, isDir: it.File.IsDir, entry: it.File.Entry}
+		if it.Stream != nil {
+			if it.Stream.Name != "" {
+				key += ":" + it.Stream.Name
+			}
+			g.size = it.Stream.Size
+			r, err := fs.OpenStream(it.File, it.Stream)
+			if err != nil {
+				g.err = err
+			} else {
+				m, s := md5.New(), sha256.New()
+				n, err := io.Copy(io.MultiWriter(m, s), r)
+				g.md5, g.sha256, g.err = hex.EncodeToString(m.Sum(nil)), hex.EncodeToString(s.Sum(nil)), err
+				if err == nil && n != g.size {
+					g.err = fmt.Errorf("read %d of %d", n, g.size)
+				}
+				g.partial, _ = r.Incomplete()
+			}
+		}
+		if _, dup := out[key]; dup {
+			t.Errorf("%s listed twice", key)
+		}
+		out[key] = g
+		return nil
+	}, func(err error) { problems = append(problems, err) })
+	if err != nil {
+		t.Fatal(err)
+	}
+	return out, problems
+}
+
+type want struct {
+	addr    string
+	deleted bool
+	size    int64
+	md5     string
+	path    string
+}
+
+// readExpected reads IMAGE.expected.tsv (made by make.sh with fls and icat).
+func readExpected(t *testing.T, name string) map[int64][]want {
+	f, err := os.Open(filepath.Join("..", "..", "testdata", "images", name+".expected.tsv"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	out := map[int64][]want{}
+	sc := bufio.NewScanner(f)
+	sc.Scan() // header
+	for sc.Scan() {
+		f := strings.Split(sc.Text(), "\t")
+		off, _ := strconv.ParseInt(f[0], 10, 64)
+		size, _ := strconv.ParseInt(f[3], 10, 64)
+		out[off] = append(out[off], want{addr: f[1], deleted: f[2] == "true", size: size, md5: f[4], path: "/" + f[5]})
+	}
+	return out
+}
+
+// skipTSK lists streams where icat's output is not the stream's logical
+// content: $BadClus:$Bad is sparse with an initialized size of 0, so icat
+// prints 0 bytes for a stream whose size is the volume's.
+var skipTSK = map[string]bool{"/$BadClus:$Bad": true}
+
+// TestAgainstSleuthKit compares every $DATA stream of the testdata images
+// with the Sleuth Kit's fls -r -p + icat output recorded by make.sh:
+// allocated and deleted, with sizes and MD5s.
+func TestAgainstSleuthKit(t *testing.T) {
+	for _, name := range []string{"ntfs-basic.raw", "mbr-ntfs-ext4.raw", "gpt-ntfs.raw"} {
+		t.Run(name, func(t *testing.T) {
+			img := testImage(t, name)
+			for sector, wants := range readExpected(t, name) {
+				vol := img[sector*512:]
+				if sector > 0 {
+					vol = vol[:8<<20] // make.sh's NTFS volumes are 8 MiB
+				}
+				gotAll, problems := walkAll(t, vol)
+				if len(problems) > 0 {
+					t.Errorf("problems: %v", problems)
+				}
+				seen := map[string]bool{}
+				for _, w := range wants {
+					if skipTSK[w.path] {
+						seen[w.path] = true
+						continue
+					}
+					g := gotAll[w.path]
+					if g == nil {
+						t.Errorf("%s (%s) not found", w.path, w.addr)
+						continue
+					}
+					seen[w.path] = true
+					if g.err != nil || g.size != w.size || g.md5 != w.md5 || g.deleted != w.deleted {
+						t.Errorf("%s: size %d md5 %s deleted %v err %v; fls/icat: %d %s %v", w.path, g.size, g.md5, g.deleted, g.err, w.size, w.md5, w.deleted)
+					}
+					if e, _ := strconv.ParseInt(strings.Split(w.addr, "-")[0], 10, 64); e != g.entry {
+						t.Errorf("%s: entry %d, fls %s", w.path, g.entry, w.addr)
+					}
+				}
+				// Every stream we read is one fls lists.
+				for p, g := range gotAll {
+					if g.md5 != "" && !seen[p] {
+						t.Errorf("%s listed by triage, not by fls", p)
+					}
+				}
+			}
+		})
+	}
+}
+
+// TestCorpusTestfs1 checks the documented contents of ColinFinck/ntfs's
+// testfs1 (corpus INDEX.md row 13).
+func TestCorpusTestfs1(t *testing.T) {
+	vol := gunzip(t, filepath.Join(corpusDir(t), "ntfs", "testfs1.gz"))
+	all, problems := walkAll(t, vol)
+	if len(problems) > 0 {
+		t.Errorf("problems: %v", problems)
+	}
+	check := func(path string, size int64, shaPrefix, shaSuffix string) {
+		g := all[path]
+		if g == nil {
+			t.Errorf("%s not found", path)
+			return
+		}
+		if g.err != nil || g.size != size || !strings.HasPrefix(g.sha256, shaPrefix) || !strings.HasSuffix(g.sha256, shaSuffix) {
+			t.Errorf("%s: size %d sha256 %s err %v", path, g.size, g.sha256, g.err)
+		}
+	}
+	check("/sparse-file", 500005, "e044906d", "ec3b")
+	check("/1000-bytes-file", 1000, "e987ddba", "9bb1")
+	check("/file-with-12345", 5, "5994471a", "") // sha256("12345")
+	dirs := 0
+	for p, g := range all {
+		if g.isDir && strings.HasPrefix(p, "/many_subdirs/") && strings.Count(p, "/") == 2 {
+			dirs++
+		}
+	}
+	if dirs != 512 {
+		t.Errorf("%d folders in many_subdirs, want 512", dirs)
+	}
+}
+
+// TestCorpusNTFSIndex compares the allocated listing of dfir_ntfs's
+// ntfs_index.raw with the Sleuth Kit's fls output beside it.
+func TestCorpusNTFSIndex(t *testing.T) {
+	d := corpusDir(t)
+	img := gunzip(t, filepath.Join(d, "dfir_ntfs", "ntfs_index.raw.gz"))
+	fls, err := os.ReadFile(filepath.Join(d, "dfir_ntfs", "ntfs_index.raw.fls.txt"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	all, problems := walkAll(t, img[128*512:])
+	if len(problems) > 0 {
+		t.Errorf("problems: %v", problems)
+	}
+	n := 0
+	for _, line := range strings.Split(string(fls), "\n") {
+		meta, path, ok := strings.Cut(line, "\t")
+		if !ok || strings.Contains(meta, "*") || !(strings.Contains(meta, "-128-") || strings.HasPrefix(meta, "d/d")) {
+			continue // deleted index-slack names are not MFT entries
+		}
+		n++
+		if all["/"+path] == nil {
+			t.Errorf("fls lists %s, triage does not", path)
+		}
+	}
+	if n < 40 {
+		t.Fatalf("only %d fls lines parsed", n)
+	}
+	if g := all["/test_dir/999999999999999.txt"]; g == nil || g.deleted {
+		t.Errorf("test_dir/999999999999999.txt: %+v", g)
+	}
+}
+
+// mftRecord returns the offset of MFT entry i in the volume.
+func mftRecord(t testing.TB, vol []byte, i int64) int64 {
+	fs, err := Open(bytes.NewReader(vol), 0, int64(len(vol)))
+	if err != nil {
+		t.Fatal(err)
+	}
+	return fs.EntryOffset(i)
+}
+
+// fileNameParentOff returns the offset of the parent reference of the first
+// $FILE_NAME attribute in the record at rec.
+func fileNameParentOff(b []byte, rec int64) int64 {
+	off := rec + int64(binary.LittleEndian.Uint16(b[rec+0x14:]))
+	for off < rec+1024 {
+		typ := binary.LittleEndian.Uint32(b[off:])
+		l := int64(binary.LittleEndian.Uint32(b[off+4:]))
+		if typ == 0xffffffff || l == 0 {
+			break
+		}
+		if typ == 0x30 {
+			return off + int64(binary.LittleEndian.Uint16(b[off+0x14:]))
+		}
+		off += l
+	}
+	return -1
+}
+
+func TestCorrupt(t *testing.T) {
+	good := testImage(t, "ntfs-basic.raw")
+	// Entries from ntfs-basic.raw.fls.txt: 64 hello.txt, 65 docs, 66 compressed.
+	hello := mftRecord(t, good, 64)
+	t.Run("bad-fixup", func(t *testing.T) {
+		b := append([]byte(nil), good...)
+		b[hello+510] ^= 0xff // the fixup check bytes of the first sector
+		all, problems := walkAll(t, b)
+		if all["/hello.txt"] != nil {
+			t.Errorf("hello.txt read from a record with a bad fixup")
+		}
+		if all["/docs/report.txt"] == nil {
+			t.Errorf("the rest of the volume was not read")
+		}
+		if len(problems) != 1 || !strings.Contains(problems[0].Error(), "MFT entry 64") || !strings.Contains(problems[0].Error(), fmt.Sprintf("at byte %#x", hello)) {
+			t.Errorf("problems %v", problems)
+		}
+	})
+	t.Run("bad-signature", func(t *testing.T) {
+		b := append([]byte(nil), good...)
+		copy(b[hello:], "BAAD")
+		_, problems := walkAll(t, b)
+		if len(problems) != 1 || !strings.Contains(problems[0].Error(), `bad MFT entry signature "BAAD"`) {
+			t.Errorf("problems %v", problems)
+		}
+	})
+	t.Run("bad-attribute-length", func(t *testing.T) {
+		b := append([]byte(nil), good...)
+		a := hello + int64(binary.LittleEndian.Uint16(b[hello+0x14:]))
+		binary.LittleEndian.PutUint32(b[a+4:], 0xfffffff0)
+		all, _ := walkAll(t, b) // must not panic or hang
+		if all["/docs/report.txt"] == nil {
+			t.Errorf("the rest of the volume was not read")
+		}
+	})
+	t.Run("directory-loop", func(t *testing.T) {
+		b := append([]byte(nil), good...)
+		docs, comp := mftRecord(t, b, 65), mftRecord(t, b, 66)
+		pd, pc := fileNameParentOff(b, docs), fileNameParentOff(b, comp)
+		seqDocs := binary.LittleEndian.Uint16(b[docs+0x10:])
+		seqComp := binary.LittleEndian.Uint16(b[comp+0x10:])
+		binary.LittleEndian.PutUint64(b[pd:], 66|uint64(seqComp)<<48)
+		binary.LittleEndian.PutUint64(b[pc:], 65|uint64(seqDocs)<<48)
+		all, problems := walkAll(t, b)
+		if len(problems) == 0 || !strings.Contains(problems[0].Error(), "directory loop") {
+			t.Errorf("problems %v", problems)
+		}
+		if all["/$OrphanFiles/docs"] == nil || all["/hello.txt"] == nil {
+			t.Errorf("loop members not under /$OrphanFiles, or the rest lost")
+		}
+	})
+	t.Run("truncated", func(t *testing.T) {
+		b := good[:len(good)/2]
+		all, problems := walkAll(t, b)
+		if len(all) == 0 {
+			t.Fatalf("nothing read from a truncated volume")
+		}
+		bad := 0
+		for p, g := range all {
+			if g.err != nil {
+				bad++
+				if !strings.Contains(g.err.Error(), "ends early") && !strings.Contains(g.err.Error(), "EOF") {
+					t.Errorf("%s: %v", p, g.err)
+				}
+			}
+		}
+		if bad == 0 && len(problems) == 0 {
+			t.Errorf("a volume cut in half read without an error")
+		}
+	})
+}
+
+// FuzzEntry replaces MFT records of a good volume with fuzzed bytes, then
+// walks the volume and reads every stream: no panic, no hang.
+func FuzzEntry(f *testing.F) {
+	good := testImage(f, "ntfs-basic.raw")
+	fs, err := Open(bytes.NewReader(good), 0, int64(len(good)))
+	if err != nil {
+		f.Fatal(err)
+	}
+	for _, e := range []int64{0, 5, 64, 65, 70, 71, 73} {
+		off := fs.EntryOffset(e)
+		f.Add(uint8(e), good[off:off+1024])
+	}
+	f.Fuzz(func(t *testing.T, entry uint8, rec []byte) {
+		off := fs.EntryOffset(int64(entry) % 80)
+		patch := make([]byte, 1024)
+		copy(patch, good[off:off+1024])
+		copy(patch, rec)
+		r := &overlay{base: good, off: off, patch: patch}
+		v, err := Open(r, 0, int64(len(good)))
+		if err != nil {
+			return
+		}
+		_ = v.Walk(context.Background(), func(it *Item) error {
+			if it.Stream == nil {
+				return nil
+			}
+			r, err := v.OpenStream(it.File, it.Stream)
+			if err != nil {
+				return nil
+			}
+			io.Copy(io.Discard, io.LimitReader(r, 4<<20))
+			return nil
+		}, func(error) {})
+	})
+}
+
+// overlay reads base with patch laid over it at off, without copying base.
+type overlay struct {
+	base  []byte
+	off   int64
+	patch []byte
+}
+
+func (o *overlay) ReadAt(p []byte, off int64) (int, error) {
+	if off < 0 || off >= int64(len(o.base)) {
+		return 0, io.EOF
+	}
+	n := copy(p, o.base[off:])
+	// Lay the patch over the part of p it covers.
+	lo, hi := max(off, o.off), min(off+int64(n), o.off+int64(len(o.patch)))
+	if lo < hi {
+		copy(p[lo-off:hi-off], o.patch[lo-o.off:hi-o.off])
+	}
+	if n < len(p) {
+		return n, io.EOF
+	}
+	return n, nil
+}
+
+var _ = errors.New
