@@ -186,10 +186,10 @@ This report was produced over a broken chain at the examiner's request; its cust
 <tr><th>Records (files, folders, links, streams)</th><td class="num">{{n .Summary.Records}}</td></tr>
 <tr><th>Files</th><td class="num">{{n .Summary.Files}}</td></tr>
 <tr><th>Content bytes</th><td class="num">{{bytes .Summary.Bytes}}</td></tr>
-<tr><th>Known-bad</th><td class="num{{if .Summary.KnownBad}} bad{{end}}">{{n .Summary.KnownBad}}</td></tr>
-<tr><th>Notable</th><td class="num">{{n .Summary.Notable}}</td></tr>
-<tr><th>Known (known-good)</th><td class="num">{{n .Summary.KnownGood}}</td></tr>
-<tr><th>Unknown</th><td class="num">{{n .Summary.Unknown}}</td></tr>
+<tr><th>Known-bad files</th><td class="num{{if .Summary.KnownBad}} bad{{end}}">{{n .Summary.KnownBad}}</td></tr>
+<tr><th>Notable files</th><td class="num">{{n .Summary.Notable}}</td></tr>
+<tr><th>Known files (known-good)</th><td class="num">{{n .Summary.KnownGood}}</td></tr>
+<tr><th>Unknown files</th><td class="num">{{n .Summary.Unknown}}</td></tr>
 <tr><th>Extension mismatches</th><td class="num">{{n .Summary.ExtensionMismatch}}</td></tr>
 <tr><th>Deleted</th><td class="num">{{n .Summary.Deleted}}</td></tr>
 <tr><th>Incomplete or unreadable records</th><td class="num">{{n .Summary.Incomplete}}</td></tr>

@@ -460,8 +460,8 @@ func (r *Report) loadSummary(ctx context.Context) error {
 	err := db.QueryRowContext(ctx, `SELECT count(*),
 	    coalesce(sum(type = 'file'), 0),
 	    coalesce(sum(CASE WHEN type = 'file' THEN size ELSE 0 END), 0),
-	    coalesce(sum(status = 'known-bad'), 0), coalesce(sum(status = 'notable'), 0),
-	    coalesce(sum(status = 'known-good'), 0), coalesce(sum(status = 'unknown'), 0),
+	    coalesce(sum(type = 'file' AND status = 'known-bad'), 0), coalesce(sum(type = 'file' AND status = 'notable'), 0),
+	    coalesce(sum(type = 'file' AND status = 'known-good'), 0), coalesce(sum(type = 'file' AND status = 'unknown'), 0),
 	    coalesce(sum(extension_mismatch), 0), coalesce(sum(deleted), 0),
 	    coalesce(sum(complete = 0 OR error IS NOT NULL), 0)
 	  FROM files`).Scan(&s.Records, &s.Files, &s.Bytes, &s.KnownBad, &s.Notable, &s.KnownGood, &s.Unknown,

@@ -667,8 +667,8 @@ func (p *pdfWriter) body(ctx context.Context) error {
 	p.heading("4. Summary")
 	s := r.Summary
 	p.kv([][2]string{{"Records (files, folders, links, streams)", Thousands(s.Records)}, {"Files", Thousands(s.Files)},
-		{"Content bytes", HumanBytes(s.Bytes)}, {"Known-bad", Thousands(s.KnownBad)}, {"Notable", Thousands(s.Notable)},
-		{"Known (known-good)", Thousands(s.KnownGood)}, {"Unknown", Thousands(s.Unknown)},
+		{"Content bytes", HumanBytes(s.Bytes)}, {"Known-bad files", Thousands(s.KnownBad)}, {"Notable files", Thousands(s.Notable)},
+		{"Known files (known-good)", Thousands(s.KnownGood)}, {"Unknown files", Thousands(s.Unknown)},
 		{"Extension mismatches", Thousands(s.ExtensionMismatch)}, {"Deleted", Thousands(s.Deleted)},
 		{"Incomplete or unreadable records", Thousands(s.Incomplete)}, {"Errors recorded", Thousands(s.Errors)}})
 

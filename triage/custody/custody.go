@@ -75,6 +75,9 @@ type Event struct {
 // Options fill the parts of an event the caller does not set.
 type Options struct {
 	Now func() time.Time // time.Now when nil (a test hook)
+	// Tool replaces the identity of the running binary (a test hook: the
+	// SHA-256 of a test binary changes with every build).
+	Tool *Tool
 }
 
 // Append adds an event to the log of the case in dir, filling seq, time (if
@@ -122,6 +125,9 @@ func Append(dir string, e Event, o Options) (*Event, error) {
 	bi := buildinfo.Get()
 	exe, _ := buildinfo.ExecutableSHA256()
 	e.Tool = Tool{Version: bi.Version, Commit: bi.Commit, SHA256: exe}
+	if o.Tool != nil {
+		e.Tool = *o.Tool
+	}
 	if e.Details == nil {
 		e.Details = map[string]any{}
 	}
