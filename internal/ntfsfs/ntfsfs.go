@@ -444,7 +444,7 @@ func (fs *FS) OpenStream(f *File, s *Stream) (*StreamReader, error) {
 	if err != nil {
 		return nil, &Error{Off: f.Offset, Entry: f.Entry, Msg: fmt.Sprintf("failed to open stream %q", s.Name), Err: err}
 	}
-	return &StreamReader{rr: rr, size: s.Size, reason: s.Unreadable, entry: f.Entry}, nil
+	return &StreamReader{rr: rr, size: s.Size, reason: s.Unreadable, entry: f.Entry, name: s.Name}, nil
 }
 
 // StreamReader reads a stream sequentially. Reads end at the stream's
@@ -455,6 +455,7 @@ type StreamReader struct {
 	size   int64
 	off    int64
 	entry  int64
+	name   string
 	reason string
 }
 
@@ -472,7 +473,11 @@ func (r *StreamReader) Read(p []byte) (n int, err error) {
 			return fmt.Errorf("reader returned %d bytes for %d", n, want)
 		}
 		if n < want && (rerr == nil || errors.Is(rerr, io.EOF)) {
-			rerr = fmt.Errorf("stream data ends early at stream offset %d of %d (truncated image or bad run list): %w", r.off+int64(n), r.size, io.ErrUnexpectedEOF)
+			what := "data"
+			if r.name != "" {
+				what = fmt.Sprintf("stream %q", r.name)
+			}
+			rerr = fmt.Errorf("MFT entry %d: %s ends early at offset %d of %d (truncated image or bad run list): %w", r.entry, what, r.off+int64(n), r.size, io.ErrUnexpectedEOF)
 		}
 		return rerr
 	})

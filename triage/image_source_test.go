@@ -1,0 +1,308 @@
+package triage
+
+import (
+	"bufio"
+	"bytes"
+	"compress/gzip"
+	"crypto/md5"
+	"context"
+	"encoding/json"
+	"fmt"
+	"io"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"testing"
+
+	"github.com/triagekit/triage/triage/casedb"
+)
+
+// imageFile unpacks testdata/images/NAME.gz into a temporary file.
+func imageFile(t *testing.T, name string) string {
+	t.Helper()
+	f, err := os.Open(filepath.Join("..", "testdata", "images", name+".gz"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	z, err := gzip.NewReader(f)
+	if err != nil {
+		t.Fatal(err)
+	}
+	p := filepath.Join(t.TempDir(), name)
+	out, err := os.Create(p)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := io.Copy(out, z); err != nil {
+		t.Fatal(err)
+	}
+	out.Close()
+	return p
+}
+
+type jsonRec struct {
+	Path     string         `json:"path"`
+	Type     string         `json:"type"`
+	Size     int64          `json:"size"`
+	MD5      *string        `json:"md5"`
+	Deleted  bool           `json:"deleted"`
+	Stream   string         `json:"stream"`
+	Inode    *uint64        `json:"inode"`
+	Volume   *int           `json:"volume"`
+	Complete bool           `json:"complete"`
+	Error    *string        `json:"error"`
+	Extra    map[string]any `json:"extra"`
+}
+
+func scanImage(t *testing.T, path string, opts SourceOptions) (*Result, []jsonRec, *casedb.Case) {
+	t.Helper()
+	src, err := OpenSourceWith(path, opts)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer src.Close()
+	c, _, err := casedb.OpenOrCreate(filepath.Join(t.TempDir(), "case"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { c.Close() })
+	var buf bytes.Buffer
+	res, err := Scan(context.Background(), c, src, Options{JSONL: &buf, Workers: 2})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var recs []jsonRec
+	dec := json.NewDecoder(&buf)
+	for dec.More() {
+		var r jsonRec
+		if err := dec.Decode(&r); err != nil {
+			t.Fatal(err)
+		}
+		recs = append(recs, r)
+	}
+	return res, recs, c
+}
+
+type tskStream struct {
+	path    string // "/dir/name" or "/dir/name:stream"
+	size    int64
+	md5     string
+	deleted bool
+}
+
+// expectedTSV reads the fls/icat results make.sh recorded.
+func expectedTSV(t *testing.T, name string) []tskStream {
+	f, err := os.Open(filepath.Join("..", "testdata", "images", name+".expected.tsv"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	var out []tskStream
+	sc := bufio.NewScanner(f)
+	sc.Scan()
+	for sc.Scan() {
+		f := strings.Split(sc.Text(), "\t")
+		size, _ := strconv.ParseInt(f[3], 10, 64)
+		out = append(out, tskStream{path: "/" + f[5], size: size, md5: f[4], deleted: f[2] == "true"})
+	}
+	return out
+}
+
+// liveTSK runs fls -r -p and icat on the volume at sector off.
+func liveTSK(t *testing.T, img string, off int64) []tskStream {
+	o := strconv.FormatInt(off, 10)
+	out, err := exec.Command("fls", "-r", "-p", "-o", o, img).Output()
+	if err != nil {
+		t.Fatalf("fls: %v", err)
+	}
+	var res []tskStream
+	for _, line := range strings.Split(string(out), "\n") {
+		meta, path, ok := strings.Cut(line, "\t")
+		if !ok || strings.Contains(meta, "(realloc)") || !(strings.HasPrefix(meta, "r/r") || strings.HasPrefix(meta, "-/r")) {
+			continue
+		}
+		f := strings.Fields(meta)
+		addr := strings.TrimSuffix(f[len(f)-1], ":")
+		if !strings.Contains(addr, "-128-") {
+			continue
+		}
+		data, err := exec.Command("icat", "-o", o, img, addr).Output()
+		if err != nil {
+			t.Fatalf("icat %s: %v", addr, err)
+		}
+		res = append(res, tskStream{path: "/" + path, size: int64(len(data)), md5: fmt.Sprintf("%x", md5.Sum(data)), deleted: strings.Contains(meta, "*")})
+	}
+	return res
+}
+
+// compareTSK checks the records against the Sleuth Kit's streams: every
+// allocated stream matches in size and MD5 both ways, and every deleted
+// stream fls finds is recorded as deleted with the same content.
+func compareTSK(t *testing.T, recs []jsonRec, vol int, want []tskStream) {
+	t.Helper()
+	got := map[string]jsonRec{}
+	for _, r := range recs {
+		if r.Volume == nil || *r.Volume != vol || r.MD5 == nil {
+			continue
+		}
+		k := r.Path
+		if r.Stream != "" {
+			k += ":" + r.Stream
+		}
+		got[k] = r
+	}
+	seen := map[string]bool{}
+	for _, w := range want {
+		if w.path == "/$BadClus:$Bad" {
+			// icat prints the initialized size (0) of this sparse stream.
+			seen[w.path] = true
+			continue
+		}
+		seen[w.path] = true
+		r, ok := got[w.path]
+		if !ok {
+			t.Errorf("%s (deleted %v) found by fls, not by triage", w.path, w.deleted)
+			continue
+		}
+		if r.Size != w.size || *r.MD5 != w.md5 || r.Deleted != w.deleted || !r.Complete {
+			t.Errorf("%s: size %d md5 %s deleted %v complete %v; fls/icat %d %s %v", w.path, r.Size, *r.MD5, r.Deleted, r.Complete, w.size, w.md5, w.deleted)
+		}
+	}
+	for k, r := range got {
+		if !r.Deleted && !seen[k] {
+			t.Errorf("%s recorded by triage, not listed by fls", k)
+		}
+	}
+}
+
+var imageVolumes = map[string]int64{"ntfs-basic.raw": 0, "mbr-ntfs-ext4.raw": 2048, "gpt-ntfs.raw": 2048}
+
+func TestScanImages(t *testing.T) {
+	for name, sector := range imageVolumes {
+		t.Run(name, func(t *testing.T) {
+			p := imageFile(t, name)
+			res, recs, c := scanImage(t, p, SourceOptions{})
+			compareTSK(t, recs, 0, expectedTSV(t, name))
+			vols, err := c.Volumes(context.Background(), res.EvidenceID)
+			if err != nil || len(vols) == 0 || vols[0].Offset != sector*512 || vols[0].FS != "ntfs" {
+				t.Errorf("volumes %+v %v", vols, err)
+			}
+			wantState := casedb.StateComplete
+			if name == "mbr-ntfs-ext4.raw" {
+				// The ext4 logical partition is not supported: a problem, exit 3.
+				wantState = casedb.StatePartial
+				if len(vols) != 2 || vols[1].FS != "ext" || vols[1].Offset != 20480*512 {
+					t.Errorf("volumes %+v", vols)
+				}
+				var msg string
+				c.DB().QueryRow(`SELECT message FROM errors WHERE evidence_id = ?`, res.EvidenceID).Scan(&msg)
+				if !strings.Contains(msg, "volume 1 at byte 0xa00000") || !strings.Contains(msg, "file system ext is not supported") {
+					t.Errorf("error %q", msg)
+				}
+			}
+			if res.State != wantState {
+				t.Errorf("state %s, want %s (%d errors)", res.State, wantState, res.Errors)
+			}
+			// ADS, metafile flag, FN times, deleted and compressed marks.
+			var ads, meta, comp bool
+			for _, r := range recs {
+				switch {
+				case r.Path == "/docs/ads.txt" && r.Stream == "Zone.Identifier":
+					ads = r.Size == 26
+				case r.Path == "/$MFT":
+					meta = r.Extra["ntfs_metafile"] == true && r.Inode != nil && *r.Inode == 0
+				case r.Path == "/compressed/big.txt":
+					comp = r.Extra["ntfs_compressed"] == true && r.Extra["fn_mtime"] != nil
+				}
+			}
+			if !ads || !meta || !comp {
+				t.Errorf("ads %v metafile %v compressed %v", ads, meta, comp)
+			}
+		})
+	}
+}
+
+// TestScanImagesLiveTSK runs fls and icat on every testdata image and
+// compares with what triage records.
+func TestScanImagesLiveTSK(t *testing.T) {
+	for _, tool := range []string{"fls", "icat"} {
+		if _, err := exec.LookPath(tool); err != nil {
+			t.Skipf("%s not installed: install sleuthkit", tool)
+		}
+	}
+	for name, sector := range imageVolumes {
+		t.Run(name, func(t *testing.T) {
+			p := imageFile(t, name)
+			_, recs, _ := scanImage(t, p, SourceOptions{})
+			compareTSK(t, recs, 0, liveTSK(t, p, sector))
+		})
+	}
+}
+
+func TestScanSkipMetafiles(t *testing.T) {
+	_, recs, _ := scanImage(t, imageFile(t, "ntfs-basic.raw"), SourceOptions{Image: ImageOptions{SkipMetafiles: true}})
+	for _, r := range recs {
+		if strings.HasPrefix(r.Path, "/$") {
+			t.Errorf("metafile %s recorded", r.Path)
+		}
+	}
+	if len(recs) < 15 {
+		t.Errorf("only %d records", len(recs))
+	}
+}
+
+func TestScanTruncatedImage(t *testing.T) {
+	p := imageFile(t, "gpt-ntfs.raw")
+	os.Truncate(p, 6<<20) // cuts the NTFS volume (1-9 MiB) and the backup GPT
+	res, recs, _ := scanImage(t, p, SourceOptions{})
+	if res.State != casedb.StatePartial {
+		t.Errorf("state %s", res.State)
+	}
+	var ok, bad int
+	for _, r := range recs {
+		if r.Complete {
+			ok++
+		} else {
+			bad++
+			if r.Error == nil {
+				t.Errorf("%s incomplete without a reason", r.Path)
+			}
+		}
+	}
+	if ok == 0 || bad == 0 {
+		t.Errorf("%d complete, %d incomplete records: want both", ok, bad)
+	}
+}
+
+func TestOpenSourceDetection(t *testing.T) {
+	img := imageFile(t, "ntfs-basic.raw")
+	txt := filepath.Join(t.TempDir(), "notes.raw")
+	os.WriteFile(txt, []byte("not an image"), 0o644)
+	for _, tt := range []struct {
+		path string
+		as   string
+		want string
+	}{
+		{img, AsAuto, "raw"},
+		{img, AsFile, "file"},
+		{txt, AsAuto, "file"},
+		{txt, AsImage, "raw"},
+		{filepath.Dir(txt), AsAuto, "folder"},
+	} {
+		src, err := OpenSourceWith(tt.path, SourceOptions{As: tt.as})
+		if err != nil {
+			t.Errorf("%s as %q: %v", tt.path, tt.as, err)
+			continue
+		}
+		if got := src.Info().Type; got != tt.want {
+			t.Errorf("%s as %q: type %q, want %q", filepath.Base(tt.path), tt.as, got, tt.want)
+		}
+		src.Close()
+	}
+	if _, err := OpenSourceWith(t.TempDir(), SourceOptions{As: AsImage}); err == nil {
+		t.Errorf("a folder opened as an image")
+	}
+}
