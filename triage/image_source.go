@@ -86,6 +86,7 @@ func (s *imageSource) Close() error { return s.img.Close() }
 func (s *imageSource) Volumes() []casedb.Volume { return s.vols }
 
 func (s *imageSource) Walk(ctx context.Context, v Visitor) error {
+	s.reportImageProblems(v)
 	size := s.img.Size()
 	t, err := volume.Read(s.img, size)
 	if err != nil {

@@ -13,6 +13,7 @@ import (
 	"github.com/spf13/cobra"
 	"github.com/spf13/pflag"
 
+	"github.com/triagekit/triage/internal/mediahash"
 	"github.com/triagekit/triage/triage"
 	"github.com/triagekit/triage/triage/casedb"
 )
@@ -35,6 +36,9 @@ type ScanOptions struct {
 	// from the content). SkipMetafiles leaves NTFS system files out.
 	As            string
 	SkipMetafiles bool
+	// VerifyImage hashes the whole media of a disk-image source after
+	// its scan and checks it against the hashes an E01 stores.
+	VerifyImage bool
 	// Hashsets select the hash sets files are matched against.
 	Hashsets ScanHashsetFlags
 
@@ -55,6 +59,7 @@ func (o *ScanOptions) AddFlags(f *pflag.FlagSet) {
 	o.CaseFlags.AddFlags(f, "examiner")
 	f.StringVar(&o.As, "as", "", "read each SOURCE file as `KIND`: file (one file) or image (disk image); default: decided from the content")
 	f.BoolVar(&o.SkipMetafiles, "skip-metafiles", false, "leave out NTFS system files ($MFT, $LogFile, $Extend/...) of disk images")
+	f.BoolVar(&o.VerifyImage, "verify-image", true, "hash the whole media of disk images (MD5, SHA-1, SHA-256) and check E01 stored hashes; --verify-image=false skips it")
 	o.Hashsets.AddFlags(f)
 }
 
@@ -225,6 +230,10 @@ func runScan(ctx context.Context, opts *ScanOptions, g *globalOptions, sources [
 			}
 		}
 		stopProgress()
+		var verify imageCheck
+		if opts.VerifyImage && err == nil && res != nil && !res.Skipped && (res.State == casedb.StateComplete || res.State == casedb.StatePartial) {
+			verify, err = verifyScannedImage(ctx, g.Err, opts.Quiet, c, src, res.EvidenceID, opts.Examiner, opts.Workers)
+		}
 		src.Close()
 		if res != nil && !opts.Quiet {
 			printSummary(g.Err, p, res)
@@ -235,8 +244,11 @@ func runScan(ctx context.Context, opts *ScanOptions, g *globalOptions, sources [
 		case err != nil:
 			fmt.Fprintf(g.Err, "triage: error: %s: %v\n", p, err)
 			failed = true
-		case res.State == casedb.StatePartial:
+		case res.State == casedb.StatePartial || verify.verdict == mediahash.Failed:
 			partial = true
+		}
+		if verify.verdict == mediahash.Mismatch {
+			failed = true
 		}
 	}
 	switch {

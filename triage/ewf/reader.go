@@ -466,13 +466,13 @@ func (r *Reader) decode(ci int64, dst []byte) *ChunkError {
 	var zr io.ReadCloser
 	if z, ok := zlibPool.Get().(io.ReadCloser); ok {
 		if err := z.(zlib.Resetter).Reset(br, nil); err != nil {
-			return fail("zlib: %w", err)
+			return fail("%w", err)
 		}
 		zr = z
 	} else {
 		z, err := zlib.NewReader(br)
 		if err != nil {
-			return fail("zlib: %w", err)
+			return fail("%w", err)
 		}
 		zr = z
 	}
@@ -481,7 +481,7 @@ func (r *Reader) decode(ci int64, dst []byte) *ChunkError {
 		if err == io.ErrUnexpectedEOF || err == io.EOF {
 			return fail("decompresses to fewer than %d bytes", want)
 		}
-		return fail("zlib: %w", err)
+		return fail("%w", err)
 	}
 	var one [1]byte
 	if k, err := zr.Read(one[:]); k != 0 {
@@ -490,7 +490,7 @@ func (r *Reader) decode(ci int64, dst []byte) *ChunkError {
 		if err == nil {
 			err = errors.New("stream not terminated")
 		}
-		return fail("zlib: %w", err)
+		return fail("%w", err)
 	}
 	return nil
 }
