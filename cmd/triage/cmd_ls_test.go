@@ -1,0 +1,120 @@
+package main
+
+import (
+	"bytes"
+	"compress/gzip"
+	"io"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+)
+
+func unpackImage(t *testing.T, name string) string {
+	t.Helper()
+	f, err := os.Open(filepath.Join("..", "..", "testdata", "images", name+".gz"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	z, err := gzip.NewReader(f)
+	if err != nil {
+		t.Fatal(err)
+	}
+	p := filepath.Join(t.TempDir(), name)
+	out, _ := os.Create(p)
+	if _, err := io.Copy(out, z); err != nil {
+		t.Fatal(err)
+	}
+	out.Close()
+	return p
+}
+
+// partitionRows keeps the table-entry rows of mmls-style output as
+// "start end length description".
+func partitionRows(text string) []string {
+	var rows []string
+	for _, line := range strings.Split(text, "\n") {
+		f := strings.Fields(line)
+		if len(f) < 6 || !strings.HasSuffix(f[0], ":") || f[1] == "Meta" || strings.HasPrefix(f[1], "-") {
+			continue
+		}
+		rows = append(rows, strings.Join(f[2:], " "))
+	}
+	return rows
+}
+
+// TestLsLikeMmls compares `triage ls` with the mmls output make.sh recorded.
+func TestLsLikeMmls(t *testing.T) {
+	for _, name := range []string{"mbr-ntfs-ext4.raw", "gpt-ntfs.raw"} {
+		t.Run(name, func(t *testing.T) {
+			p := unpackImage(t, name)
+			var out, errb bytes.Buffer
+			if st := run([]string{"ls", p}, nil, &out, &errb); st != 0 {
+				t.Fatalf("status %d: %s", st, errb.String())
+			}
+			want, _ := os.ReadFile(filepath.Join("..", "..", "testdata", "images", name+".mmls.txt"))
+			g, w := partitionRows(out.String()), partitionRows(string(want))
+			if strings.Join(g, "\n") != strings.Join(w, "\n") || len(w) == 0 {
+				t.Errorf("triage ls rows:\n%s\nmmls rows:\n%s", strings.Join(g, "\n"), strings.Join(w, "\n"))
+			}
+			if strings.Split(out.String(), "\n")[0] != strings.Split(string(want), "\n")[0] {
+				t.Errorf("header %q", strings.Split(out.String(), "\n")[0])
+			}
+		})
+	}
+}
+
+func TestLsFiles(t *testing.T) {
+	p := unpackImage(t, "mbr-ntfs-ext4.raw")
+	var out, errb bytes.Buffer
+	// The ext4 partition is not supported: listed as a warning, status 3.
+	if st := run([]string{"volumes", "--files", "--skip-metafiles", p}, nil, &out, &errb); st != 3 {
+		t.Fatalf("status %d: %s", st, errb.String())
+	}
+	// Entries and sizes from mbr-ntfs-ext4.raw.fls.txt / expected.tsv.
+	for _, want := range []string{"v0 r/r * 76\t17\t/gone-small.txt\n", "v0 r/r 70:secret\t5000\t/docs/ads.txt:secret\n", "v0 d/d * 68\t0\t/deleted-dir\n"} {
+		if !strings.Contains(out.String(), want) {
+			t.Errorf("listing lacks %q", want)
+		}
+	}
+	if strings.Contains(out.String(), "$MFT") {
+		t.Errorf("metafiles listed with --skip-metafiles")
+	}
+	if !strings.Contains(errb.String(), "file system ext is not supported") {
+		t.Errorf("stderr %q", errb.String())
+	}
+}
+
+func TestScanImageExitCodes(t *testing.T) {
+	bare := unpackImage(t, "ntfs-basic.raw")
+	mbr := unpackImage(t, "mbr-ntfs-ext4.raw")
+	trunc := unpackImage(t, "gpt-ntfs.raw")
+	os.Truncate(trunc, 6<<20)
+	for _, tt := range []struct {
+		name   string
+		args   []string
+		status int
+	}{
+		{"bare-ntfs", []string{"scan", bare}, 0},
+		{"unsupported-partition", []string{"scan", mbr}, 3},
+		{"truncated", []string{"scan", trunc}, 3},
+		{"forced-file", []string{"scan", "--as", "file", bare}, 0},
+		{"bad-as", []string{"scan", "--as", "disk", bare}, 2},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			var out, errb bytes.Buffer
+			args := append(tt.args, "--case", filepath.Join(t.TempDir(), "c"), "--jsonl", "-", "-q")
+			if st := run(args, nil, &out, &errb); st != tt.status {
+				t.Fatalf("status %d, want %d: %s", st, tt.status, errb.String())
+			}
+			if tt.name == "truncated" && (!strings.Contains(out.String(), `"complete":false`) || !strings.Contains(out.String(), `"complete":true`)) {
+				t.Errorf("truncated image: want complete and partial records")
+			}
+			if tt.name == "bare-ntfs" && !strings.Contains(out.String(), `"path":"/docs/ads.txt","type":"file","size":26,"md5":"fbccf14d504b7b2dbcb5a5bda75bd93b"`) {
+				// size and MD5 from ntfs-basic.raw.expected.tsv (fls + icat)
+				t.Errorf("ADS record missing")
+			}
+		})
+	}
+}
