@@ -11,6 +11,7 @@ import (
 	"strings"
 	"sync"
 
+	md5simd "github.com/minio/md5-simd"
 	"lukechampine.com/blake3"
 
 	"github.com/triagekit/triage/triage/classify"
@@ -127,9 +128,31 @@ type hasher struct {
 	lanes [2]*lane
 	bufs  [2][]byte
 	head  []byte
+	// closers release the multi-buffer hashers.
+	closers []func()
+	// MD5 has a scalar and, when a multi-buffer server is given, a SIMD
+	// implementation; sum picks one per stream.
+	md5Scalar, md5SIMD hash.Hash
+	md5Lane, md5Slot   int
 }
 
-func newHasher(algs []Algorithm) *hasher {
+// useMD5 selects the MD5 implementation for the next stream.
+func (h *hasher) useMD5(simd bool) {
+	if h.md5Scalar == nil {
+		return
+	}
+	hh := h.md5Scalar
+	if simd && h.md5SIMD != nil {
+		hh = h.md5SIMD
+	}
+	h.hs[MD5] = hh
+	h.lanes[h.md5Lane].hs[h.md5Slot] = hh
+}
+
+// newHasher returns a hasher for algs. When simd is not nil, MD5 is
+// computed by that multi-buffer server, which hashes the MD5 of many files
+// at once in vector lanes.
+func newHasher(algs []Algorithm, simd md5simd.Server) *hasher {
 	h := &hasher{algs: algs, hs: map[Algorithm]hash.Hash{}}
 	h.lanes[0] = &lane{in: make(chan []byte), done: make(chan struct{})}
 	h.lanes[1] = &lane{in: make(chan []byte), done: make(chan struct{})}
@@ -141,6 +164,14 @@ func newHasher(algs []Algorithm) *hasher {
 		i := 0
 		if load[1] < load[0] {
 			i = 1
+		}
+		if a == MD5 {
+			h.md5Lane, h.md5Slot, h.md5Scalar = i, len(h.lanes[i].hs), hh
+			if simd != nil {
+				sh := simd.NewHash()
+				h.closers = append(h.closers, sh.Close)
+				h.md5SIMD = sh
+			}
 		}
 		h.lanes[i].hs = append(h.lanes[i].hs, hh)
 		load[i] += algCost[a]
@@ -160,6 +191,9 @@ func newHasher(algs []Algorithm) *hasher {
 func (h *hasher) close() {
 	for _, l := range h.lanes {
 		close(l.in)
+	}
+	for _, c := range h.closers {
+		c()
 	}
 }
 
@@ -183,7 +217,12 @@ type hashResult struct {
 // sum reads r to EOF (or to its first error) and returns the digests of
 // what was read. size is the declared size, used to choose the strategy.
 // onRead is called with the byte count of each block read.
-func (h *hasher) sum(r io.Reader, size int64, onRead func(int)) hashResult {
+//
+// simd selects the multi-buffer MD5, which pays off only while many streams
+// are hashed at once (8 or more lanes busy); alone it is slower than the
+// scalar code.
+func (h *hasher) sum(r io.Reader, size int64, simd bool, onRead func(int)) hashResult {
+	h.useMD5(simd)
 	h.reset()
 	parallel := size >= parallelThreshold
 	if parallel {

@@ -7,6 +7,7 @@ import (
 	"crypto/sha256"
 	"encoding/hex"
 	"errors"
+	md5simd "github.com/minio/md5-simd"
 	"io"
 	"math/rand"
 	"testing"
@@ -17,7 +18,9 @@ import (
 // digests of the standard library's one-shot functions for every size
 // around the block and threshold edges.
 func TestHasherSizes(t *testing.T) {
-	h := newHasher([]Algorithm{MD5, SHA1, SHA256, BLAKE3})
+	srv := md5simd.NewServer()
+	defer srv.Close()
+	h := newHasher([]Algorithm{MD5, SHA1, SHA256, BLAKE3}, srv)
 	defer h.close()
 	data := make([]byte, parallelThreshold+3*blockSize+5)
 	rand.New(rand.NewSource(7)).Read(data)
@@ -28,37 +31,39 @@ func TestHasherSizes(t *testing.T) {
 		}
 		b := data[:n]
 		one := b[:min(n, 5000)] // byte-at-a-time reading is slow: a prefix is enough
-		for _, c := range []struct {
-			name string
-			r    io.Reader
-			want []byte
-		}{
-			{"whole", bytes.NewReader(b), b},
-			{"half-reads", iotest.HalfReader(bytes.NewReader(b)), b},
-			{"one-byte-reads", iotest.OneByteReader(bytes.NewReader(one)), one},
-		} {
-			res := h.sum(c.r, int64(len(c.want)), nil)
-			if res.n != int64(len(c.want)) {
-				t.Fatalf("size %d %s: read %d", n, c.name, res.n)
-			}
-			m, s1, s2 := md5.Sum(c.want), sha1.Sum(c.want), sha256.Sum256(c.want)
-			if res.MD5 != hex.EncodeToString(m[:]) || res.SHA1 != hex.EncodeToString(s1[:]) || res.SHA256 != hex.EncodeToString(s2[:]) {
-				t.Errorf("size %d %s: digests differ", n, c.name)
-			}
-			if res.BLAKE3 == "" {
-				t.Errorf("size %d: no blake3", n)
+		for _, simd := range []bool{false, true} {
+			for _, c := range []struct {
+				name string
+				r    io.Reader
+				want []byte
+			}{
+				{"whole", bytes.NewReader(b), b},
+				{"half-reads", iotest.HalfReader(bytes.NewReader(b)), b},
+				{"one-byte-reads", iotest.OneByteReader(bytes.NewReader(one)), one},
+			} {
+				res := h.sum(c.r, int64(len(c.want)), simd, nil)
+				if res.n != int64(len(c.want)) {
+					t.Fatalf("size %d %s: read %d", n, c.name, res.n)
+				}
+				m, s1, s2 := md5.Sum(c.want), sha1.Sum(c.want), sha256.Sum256(c.want)
+				if res.MD5 != hex.EncodeToString(m[:]) || res.SHA1 != hex.EncodeToString(s1[:]) || res.SHA256 != hex.EncodeToString(s2[:]) {
+					t.Errorf("size %d %s simd=%v: digests differ", n, c.name, simd)
+				}
+				if res.BLAKE3 == "" {
+					t.Errorf("size %d: no blake3", n)
+				}
 			}
 		}
 	}
 }
 
 func TestHasherReadErrorKeepsWhatWasRead(t *testing.T) {
-	h := newHasher(DefaultAlgorithms)
+	h := newHasher(DefaultAlgorithms, nil)
 	defer h.close()
 	data := bytes.Repeat([]byte("x"), 3*blockSize)
 	boom := errors.New("bad sector")
 	r := io.MultiReader(bytes.NewReader(data), iotest.ErrReader(boom))
-	res := h.sum(r, 10*blockSize, nil)
+	res := h.sum(r, 10*blockSize, false, nil)
 	if !errors.Is(res.err, boom) || res.n != int64(len(data)) {
 		t.Fatalf("err %v n %d", res.err, res.n)
 	}
@@ -69,13 +74,13 @@ func TestHasherReadErrorKeepsWhatWasRead(t *testing.T) {
 }
 
 func benchmarkHasher(b *testing.B, algs []Algorithm, size int) {
-	h := newHasher(algs)
+	h := newHasher(algs, nil)
 	defer h.close()
 	data := make([]byte, size)
 	rand.New(rand.NewSource(1)).Read(data)
 	b.SetBytes(int64(size))
 	for b.Loop() {
-		h.sum(bytes.NewReader(data), int64(size), nil)
+		h.sum(bytes.NewReader(data), int64(size), false, nil)
 	}
 }
 

@@ -11,6 +11,7 @@ import (
 	"sync/atomic"
 	"time"
 
+	md5simd "github.com/minio/md5-simd"
 	"golang.org/x/sync/errgroup"
 
 	"github.com/triagekit/triage/internal/buildinfo"
@@ -103,7 +104,7 @@ func Scan(ctx context.Context, c *casedb.Case, src Source, opts Options) (*Resul
 	}
 	workers := opts.Workers
 	if workers <= 0 {
-		workers = runtime.NumCPU()
+		workers = defaultWorkers()
 	}
 	info := src.Info()
 	res := &Result{Started: now().UTC()}
@@ -200,7 +201,17 @@ type scanner struct {
 	algs []Algorithm
 	now  func() time.Time
 	res  *Result
+	// active counts the streams being hashed, to choose the MD5 code.
+	active atomic.Int64
 }
+
+// simdMinStreams is how many streams must be hashed at once before a new
+// stream uses the multi-buffer MD5. Measured on two AVX-512 cores: MD5 over
+// 1, 4, 8 and 16 lanes gives 0.66, 1.09, 2.6 and 3.6 GB/s in all, against
+// 1.76 GB/s for the scalar code on both cores; a whole scan of a mixed
+// corpus spends the least CPU with the multi-buffer code once a few streams
+// are in flight, while a lone large file is fastest with the scalar code.
+const simdMinStreams = 4
 
 // visitor feeds the pipeline from a Source walk.
 type visitor struct {
@@ -262,9 +273,11 @@ func (s *scanner) run(workers int) error {
 		}
 		return err
 	})
+	simd := md5simd.NewServer()
+	defer simd.Close()
 	for range workers {
 		g.Go(func() error {
-			h := newHasher(s.algs)
+			h := newHasher(s.algs, simd)
 			defer h.close()
 			for j := range jobs {
 				j.res <- s.process(gctx, h, j.entry)
@@ -336,7 +349,9 @@ func (s *scanner) process(ctx context.Context, h *hasher, e *Entry) (rec *casedb
 	if p := s.opts.Progress; p != nil {
 		onRead = func(n int) { p.Bytes.Add(int64(n)) }
 	}
-	hr := h.sum(ctxReader{ctx, rc}, e.Size, onRead)
+	active := s.active.Add(1)
+	hr := h.sum(ctxReader{ctx, rc}, e.Size, active >= simdMinStreams, onRead)
+	s.active.Add(-1)
 	var reason string
 	var partial bool
 	if pr, ok := rc.(PartialReader); ok {
@@ -458,4 +473,12 @@ func (s *scanner) write(order <-chan *job) error {
 		}
 	}
 	return flush()
+}
+
+// defaultWorkers sizes the pipeline to the CPU: enough concurrent streams to
+// fill the multi-buffer MD5 lanes (16 on AVX-512, 8 on AVX2) and to keep
+// storage busy; the hashing itself is spread over the cores by the Go
+// scheduler.
+func defaultWorkers() int {
+	return max(16, 2*runtime.NumCPU())
 }

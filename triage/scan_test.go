@@ -345,9 +345,9 @@ func TestFileThatGrowsWhileReadIsIncomplete(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	h := newHasher(DefaultAlgorithms)
+	h := newHasher(DefaultAlgorithms, nil)
 	defer h.close()
-	hr := h.sum(rc, e.Size, nil)
+	hr := h.sum(rc, e.Size, false, nil)
 	reason, partial := rc.(PartialReader).Incomplete()
 	rc.Close()
 	if !partial || !strings.Contains(reason, "changed size") || hr.n != int64(len("first line\nappended after listing\n")) {
