@@ -1,0 +1,73 @@
+#!/usr/bin/env bash
+# Benchmark: triage against the Sleuth Kit on a 2 GB NTFS image with 100,000
+# files (built once with mkntfs + ntfs-3g and cached).
+#
+#   listing:  triage ls --files IMAGE      vs  fls -r -p IMAGE
+#   hashing:  triage scan IMAGE (MD5+SHA-1+SHA-256)  vs  fiwalk -X (MD5+SHA-1)
+#
+# Usage: bash bench/ntfs.sh [FILES] [SIZE]   (defaults 100000 2G)
+# Env: BENCH_DIR (default /tmp/triage-bench/ntfs) holds the cached image.
+# Needs root (FUSE mount), mkntfs, ntfs-3g, python3, fls, fiwalk.
+set -euo pipefail
+files=${1:-100000}
+size=${2:-2G}
+dir=${BENCH_DIR:-/tmp/triage-bench/ntfs}
+img=$dir/ntfs-$files-$size.raw
+mkdir -p "$dir"
+root=$(cd "$(dirname "$0")/.." && pwd)
+
+if [ ! -s "$img" ]; then
+  echo "building $img ($files files; this takes a few minutes)..." >&2
+  mnt=$(mktemp -d)
+  trap 'mountpoint -q "$mnt" && umount "$mnt"; rmdir "$mnt" 2>/dev/null || true' EXIT
+  truncate -s "$size" "$img.tmp"
+  mkntfs -q -Q -F -L bench "$img.tmp" >/dev/null 2>&1
+  ntfs-3g -o big_writes "$img.tmp" "$mnt"
+  # Deterministic content: 100 folders, sizes from 0 to 64 KiB with a few
+  # larger files, about 1 GB in all.
+  python3 - "$mnt" "$files" <<'PY'
+import os, random, sys
+root, n = sys.argv[1], int(sys.argv[2])
+rnd = random.Random(42)
+block = bytes(rnd.getrandbits(8) for _ in range(1 << 20))
+for i in range(n):
+    d = os.path.join(root, "d%03d" % (i % 100))
+    if i < 100:
+        os.mkdir(d)
+    r = rnd.random()
+    size = rnd.randint(0, 1024) if r < 0.3 else rnd.randint(1024, 16384) if r < 0.9 else rnd.randint(16384, 65536) if r < 0.9995 else rnd.randint(1 << 20, 4 << 20)
+    off = rnd.randint(0, len(block) - 1)
+    data = (block[off:] + block)[:size] if size <= len(block) else (block * (size // len(block) + 1))[:size]
+    with open(os.path.join(d, "f%06d.bin" % i), "wb") as f:
+        f.write(data)
+PY
+  umount "$mnt"
+  rmdir "$mnt"
+  mv "$img.tmp" "$img"
+fi
+
+bin=$dir/triage
+(cd "$root" && go build -o "$bin" ./cmd/triage)
+
+t() { # t CMD...: wall seconds of the best of 3 runs
+  local best=
+  for _ in 1 2 3; do
+    local s e
+    s=$(date +%s.%N); "$@" >/dev/null 2>&1 || true; e=$(date +%s.%N)
+    best=$(python3 -c "import sys; a=float(sys.argv[1])-float(sys.argv[2]); b=sys.argv[3]; print(a if b=='' or a<float(b) else b)" "$e" "$s" "$best")
+  done
+  echo "$best"
+}
+
+cat "$img" >/dev/null # warm the page cache for both tools
+echo "image: $img ($(du -h --apparent-size "$img" | cut -f1), $files files)"
+
+ls_t=$(t "$bin" ls --files "$img")
+fls_t=$(t fls -r -p "$img")
+printf 'listing:  triage ls --files %.2fs   fls -r -p %.2fs   ratio fls/triage %.2f\n' "$ls_t" "$fls_t" "$(python3 -c "print($fls_t/$ls_t)")"
+
+scan() { rm -rf "$dir/case"; "$bin" scan "$img" --case "$dir/case" -q --verify-image=false; }
+scan_t=$(t scan)
+fiwalk_t=$(t fiwalk -X "$dir/fiwalk.xml" "$img")
+printf 'hashing:  triage scan (md5+sha1+sha256) %.2fs   fiwalk -X (md5+sha1) %.2fs   ratio fiwalk/triage %.2f\n' "$scan_t" "$fiwalk_t" "$(python3 -c "print($fiwalk_t/$scan_t)")"
+rm -rf "$dir/case" "$dir/fiwalk.xml"
