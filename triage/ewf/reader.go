@@ -415,7 +415,8 @@ func (r *Reader) chunk(ci int64) ([]byte, *ChunkError) {
 	return buf, cerr
 }
 
-var zlibPool sync.Pool
+// zlibPool holds zlib readers, cbufPool buffers for stored chunks.
+var zlibPool, cbufPool sync.Pool
 
 // decode reads chunk ci into dst (of the chunk's length, capacity at least
 // that + 4), checking it. A bad chunk is recorded and returned.
@@ -458,7 +459,13 @@ func (r *Reader) decode(ci int64, dst []byte) *ChunkError {
 	if off+size > seg.Size {
 		return fail("compressed chunk extends beyond the end of the segment file")
 	}
-	cbuf := make([]byte, size)
+	cp, _ := cbufPool.Get().(*[]byte)
+	if cp == nil || int64(cap(*cp)) < size {
+		b := make([]byte, size)
+		cp = &b
+	}
+	defer cbufPool.Put(cp)
+	cbuf := (*cp)[:size]
 	if _, err := seg.R.ReadAt(cbuf, off); err != nil && err != io.EOF {
 		return fail("read failed: %w", err)
 	}
