@@ -70,7 +70,7 @@ func TestHTMLContent(t *testing.T) {
 	for _, want := range []string{
 		testID, "2026/042", "LAB-7", "warrant 26-1187", "DC J. Brown", "Digital forensic examiner",
 		sums("abc").sha256, sums("abc").md5, sums("abc").sha1, // the known-bad hit with all hashes
-		sums("the whole media").sha256,                         // full-media hash of the item
+		sums("the whole media").sha256, // full-media hash of the item
 		"NSRL RDS_2026.09.1_modern_minimal", "known (published software), not that it is benign",
 		"relate only to the items examined", "Signature",
 		"custody transfer", "S-1187 intact",
@@ -78,7 +78,7 @@ func TestHTMLContent(t *testing.T) {
 		"triage scan /evidence/usb-stick.dd --case case", // exact command line
 		testTool.SHA256, testTool.Commit,
 		"日本語ファイル.txt", "café résumé.txt",
-		`invoice\u202Egpj.exe`, // bidi override shown, not applied
+		`invoice\u202Egpj.exe`,                              // bidi override shown, not applied
 		"2026-01-01 10:30:00 UTC (2026-01-01 11:30:00 CET)", // received date in UTC and the display zone
 		"Appendix A. Full file listing",
 		`content: "page " counter(page) " of " counter(pages)`,
