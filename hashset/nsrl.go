@@ -2,70 +2,43 @@ package hashset
 
 import (
 	"context"
-	"database/sql"
+	"errors"
 	"fmt"
-	"net/url"
 	"strings"
-
-	_ "modernc.org/sqlite" // NSRL RDSv3 is an SQLite database
 )
 
 // nsrlBatchRows is how many rows go into one batch.
 const nsrlBatchRows = 1 << 16
 
-// parseNSRLSQLite streams the digests of an NSRL RDSv3 database: from the
-// FILE table of a minimal database, or straight from METADATA (which the
-// FILE view of a full database selects from) to skip the join. The database
-// is opened read-only and immutable: nothing is written next to it.
+// SQLiteRowReader reads the digest columns (sha256, sha1, md5) of every row
+// of an NSRL RDSv3 database at path, read-only, calling row for each (with
+// the error of a row that could not be scanned). It is provided by package
+// nsrlsqlite, which keeps the SQLite library out of this package.
+type SQLiteRowReader func(ctx context.Context, path string, row func(v [3][]byte, err error) error) error
+
+var sqliteRows SQLiteRowReader
+
+// RegisterSQLite installs the NSRL RDSv3 reader; package nsrlsqlite calls
+// it from its init function.
+func RegisterSQLite(r SQLiteRowReader) { sqliteRows = r }
+
+// ErrNoSQLite is returned for an SQLite source when no reader is built in.
+var ErrNoSQLite = errors.New("hashset: NSRL RDSv3 (SQLite) support is not built in: import github.com/triagekit/triage/hashset/nsrlsqlite")
+
+// parseNSRLSQLite streams the digests of an NSRL RDSv3 database.
 func parseNSRLSQLite(ctx context.Context, path, name string, emit consumer) (*sourceStats, error) {
-	u := url.URL{Scheme: "file", Path: path, RawQuery: "mode=ro&immutable=1"}
-	db, err := sql.Open("sqlite", u.String())
-	if err != nil {
-		return nil, fmt.Errorf("cannot open %s: %w", name, err)
+	if sqliteRows == nil {
+		return nil, ErrNoSQLite
 	}
-	defer db.Close()
-	db.SetMaxOpenConns(1)
-	kinds := map[string]string{}
-	rows, err := db.QueryContext(ctx, `SELECT name, type FROM sqlite_master WHERE name IN ('FILE','METADATA')`)
-	if err != nil {
-		return nil, fmt.Errorf("%s is not a readable SQLite database: %w", name, err)
-	}
-	for rows.Next() {
-		var n, t string
-		if err := rows.Scan(&n, &t); err != nil {
-			rows.Close()
-			return nil, err
-		}
-		kinds[n] = t
-	}
-	rows.Close()
-	if err := rows.Err(); err != nil {
-		return nil, fmt.Errorf("%s is not a readable SQLite database: %w", name, err)
-	}
-	var q string
-	switch {
-	case kinds["METADATA"] == "table":
-		q = `SELECT sha256, sha1, md5 FROM METADATA`
-	case kinds["FILE"] == "table" || kinds["FILE"] == "view":
-		q = `SELECT sha256, sha1, md5 FROM FILE`
-	default:
-		return nil, fmt.Errorf("%s is an SQLite database without the NSRL RDSv3 FILE table or METADATA table", name)
-	}
-	rows, err = db.QueryContext(ctx, q)
-	if err != nil {
-		return nil, fmt.Errorf("%s: %w", name, err)
-	}
-	defer rows.Close()
 	st := &sourceStats{}
 	b := &batch{}
 	var n int64
 	cols := [3]Algorithm{SHA256, SHA1, MD5}
-	for rows.Next() {
+	err := sqliteRows(ctx, path, func(v [3][]byte, rerr error) error {
 		n++
-		var v [3]sql.RawBytes
-		if err := rows.Scan(&v[0], &v[1], &v[2]); err != nil {
-			b.problem(name, "row", n, err)
-			continue
+		if rerr != nil {
+			b.problem(name, "row", n, rerr)
+			return nil
 		}
 		var saved [numAlgorithms]int
 		for a := range saved {
@@ -98,16 +71,15 @@ func parseNSRLSQLite(ctx context.Context, path, name string, emit consumer) (*so
 		if n%nsrlBatchRows == 0 {
 			st.merge(b)
 			if err := emit(b); err != nil {
-				return nil, err
+				return err
 			}
 			b.reset()
-			if err := ctx.Err(); err != nil {
-				return nil, err
-			}
+			return ctx.Err()
 		}
-	}
-	if err := rows.Err(); err != nil {
-		return nil, fmt.Errorf("%s: failed to read row %d: %w", name, n+1, err)
+		return nil
+	})
+	if err != nil {
+		return nil, fmt.Errorf("%s: %w", name, err)
 	}
 	st.merge(b)
 	if err := emit(b); err != nil {

@@ -74,11 +74,8 @@ func (b *batch) problem(file, unit string, line int64, err error) {
 }
 
 func badDigest(h []byte) error {
-	if len(h) > 80 {
-		h = append(h[:77:77], "..."...)
-	}
 	if _, ok := algorithmForHexLen(len(h)); ok || !isHex(h) {
-		return fmt.Errorf("%q is not a hex digest", h)
+		return fmt.Errorf("%q is not a hex digest", trunc(h))
 	}
 	return fmt.Errorf("a digest of %d hex digits is not MD5, SHA-1 or SHA-256", len(h))
 }

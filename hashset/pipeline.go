@@ -9,6 +9,7 @@ import (
 	"hash"
 	"io"
 	"runtime"
+	"slices"
 	"sync"
 
 	"golang.org/x/sync/errgroup"
@@ -50,7 +51,7 @@ func parseText(ctx context.Context, r io.Reader, name string, f *textFormat, wor
 		line0 int64 // number of the first line
 		buf   *[]byte
 	}
-	bufPool := sync.Pool{New: func() any { b := make([]byte, 0, blockSize+maxLine); return &b }}
+	bufPool := sync.Pool{New: func() any { b := make([]byte, 0, 64<<10); return &b }}
 	batchPool := sync.Pool{New: func() any { return &batch{} }}
 
 	// the head: set up the format from its first lines
@@ -92,7 +93,10 @@ func parseText(ctx context.Context, r io.Reader, name string, f *textFormat, wor
 			bp := bufPool.Get().(*[]byte)
 			buf := append((*bp)[:0], carry...)
 			for len(buf) < blockSize && !eof {
-				m, err := r.Read(buf[len(buf):blockSize])
+				if len(buf) == cap(buf) {
+					buf = slices.Grow(buf, min(cap(buf), blockSize))
+				}
+				m, err := r.Read(buf[len(buf):min(cap(buf), blockSize)])
 				sum.Write(buf[len(buf) : len(buf)+m])
 				buf = buf[:len(buf)+m]
 				if err == io.EOF {
@@ -106,8 +110,11 @@ func parseText(ctx context.Context, r io.Reader, name string, f *textFormat, wor
 				i := bytes.LastIndexByte(buf, '\n')
 				if i < 0 {
 					// a line longer than a block: read on up to maxLine
-					for i < 0 && len(buf) < cap(buf) && !eof {
-						m, err := r.Read(buf[len(buf):cap(buf)])
+					for i < 0 && len(buf) < blockSize+maxLine && !eof {
+						if len(buf) == cap(buf) {
+							buf = slices.Grow(buf, len(buf))
+						}
+						m, err := r.Read(buf[len(buf):min(cap(buf), blockSize+maxLine)])
 						sum.Write(buf[len(buf) : len(buf)+m])
 						old := len(buf)
 						buf = buf[:len(buf)+m]

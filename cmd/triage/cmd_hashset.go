@@ -18,6 +18,7 @@ import (
 	"github.com/spf13/pflag"
 
 	"github.com/triagekit/triage/hashset"
+	_ "github.com/triagekit/triage/hashset/nsrlsqlite" // the nsrl-sqlite import format
 	"github.com/triagekit/triage/triage"
 	"github.com/triagekit/triage/triage/casedb"
 	"github.com/triagekit/triage/triage/custody"
