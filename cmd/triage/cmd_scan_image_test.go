@@ -7,6 +7,7 @@ import (
 	"encoding/binary"
 	"encoding/hex"
 	"encoding/json"
+	"hash/adler32"
 	"os"
 	"path/filepath"
 	"strings"
@@ -143,5 +144,68 @@ func TestScanRawImageHashed(t *testing.T) {
 	}
 	if ie := imageEvents(events); len(ie) != 1 || ie[0]["action"] != "image hashed" {
 		t.Errorf("custody image events %v", ie)
+	}
+}
+
+// appendError2 inserts an error2 section (sectors the acquisition could not
+// read) before the done section of a single-segment E01 held in b, whose
+// done section is its last 76 bytes.
+func appendError2(b []byte, start, count uint32) []byte {
+	desc := func(typ string, next, size uint64) []byte {
+		d := make([]byte, 76)
+		copy(d, typ)
+		binary.LittleEndian.PutUint64(d[16:], next)
+		binary.LittleEndian.PutUint64(d[24:], size)
+		binary.LittleEndian.PutUint32(d[72:], adler32.Checksum(d[:72]))
+		return d
+	}
+	done := uint64(len(b) - 76)
+	data := make([]byte, 520+8+4)
+	binary.LittleEndian.PutUint32(data, 1)
+	binary.LittleEndian.PutUint32(data[516:], adler32.Checksum(data[:516]))
+	binary.LittleEndian.PutUint32(data[520:], start)
+	binary.LittleEndian.PutUint32(data[524:], count)
+	binary.LittleEndian.PutUint32(data[528:], adler32.Checksum(data[520:528]))
+	next := done + 76 + uint64(len(data))
+	out := append([]byte(nil), b[:done]...)
+	out = append(out, desc("error2", next, 76+uint64(len(data)))...)
+	out = append(out, data...)
+	return append(out, desc("done", next, 0)...)
+}
+
+func TestScanE01AcquisitionReadErrors(t *testing.T) {
+	b, err := os.ReadFile(filepath.Join(imageFixtures, "ewf-tiny.E01"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if string(b[len(b)-76:len(b)-72]) != "done" {
+		t.Fatal("fixture does not end with a done section")
+	}
+	p := filepath.Join(t.TempDir(), "acq.E01")
+	os.WriteFile(p, appendError2(b, 7, 3), 0o644)
+	dir := filepath.Join(t.TempDir(), "case")
+	runTriage(t, "scan", "--case", dir, p)
+	c, err := casedb.Open(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer c.Close()
+	errs, err := c.Errors(context.Background(), 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	found := false
+	for _, e := range errs {
+		if strings.Contains(e.Message, "acquisition read error") && strings.Contains(e.Message, "3 sector(s) from sector 7") && e.Offset != nil && *e.Offset == 7*512 {
+			found = true
+		}
+	}
+	if !found {
+		t.Errorf("errors table lacks the acquisition read error: %+v", errs)
+	}
+	evs, _ := c.EvidenceItems(context.Background())
+	ewfMeta, _ := evs[0].Metadata["ewf"].(map[string]any)
+	if re, _ := ewfMeta["read_errors"].([]any); len(re) != 1 {
+		t.Errorf("evidence read_errors %v", ewfMeta["read_errors"])
 	}
 }

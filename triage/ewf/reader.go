@@ -20,8 +20,10 @@ const (
 	// maxChunkSize bounds sectors per chunk × bytes per sector
 	// (EnCase's largest is 32768 × 512 = 16 MiB).
 	maxChunkSize = 64 << 20
-	// cacheChunks is the number of decompressed chunks kept.
-	cacheChunks = 32
+	// cacheBytes bounds the decompressed chunks kept (at least
+	// minCacheChunks whatever the chunk size).
+	cacheBytes     = 32 << 20
+	minCacheChunks = 4
 )
 
 // Reader reads the media of an EWF image. It implements io.ReaderAt over
@@ -262,7 +264,7 @@ func NewReader(segs []Segment) (*Reader, error) {
 	if int64(m.ChunkCount) != r.nchunks {
 		m.Problems = append(m.Problems, fmt.Errorf("ewf: volume section declares %d chunks, the media size needs %d", m.ChunkCount, r.nchunks))
 	}
-	r.cache.init(cacheChunks)
+	r.cache.init(int(max(minCacheChunks, cacheBytes/r.chunkSize)))
 	return r, nil
 }
 

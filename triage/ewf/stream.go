@@ -24,8 +24,10 @@ func (r *Reader) Stream(ctx context.Context, workers int, fn func(data []byte, c
 		done chan struct{}
 	}
 	pool := sync.Pool{New: func() any { b := make([]byte, r.chunkSize+4); return &b }}
-	work := make(chan *job, workers*4)
-	order := make(chan *job, workers*8)
+	// Bound the chunks in flight (each holds a buffer) to about 64 MiB.
+	depth := int(max(int64(workers)*2, min(int64(workers)*8, (64<<20)/r.chunkSize)))
+	work := make(chan *job, workers)
+	order := make(chan *job, depth)
 	var wg sync.WaitGroup
 	wg.Add(1)
 	go func() { // producer
