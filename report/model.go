@@ -326,7 +326,7 @@ func splitMetadata(m map[string]any) (hashes, verification, other []KV) {
 		switch {
 		case contains(MediaHashKeys, k) || strings.HasPrefix(k, "media_") && isHashName(strings.TrimPrefix(k, "media_")):
 			hashes = append(hashes, flattenValue(k, m[k])...)
-		case strings.HasPrefix(k, "verif"):
+		case strings.Contains(k, "verif"):
 			verification = append(verification, flattenValue(k, m[k])...)
 		default:
 			other = append(other, flattenValue(k, m[k])...)

@@ -54,6 +54,10 @@ type VerifyOptions struct {
 	PublicKey string
 	// NoEvidence skips re-hashing evidence.
 	NoEvidence bool
+	// Rehash computes the full-media hashes (algorithm -> hex) of an
+	// evidence source of the given type. When nil, only raw images and
+	// single files are re-hashed, by reading the file as is.
+	Rehash func(ctx context.Context, source, typ string) (map[string]string, error)
 }
 
 // VerifyCase checks the case in dir: the custody chain end to end, every
@@ -91,7 +95,7 @@ func VerifyCase(ctx context.Context, dir string, o VerifyOptions) []Check {
 		cs = append(cs, verifyManifest(mp, want, fmt.Sprintf("custody event %d", e.Seq), lineHashes, o)...)
 	}
 	if !o.NoEvidence {
-		cs = append(cs, verifyEvidence(ctx, dir)...)
+		cs = append(cs, verifyEvidence(ctx, dir, o.Rehash)...)
 	}
 	return cs
 }
@@ -240,7 +244,7 @@ func verifyManifest(mp, want, recorded string, lineHashes map[int64]string, o Ve
 // Folders have no full-media hash and are skipped with a note; container
 // formats (E01, split raw) are skipped too: their media hash covers the
 // decoded media, which ewfverify or a rescan checks.
-func verifyEvidence(ctx context.Context, dir string) []Check {
+func verifyEvidence(ctx context.Context, dir string, rehash func(context.Context, string, string) (map[string]string, error)) []Check {
 	c, err := casedb.Open(dir)
 	if err != nil {
 		return []Check{{"case " + dir, Failed, err.Error()}}
@@ -261,42 +265,39 @@ func verifyEvidence(ctx context.Context, dir string) []Check {
 		case len(want) == 0:
 			cs = append(cs, Check{name, Skipped, "no full-media hash recorded"})
 			continue
-		case e.Type != "raw" && e.Type != "file":
+		case rehash == nil && e.Type != "raw" && e.Type != "file":
 			cs = append(cs, Check{name, Skipped, fmt.Sprintf("%s media hashes cover the decoded media; check with ewfverify or a rescan", e.Type)})
 			continue
 		}
-		f, err := os.Open(e.Source)
-		if err != nil {
+		if _, err := os.Stat(e.Source); err != nil {
 			cs = append(cs, Check{name, Skipped, "source not reachable: " + err.Error()})
 			continue
 		}
-		hs := map[string]hash.Hash{"md5": md5.New(), "sha1": sha1.New(), "sha256": sha256.New()}
-		ws := []io.Writer{}
-		for alg := range want {
-			if h, ok := hs[alg]; ok {
-				ws = append(ws, h)
-			}
+		if rehash == nil {
+			rehash = hashFile
 		}
-		_, err = io.Copy(io.MultiWriter(ws...), f)
-		f.Close()
+		got, err := rehash(ctx, e.Source, e.Type)
 		if err != nil {
-			cs = append(cs, Check{name, Failed, "cannot read: " + err.Error()})
+			cs = append(cs, Check{name, Failed, "cannot re-hash: " + err.Error()})
 			continue
 		}
 		algs := make([]string, 0, len(want))
 		for a := range want {
-			if _, ok := hs[a]; ok {
+			if _, ok := got[a]; ok {
 				algs = append(algs, a)
 			}
 		}
 		sort.Strings(algs)
+		if len(algs) == 0 {
+			cs = append(cs, Check{name, Skipped, "no recorded hash algorithm could be recomputed"})
+			continue
+		}
 		var bad, good []string
 		for _, a := range algs {
-			got := hex.EncodeToString(hs[a].Sum(nil))
-			if !strings.EqualFold(got, want[a]) {
-				bad = append(bad, fmt.Sprintf("%s %s, recorded %s", a, got, want[a]))
+			if !strings.EqualFold(got[a], want[a]) {
+				bad = append(bad, fmt.Sprintf("%s %s, recorded %s", a, got[a], want[a]))
 			} else {
-				good = append(good, a+" "+got)
+				good = append(good, a+" "+got[a])
 			}
 		}
 		if len(bad) > 0 {
@@ -306,6 +307,24 @@ func verifyEvidence(ctx context.Context, dir string) []Check {
 		}
 	}
 	return cs
+}
+
+// hashFile computes MD5, SHA-1 and SHA-256 of a file read as is.
+func hashFile(ctx context.Context, path, _ string) (map[string]string, error) {
+	f, err := os.Open(path)
+	if err != nil {
+		return nil, err
+	}
+	defer f.Close()
+	hs := map[string]hash.Hash{"md5": md5.New(), "sha1": sha1.New(), "sha256": sha256.New()}
+	if _, err := io.Copy(io.MultiWriter(hs["md5"], hs["sha1"], hs["sha256"]), f); err != nil {
+		return nil, err
+	}
+	out := map[string]string{}
+	for k, h := range hs {
+		out[k] = hex.EncodeToString(h.Sum(nil))
+	}
+	return out, nil
 }
 
 // expectedMediaHashes returns the full-media hashes recorded for an item:

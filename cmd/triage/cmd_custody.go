@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"io/fs"
+	"os"
 	"sort"
 	"strings"
 	"time"
@@ -20,8 +21,22 @@ import (
 
 func init() { registerCommand(newCustodyCommand) }
 
-// clockHook replaces the clock of custody events and reports in tests.
-var clockHook func() time.Time
+// Test hooks: the clock and host name of custody events and reports, and
+// the id and tool identity of reports.
+var (
+	clockHook      func() time.Time
+	hostHook       string
+	reportIDHook   string
+	reportToolHook *report.Tool
+)
+
+func hostname() string {
+	if hostHook != "" {
+		return hostHook
+	}
+	h, _ := os.Hostname()
+	return h
+}
 
 func now() time.Time {
 	if clockHook != nil {
@@ -32,7 +47,7 @@ func now() time.Time {
 
 // appendCustody records one event in the custody log of the case in dir.
 func appendCustody(dir, action, actor string, details map[string]any) error {
-	_, err := custody.Append(dir, custody.Event{Action: action, Actor: actor, Details: details}, custody.Options{Now: now})
+	_, err := custody.Append(dir, custody.Event{Action: action, Actor: actor, Host: hostname(), Details: details}, custody.Options{Now: now})
 	if err != nil {
 		return fmt.Errorf("failed to record %q in the custody log: %w", action, err)
 	}

@@ -32,9 +32,6 @@ type ReportOptions struct {
 
 	outputs  []report.Output
 	manifest string
-	// test hooks
-	id   string
-	tool *report.Tool
 }
 
 // AddFlags registers the report flags.
@@ -187,8 +184,7 @@ func runReport(ctx context.Context, opts *ReportOptions, g *globalOptions, dir s
 			return err
 		}
 	}
-	host, _ := os.Hostname()
-	r, err := report.Build(ctx, c, report.Options{ID: opts.id, Now: now(), Tool: opts.tool, CommandLine: g.Args, Host: host,
+	r, err := report.Build(ctx, c, report.Options{ID: reportIDHook, Now: now(), Tool: reportToolHook, CommandLine: g.Args, Host: hostname(),
 		NoListing: opts.NoListing, AllowBrokenChain: opts.AllowBrokenChain})
 	if errors.Is(err, report.ErrBrokenChain) {
 		return &hintError{err, "a broken custody log is never repaired; 'triage verify " + dir + "' shows where it breaks; --allow-broken-chain reports anyway and says so on the first page"}

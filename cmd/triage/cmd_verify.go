@@ -9,8 +9,10 @@ import (
 	"github.com/spf13/cobra"
 	"github.com/spf13/pflag"
 
+	"github.com/triagekit/triage/internal/mediahash"
 	"github.com/triagekit/triage/report"
 	"github.com/triagekit/triage/triage/casedb"
+	"github.com/triagekit/triage/triage/image"
 )
 
 func init() { registerCommand(newVerifyCommand) }
@@ -41,11 +43,11 @@ For a case directory DIR: the custody log's hash chain from the first line to
 the last (a changed, removed, inserted or reordered line fails, naming the
 line); every report manifest recorded in the log (its SHA-256 against the
 log, the SHA-256 of each report file it lists, its signature, and that the log
-still holds the head the report was made from); and the evidence: a raw image
-whose full-media hashes are recorded is read again and re-hashed when its path
-is reachable. Folders have no full-media hash and are skipped with a note
-(rescan with --rescan to compare file hashes); E01 and split images are
-skipped too (ewfverify checks them).
+still holds the head the report was made from); and the evidence: a disk image
+(raw, split raw, E01) whose full-media hashes are recorded is read again and
+its decoded media re-hashed when its path is reachable. Folders have no
+full-media hash and are skipped with a note (rescan with --rescan to compare
+file hashes).
 
 For a REPORT (any report file or its BASE.manifest.json): the manifest, the
 files it lists, its signature, and, when its case is reachable, the custody
@@ -71,7 +73,7 @@ Exits with status 1 when any check fails.
 }
 
 func runVerify(ctx context.Context, opts *VerifyOptions, g *globalOptions, args []string) error {
-	vo := report.VerifyOptions{NoEvidence: opts.NoEvidence}
+	vo := report.VerifyOptions{NoEvidence: opts.NoEvidence, Rehash: rehashMedia}
 	if opts.PubKey != "" {
 		b, err := os.ReadFile(opts.PubKey)
 		if err != nil {
@@ -106,4 +108,22 @@ func runVerify(ctx context.Context, opts *VerifyOptions, g *globalOptions, args 
 		}
 	}
 	return nil
+}
+
+// rehashMedia reads the whole media of a disk image (raw, split raw, E01:
+// the decoded media) and returns its MD5, SHA-1 and SHA-256.
+func rehashMedia(ctx context.Context, source, typ string) (map[string]string, error) {
+	img, err := image.Open(source)
+	if err != nil {
+		return nil, err
+	}
+	defer img.Close()
+	res, err := mediahash.Sum(ctx, img, img.Size(), 0, nil)
+	if err != nil {
+		return nil, err
+	}
+	if len(res.Bad) > 0 {
+		return nil, fmt.Errorf("%d ranges of the media could not be read", len(res.Bad))
+	}
+	return map[string]string{"md5": res.MD5, "sha1": res.SHA1, "sha256": res.SHA256}, nil
 }
