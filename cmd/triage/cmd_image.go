@@ -2,10 +2,12 @@ package main
 
 import (
 	"context"
+	"crypto/sha256"
 	"encoding/hex"
 	"encoding/json"
 	"fmt"
 	"io"
+	"os"
 	"path/filepath"
 	"strings"
 	"text/tabwriter"
@@ -291,6 +293,40 @@ func ibytes(n int64) string {
 	return fmt.Sprintf("%.1f %ciB", float64(n)/float64(div), "KMGTPE"[exp])
 }
 
+// segmentHash is the SHA-256 of one file of a multi-file or container
+// image, so that the files themselves can be checked later.
+type segmentHash struct {
+	Path   string `json:"path"`
+	Size   int64  `json:"size"`
+	SHA256 string `json:"sha256"`
+}
+
+// hashSegments hashes the segment files of an E01 or split raw image; nil
+// for a single raw file or device (its media hashes are the file's).
+func hashSegments(ctx context.Context, info image.Info) ([]segmentHash, error) {
+	if info.Format != "e01" && len(info.Segments) < 2 {
+		return nil, nil
+	}
+	var out []segmentHash
+	for _, s := range info.Segments {
+		if err := ctx.Err(); err != nil {
+			return nil, err
+		}
+		f, err := os.Open(s.Path)
+		if err != nil {
+			return nil, err
+		}
+		h := sha256.New()
+		n, err := io.Copy(h, f)
+		f.Close()
+		if err != nil {
+			return nil, fmt.Errorf("cannot hash segment file %s: %w", s.Path, err)
+		}
+		out = append(out, segmentHash{Path: s.Path, Size: n, SHA256: hex.EncodeToString(h.Sum(nil))})
+	}
+	return out, nil
+}
+
 // imageVerification is what `triage image verify --json` prints.
 type imageVerification struct {
 	Path     string            `json:"path"`
@@ -298,6 +334,7 @@ type imageVerification struct {
 	Size     int64             `json:"size"`
 	Segments []image.Segment   `json:"segments"`
 	Hashes   *mediahash.Result `json:"computed"`
+	Files    []segmentHash     `json:"segment_files,omitempty"`
 	Check    mediahash.Check   `json:"check"`
 	Seconds  float64           `json:"seconds"`
 }
@@ -337,16 +374,28 @@ func runImageVerify(ctx context.Context, opts *ImageVerifyOptions, g *globalOpti
 	if err != nil {
 		return err
 	}
+	files, err := hashSegments(ctx, info)
+	if err != nil {
+		return err
+	}
 	if opts.JSON {
 		enc := json.NewEncoder(g.Out)
 		enc.SetIndent("", "  ")
 		v := imageVerification{Path: path, Format: info.Format, Size: img.Size(), Segments: info.Segments,
-			Hashes: res, Check: check, Seconds: res.Elapsed.Seconds()}
+			Hashes: res, Files: files, Check: check, Seconds: res.Elapsed.Seconds()}
 		if err := enc.Encode(v); err != nil {
 			return err
 		}
 	} else {
 		printVerification(g.Out, path, info, res, check)
+		if len(files) > 0 {
+			tw := tabwriter.NewWriter(g.Out, 0, 8, 2, ' ', 0)
+			fmt.Fprintf(tw, "\nSegment file\tSize\tSHA256\n")
+			for _, f := range files {
+				fmt.Fprintf(tw, "%s\t%d\t%s\n", f.Path, f.Size, f.SHA256)
+			}
+			tw.Flush()
+		}
 	}
 	switch check.Verdict {
 	case mediahash.Mismatch, mediahash.Failed:

@@ -190,3 +190,31 @@ func TestImageInfo(t *testing.T) {
 		t.Errorf("raw info: %d\n%s", st, out)
 	}
 }
+
+// TestImageVerifyCorpusSplit checks a two-segment E01 of the corpus against
+// corpus/INDEX.md: media MD5 and each segment file's SHA-256.
+func TestImageVerifyCorpusSplit(t *testing.T) {
+	dir := os.Getenv("TRIAGE_CORPUS")
+	if dir == "" {
+		dir = "../../../shared/corpus"
+	}
+	p := filepath.Join(dir, "dfvfs", "ext2.split.E01")
+	if _, err := os.Stat(p); err != nil {
+		t.Skipf("corpus not available (set TRIAGE_CORPUS): %v", err)
+	}
+	st, out, errs := runTriage(t, "image", "verify", "--json", p)
+	if st != 0 {
+		t.Fatalf("status %d: %s", st, errs)
+	}
+	var v imageVerification
+	if err := json.Unmarshal([]byte(out), &v); err != nil {
+		t.Fatal(err)
+	}
+	if v.Hashes.MD5 != "196066add11fb71c4c49cf1bb50d6d24" || v.Check.Verdict != "verified" {
+		t.Errorf("md5 %s, verdict %s", v.Hashes.MD5, v.Check.Verdict)
+	}
+	want := []string{"d14f130c462b0ab8efb6bb44bbfe5680e00ffaa90538cde84579d1eb0dcac00f", "b508375954ec1d1caeed8a6e5fc503f98493816ad6a3af89f5d220244c5f2864"}
+	if len(v.Files) != 2 || v.Files[0].SHA256 != want[0] || v.Files[1].SHA256 != want[1] {
+		t.Errorf("segment files %+v", v.Files)
+	}
+}

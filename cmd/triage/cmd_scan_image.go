@@ -38,8 +38,19 @@ func verifyScannedImage(ctx context.Context, w io.Writer, quiet bool, c *casedb.
 	if err != nil {
 		return imageCheck{}, fmt.Errorf("image verification: %w", err)
 	}
+	var info image.Info
+	if d, ok := img.(image.Describer); ok {
+		info = d.Describe()
+	}
+	files, err := hashSegments(ctx, info)
+	if err != nil {
+		return imageCheck{}, fmt.Errorf("image verification: %w", err)
+	}
 	at := time.Now().UTC().Format(time.RFC3339)
 	hashes := map[string]any{"md5": res.MD5, "sha1": res.SHA1, "sha256": res.SHA256, "size": res.Size, "computed_at": at}
+	if len(files) > 0 {
+		hashes["segment_files"] = files
+	}
 	if len(res.Bad) > 0 {
 		hashes["unreadable"] = res.Bad
 	}
