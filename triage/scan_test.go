@@ -2,7 +2,9 @@ package triage
 
 import (
 	"context"
+	"crypto/sha256"
 	"encoding/base64"
+	"encoding/hex"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -14,6 +16,7 @@ import (
 	"strings"
 	"syscall"
 	"testing"
+	"time"
 
 	"github.com/triagekit/triage/triage/casedb"
 )
@@ -419,4 +422,55 @@ func keysOfDir(keys []string, dir string) []string {
 		}
 	}
 	return out
+}
+
+// TestScanLeavesEvidenceUntouched: content, modification and access times
+// of every file are the same after a scan (O_NOATIME where the OS allows).
+func TestScanLeavesEvidenceUntouched(t *testing.T) {
+	root := makeTree(t)
+	old := time.Date(2001, 2, 3, 4, 5, 6, 0, time.UTC)
+	type state struct {
+		atime, mtime time.Time
+		sum          string
+	}
+	snapshot := func() map[string]state {
+		m := map[string]state{}
+		filepath.WalkDir(root, func(p string, d fs.DirEntry, err error) error {
+			if err != nil || !d.Type().IsRegular() {
+				return err
+			}
+			st, err := lstat(p)
+			if err != nil {
+				t.Fatal(err)
+			}
+			b, _ := os.ReadFile(p)
+			sum := sha256.Sum256(b)
+			m[p] = state{st.atime, st.mtime, hex.EncodeToString(sum[:])}
+			return nil
+		})
+		return m
+	}
+	filepath.WalkDir(root, func(p string, d fs.DirEntry, err error) error {
+		if err == nil && d.Type().IsRegular() {
+			os.Chtimes(p, old, old)
+		}
+		return err
+	})
+	// Reading for the snapshot itself may set atimes (relatime): take the
+	// snapshot, then reset the times again, so the scan is the only reader.
+	before := snapshot()
+	for p := range before {
+		os.Chtimes(p, old, old)
+		s := before[p]
+		s.atime, s.mtime = old, old
+		before[p] = s
+	}
+	c := newCase(t)
+	scanTree(t, c, root, Options{})
+	for p, b := range before {
+		st, _ := lstat(p)
+		if !st.atime.Equal(b.atime) || !st.mtime.Equal(b.mtime) {
+			t.Errorf("%s: times changed by the scan: atime %v mtime %v", p, st.atime, st.mtime)
+		}
+	}
 }
