@@ -8,8 +8,8 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"path/filepath"
 	"slices"
-	"sort"
 	"strings"
 	"text/tabwriter"
 	"time"
@@ -608,7 +608,7 @@ func runHashsetExport(lib *hashset.Library, name, format, output string, g *glob
 	if output == "" {
 		return s.Export(g.Out, format)
 	}
-	f, err := os.CreateTemp(dirOf(output), ".export-*")
+	f, err := os.CreateTemp(filepath.Dir(output), ".export-*")
 	if err != nil {
 		return err
 	}
@@ -621,23 +621,6 @@ func runHashsetExport(lib *hashset.Library, name, format, output string, g *glob
 		return err
 	}
 	return os.Rename(f.Name(), output)
-}
-
-func dirOf(p string) string {
-	if i := strings.LastIndexAny(p, `/\`); i >= 0 {
-		return p[:i+1]
-	}
-	return "."
-}
-
-// sortedNames returns the names of sets, sorted.
-func sortedNames(sets []*hashset.Set) []string {
-	var n []string
-	for _, s := range sets {
-		n = append(n, s.Name)
-	}
-	sort.Strings(n)
-	return n
 }
 
 // ---- scan integration ----
@@ -735,7 +718,7 @@ func openScanHashsets(ctx context.Context, o *ScanHashsetFlags, quiet bool, g *g
 
 // fileSetName derives a set name from a file name, unique among taken.
 func fileSetName(path string, taken map[string]bool) string {
-	base := []byte(path[len(dirOf(path)):])
+	base := []byte(filepath.Base(path))
 	for i, c := range base {
 		if !(c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c >= '0' && c <= '9' || c == '.' || c == '_' || c == '-' || c == '+') {
 			base[i] = '_'
@@ -784,7 +767,7 @@ func (hs *scanHashsets) matcher() triage.Matcher {
 
 // onEvidence wraps next (the custody hook of the scan): once the run is
 // recorded, every set used is recorded in the case and the custody log.
-func (hs *scanHashsets) onEvidence(c *casedb.Case, examiner string, next func(*casedb.Evidence, int64, bool) error) func(*casedb.Evidence, int64, bool) error {
+func (hs *scanHashsets) onEvidence(c *casedb.Case, actor string, next func(*casedb.Evidence, int64, bool) error) func(*casedb.Evidence, int64, bool) error {
 	return func(ev *casedb.Evidence, runID int64, resumed bool) error {
 		if next != nil {
 			if err := next(ev, runID, resumed); err != nil {
@@ -801,7 +784,7 @@ func (hs *scanHashsets) onEvidence(c *casedb.Case, examiner string, next func(*c
 			}
 			cd := map[string]any{"evidence": ev.ID, "run": runID, "name": s.Name, "category": s.Category,
 				"counts": d["counts"], "index_sha256": s.HeaderSHA256, "sources": d["sources"], "built_in": s.BuiltIn}
-			if _, err := custody.Append(c.Dir, custody.Event{Actor: examiner, Action: custody.ActionHashSetUsed, Details: cd}, custody.Options{}); err != nil {
+			if err := appendCustody(c.Dir, custody.ActionHashSetUsed, actor, cd); err != nil {
 				return err
 			}
 		}

@@ -221,7 +221,7 @@ func runScan(ctx context.Context, opts *ScanOptions, g *globalOptions, sources [
 			Examiner:    opts.Examiner,
 			Rescan:      opts.Rescan,
 			Now:         opts.now,
-			OnEvidence:  hs.onEvidence(c, opts.Examiner, sc.onEvidence),
+			OnEvidence:  hs.onEvidence(c, sc.actor, sc.onEvidence),
 			Matcher:     hs.matcher(),
 		})
 		if res != nil {
