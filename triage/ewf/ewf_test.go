@@ -667,3 +667,41 @@ func TestReadAtEOF(t *testing.T) {
 		t.Error("no error for a negative offset")
 	}
 }
+
+func TestSegmentOrder(t *testing.T) {
+	p := fixture(t, "ewf-split-none.E01")
+	dir := filepath.Dir(p)
+	e2, e3 := filepath.Join(dir, "ewf-split-none.E02"), filepath.Join(dir, "ewf-split-none.E03")
+	os.Rename(e2, e2+".tmp")
+	os.Rename(e3, e2)
+	os.Rename(e2+".tmp", e3)
+	_, err := Open(p)
+	var fe *FormatError
+	if !errors.As(err, &fe) || !strings.Contains(err.Error(), "ewf-split-none.E02: segment number 3, want 2 at byte 0x9") {
+		t.Errorf("err = %v", err)
+	}
+}
+
+func TestNotEWF(t *testing.T) {
+	dir := t.TempDir()
+	for name, content := range map[string]string{
+		"raw.E01":  strings.Repeat("\x00", 600),
+		"ewf2.E01": "EVF2\r\n\x81\x00" + strings.Repeat("\x00", 100),
+		"l01.L01":  "LVF\x09\x0d\x0a\xff\x00\x01\x01\x00\x00\x00",
+		"short":    "EVF",
+	} {
+		p := filepath.Join(dir, name)
+		os.WriteFile(p, []byte(content), 0o644)
+		_, err := Open(p)
+		switch name {
+		case "raw.E01", "short":
+			if !errors.Is(err, ErrNotEWF) {
+				t.Errorf("%s: %v, want ErrNotEWF", name, err)
+			}
+		default:
+			if !errors.Is(err, ErrUnsupported) {
+				t.Errorf("%s: %v, want ErrUnsupported", name, err)
+			}
+		}
+	}
+}
