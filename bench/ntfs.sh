@@ -68,6 +68,7 @@ printf 'listing:  triage ls --files %.2fs   fls -r -p %.2fs   ratio fls/triage %
 
 scan() { rm -rf "$dir/case"; "$bin" scan "$img" --case "$dir/case" -q --verify-image=false; }
 scan_t=$(t scan)
-fiwalk_t=$(t fiwalk -X "$dir/fiwalk.xml" "$img")
+fiw() { rm -f "$dir/fiwalk.xml"; fiwalk -X "$dir/fiwalk.xml" "$img"; }
+fiwalk_t=$(t fiw)
 printf 'hashing:  triage scan (md5+sha1+sha256) %.2fs   fiwalk -X (md5+sha1) %.2fs   ratio fiwalk/triage %.2f\n' "$scan_t" "$fiwalk_t" "$(python3 -c "print($fiwalk_t/$scan_t)")"
 rm -rf "$dir/case" "$dir/fiwalk.xml"

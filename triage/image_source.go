@@ -247,6 +247,9 @@ func ntfsEntry(fs *ntfsfs.FS, it *ntfsfs.Item, vol int, prefix string) *Entry {
 	if s.Sparse {
 		e.Extra["ntfs_sparse"] = true
 	}
+	if s.DeclaredSize != 0 {
+		e.Extra["ntfs_declared_size"] = s.DeclaredSize
+	}
 	e.Open = func() (io.ReadCloser, error) { return fs.OpenStream(f, s) }
 	return e
 }

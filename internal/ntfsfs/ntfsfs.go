@@ -293,6 +293,9 @@ type Stream struct {
 	// Unreadable says why the content cannot be read in full ("" when it
 	// can): a run outside the volume, an unsupported compression.
 	Unreadable string
+	// DeclaredSize is set when Size is not the attribute's declared size
+	// ($BadClus:$Bad, read to its initialized size).
+	DeclaredSize int64
 }
 
 // File is what one MFT entry holds.
@@ -390,6 +393,14 @@ func (fs *FS) ReadEntry(i int64) (*File, error) {
 				}
 				if a.Runlist_vcn_start() == 0 {
 					s.Size = int64(a.Actual_size())
+					if i == 8 && name == "$Bad" {
+						// $BadClus:$Bad spans the whole volume but maps only
+						// bad clusters and is never initialized: its content
+						// is its initialized part, as icat reads it, not
+						// gigabytes of zeros.
+						s.DeclaredSize = s.Size
+						s.Size = min(s.Size, int64(a.Initialized_size()))
+					}
 					s.attrID = a.Attribute_id()
 					fl := a.Flags()
 					s.Compressed, s.Sparse = parser.IsCompressed(fl), parser.IsSparse(fl)
