@@ -30,7 +30,7 @@ type Matcher interface {
 // Progress holds counters a scan updates as it goes, for a progress display
 // that polls them. All fields are safe for concurrent use.
 type Progress struct {
-	Files  atomic.Int64 // records written
+	Files  atomic.Int64 // entries read and hashed (the case may lag behind: it is written in walk order)
 	Bytes  atomic.Int64 // content bytes read
 	Errors atomic.Int64
 	// Total is the expected number of content bytes, -1 while unknown.
@@ -281,6 +281,9 @@ func (s *scanner) run(workers int) error {
 			defer h.close()
 			for j := range jobs {
 				j.res <- s.process(gctx, h, j.entry)
+				if p := s.opts.Progress; p != nil {
+					p.Files.Add(1)
+				}
 			}
 			return nil
 		})
@@ -444,9 +447,6 @@ func (s *scanner) write(order <-chan *job) error {
 		s.res.Files++
 		if rec.Type == casedb.TypeFile {
 			s.res.Bytes += rec.Size
-		}
-		if p := s.opts.Progress; p != nil {
-			p.Files.Add(1)
 		}
 		if out != nil {
 			b, err := json.Marshal(rec)
