@@ -209,3 +209,67 @@ func TestScanE01AcquisitionReadErrors(t *testing.T) {
 		t.Errorf("evidence read_errors %v", ewfMeta["read_errors"])
 	}
 }
+
+// corruptChunk flips a byte inside chunk ci of a single-segment E01 whose
+// first table section lists it.
+func corruptChunk(t *testing.T, b []byte, ci int) {
+	t.Helper()
+	off := int64(13)
+	for {
+		typ := strings.TrimRight(string(b[off:off+16]), "\x00")
+		next := int64(binary.LittleEndian.Uint64(b[off+16:]))
+		if typ == "table" {
+			d := b[off+76:]
+			base := int64(binary.LittleEndian.Uint64(d[8:]))
+			e := binary.LittleEndian.Uint32(d[24+4*ci:])
+			b[base+int64(e&0x7fffffff)+20] ^= 0xff
+			return
+		}
+		if next <= off {
+			t.Fatal("no table section")
+		}
+		off = next
+	}
+}
+
+// TestScanE01BadChunkInFile: a damaged chunk under a file's data makes that
+// file incomplete and the image MISMATCH. In go-ewf's test.ntfs.dd.E01,
+// ones.bin (MFT 38) has clusters 7695 and 7711 (istat; 1 KiB clusters),
+// i.e. media bytes in chunk 240 (32 KiB chunks).
+func TestScanE01BadChunkInFile(t *testing.T) {
+	dir := os.Getenv("TRIAGE_CORPUS")
+	if dir == "" {
+		dir = "../../../shared/corpus"
+	}
+	b, err := os.ReadFile(filepath.Join(dir, "go-ewf", "test.ntfs.dd.E01"))
+	if err != nil {
+		t.Skipf("corpus not available (set TRIAGE_CORPUS): %v", err)
+	}
+	corruptChunk(t, b, 240)
+	p := filepath.Join(t.TempDir(), "bad.E01")
+	os.WriteFile(p, b, 0o644)
+	caseDir := filepath.Join(t.TempDir(), "case")
+	st, _, errs := runTriage(t, "scan", "--case", caseDir, "--jsonl", filepath.Join(t.TempDir(), "r.jsonl"), p)
+	if st != 1 || !strings.Contains(errs, "image MISMATCH") {
+		t.Errorf("status %d, want 1 and MISMATCH: %s", st, errs)
+	}
+	c, err := casedb.Open(caseDir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer c.Close()
+	var complete bool
+	var msg string
+	if err := c.DB().QueryRow(`SELECT complete, coalesce(error, '') FROM files WHERE path = '/ones.bin'`).Scan(&complete, &msg); err != nil {
+		t.Fatal(err)
+	}
+	if complete || !strings.Contains(msg, "chunk 240") {
+		t.Errorf("ones.bin complete=%v error %q", complete, msg)
+	}
+	// Files away from the chunk are intact: Hello world text document.txt.
+	var md5 string
+	c.DB().QueryRow(`SELECT md5 FROM files WHERE path = '/Folder A/Folder B/Hello world text document.txt' AND size = 12`).Scan(&md5)
+	if md5 != "86fb269d190d2c85f6e0468ceca42a20" { // md5 of "Hello world!"
+		t.Errorf("hello world md5 %q", md5)
+	}
+}
