@@ -705,3 +705,29 @@ func TestNotEWF(t *testing.T) {
 		}
 	}
 }
+
+func TestStreamStop(t *testing.T) {
+	r, err := Open(fixture(t, "ewf-split-none.E01"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer r.Close()
+	stop := errors.New("stop")
+	for _, after := range []int{0, 1, 5, 40} {
+		n := 0
+		err := r.Stream(context.Background(), 2, func([]byte, *ChunkError) error {
+			if n++; n > after {
+				return stop
+			}
+			return nil
+		})
+		if err != stop || n != after+1 {
+			t.Errorf("after %d: err %v, %d calls", after, err, n)
+		}
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	cancel()
+	if err := r.Stream(ctx, 2, func([]byte, *ChunkError) error { return nil }); !errors.Is(err, context.Canceled) {
+		t.Errorf("cancelled: %v", err)
+	}
+}

@@ -455,9 +455,12 @@ func (r *Reader) decode(ci int64, dst []byte) *ChunkError {
 		}
 		return nil
 	}
-	if size <= 6 || size > r.chunkSize+r.chunkSize/8+1024 {
+	if size <= 6 {
 		return fail("compressed size %d out of range", size)
 	}
+	// A zlib stream ends by itself: read no more than a chunk that did
+	// not compress could take, whatever gap follows it.
+	size = min(size, r.chunkSize+r.chunkSize/8+1024)
 	if off+size > seg.Size {
 		return fail("compressed chunk extends beyond the end of the segment file")
 	}
