@@ -322,7 +322,34 @@ func (s *Set) Contains(a Algorithm, d []byte) bool {
 		size := int64(x.size)
 		base := s.mem[x.data+lo*size : x.data+hi*size]
 		n := hi - lo
-		// binary search in the bucket
+		if n == 0 {
+			return false
+		}
+		if n <= 64 {
+			// digests are uniform: interpolate on the bits after the
+			// prefix, then step to the digest (usually one cache line)
+			v := binary.BigEndian.Uint64(d) << x.bits >> 32
+			g := int64(v * uint64(n) >> 32)
+			c := bytes.Compare(base[g*size:g*size+size], d)
+			switch {
+			case c == 0:
+				return true
+			case c < 0:
+				for g++; g < n; g++ {
+					if c = bytes.Compare(base[g*size:g*size+size], d); c >= 0 {
+						return c == 0
+					}
+				}
+			default:
+				for g--; g >= 0; g-- {
+					if c = bytes.Compare(base[g*size:g*size+size], d); c <= 0 {
+						return c == 0
+					}
+				}
+			}
+			return false
+		}
+		// binary search in a large bucket
 		l, h := int64(0), n
 		for l < h {
 			m := int64(uint64(l+h) >> 1)

@@ -567,7 +567,8 @@ output or -o FILE:
                               for the file name, which an index does not keep)
   plain                       one digest per line, every algorithm
   hashdeep                    HASHDEEP-1.0 with the strongest algorithm held
-                              (the size column is empty: sizes are not kept)
+                              (the size column is empty: sizes are not kept,
+                              so hashdeep -m reports "Hash collision")
   stix                        a STIX 2.1 bundle of one indicator per digest
   misp                        a MISP event with one attribute per digest
 

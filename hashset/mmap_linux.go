@@ -1,0 +1,21 @@
+//go:build linux
+
+package hashset
+
+import "golang.org/x/sys/unix"
+
+// anonHuge returns n bytes of anonymous memory (outside the Go heap) backed
+// by huge pages where the kernel allows, and a function releasing it.
+func anonHuge(n int) ([]byte, func() error, error) {
+	const huge = 2 << 20
+	size := (n + huge - 1) / huge * huge
+	b, err := unix.Mmap(-1, 0, size, unix.PROT_READ|unix.PROT_WRITE, unix.MAP_PRIVATE|unix.MAP_ANONYMOUS)
+	if err != nil {
+		return nil, nil, err
+	}
+	unix.Madvise(b, unix.MADV_HUGEPAGE)
+	return b[:n], func() error { return unix.Munmap(b) }, nil
+}
+
+// adviseRandom tells the kernel that the mapped digests are read at random.
+func adviseRandom(b []byte) { unix.Madvise(b, unix.MADV_RANDOM) }
