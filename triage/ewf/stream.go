@@ -81,5 +81,9 @@ func (r *Reader) Stream(ctx context.Context, workers int, fn func(data []byte, c
 		}
 	}
 	wg.Wait()
+	if err == nil {
+		// The producer may have stopped on cancellation before the end.
+		err = ctx.Err()
+	}
 	return err
 }
