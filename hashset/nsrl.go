@@ -11,10 +11,11 @@ import (
 const nsrlBatchRows = 1 << 16
 
 // SQLiteRowReader reads the digest columns (sha256, sha1, md5) of every row
-// of an NSRL RDSv3 database at path, read-only, calling row for each (with
-// the error of a row that could not be scanned). It is provided by package
-// nsrlsqlite, which keeps the SQLite library out of this package.
-type SQLiteRowReader func(ctx context.Context, path string, row func(v [3][]byte, err error) error) error
+// of an NSRL RDSv3 database at path, read-only, calling row for each with
+// its rowid (and the error of a row that could not be scanned). Calls may
+// come from several goroutines but never at the same time. It is provided
+// by package nsrlsqlite, which keeps the SQLite library out of this package.
+type SQLiteRowReader func(ctx context.Context, path string, row func(rowid int64, v [3][]byte, err error) error) error
 
 var sqliteRows SQLiteRowReader
 
@@ -34,10 +35,10 @@ func parseNSRLSQLite(ctx context.Context, path, name string, emit consumer) (*so
 	b := &batch{}
 	var n int64
 	cols := [3]Algorithm{SHA256, SHA1, MD5}
-	err := sqliteRows(ctx, path, func(v [3][]byte, rerr error) error {
+	err := sqliteRows(ctx, path, func(rowid int64, v [3][]byte, rerr error) error {
 		n++
 		if rerr != nil {
-			b.problem(name, "row", n, rerr)
+			b.problem(name, "row", rowid, rerr)
 			return nil
 		}
 		var saved [numAlgorithms]int
@@ -62,9 +63,9 @@ func parseNSRLSQLite(ctx context.Context, path, name string, emit consumer) (*so
 			for a := range saved {
 				b.d[a] = b.d[a][:saved[a]]
 			}
-			b.problem(name, "row", n, bad)
+			b.problem(name, "row", rowid, bad)
 		case got == 0:
-			b.problem(name, "row", n, fmt.Errorf("no digest in the row"))
+			b.problem(name, "row", rowid, fmt.Errorf("no digest in the row"))
 		default:
 			b.records++
 		}

@@ -78,6 +78,14 @@ func fileSHA256(t *testing.T, p string) string {
 }
 
 func TestGoldenRDSv3(t *testing.T) {
+	defer func(w int) { Workers = w }(Workers)
+	for _, w := range []int{1, 3} {
+		Workers = w
+		testGoldenRDSv3(t)
+	}
+}
+
+func testGoldenRDSv3(t *testing.T) {
 	want := sampleDigests(t)
 	for _, tt := range []struct {
 		script  string
@@ -171,6 +179,6 @@ func FuzzRows(f *testing.F) {
 	f.Fuzz(func(t *testing.T, b []byte) {
 		p := filepath.Join(t.TempDir(), "f.db")
 		os.WriteFile(p, b, 0o644)
-		Rows(context.Background(), p, func(v [3][]byte, err error) error { return nil })
+		Rows(context.Background(), p, func(id int64, v [3][]byte, err error) error { return nil })
 	})
 }
