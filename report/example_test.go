@@ -1,0 +1,38 @@
+package report_test
+
+import (
+	"fmt"
+
+	"github.com/triagekit/triage/report"
+)
+
+func ExampleNeutralize() {
+	fmt.Println(report.Neutralize(`=HYPERLINK("http://example.com")`))
+	fmt.Println(report.Neutralize("/Users/alice/a.txt"))
+	// Output:
+	// '=HYPERLINK("http://example.com")
+	// /Users/alice/a.txt
+}
+
+func ExampleVisible() {
+	fmt.Println(report.Visible("invoice\u202Egpj.exe"))
+	// Output: invoice\u202Egpj.exe
+}
+
+func ExamplePlan() {
+	outs, manifest, _ := report.Plan([]string{"pdf", "html"}, "out/case-042")
+	for _, o := range outs {
+		fmt.Println(o.Format, o.Path)
+	}
+	fmt.Println(manifest)
+	// Output:
+	// html out/case-042.html
+	// pdf out/case-042.pdf
+	// out/case-042.manifest.json
+}
+
+func ExampleFormatTime() {
+	loc, _ := (&report.CaseInfo{TimeZone: "America/New_York"}).Location()
+	fmt.Println(report.FormatTime("2026-03-04T15:00:00Z", loc))
+	// Output: 2026-03-04 15:00:00 UTC (2026-03-04 10:00:00 EST)
+}
