@@ -12,8 +12,10 @@ import (
 	"io"
 	"os"
 	"path/filepath"
+	"runtime"
 	"sort"
 	"sync"
+	"sync/atomic"
 )
 
 const (
@@ -41,7 +43,16 @@ type Reader struct {
 	cache chunkCache
 	badMu sync.Mutex
 	bad   map[int64]*ChunkError
+
+	// Read-ahead: a ReadAt that starts where the previous one ended
+	// decodes the next chunks in the background, on at most
+	// cap(prefetchSem) goroutines.
+	lastEnd     atomic.Int64
+	prefetchSem chan struct{}
 }
+
+// readAhead is the number of chunks decoded ahead of a sequential reader.
+const readAhead = 4
 
 // chunkGroup is the chunks of one table section.
 type chunkGroup struct {
@@ -265,6 +276,8 @@ func NewReader(segs []Segment) (*Reader, error) {
 		m.Problems = append(m.Problems, fmt.Errorf("ewf: volume section declares %d chunks, the media size needs %d", m.ChunkCount, r.nchunks))
 	}
 	r.cache.init(int(max(minCacheChunks, cacheBytes/r.chunkSize)))
+	r.prefetchSem = make(chan struct{}, max(1, runtime.GOMAXPROCS(0)-1))
+	r.lastEnd.Store(-1)
 	return r, nil
 }
 
@@ -380,6 +393,9 @@ func (r *Reader) ReadAt(p []byte, off int64) (int, error) {
 	}
 	var first error
 	n := 0
+	if r.lastEnd.Swap(min(off+int64(len(p)), r.size)) == off {
+		r.prefetch((off+int64(len(p))-1)/r.chunkSize + 1)
+	}
 	for n < len(p) && off < r.size {
 		ci := off / r.chunkSize
 		within := off - ci*r.chunkSize
@@ -407,14 +423,40 @@ func (r *Reader) ReadAt(p []byte, off int64) (int, error) {
 
 // chunk returns the decoded chunk ci from the cache or the image. For a
 // bad chunk it returns a buffer of the chunk's length and the error.
+// A chunk being decoded by one goroutine is waited for by the others.
 func (r *Reader) chunk(ci int64) ([]byte, *ChunkError) {
-	if e, ok := r.cache.get(ci); ok {
-		return e.data, e.err
+	for {
+		e, wait := r.cache.lookup(ci)
+		if e != nil {
+			return e.data, e.err
+		}
+		if wait == nil { // this goroutine decodes it
+			buf := make([]byte, r.chunkLen(ci), r.chunkSize+4)
+			cerr := r.decode(ci, buf)
+			r.cache.put(ci, buf, cerr)
+			return buf, cerr
+		}
+		<-wait
 	}
-	buf := make([]byte, r.chunkLen(ci), r.chunkSize+4)
-	cerr := r.decode(ci, buf)
-	r.cache.put(ci, buf, cerr)
-	return buf, cerr
+}
+
+// prefetch decodes up to readAhead chunks from ci on in the background,
+// skipping those cached or being decoded, when a goroutine is free.
+func (r *Reader) prefetch(ci int64) {
+	for end := min(ci+readAhead, r.nchunks); ci < end; ci++ {
+		if r.cache.has(ci) {
+			continue
+		}
+		select {
+		case r.prefetchSem <- struct{}{}:
+		default:
+			return
+		}
+		go func(ci int64) {
+			defer func() { <-r.prefetchSem }()
+			r.chunk(ci)
+		}(ci)
+	}
 }
 
 // zlibPool holds zlib readers, cbufPool buffers for stored chunks.
@@ -507,12 +549,14 @@ func (r *Reader) decode(ci int64, dst []byte) *ChunkError {
 	return nil
 }
 
-// chunkCache is a small LRU cache of decoded chunks.
+// chunkCache is a small LRU cache of decoded chunks. It also tracks the
+// chunks being decoded so that one chunk is decoded once at a time.
 type chunkCache struct {
-	mu  sync.Mutex
-	max int
-	ll  *list.List
-	m   map[int64]*list.Element
+	mu       sync.Mutex
+	max      int
+	ll       *list.List
+	m        map[int64]*list.Element
+	inflight map[int64]chan struct{}
 }
 
 type cacheEntry struct {
@@ -523,21 +567,43 @@ type cacheEntry struct {
 
 func (c *chunkCache) init(n int) {
 	c.max, c.ll, c.m = n, list.New(), make(map[int64]*list.Element, n)
+	c.inflight = map[int64]chan struct{}{}
 }
 
-func (c *chunkCache) get(ci int64) (*cacheEntry, bool) {
+// lookup returns the cached entry for ci; else a channel closed when the
+// goroutine decoding ci is done; else (nil, nil) after reserving ci for the
+// caller, who must then put it.
+func (c *chunkCache) lookup(ci int64) (*cacheEntry, chan struct{}) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	if e, ok := c.m[ci]; ok {
 		c.ll.MoveToFront(e)
-		return e.Value.(*cacheEntry), true
+		return e.Value.(*cacheEntry), nil
 	}
-	return nil, false
+	if w, ok := c.inflight[ci]; ok {
+		return nil, w
+	}
+	c.inflight[ci] = make(chan struct{})
+	return nil, nil
 }
 
+// has reports whether ci is cached or being decoded.
+func (c *chunkCache) has(ci int64) bool {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	_, ok := c.m[ci]
+	_, busy := c.inflight[ci]
+	return ok || busy
+}
+
+// put caches a decoded chunk and wakes the goroutines waiting for it.
 func (c *chunkCache) put(ci int64, data []byte, err *ChunkError) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
+	if w, ok := c.inflight[ci]; ok {
+		delete(c.inflight, ci)
+		close(w)
+	}
 	if _, ok := c.m[ci]; ok {
 		return
 	}
