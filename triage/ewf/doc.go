@@ -29,5 +29,10 @@
 // # Concurrency
 //
 // A Reader is safe for concurrent use: ReadAt may be called from several
-// goroutines at once. Decompressed chunks are kept in a small LRU cache.
+// goroutines at once; Close must not run concurrently with them.
+// Decompressed chunks are kept in an LRU cache of about 32 MiB, each chunk
+// is decoded by one goroutine at a time, and a ReadAt that continues where
+// the previous one ended has the following chunks decoded ahead in the
+// background. Stream decodes the whole media in order on several
+// goroutines, for hashing.
 package ewf
