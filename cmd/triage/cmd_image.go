@@ -13,6 +13,7 @@ import (
 	"text/tabwriter"
 	"time"
 
+	"github.com/schollz/progressbar/v3"
 	"github.com/spf13/cobra"
 	"github.com/spf13/pflag"
 
@@ -33,6 +34,7 @@ type ImageVerifyOptions struct {
 	ExpectSHA256 string
 	JSON         bool
 	Workers      int
+	Quiet        bool
 }
 
 // AddFlags registers the verify flags.
@@ -42,6 +44,7 @@ func (o *ImageVerifyOptions) AddFlags(f *pflag.FlagSet) {
 	f.StringVar(&o.ExpectSHA256, "expect-sha256", "", "SHA-256 the media must have (hex)")
 	f.BoolVar(&o.JSON, "json", false, "print the result as JSON")
 	f.IntVar(&o.Workers, "workers", 0, "parallel E01 chunk decoders (0: one per CPU)")
+	f.BoolVarP(&o.Quiet, "quiet", "q", false, "show no progress bar")
 }
 
 // validateImageVerify checks the expected digests.
@@ -327,6 +330,25 @@ func hashSegments(ctx context.Context, info image.Info) ([]segmentHash, error) {
 	return out, nil
 }
 
+// mediaProgress returns a progress callback drawing a bar on w (nil when w
+// is not a terminal or quiet is set) and the function that removes it.
+func mediaProgress(w io.Writer, quiet bool, total int64) (func(int64), func()) {
+	if quiet || !isTerminal(w) {
+		return nil, func() {}
+	}
+	bar := progressbar.NewOptions64(total,
+		progressbar.OptionSetWriter(w),
+		progressbar.OptionShowBytes(true),
+		progressbar.OptionSetWidth(30),
+		progressbar.OptionThrottle(100*time.Millisecond),
+		progressbar.OptionSetPredictTime(true),
+		progressbar.OptionFullWidth(),
+		progressbar.OptionClearOnFinish(),
+		progressbar.OptionSetDescription("hashing media"),
+	)
+	return func(n int64) { _ = bar.Set64(n) }, func() { _ = bar.Finish() }
+}
+
 // imageVerification is what `triage image verify --json` prints.
 type imageVerification struct {
 	Path     string            `json:"path"`
@@ -341,13 +363,16 @@ type imageVerification struct {
 
 // verifyImage hashes img and checks it against its stored hashes and the
 // expected ones.
-func verifyImage(ctx context.Context, img image.Image, workers int, expect []mediahash.Reference) (*mediahash.Result, mediahash.Check, error) {
+// A progress bar is shown on w when it is a terminal and quiet is false.
+func verifyImage(ctx context.Context, w io.Writer, quiet bool, img image.Image, workers int, expect []mediahash.Reference) (*mediahash.Result, mediahash.Check, error) {
 	var refs []mediahash.Reference
 	if e := image.EWF(img); e != nil {
 		refs = mediahash.StoredReferences(e.Metadata())
 	}
 	refs = append(refs, expect...)
-	res, err := mediahash.Sum(ctx, img, img.Size(), workers, nil)
+	progress, stop := mediaProgress(w, quiet, img.Size())
+	res, err := mediahash.Sum(ctx, img, img.Size(), workers, progress)
+	stop()
 	if err != nil {
 		return nil, mediahash.Check{}, err
 	}
@@ -370,7 +395,7 @@ func runImageVerify(ctx context.Context, opts *ImageVerifyOptions, g *globalOpti
 		{Algorithm: "sha1", Value: opts.ExpectSHA1, Source: "--expect-sha1"},
 		{Algorithm: "sha256", Value: opts.ExpectSHA256, Source: "--expect-sha256"},
 	}
-	res, check, err := verifyImage(ctx, img, opts.Workers, expect)
+	res, check, err := verifyImage(ctx, g.Err, opts.Quiet || opts.JSON, img, opts.Workers, expect)
 	if err != nil {
 		return err
 	}

@@ -34,7 +34,7 @@ func verifyScannedImage(ctx context.Context, w io.Writer, quiet bool, c *casedb.
 	if !quiet {
 		fmt.Fprintf(w, "triage: %s: hashing the whole media (%s) to verify the image; --verify-image=false skips this\n", filepath.Base(path), ibytes(img.Size()))
 	}
-	res, check, err := verifyImage(ctx, img, workers, nil)
+	res, check, err := verifyImage(ctx, w, quiet, img, workers, nil)
 	if err != nil {
 		return imageCheck{}, fmt.Errorf("image verification: %w", err)
 	}
