@@ -16,6 +16,3 @@ func anonHuge(n int) ([]byte, func() error, error) {
 	unix.Madvise(b, unix.MADV_HUGEPAGE)
 	return b[:n], func() error { return unix.Munmap(b) }, nil
 }
-
-// adviseRandom tells the kernel that the mapped digests are read at random.
-func adviseRandom(b []byte) { unix.Madvise(b, unix.MADV_RANDOM) }

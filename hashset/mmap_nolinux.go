@@ -7,5 +7,3 @@ import "errors"
 func anonHuge(n int) ([]byte, func() error, error) {
 	return nil, nil, errors.New("not supported")
 }
-
-func adviseRandom(b []byte) {}

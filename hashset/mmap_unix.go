@@ -35,7 +35,6 @@ func openFile(f *os.File, size int64) (*Set, error) {
 		return nil, err
 	}
 	f.Close()
-	adviseRandom(mem)
 	release := s.hotPrefixTables()
 	s.closeFn = func() error {
 		if release != nil {
