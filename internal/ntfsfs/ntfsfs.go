@@ -534,7 +534,8 @@ type Item struct {
 }
 
 // Walk visits every file and stream of the volume, allocated and deleted,
-// sorted by path then stream name. Problems (corrupt entries, directory
+// in MFT entry order (the main stream first, then the named streams sorted
+// by name), the virtual /$OrphanFiles folder last. Problems (corrupt entries, directory
 // loops) go to problem and the walk goes on.
 func (fs *FS) Walk(ctx context.Context, visit func(*Item) error, problem func(error)) error {
 	files := make(map[int64]*File)
@@ -579,12 +580,9 @@ func (fs *FS) Walk(ctx context.Context, visit func(*Item) error, problem func(er
 	if orphans {
 		items = append(items, &Item{Path: "/$OrphanFiles", File: &File{Entry: -1, IsDir: true, InUse: true}, Metafile: true})
 	}
-	sort.SliceStable(items, func(a, b int) bool {
-		if items[a].Path != items[b].Path {
-			return items[a].Path < items[b].Path
-		}
-		return items[a].File.Entry < items[b].File.Entry
-	})
+	// items are in MFT entry order, the $OrphanFiles folder last: the order
+	// in which the entries lie in the $MFT, so that opening the streams
+	// reads the $MFT sequentially.
 	for _, it := range items {
 		if err := ctx.Err(); err != nil {
 			return err
