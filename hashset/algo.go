@@ -130,6 +130,21 @@ func decodeHex(dst, src []byte) bool {
 	return true
 }
 
+// decodeHexString is decodeHex for a string, without converting it.
+func decodeHexString(dst []byte, src string) bool {
+	if len(src) != 2*len(dst) {
+		return false
+	}
+	for i := range dst {
+		hi, lo := hexVal[src[2*i]], hexVal[src[2*i+1]]
+		if hi > 15 || lo > 15 {
+			return false
+		}
+		dst[i] = hi<<4 | lo
+	}
+	return true
+}
+
 // isHex reports whether every byte of b is a hex digit.
 func isHex(b []byte) bool {
 	for _, c := range b {
