@@ -376,6 +376,19 @@ func flattenValue(prefix string, v any) []KV {
 		return out
 	}
 	if a, ok := v.([]any); ok {
+		if len(a) > 0 {
+			if _, isObj := a[0].(map[string]any); isObj {
+				var out []KV
+				for i, x := range a {
+					if len(a) == 1 {
+						out = append(out, flattenValue(prefix, x)...)
+					} else {
+						out = append(out, flattenValue(fmt.Sprintf("%s[%d]", prefix, i), x)...)
+					}
+				}
+				return out
+			}
+		}
 		var parts []string
 		for _, x := range a {
 			parts = append(parts, metaString(x))

@@ -77,7 +77,7 @@ func (f *font) covers(r rune) bool {
 
 func (f *font) coversAll(s string) bool {
 	for _, r := range s {
-		if !f.covers(r) {
+		if r != '\n' && !f.covers(r) {
 			return false
 		}
 	}
@@ -200,9 +200,9 @@ func (p *pdfWriter) fit(f *font, s string) string {
 	}
 	var b strings.Builder
 	for _, r := range s {
-		if f.covers(r) {
+		if f.covers(r) || r == '\n' {
 			b.WriteRune(r)
-		} else if r == '\n' || r == '\t' {
+		} else if r == '\t' {
 			b.WriteByte(' ')
 		} else {
 			fmt.Fprintf(&b, `\u%04X`, r)
@@ -358,7 +358,7 @@ func (p *pdfWriter) ensure(h float64) {
 }
 
 func (p *pdfWriter) heading(s string) {
-	p.ensure(18)
+	p.ensure(40)
 	pdf := p.pdf
 	pdf.Ln(3)
 	p.setFont(p.bold, 12.5)
@@ -411,14 +411,13 @@ type pdfTable struct {
 	cols   []pdfCol
 	size   float64
 	header bool
+	drawn  bool // the header was drawn on the current page
 	total  float64
 	lh     float64
 }
 
 func (p *pdfWriter) newTable(cols []pdfCol, size float64, header bool) *pdfTable {
 	t := &pdfTable{p: p, cols: cols, size: size, header: header, total: pdfPageW - pdfMarginL - pdfMarginR, lh: size * 0.42}
-	p.ensure(3 * t.lh)
-	t.drawHeader()
 	return t
 }
 
@@ -479,9 +478,17 @@ func (t *pdfTable) row(cells []pdfCell) {
 		maxLines = room
 	}
 	h := float64(maxLines)*t.lh + 2*pdfPad
-	if pdf.GetY()+h > pdfPageH-pdfBottom {
+	headH := 0.0
+	if !t.drawn && t.header {
+		headH = t.lh + 2*pdfPad
+	}
+	if pdf.GetY()+headH+h > pdfPageH-pdfBottom {
 		pdf.AddPage()
+		t.drawn = false
+	}
+	if !t.drawn {
 		t.drawHeader()
+		t.drawn = true
 	}
 	pdf.SetDrawColor(180, 180, 180)
 	y := pdf.GetY()
