@@ -290,6 +290,12 @@ func StoredReferences(m *ewf.Metadata) []Reference {
 	if m.HashMD5 != m.DigestMD5 {
 		add("md5", m.HashMD5, "hash section")
 	}
+	if m.XHashMD5 != m.DigestMD5 && m.XHashMD5 != m.HashMD5 {
+		add("md5", m.XHashMD5, "xhash section")
+	}
+	if m.XHashSHA1 != m.DigestSHA1 {
+		add("sha1", m.XHashSHA1, "xhash section")
+	}
 	if m.SourceMD5 != m.DigestMD5 && m.SourceMD5 != m.HashMD5 {
 		add("md5", m.SourceMD5, m.Header+" srce category")
 	}

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"compress/zlib"
 	"encoding/binary"
+	"encoding/xml"
 	"errors"
 	"fmt"
 	"hash/adler32"
@@ -72,6 +73,8 @@ type Metadata struct {
 	HashMD5      string
 	DigestMD5    string
 	DigestSHA1   string
+	XHashMD5     string // EWF-X xhash section (libewf -f ewfx)
+	XHashSHA1    string
 	SourceMD5    string
 	SourceSHA1   string
 	Segments     []string // segment file paths in order
@@ -94,7 +97,7 @@ type SectorRange struct {
 // StoredMD5 returns the stored media MD5: the digest section's, else the
 // hash section's, else the srce category's; "" when none.
 func (m *Metadata) StoredMD5() string {
-	for _, s := range []string{m.DigestMD5, m.HashMD5, m.SourceMD5} {
+	for _, s := range []string{m.DigestMD5, m.HashMD5, m.XHashMD5, m.SourceMD5} {
 		if s != "" {
 			return s
 		}
@@ -104,8 +107,10 @@ func (m *Metadata) StoredMD5() string {
 
 // StoredSHA1 returns the stored media SHA-1 (digest section, else srce).
 func (m *Metadata) StoredSHA1() string {
-	if m.DigestSHA1 != "" {
-		return m.DigestSHA1
+	for _, s := range []string{m.DigestSHA1, m.XHashSHA1} {
+		if s != "" {
+			return s
+		}
 	}
 	return m.SourceSHA1
 }
@@ -248,6 +253,29 @@ func parseHeaderDate(s string) (t time.Time, local bool) {
 		return time.Time{}, false
 	}
 	return time.Date(v[0], time.Month(v[1]), v[2], v[3], v[4], v[5], 0, time.UTC), true
+}
+
+// parseXHash reads the MD5 and SHA-1 of an EWF-X xhash section: zlib
+// compressed XML <xhash><MD5>…</MD5><SHA1>…</SHA1></xhash>.
+func parseXHash(b []byte, m *Metadata) error {
+	zr, err := zlib.NewReader(bytes.NewReader(b))
+	if err != nil {
+		return fmt.Errorf("does not decompress: %w", err)
+	}
+	raw, err := io.ReadAll(io.LimitReader(zr, maxHeaderText+1))
+	if err != nil || len(raw) > maxHeaderText {
+		return fmt.Errorf("does not decompress: %v", err)
+	}
+	var x struct {
+		MD5  string `xml:"MD5"`
+		SHA1 string `xml:"SHA1"`
+	}
+	raw = bytes.TrimPrefix(raw, []byte("\xef\xbb\xbf"))
+	if err := xml.Unmarshal(raw, &x); err != nil {
+		return fmt.Errorf("bad XML: %w", err)
+	}
+	m.XHashMD5, m.XHashSHA1 = hashValue(x.MD5, 32), hashValue(x.SHA1, 40)
+	return nil
 }
 
 // parseVolume fills the geometry of m from a volume, disk or data

@@ -118,6 +118,8 @@ func (m *Metadata) Map() map[string]any {
 	put(hashes, "hash_section_md5", m.HashMD5)
 	put(hashes, "digest_section_md5", m.DigestMD5)
 	put(hashes, "digest_section_sha1", m.DigestSHA1)
+	put(hashes, "xhash_section_md5", m.XHashMD5)
+	put(hashes, "xhash_section_sha1", m.XHashSHA1)
 	put(hashes, "header_source_md5", m.SourceMD5)
 	put(hashes, "header_source_sha1", m.SourceSHA1)
 	out := map[string]any{"acquisition": acq, "media": media, "stored_hashes": hashes}

@@ -241,6 +241,14 @@ func NewReader(segs []Segment) (*Reader, error) {
 					m.Problems = append(m.Problems, problem(msg, s.dataOff+off, nil))
 				}
 				m.ReadErrors = append(m.ReadErrors, ranges...)
+			case "xhash":
+				b, err := read(maxMetaSection)
+				if err == nil {
+					err = parseXHash(b, m)
+				}
+				if err != nil {
+					m.Problems = append(m.Problems, problem("hashes", s.dataOff, err))
+				}
 			case "incomplete":
 				m.Incomplete = true
 				m.Problems = append(m.Problems, problem("image marked incomplete (aborted or remote acquisition)", s.off, nil))
@@ -300,6 +308,7 @@ func copyCase(dst, src *Metadata) {
 	dst.Segments, dst.SectionTypes, dst.Problems = g.Segments, g.SectionTypes, g.Problems
 	copyGeometry(dst, &g)
 	dst.HashMD5, dst.DigestMD5, dst.DigestSHA1, dst.ReadErrors, dst.Incomplete = g.HashMD5, g.DigestMD5, g.DigestSHA1, g.ReadErrors, g.Incomplete
+	dst.XHashMD5, dst.XHashSHA1 = g.XHashMD5, g.XHashSHA1
 }
 
 func copyGeometry(dst, src *Metadata) {
