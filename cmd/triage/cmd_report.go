@@ -197,6 +197,11 @@ func runReport(ctx context.Context, opts *ReportOptions, g *globalOptions, dir s
 			return usageErrorf("the report %q would be written inside the case directory", o.Path)
 		}
 	}
+	for _, o := range opts.outputs {
+		if o.Format == "pdf" && !opts.NoListing && r.Summary.Records > pdfListingWarn {
+			fmt.Fprintf(g.Err, "triage: warning: the PDF listing of %d records is built in memory and runs to thousands of pages; --no-listing leaves it to the CSV, JSON and DFXML outputs\n", r.Summary.Records)
+		}
+	}
 	res, err := report.Write(ctx, r, opts.outputs, opts.manifest, report.WriteOptions{Signer: signer, PDF: report.PDFOptions{FontPath: opts.Font}})
 	if err != nil {
 		return err
@@ -232,6 +237,9 @@ func runReport(ctx context.Context, opts *ReportOptions, g *globalOptions, dir s
 	fmt.Fprintf(g.Err, "triage: report %s written\n", r.ID)
 	return nil
 }
+
+// pdfListingWarn is the record count above which a PDF listing is warned about.
+const pdfListingWarn = 200000
 
 func absPath(p string) string {
 	if a, err := filepath.Abs(p); err == nil {
