@@ -183,7 +183,13 @@ func NewReader(segs []Segment) (*Reader, error) {
 				if s.typ == "table2" && damaged == nil {
 					continue // mirror of a good table
 				}
-				b, err := read(24 + 4*maxTableEntries + 4 + 64<<20)
+				// Read the header, entries and footer only: EWF, SMART and
+				// EnCase 1 keep the chunks inside the table section.
+				n := int64(0)
+				if hdr, err := readFull(seg, s.typ, s.dataOff, min(4, s.dataLen())); err == nil && len(hdr) == 4 {
+					n = min(int64(binary.LittleEndian.Uint32(hdr)), maxTableEntries)
+				}
+				b, err := readFull(seg, s.typ, s.dataOff, min(s.dataLen(), 24+4*n+4))
 				var t *table
 				if err == nil {
 					var msg string
