@@ -217,8 +217,12 @@ func NewReader(segs []Segment) (*Reader, error) {
 				nchunks += int64(len(g.entries))
 			case "hash":
 				b, err := read(maxMetaSection)
-				if err != nil || len(b) < 36 {
-					m.Problems = append(m.Problems, problem("too short", s.off, err))
+				if err != nil {
+					m.Problems = append(m.Problems, err)
+					continue
+				}
+				if len(b) < 36 {
+					m.Problems = append(m.Problems, problem(fmt.Sprintf("%d bytes, need 36", len(b)), s.dataOff, nil))
 					continue
 				}
 				if want, got := binary.LittleEndian.Uint32(b[32:36]), adler32.Checksum(b[:32]); want != got {
@@ -227,8 +231,12 @@ func NewReader(segs []Segment) (*Reader, error) {
 				m.HashMD5 = hashValue(hex.EncodeToString(b[:16]), 32)
 			case "digest":
 				b, err := read(maxMetaSection)
-				if err != nil || len(b) < 80 {
-					m.Problems = append(m.Problems, problem("too short", s.off, err))
+				if err != nil {
+					m.Problems = append(m.Problems, err)
+					continue
+				}
+				if len(b) < 80 {
+					m.Problems = append(m.Problems, problem(fmt.Sprintf("%d bytes, need 80", len(b)), s.dataOff, nil))
 					continue
 				}
 				if want, got := binary.LittleEndian.Uint32(b[76:80]), adler32.Checksum(b[:76]); want != got {
