@@ -357,8 +357,11 @@ type imageVerification struct {
 	Segments []image.Segment   `json:"segments"`
 	Hashes   *mediahash.Result `json:"computed"`
 	Files    []segmentHash     `json:"segment_files,omitempty"`
-	Check    mediahash.Check   `json:"check"`
-	Seconds  float64           `json:"seconds"`
+	// ReadErrors are the sectors the acquisition could not read (E01
+	// error2 section), stored as zeros and covered by the stored hashes.
+	ReadErrors []ewf.SectorRange `json:"acquisition_read_errors,omitempty"`
+	Check      mediahash.Check   `json:"check"`
+	Seconds    float64           `json:"seconds"`
 }
 
 // verifyImage hashes img and checks it against its stored hashes and the
@@ -408,11 +411,17 @@ func runImageVerify(ctx context.Context, opts *ImageVerifyOptions, g *globalOpti
 		enc.SetIndent("", "  ")
 		v := imageVerification{Path: path, Format: info.Format, Size: img.Size(), Segments: info.Segments,
 			Hashes: res, Files: files, Check: check, Seconds: res.Elapsed.Seconds()}
+		if e := image.EWF(img); e != nil {
+			v.ReadErrors = e.Metadata().ReadErrors
+		}
 		if err := enc.Encode(v); err != nil {
 			return err
 		}
 	} else {
 		printVerification(g.Out, path, info, res, check)
+		if e := image.EWF(img); e != nil && len(e.Metadata().ReadErrors) > 0 {
+			fmt.Fprintf(g.Out, "Note: the acquisition could not read %d sector range(s); they are stored as zeros (see triage image info)\n", len(e.Metadata().ReadErrors))
+		}
 		if len(files) > 0 {
 			tw := tabwriter.NewWriter(g.Out, 0, 8, 2, ' ', 0)
 			fmt.Fprintf(tw, "\nSegment file\tSize\tSHA256\n")
