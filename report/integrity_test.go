@@ -305,3 +305,18 @@ func TestEncryptedKey(t *testing.T) {
 		}
 	}
 }
+
+func TestVerifyHostileManifest(t *testing.T) {
+	d := t.TempDir()
+	mp := filepath.Join(d, "r.manifest.json")
+	os.WriteFile(mp, []byte(`{"kind":"triage report manifest","outputs":[{"file":"../../../../dev/zero","sha256":"x"},{"file":"/etc/passwd"},{"file":"sub"}]}`), 0o644)
+	os.Mkdir(filepath.Join(d, "sub"), 0o755)
+	cs := VerifyReport(context.Background(), mp, VerifyOptions{})
+	f := failures(cs)
+	if len(f) != 3 || !strings.Contains(f[0].Detail, "outside its folder") || !strings.Contains(f[1].Detail, "outside its folder") || !strings.Contains(f[2].Detail, "not a regular file") {
+		t.Errorf("hostile manifest: %v", cs)
+	}
+	if _, err := LoadSigner("/dev/zero", ""); err == nil || !strings.Contains(err.Error(), "not a regular file") {
+		t.Errorf("device as key: %v", err)
+	}
+}

@@ -5,7 +5,6 @@ import (
 	"crypto/rand"
 	"errors"
 	"fmt"
-	"os"
 	"strconv"
 	"strings"
 
@@ -65,12 +64,9 @@ func (s *Signer) PublicKey() string { return s.pub.String() }
 // LoadSigner reads a minisign secret key file. An encrypted key is decrypted
 // with password; an unencrypted key (minisign -G -W) is accepted as is.
 func LoadSigner(path, password string) (*Signer, error) {
-	b, err := os.ReadFile(path)
+	b, err := readLimited(path, 4096)
 	if err != nil {
 		return nil, fmt.Errorf("cannot read secret key: %w", err)
-	}
-	if len(b) > 4096 {
-		return nil, fmt.Errorf("%w: %s is %d bytes long", ErrNotSecretKey, path, len(b))
 	}
 	var pk minisign.PublicKey
 	if pk.UnmarshalText(bytes.TrimSpace(b)) == nil {
@@ -94,7 +90,7 @@ func LoadSigner(path, password string) (*Signer, error) {
 // KeyIsEncrypted reports whether the key file at path holds an encrypted
 // minisign secret key (and so needs a password).
 func KeyIsEncrypted(path string) bool {
-	b, err := os.ReadFile(path)
+	b, err := readLimited(path, 4096)
 	return err == nil && minisign.IsEncrypted(b)
 }
 

@@ -150,8 +150,35 @@ func VerifyReport(ctx context.Context, path string, o VerifyOptions) []Check {
 	return verifyManifest(mp, want, recorded, lineHashes, o)
 }
 
+// maxManifest bounds the size of a manifest read for verification.
+const maxManifest = 64 << 20
+
+// readLimited reads a regular file of at most max bytes.
+func readLimited(path string, max int64) ([]byte, error) {
+	f, err := os.Open(path)
+	if err != nil {
+		return nil, err
+	}
+	defer f.Close()
+	st, err := f.Stat()
+	if err != nil {
+		return nil, err
+	}
+	if !st.Mode().IsRegular() {
+		return nil, fmt.Errorf("%s is not a regular file", path)
+	}
+	b, err := io.ReadAll(io.LimitReader(f, max+1))
+	if err != nil {
+		return nil, err
+	}
+	if int64(len(b)) > max {
+		return nil, fmt.Errorf("%s is larger than %d bytes", path, max)
+	}
+	return b, nil
+}
+
 func readManifest(path string) (*Manifest, error) {
-	b, err := os.ReadFile(path)
+	b, err := readLimited(path, maxManifest)
 	if err != nil {
 		return nil, err
 	}
@@ -170,7 +197,7 @@ func readManifest(path string) (*Manifest, error) {
 func verifyManifest(mp, want, recorded string, lineHashes map[int64]string, o VerifyOptions) []Check {
 	var cs []Check
 	name := "manifest " + mp
-	b, err := os.ReadFile(mp)
+	b, err := readLimited(mp, maxManifest)
 	if err != nil {
 		return append(cs, Check{name, Failed, err.Error()})
 	}
@@ -193,6 +220,14 @@ func verifyManifest(mp, want, recorded string, lineHashes map[int64]string, o Ve
 	dir := filepath.Dir(mp)
 	for _, out := range m.Outputs {
 		p := filepath.Join(dir, filepath.FromSlash(out.File))
+		if !filepath.IsLocal(filepath.FromSlash(out.File)) {
+			cs = append(cs, Check{"report " + out.File, Failed, "the manifest names a file outside its folder"})
+			continue
+		}
+		if st, err := os.Stat(p); err == nil && !st.Mode().IsRegular() {
+			cs = append(cs, Check{"report " + p, Failed, "not a regular file"})
+			continue
+		}
 		n, s, err := FileSHA256(p)
 		switch {
 		case err != nil:
@@ -204,7 +239,7 @@ func verifyManifest(mp, want, recorded string, lineHashes map[int64]string, o Ve
 		}
 	}
 	sigPath := mp + ".minisig"
-	sig, serr := os.ReadFile(sigPath)
+	sig, serr := readLimited(sigPath, 4096)
 	switch {
 	case serr != nil && m.Signature != nil:
 		cs = append(cs, Check{"signature " + sigPath, Failed, "the manifest says it is signed, but: " + serr.Error()})

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"io"
 	"os"
 	"path/filepath"
 	"strings"
@@ -128,7 +129,12 @@ The format is described in docs/report.md.
 // prompts when there is no terminal.
 func readPassword(g *globalOptions, file, prompt string, confirm bool) (string, error) {
 	if file != "" {
-		b, err := os.ReadFile(file)
+		f, err := os.Open(file)
+		if err != nil {
+			return "", fmt.Errorf("cannot read password file: %w", err)
+		}
+		b, err := io.ReadAll(io.LimitReader(f, 4096))
+		f.Close()
 		if err != nil {
 			return "", fmt.Errorf("cannot read password file: %w", err)
 		}
