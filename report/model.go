@@ -558,10 +558,11 @@ func (r *Report) limitations() []string {
 		}
 	}
 	if r.Summary.Incomplete > 0 {
-		l = append(l, fmt.Sprintf("%d records are incomplete or unreadable: their hashes do not cover the whole content (see Errors and incomplete items).", r.Summary.Incomplete))
+		l = append(l, fmt.Sprintf("%s incomplete or unreadable: %s hashes do not cover the whole content (see the tables below).",
+			plural(r.Summary.Incomplete, "record is", "records are"), plural2(r.Summary.Incomplete, "its", "their")))
 	}
 	if r.Summary.Errors > 0 {
-		l = append(l, fmt.Sprintf("%d problems were recorded while reading the evidence.", r.Summary.Errors))
+		l = append(l, fmt.Sprintf("%s recorded while reading the evidence.", plural(r.Summary.Errors, "problem was", "problems were")))
 	}
 	if !r.Listing {
 		l = append(l, "The full file listing was left out of this document (--no-listing); the CSV, JSON and DFXML outputs hold it.")
@@ -625,4 +626,20 @@ func normTS(s string) string {
 		return s
 	}
 	return fmtTS(t)
+}
+
+// plural returns "1 one" or "n many".
+func plural(n int64, one, many string) string {
+	if n == 1 {
+		return "1 " + one
+	}
+	return fmt.Sprintf("%d %s", n, many)
+}
+
+// plural2 picks a word by count.
+func plural2(n int64, one, many string) string {
+	if n == 1 {
+		return one
+	}
+	return many
 }
