@@ -87,7 +87,8 @@ func TestLsFiles(t *testing.T) {
 }
 
 func TestScanImageExitCodes(t *testing.T) {
-	bare := unpackImage(t, "ntfs-basic.raw")
+	bare := unpackImage(t, "ntfs-basic.raw") // its wof.txt cannot be decoded: partial
+	gpt := unpackImage(t, "gpt-ntfs.raw")
 	mbr := unpackImage(t, "mbr-ntfs-ext4.raw")
 	trunc := unpackImage(t, "gpt-ntfs.raw")
 	os.Truncate(trunc, 6<<20)
@@ -96,7 +97,8 @@ func TestScanImageExitCodes(t *testing.T) {
 		args   []string
 		status int
 	}{
-		{"bare-ntfs", []string{"scan", bare}, 0},
+		{"bare-ntfs", []string{"scan", bare}, 3},
+		{"gpt-ntfs", []string{"scan", gpt}, 0},
 		{"unsupported-partition", []string{"scan", mbr}, 3},
 		{"truncated", []string{"scan", trunc}, 3},
 		{"forced-file", []string{"scan", "--as", "file", bare}, 0},
@@ -111,9 +113,14 @@ func TestScanImageExitCodes(t *testing.T) {
 			if tt.name == "truncated" && (!strings.Contains(out.String(), `"complete":false`) || !strings.Contains(out.String(), `"complete":true`)) {
 				t.Errorf("truncated image: want complete and partial records")
 			}
-			if tt.name == "bare-ntfs" && !strings.Contains(out.String(), `"path":"/docs/ads.txt","type":"file","size":26,"md5":"fbccf14d504b7b2dbcb5a5bda75bd93b"`) {
+			if tt.name == "bare-ntfs" {
 				// size and MD5 from ntfs-basic.raw.expected.tsv (fls + icat)
-				t.Errorf("ADS record missing")
+				if !strings.Contains(out.String(), `"path":"/docs/ads.txt","type":"file","size":26,"md5":"fbccf14d504b7b2dbcb5a5bda75bd93b"`) {
+					t.Errorf("ADS record missing")
+				}
+				if !strings.Contains(out.String(), `"path":"/$OrphanFiles/inner.txt","type":"file","size":24,"md5":"cf6a8e746ec7d25273938f78c6db1e59"`) {
+					t.Errorf("orphan record missing")
+				}
 			}
 		})
 	}

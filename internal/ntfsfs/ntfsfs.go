@@ -578,7 +578,7 @@ func (fs *FS) Walk(ctx context.Context, visit func(*Item) error, problem func(er
 		items = append(items, it)
 	}
 	if orphans {
-		items = append(items, &Item{Path: "/$OrphanFiles", File: &File{Entry: -1, IsDir: true, InUse: true}, Metafile: true})
+		items = append(items, &Item{Path: "/$OrphanFiles", File: &File{Entry: -1, IsDir: true, InUse: true}})
 	}
 	// items are in MFT entry order, the $OrphanFiles folder last: the order
 	// in which the entries lie in the $MFT, so that opening the streams

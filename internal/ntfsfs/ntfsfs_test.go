@@ -170,6 +170,14 @@ func TestAgainstSleuthKit(t *testing.T) {
 						t.Errorf("%s: entry %d, fls %s", w.path, g.entry, w.addr)
 					}
 				}
+				if name == "ntfs-basic.raw" {
+					if g := gotAll["/wof.txt"]; g == nil || !strings.Contains(g.partial, "WOF") {
+						t.Errorf("wof.txt not marked incomplete: %+v", g)
+					}
+					if g := gotAll["/$OrphanFiles/inner.txt"]; g == nil || !g.deleted {
+						t.Errorf("orphan inner.txt: %+v", g)
+					}
+				}
 				// Every stream we read is one fls lists.
 				for p, g := range gotAll {
 					if g.md5 != "" && !seen[p] {

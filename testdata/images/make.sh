@@ -10,7 +10,8 @@
 #   ntfs-basic.raw   bare NTFS volume: resident and non-resident files, two
 #                    alternate data streams, an LZNT1-compressed folder, a
 #                    sparse file, unicode names, deleted files and a deleted
-#                    folder with a file in it.
+#                    folder with a file in it, and a file with a WOF reparse
+#                    point (compression triage cannot decode).
 #   mbr-ntfs-ext4.raw  DOS partition table: NTFS primary partition, and an
 #                    ext4 logical partition inside an extended partition.
 #   gpt-ntfs.raw     GPT (protective MBR) with one named NTFS partition.
@@ -102,6 +103,13 @@ expected() {
 
 # 1. A bare NTFS volume.
 mkvol "$work/ntfs-basic.raw" 8 0 basic
+# A file with a Windows WOF reparse point (tag 0x80000017, XPRESS4K): its
+# real content would be in the WofCompressedData stream, which triage cannot
+# decode; it must be recorded as incomplete.
+ntfs-3g "$work/ntfs-basic.raw" "$mnt"
+printf 'stand-in for WOF data\n' >"$mnt/wof.txt"
+python3 -c 'import os,struct,sys; d=struct.pack("<IIII",1,2,1,0); os.setxattr(sys.argv[1],"system.ntfs_reparse_data",struct.pack("<IHH",0x80000017,len(d),0)+d)' "$mnt/wof.txt"
+umount "$mnt"
 expected "$work/ntfs-basic.raw" 0
 
 # 2. MBR: NTFS primary at sector 2048 (8 MiB) + extended with an ext4 logical.
