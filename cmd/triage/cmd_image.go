@@ -73,9 +73,11 @@ and SHA-256, as ewfverify does for E01 images. IMAGE is an E01 (or SMART
 S01) segment set, given by its first segment, a raw image, a split raw image
 (name.001, name.000, nameaa) or a block device.
 
-The computed digests are compared with the hashes an E01 stores (digest and
-hash sections, the srce category of its header) and with --expect-md5,
---expect-sha1 and --expect-sha256. The result is one of:
+The computed digests are compared with the hashes an E01 stores (digest,
+hash and xhash sections, the srce category of its header) and with
+--expect-md5, --expect-sha1 and --expect-sha256. The SHA-256 of each segment
+file of an E01 or split raw image is printed too, so the files themselves can
+be checked later. The result is one of:
 
   verified        every stored or expected digest matches and the whole
                   media was read
