@@ -6,6 +6,7 @@ import (
 	"compress/gzip"
 	"context"
 	"crypto/md5"
+	"crypto/sha1"
 	"encoding/json"
 	"fmt"
 	"io"
@@ -313,3 +314,93 @@ func TestOpenSourceDetection(t *testing.T) {
 		t.Errorf("a folder opened as an image")
 	}
 }
+
+func corpusDir(t *testing.T) string {
+	d := os.Getenv("TRIAGE_CORPUS")
+	if d == "" {
+		d = filepath.Join("..", "..", "shared", "corpus")
+	}
+	if _, err := os.Stat(filepath.Join(d, "INDEX.md")); err != nil {
+		t.Skipf("corpus not found at %s (set TRIAGE_CORPUS): %v", d, err)
+	}
+	return d
+}
+
+type sha1Rec struct {
+	jsonRec
+	SHA1 *string `json:"sha1"`
+}
+
+// TestCorpusE01NTFS scans the NTFS images of the corpus held in E01
+// containers and checks what INDEX.md documents (rows 9 and 11).
+func TestCorpusE01NTFS(t *testing.T) {
+	d := corpusDir(t)
+	scan := func(name string) map[string]sha1Rec {
+		src, err := OpenSource(filepath.Join(d, name))
+		if err != nil {
+			t.Skipf("cannot open %s (E01 support?): %v", name, err)
+		}
+		defer src.Close()
+		c, _, err := casedb.OpenOrCreate(filepath.Join(t.TempDir(), "case"))
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer c.Close()
+		var buf bytes.Buffer
+		res, err := Scan(context.Background(), c, src, Options{JSONL: &buf})
+		if err != nil || res.State != casedb.StateComplete {
+			t.Errorf("%s: state %v, err %v", name, res.State, err)
+		}
+		out := map[string]sha1Rec{}
+		dec := json.NewDecoder(&buf)
+		for dec.More() {
+			var r sha1Rec
+			if err := dec.Decode(&r); err != nil {
+				t.Fatal(err)
+			}
+			k := r.Path
+			if r.Stream != "" {
+				k += ":" + r.Stream
+			}
+			out[k] = r
+		}
+		return out
+	}
+	t.Run("go-ewf/test.ntfs.dd.E01", func(t *testing.T) {
+		all := scan("go-ewf/test.ntfs.dd.E01")
+		for _, w := range []struct {
+			path  string
+			inode uint64
+			size  int64
+			sha1  string
+		}{
+			// sha1("Hello world!") and sha1("Goodbye cruel world."): the
+			// contents INDEX.md quotes; ones.bin's SHA-1 is documented.
+			{"/Folder A/Folder B/Hello world text document.txt", 46, 12, "d3486ae9136e7856bc42212385ea797094475802"},
+			{"/Folder A/Folder B/Hello world text document.txt:goodbye.txt", 46, 20, fmt.Sprintf("%x", sha1Sum("Goodbye cruel world."))},
+			{"/ones.bin", 38, 2949120, "f581eebdb9a49a622c305d4e44977bc91a4a1204"},
+			{"/another_file.txt", 0, 14, ""},
+			{"/just_a_file.txt", 0, 12, ""},
+		} {
+			r, ok := all[w.path]
+			if !ok {
+				t.Errorf("%s not found", w.path)
+				continue
+			}
+			if r.Size != w.size || (w.inode != 0 && (r.Inode == nil || *r.Inode != w.inode)) || (w.sha1 != "" && (r.SHA1 == nil || *r.SHA1 != w.sha1)) || !r.Complete {
+				t.Errorf("%s: size %d inode %v sha1 %v complete %v", w.path, r.Size, r.Inode, r.SHA1, r.Complete)
+			}
+		}
+	})
+	t.Run("velociraptor/partition_image.E01", func(t *testing.T) {
+		all := scan("velociraptor/partition_image.E01")
+		for _, p := range []string{"/Users/Administrator/NTUser.dat", "/Windows/System32/Config/SYSTEM", "/Windows/System32/Config/software",
+			"/Windows/System32/Config/sam", "/Windows/System32/Config/Security", "/Windows/appcompat/programs/Amcache.hve"} {
+			if r, ok := all[p]; !ok || r.MD5 == nil || r.Deleted {
+				t.Errorf("%s: %+v", p, r)
+			}
+		}
+	})
+}
+
+func sha1Sum(s string) [20]byte { return sha1.Sum([]byte(s)) }
