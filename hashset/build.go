@@ -28,6 +28,14 @@ type builder struct {
 	buf      [numAlgorithms][]byte
 	runs     [numAlgorithms][]run
 	scratch  []byte
+	frees    []func()
+}
+
+// alloc returns a run-sized buffer released by cleanup.
+func (b *builder) alloc(n int) []byte {
+	m, free := allocRun(n)
+	b.frees = append(b.frees, free)
+	return m
 }
 
 type run struct {
@@ -47,7 +55,7 @@ func (b *builder) add(a Algorithm, ds []byte) error {
 	size := a.Size()
 	for len(ds) > 0 {
 		if b.buf[a] == nil {
-			b.buf[a] = make([]byte, 0, b.runBytes/size*size)
+			b.buf[a] = b.alloc(b.runBytes / size * size)[:0]
 		}
 		room := cap(b.buf[a]) - len(b.buf[a])
 		n := min(room, len(ds))
@@ -65,10 +73,7 @@ func (b *builder) add(a Algorithm, ds []byte) error {
 func (b *builder) sortBuf(a Algorithm) []byte {
 	size := a.Size()
 	if len(b.scratch) < len(b.buf[a]) {
-		b.scratch = make([]byte, b.runBytes/16*16+64)
-		if len(b.scratch) < len(b.buf[a]) {
-			b.scratch = make([]byte, len(b.buf[a]))
-		}
+		b.scratch = b.alloc(max(b.runBytes, len(b.buf[a])))
 	}
 	sortRecords(b.buf[a], b.scratch, size)
 	return dedupe(b.buf[a], size)
@@ -93,8 +98,16 @@ func (b *builder) spill(a Algorithm) error {
 	return nil
 }
 
-// cleanup removes the run files.
+// cleanup removes the run files and releases the run buffers.
 func (b *builder) cleanup() {
+	for a := range b.buf {
+		b.buf[a] = nil
+	}
+	b.scratch = nil
+	for _, f := range b.frees {
+		f()
+	}
+	b.frees = nil
 	for a := range b.runs {
 		for _, r := range b.runs[a] {
 			os.Remove(r.path)
@@ -186,7 +199,6 @@ func (b *builder) write(ctx context.Context, w io.Writer, h *Header) ([]byte, er
 		cw.h = nil
 		h.Counts[a.String()] = n
 		h.Sections = append(h.Sections, sc)
-		b.buf[a] = nil
 	}
 	js, err := json.Marshal(h)
 	if err != nil {
@@ -354,6 +366,7 @@ func (b *builder) writeFile(ctx context.Context, path string, h *Header) error {
 // buildBytes builds an index in memory (small sets only).
 func buildBytes(h *Header, digests map[Algorithm][][]byte) ([]byte, error) {
 	b := newBuilder("", 1<<20)
+	defer b.cleanup()
 	for a, ds := range digests {
 		for _, d := range ds {
 			if err := b.add(a, d); err != nil {

@@ -1,0 +1,5 @@
+//go:build !linux
+
+package hashset
+
+func allocRun(n int) ([]byte, func()) { return make([]byte, n), func() {} }
