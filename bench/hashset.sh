@@ -5,7 +5,7 @@
 #       LINES       md5sum lines to import        (default 10000000)
 #       NSRL_ROWS   FILE rows of a synthetic RDSv3 (default 20000000; 0 skips;
 #                   building the database takes ~8 s and ~390 MB per million rows)
-#       SCAN_FILES  small files for the scan-overhead test (default 20000)
+#       SCAN_FILES  small files for the scan-overhead test (default 50000)
 #
 # Everything is generated deterministically by bench/hashsetgen under
 # ${BENCH_DIR:-/tmp/triage-bench-hashset} and removed at the end (set KEEP=1
@@ -16,7 +16,7 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 lines=${1:-10000000}
 nsrl_rows=${2:-20000000}
-scan_files=${3:-20000}
+scan_files=${3:-50000}
 work=${BENCH_DIR:-/tmp/triage-bench-hashset}
 mkdir -p "$work"
 [ "${KEEP:-0}" = 1 ] || trap 'rm -rf "$work"' EXIT
@@ -99,3 +99,13 @@ for r in 1 2 3 4 5; do
 done
 printf '%-34s %13ss\n%-34s %13ss  (%s slower)\n' "scan, no sets" "$s_none" "scan, all sets ($("$tri" hashset list | tail -n +2 | wc -l))" "$s_all" \
   "$(awk -v a="$s_all" -v b="$s_none" 'BEGIN { printf "%+.1f%%", (a / b - 1) * 100 }')"
+# the fixed part: opening the sets, recording them in the case and custody log
+mkdir -p "$work/empty"
+e_none=999999 e_all=999999
+for r in 1 2 3 4 5; do
+  rm -rf "$work/case"; measure "$tri" scan "$work/empty" --case "$work/case" -q --no-hashsets
+  e_none=$(awk -v a="$wall" -v b="$e_none" 'BEGIN { print (a < b) ? a : b }')
+  rm -rf "$work/case"; measure "$tri" scan "$work/empty" --case "$work/case" -q
+  e_all=$(awk -v a="$wall" -v b="$e_all" 'BEGIN { print (a < b) ? a : b }')
+done
+printf '%-34s %13ss vs %ss with no set (fixed cost per scan)\n' "scan of an empty folder, all sets" "$e_all" "$e_none"
