@@ -19,6 +19,17 @@
 // interrupted scan are a prefix of the walk; running the same scan again
 // resumes it, skipping the entries whose keys the case already holds.
 //
+// # Disk images
+//
+// OpenSource reads a block device, or a file whose first bytes are a
+// partition table, a file-system boot sector or an E01 signature, as a disk
+// image (package image: raw, split raw, E01). The image source reads the
+// volume system (package volume: MBR with its extended chain, GPT, or none),
+// walks every NTFS volume through internal/ntfsfs (go-ntfs behind a panic
+// boundary), and reports every other volume as a problem. Volumes are stored
+// in the case through the VolumeLister interface. docs/images.md is the
+// contract.
+//
 // # Evidence is read-only
 //
 // Sources open evidence read-only (O_NOATIME where permitted), never follow

@@ -411,4 +411,16 @@ func (o *overlay) ReadAt(p []byte, off int64) (int, error) {
 	return n, nil
 }
 
-var _ = errors.New
+
+
+func TestGuard(t *testing.T) {
+	err := guard("parsing MFT entry 7", func() error { panic("index out of range [3] with length 2") })
+	var pe *PanicError
+	if !errors.As(err, &pe) || err.Error() != "ntfs parser failed while parsing MFT entry 7: index out of range [3] with length 2" || pe.Stack == "" {
+		t.Errorf("guard: %v", err)
+	}
+	want := errors.New("plain")
+	if err := guard("x", func() error { return want }); err != want {
+		t.Errorf("guard passes errors through: %v", err)
+	}
+}
