@@ -88,6 +88,12 @@ Each SOURCE becomes an evidence item of the case. Running the same scan again
 on a case whose scan was interrupted resumes it; a source the case already
 holds a finished scan of is skipped unless --rescan is given.
 
+Every file is matched against every hash set of the library (see 'triage
+hashset --help'), or the sets named with --hashset; --hashset-file adds a
+file for this scan only. Its status is known-bad if any known-bad set
+matches, else notable, else known-good, else unknown. The case and the
+custody log record every set used, with its sources' SHA-256.
+
 With --jsonl, every record is streamed as one JSON object per line (the
 format is documented in docs/jsonl.md). A resumed scan streams only the
 records it adds.
