@@ -411,8 +411,6 @@ func (o *overlay) ReadAt(p []byte, off int64) (int, error) {
 	return n, nil
 }
 
-
-
 func TestGuard(t *testing.T) {
 	err := guard("parsing MFT entry 7", func() error { panic("index out of range [3] with length 2") })
 	var pe *PanicError
