@@ -731,3 +731,23 @@ func TestStreamStop(t *testing.T) {
 		t.Errorf("cancelled: %v", err)
 	}
 }
+
+// TestZeroChunkShortcut: once a compressed chunk decoded to zeros, chunks
+// stored as the same bytes are not inflated again; the media still hashes
+// to md5sum's value (make_ewf.sh puts 224 KiB of zeros in mixed.raw).
+func TestZeroChunkShortcut(t *testing.T) {
+	r, err := Open(fixture(t, "ewf-best-mixed.E01"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer r.Close()
+	if got, _ := hashStream(t, r); got != sums(t, "ewf-fixtures.md5", "mixed.raw") {
+		t.Errorf("md5 %s", got)
+	}
+	if r.zeroZ.Load() == nil {
+		t.Error("no all-zero chunk stream remembered")
+	}
+	if got, _ := hashReadAt(t, r); got != sums(t, "ewf-fixtures.md5", "mixed.raw") {
+		t.Errorf("md5 %s on the second pass", got)
+	}
+}

@@ -49,7 +49,16 @@ type Reader struct {
 	// cap(prefetchSem) goroutines.
 	lastEnd     atomic.Int64
 	prefetchSem chan struct{}
+
+	// zeroZ is the stored form of a compressed chunk that decoded and
+	// checked as all zeros. A chunk stored as the same bytes decodes to
+	// the same zeros, so free space is not inflated again and again.
+	zeroZ atomic.Pointer[[]byte]
 }
+
+// maxZeroZ bounds the stored size of a compressed all-zero chunk that is
+// remembered (a 32 KiB zero chunk deflates to about 50 bytes).
+const maxZeroZ = 1024
 
 // readAhead is the number of chunks decoded ahead of a sequential reader.
 const readAhead = 4
@@ -539,6 +548,10 @@ func (r *Reader) decode(ci int64, dst []byte) *ChunkError {
 	if _, err := seg.R.ReadAt(cbuf, off); err != nil && err != io.EOF {
 		return fail("read failed: %w", err)
 	}
+	if z := r.zeroZ.Load(); z != nil && want == r.chunkSize && bytes.Equal(cbuf, *z) {
+		clear(dst)
+		return nil
+	}
 	br := bytes.NewReader(cbuf)
 	var zr io.ReadCloser
 	if z, ok := zlibPool.Get().(io.ReadCloser); ok {
@@ -569,7 +582,28 @@ func (r *Reader) decode(ci int64, dst []byte) *ChunkError {
 		}
 		return fail("%w", err)
 	}
+	// Remember the exact stream of a full all-zero chunk: a non-last
+	// entry's stored size is exact, so only those qualify.
+	if want == r.chunkSize && size <= maxZeroZ && int64(br.Len()) == 0 && r.zeroZ.Load() == nil && allZero(dst) {
+		z := bytes.Clone(cbuf)
+		r.zeroZ.CompareAndSwap(nil, &z)
+	}
 	return nil
+}
+
+func allZero(b []byte) bool {
+	for len(b) >= 8 {
+		if binary.LittleEndian.Uint64(b) != 0 {
+			return false
+		}
+		b = b[8:]
+	}
+	for _, c := range b {
+		if c != 0 {
+			return false
+		}
+	}
+	return true
 }
 
 // chunkCache is a small LRU cache of decoded chunks. It also tracks the
