@@ -117,6 +117,9 @@ func (s *imageSource) Walk(ctx context.Context, v Visitor) error {
 				return err
 			}
 		case "":
+			if noFSExpected(p) {
+				continue // a partition that holds no file system by design
+			}
 			v.Problem("", p.Offset, fmt.Errorf("volume %d at byte %#x (%s, %d bytes): no supported file system found", p.Index, p.Offset, p.Type, p.Length))
 		default:
 			v.Problem("", p.Offset, fmt.Errorf("volume %d at byte %#x (%s): file system %s is not supported", p.Index, p.Offset, p.Type, fs))
@@ -305,4 +308,15 @@ func openSourceAs(path string, o SourceOptions) (Source, error) {
 		return OpenImage(abs, o.Image)
 	}
 	return nil, fmt.Errorf("unknown source kind %q (choose file or image)", o.As)
+}
+
+// noFSExpected tells whether a partition type never holds a file system
+// (reserved, boot-loader and swap partitions): finding none is not a problem.
+func noFSExpected(p volume.Partition) bool {
+	switch p.Type {
+	case "Microsoft reserved", "BIOS boot partition", "Linux swap", "Linux Swap / Solaris x86 (0x82)",
+		"Windows LDM metadata", "Linux RAID", "Linux LVM":
+		return true
+	}
+	return false
 }
