@@ -215,16 +215,8 @@ func ntfsEntry(fs *ntfsfs.FS, it *ntfsfs.Item, vol int, prefix string) *Entry {
 	if f.Reparse != 0 {
 		e.Extra["ntfs_reparse_tag"] = fmt.Sprintf("%#08x", f.Reparse)
 	}
-	if len(f.Names) > 1 {
-		var links []string
-		for _, n := range f.Names {
-			if n.Space != "DOS" && n.Name != f.PrimaryName().Name {
-				links = append(links, n.Name)
-			}
-		}
-		if len(links) > 0 {
-			e.Extra["ntfs_other_names"] = links
-		}
+	if len(it.Links) > 0 {
+		e.Extra["ntfs_hard_links"] = it.Links
 	}
 	s := it.Stream
 	if s == nil {

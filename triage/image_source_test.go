@@ -154,6 +154,17 @@ func compareTSK(t *testing.T, recs []jsonRec, vol int, want []tskStream) {
 			k += ":" + r.Stream
 		}
 		got[k] = r
+		// fls lists every hard-link name; triage records the entry once
+		// with the other names in extra.ntfs_hard_links.
+		if links, ok := r.Extra["ntfs_hard_links"].([]any); ok {
+			for _, l := range links {
+				lk := l.(string)
+				if r.Stream != "" {
+					lk += ":" + r.Stream
+				}
+				got[lk] = r
+			}
+		}
 	}
 	seen := map[string]bool{}
 	for _, w := range want {
@@ -172,6 +183,9 @@ func compareTSK(t *testing.T, recs []jsonRec, vol int, want []tskStream) {
 		if r.Size != w.size || *r.MD5 != w.md5 || r.Deleted != w.deleted || r.Complete != wantComplete {
 			t.Errorf("%s: size %d md5 %s deleted %v complete %v; fls/icat %d %s %v", w.path, r.Size, *r.MD5, r.Deleted, r.Complete, w.size, w.md5, w.deleted)
 		}
+	}
+	if _, ok := got["/docs/hello-link.txt"]; vol == 0 && ok != (got["/hello.txt"].Extra["ntfs_hard_links"] != nil) {
+		t.Errorf("hard link of /hello.txt: %v", got["/hello.txt"].Extra)
 	}
 	for k, r := range got {
 		if !r.Deleted && !seen[k] {

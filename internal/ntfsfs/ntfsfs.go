@@ -531,6 +531,8 @@ type Item struct {
 	Orphan  bool
 	// Metafile marks NTFS system files ($MFT, $LogFile, $Extend/...).
 	Metafile bool
+	// Links are the full paths of the entry's other (hard link) names.
+	Links []string
 }
 
 // Walk visits every file and stream of the volume, allocated and deleted,
@@ -575,6 +577,17 @@ func (fs *FS) Walk(ctx context.Context, visit func(*Item) error, problem func(er
 			it.Path = "/$OrphanFiles/" + n.Name
 		}
 		it.Metafile = i < 16 || strings.HasPrefix(it.Path, "/$Extend/")
+		for k := range f.Names {
+			o := &f.Names[k]
+			if o == n || o.Space == "DOS" {
+				continue
+			}
+			if d, ok := r.folder(int64(o.Parent&0xffffffffffff), o.ParentSeq, f.InUse, f.Entry); ok {
+				if p := d + "/" + o.Name; p != it.Path {
+					it.Links = append(it.Links, p)
+				}
+			}
+		}
 		items = append(items, it)
 	}
 	if orphans {

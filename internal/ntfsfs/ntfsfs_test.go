@@ -97,6 +97,12 @@ func walkAll(t testing.TB, vol []byte) (map[string]*got, []error) {
 			t.Errorf("%s listed twice", key)
 		}
 		out[key] = g
+		for _, l := range it.Links { // fls lists every hard-link name
+			if it.Stream != nil && it.Stream.Name != "" {
+				l += ":" + it.Stream.Name
+			}
+			out[l] = g
+		}
 		return nil
 	}, func(err error) { problems = append(problems, err) })
 	if err != nil {

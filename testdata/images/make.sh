@@ -11,7 +11,7 @@
 #                    alternate data streams, an LZNT1-compressed folder, a
 #                    sparse file, unicode names, deleted files and a deleted
 #                    folder with a file in it, and a file with a WOF reparse
-#                    point (compression triage cannot decode).
+#                    point (compression triage cannot decode), a hard link.
 #   mbr-ntfs-ext4.raw  DOS partition table: NTFS primary partition, and an
 #                    ext4 logical partition inside an extended partition.
 #   gpt-ntfs.raw     GPT (protective MBR) with one named NTFS partition.
@@ -109,6 +109,7 @@ mkvol "$work/ntfs-basic.raw" 8 0 basic
 ntfs-3g "$work/ntfs-basic.raw" "$mnt"
 printf 'stand-in for WOF data\n' >"$mnt/wof.txt"
 python3 -c 'import os,struct,sys; d=struct.pack("<IIII",1,2,1,0); os.setxattr(sys.argv[1],"system.ntfs_reparse_data",struct.pack("<IHH",0x80000017,len(d),0)+d)' "$mnt/wof.txt"
+ln "$mnt/hello.txt" "$mnt/docs/hello-link.txt" # a hard link
 umount "$mnt"
 expected "$work/ntfs-basic.raw" 0
 
