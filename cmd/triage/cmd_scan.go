@@ -204,6 +204,7 @@ func runScan(ctx context.Context, opts *ScanOptions, g *globalOptions, sources [
 
 	host, _ := os.Hostname()
 	var failed, partial bool
+	var mismatch []string
 	for _, p := range sources {
 		if err := ctx.Err(); err != nil {
 			return err
@@ -254,10 +255,12 @@ func runScan(ctx context.Context, opts *ScanOptions, g *globalOptions, sources [
 			partial = true
 		}
 		if verify.verdict == mediahash.Mismatch {
-			failed = true
+			mismatch = append(mismatch, p)
 		}
 	}
 	switch {
+	case len(mismatch) > 0:
+		return fmt.Errorf("image verification MISMATCH for %s: the media does not match its stored hashes", strings.Join(mismatch, ", "))
 	case failed:
 		return errors.New("some sources could not be scanned")
 	case partial:
