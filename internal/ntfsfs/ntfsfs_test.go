@@ -358,8 +358,9 @@ func TestCorrupt(t *testing.T) {
 	})
 }
 
-// FuzzEntry replaces MFT records of a good volume with fuzzed bytes, then
-// walks the volume and reads every stream: no panic, no hang.
+// FuzzEntry replaces an MFT record (or, for entry 255, the boot sector) of a
+// good volume with fuzzed bytes, then walks the volume and reads every
+// stream: no panic, no hang.
 func FuzzEntry(f *testing.F) {
 	good := testImage(f, "ntfs-basic.raw")
 	fs, err := Open(bytes.NewReader(good), 0, int64(len(good)))
@@ -370,8 +371,12 @@ func FuzzEntry(f *testing.F) {
 		off := fs.EntryOffset(e)
 		f.Add(uint8(e), good[off:off+1024])
 	}
+	f.Add(uint8(255), good[:1024]) // 255: the boot sector
 	f.Fuzz(func(t *testing.T, entry uint8, rec []byte) {
 		off := fs.EntryOffset(int64(entry) % 80)
+		if entry == 255 {
+			off = 0
+		}
 		patch := make([]byte, 1024)
 		copy(patch, good[off:off+1024])
 		copy(patch, rec)
