@@ -20,7 +20,9 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"math"
 	"runtime/debug"
+	"slices"
 	"sort"
 	"strings"
 	"sync"
@@ -537,68 +539,16 @@ type Item struct {
 
 // Walk visits every file and stream of the volume, allocated and deleted,
 // in MFT entry order (the main stream first, then the named streams sorted
-// by name), the virtual /$OrphanFiles folder last. Problems (corrupt entries, directory
+// by name), except entries whose folder lies further on in the $MFT, which
+// come after all others; the virtual /$OrphanFiles folder is last. Problems (corrupt entries, directory
 // loops) go to problem and the walk goes on.
 func (fs *FS) Walk(ctx context.Context, visit func(*Item) error, problem func(error)) error {
 	files := make(map[int64]*File)
-	order := make([]int64, 0, fs.entries)
-	for i := int64(0); i < fs.entries; i++ {
-		if i%1024 == 0 {
-			if err := ctx.Err(); err != nil {
-				return err
-			}
-		}
-		f, err := fs.ReadEntry(i)
-		if err != nil {
-			if !errors.Is(err, ErrNoEntry) {
-				problem(err)
-			}
-			continue
-		}
-		if len(f.Names) == 0 {
-			continue // no name: nothing to place in the tree
-		}
-		files[i] = f
-		order = append(order, i)
-	}
-	r := &resolver{fs: fs, files: files, memo: map[int64]string{5: ""}, problem: problem}
-	items := make([]*Item, 0, len(order))
+	r := &resolver{fs: fs, files: files, memo: map[int64]string{5: ""}, problem: problem, maxRead: -1}
 	orphans := false
-	for _, i := range order {
-		f := files[i]
-		if i == 5 {
-			continue // the root folder itself
-		}
-		dir, ok := r.dirPath(f)
-		n := f.PrimaryName()
-		it := &Item{File: f, Deleted: !f.InUse, Path: dir + "/" + n.Name}
-		if !ok {
-			it.Orphan, orphans = true, true
-			it.Path = "/$OrphanFiles/" + n.Name
-		}
-		it.Metafile = i < 16 || strings.HasPrefix(it.Path, "/$Extend/")
-		for k := range f.Names {
-			o := &f.Names[k]
-			if o == n || o.Space == "DOS" {
-				continue
-			}
-			if d, ok := r.folder(int64(o.Parent&0xffffffffffff), o.ParentSeq, f.InUse, f.Entry); ok {
-				if p := d + "/" + o.Name; p != it.Path {
-					it.Links = append(it.Links, p)
-				}
-			}
-		}
-		items = append(items, it)
-	}
-	if orphans {
-		items = append(items, &Item{Path: "/$OrphanFiles", File: &File{Entry: -1, IsDir: true, InUse: true}})
-	}
-	// items are in MFT entry order, the $OrphanFiles folder last: the order
-	// in which the entries lie in the $MFT, so that opening the streams
-	// reads the $MFT sequentially.
-	for _, it := range items {
-		if err := ctx.Err(); err != nil {
-			return err
+	emit := func(it *Item) error {
+		if it.Orphan {
+			orphans = true
 		}
 		f := it.File
 		var main *Stream
@@ -625,59 +575,151 @@ func (fs *FS) Walk(ctx context.Context, visit func(*Item) error, problem func(er
 				return err
 			}
 		}
+		return nil
+	}
+	// Entries are emitted as they are read, so that content is hashed
+	// while the $MFT is still being parsed; an entry whose folder lies
+	// further on in the $MFT waits until the end.
+	var pending []int64
+	for i := int64(0); i < fs.entries; i++ {
+		if i%1024 == 0 {
+			if err := ctx.Err(); err != nil {
+				return err
+			}
+		}
+		f, err := fs.ReadEntry(i)
+		r.maxRead = i
+		if err != nil {
+			if !errors.Is(err, ErrNoEntry) {
+				problem(err)
+			}
+			continue
+		}
+		if len(f.Names) == 0 {
+			continue // no name: nothing to place in the tree
+		}
+		files[i] = f
+		if i == 5 {
+			continue // the root folder itself
+		}
+		it, ok := r.item(f)
+		if !ok {
+			pending = append(pending, i)
+			continue
+		}
+		if err := emit(it); err != nil {
+			return err
+		}
+	}
+	r.maxRead = math.MaxInt64 // every entry is read: nothing is pending now
+	for _, i := range pending {
+		if err := ctx.Err(); err != nil {
+			return err
+		}
+		it, _ := r.item(files[i])
+		if err := emit(it); err != nil {
+			return err
+		}
+	}
+	if orphans {
+		return visit(&Item{Path: "/$OrphanFiles", File: &File{Entry: -1, IsDir: true, InUse: true}})
 	}
 	return nil
+}
+
+// item places f in the tree; false when a folder on its path has not been
+// read yet.
+func (r *resolver) item(f *File) (*Item, bool) {
+	n := f.PrimaryName()
+	dir, st := r.folder(int64(n.Parent&0xffffffffffff), n.ParentSeq, f.Entry)
+	if st == pending {
+		return nil, false
+	}
+	it := &Item{File: f, Deleted: !f.InUse, Path: dir + "/" + n.Name}
+	if st == orphan {
+		it.Orphan = true
+		it.Path = "/$OrphanFiles/" + n.Name
+	}
+	it.Metafile = f.Entry < 16 || strings.HasPrefix(it.Path, "/$Extend/")
+	for k := range f.Names {
+		o := &f.Names[k]
+		if o == n || o.Space == "DOS" {
+			continue
+		}
+		d, st := r.folder(int64(o.Parent&0xffffffffffff), o.ParentSeq, f.Entry)
+		switch st {
+		case pending:
+			return nil, false
+		case found:
+			if p := d + "/" + o.Name; p != it.Path {
+				it.Links = append(it.Links, p)
+			}
+		}
+	}
+	return it, true
 }
 
 // resolver rebuilds folder paths from parent references.
 type resolver struct {
 	fs      *FS
 	files   map[int64]*File
-	memo    map[int64]string // entry -> path of that folder ("" for the root)
+	memo    map[int64]string // folder entry -> its path ("" for the root)
 	bad     map[int64]bool   // folders that cannot be placed
 	problem func(error)
+	maxRead int64 // entries above this one are not read yet
 }
 
-// dirPath returns the path of f's parent folder, and false when the parent
-// does not exist any more (or was reused): the file is an orphan.
-func (r *resolver) dirPath(f *File) (string, bool) {
-	n := f.PrimaryName()
-	return r.folder(int64(n.Parent&0xffffffffffff), n.ParentSeq, f.InUse, f.Entry)
-}
+// Results of resolver.folder.
+const (
+	found   = iota
+	orphan  // the folder no longer exists, or its entry was reused
+	pending // a folder on the path is further on in the $MFT
+)
 
-func (r *resolver) folder(id int64, seq uint16, childInUse bool, child int64) (string, bool) {
+// folder returns the path of folder entry id, referenced with sequence
+// number seq by child.
+func (r *resolver) folder(id int64, seq uint16, child int64) (string, int) {
 	var chain []int64
-	seen := map[int64]bool{}
 	cur, curSeq := id, seq
 	for {
-		if p, ok := r.memo[cur]; ok {
-			// unwind
-			for k := len(chain) - 1; k >= 0; k-- {
-				p = p + "/" + r.files[chain[k]].PrimaryName().Name
-				r.memo[chain[k]] = p
+		var base string
+		known := false
+		if cur == 5 {
+			base, known = "", true
+		} else {
+			if r.bad[cur] {
+				r.markBad(chain)
+				return "", orphan
 			}
-			if len(chain) > 0 {
-				return r.memo[chain[0]], true
+			pf := r.files[cur]
+			if pf == nil && cur > r.maxRead {
+				return "", pending
 			}
-			return p, true
+			// The sequence number tells whether the entry still holds the
+			// folder the reference names (a freed entry's is one more).
+			if pf == nil || !pf.IsDir || !(pf.Seq == curSeq || (!pf.InUse && pf.Seq == curSeq+1)) {
+				r.markBad(chain)
+				return "", orphan
+			}
+			base, known = r.memo[cur]
+			if !known {
+				if slices.Contains(chain, cur) || len(chain) >= MaxPathDepth {
+					r.problem(&Error{Off: pf.Offset, Entry: cur, Msg: fmt.Sprintf("directory loop or excessive depth reached from entry %d; files below are listed under /$OrphanFiles", child)})
+					r.markBad(chain)
+					return "", orphan
+				}
+				chain = append(chain, cur)
+				pn := pf.PrimaryName()
+				cur, curSeq = int64(pn.Parent&0xffffffffffff), pn.ParentSeq
+				continue
+			}
 		}
-		if r.bad[cur] {
-			return "", false
+		// Unwind: memoise the path of every folder on the chain.
+		for k := len(chain) - 1; k >= 0; k-- {
+			base = base + "/" + r.files[chain[k]].PrimaryName().Name
+			r.memo[chain[k]] = base
 		}
-		pf := r.files[cur]
-		if pf == nil || !pf.IsDir || !(pf.Seq == curSeq || (!pf.InUse && pf.Seq == curSeq+1)) {
-			r.markBad(chain)
-			return "", false
-		}
-		if seen[cur] || len(chain) >= MaxPathDepth {
-			r.problem(&Error{Off: pf.Offset, Entry: cur, Msg: fmt.Sprintf("directory loop or excessive depth reached from entry %d; files below are listed under /$OrphanFiles", child)})
-			r.markBad(chain)
-			return "", false
-		}
-		seen[cur] = true
-		chain = append(chain, cur)
-		pn := pf.PrimaryName()
-		cur, curSeq = int64(pn.Parent&0xffffffffffff), pn.ParentSeq
+		return base, found
 	}
 }
 
