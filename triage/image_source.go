@@ -29,6 +29,9 @@ type ImageOptions struct {
 	// $Extend/...), which are otherwise recorded with the extra field
 	// "ntfs_metafile": true.
 	SkipMetafiles bool
+	// IndexSlack also records the file names carved from the slack of
+	// NTFS folder indexes that no MFT entry holds any more.
+	IndexSlack bool
 }
 
 // imageSource walks the volumes of a disk image.
@@ -166,6 +169,7 @@ func (s *imageSource) walkNTFS(ctx context.Context, v Visitor, p volume.Partitio
 		v.Problem("", -1, &volumeError{p.Index, p.Offset, err})
 		return nil
 	}
+	fs.IndexSlack = s.opts.IndexSlack
 	if fs.Label != "" && len(s.vols) > 0 {
 		s.vols[len(s.vols)-1].Details["fs_label"] = fs.Label
 	}
@@ -189,6 +193,19 @@ func (s *imageSource) walkNTFS(ctx context.Context, v Visitor, p volume.Partitio
 func ntfsEntry(fs *ntfsfs.FS, it *ntfsfs.Item, vol int, prefix string) *Entry {
 	f := it.File
 	e := &Entry{Path: it.Path, Deleted: it.Deleted, Volume: &vol, Extra: map[string]any{}}
+	if sl := it.Slack; sl != nil {
+		// A name carved from a folder index: no MFT entry, no content.
+		e.Key = prefix + "slack/" + strconv.FormatInt(f.Entry, 10) + "/" + sl.Name
+		e.Type = casedb.TypeFile
+		e.Extra["ntfs_index_slack"] = true
+		e.Extra["ntfs_slack_mft_ref"] = sl.Ref
+		e.Extra["ntfs_fn_size"] = sl.Size
+		putTime(e.Extra, "fn_mtime", sl.Times.Mtime)
+		putTime(e.Extra, "fn_atime", sl.Times.Atime)
+		putTime(e.Extra, "fn_ctime", sl.Times.Ctime)
+		putTime(e.Extra, "fn_btime", sl.Times.Btime)
+		return e
+	}
 	if f.Entry < 0 { // the virtual $OrphanFiles folder
 		e.Key = prefix + "orphans"
 		e.Type = casedb.TypeDir

@@ -22,12 +22,14 @@ func init() { registerCommand(newLsCommand) }
 type LsOptions struct {
 	Files         bool
 	SkipMetafiles bool
+	IndexSlack    bool
 }
 
 // AddFlags registers the ls flags.
 func (o *LsOptions) AddFlags(f *pflag.FlagSet) {
 	f.BoolVar(&o.Files, "files", false, "list every file and stream of every volume (no hashing) instead of the partition table")
 	f.BoolVar(&o.SkipMetafiles, "skip-metafiles", false, "with --files: leave out NTFS system files")
+	f.BoolVar(&o.IndexSlack, "ntfs-index-slack", false, "with --files: also list deleted names carved from NTFS folder index slack")
 }
 
 func newLsCommand(g *globalOptions) *cobra.Command {
@@ -139,6 +141,9 @@ func (v *lsVisitor) Entry(e *triage.Entry) error {
 		del = "* "
 	}
 	ino := "-"
+	if e.Extra["ntfs_index_slack"] == true {
+		ino = "slack"
+	}
 	if e.Inode != nil {
 		ino = fmt.Sprint(*e.Inode)
 	}
@@ -157,7 +162,7 @@ func (v *lsVisitor) Problem(path string, offset int64, err error) {
 }
 
 func runLsFiles(ctx context.Context, opts *LsOptions, g *globalOptions, path string) error {
-	src, err := triage.OpenSourceWith(path, triage.SourceOptions{As: triage.AsImage, Image: triage.ImageOptions{SkipMetafiles: opts.SkipMetafiles}})
+	src, err := triage.OpenSourceWith(path, triage.SourceOptions{As: triage.AsImage, Image: triage.ImageOptions{SkipMetafiles: opts.SkipMetafiles, IndexSlack: opts.IndexSlack}})
 	if err != nil {
 		return err
 	}

@@ -36,6 +36,7 @@ type ScanOptions struct {
 	// from the content). SkipMetafiles leaves NTFS system files out.
 	As            string
 	SkipMetafiles bool
+	IndexSlack    bool // also record names carved from NTFS folder index slack
 	// VerifyImage hashes the whole media of a disk-image source after
 	// its scan and checks it against the hashes an E01 stores.
 	VerifyImage bool
@@ -59,6 +60,7 @@ func (o *ScanOptions) AddFlags(f *pflag.FlagSet) {
 	o.CaseFlags.AddFlags(f, "examiner")
 	f.StringVar(&o.As, "as", "", "read each SOURCE file as `KIND`: file (one file) or image (disk image); default: decided from the content")
 	f.BoolVar(&o.SkipMetafiles, "skip-metafiles", false, "leave out NTFS system files ($MFT, $LogFile, $Extend/...) of disk images")
+	f.BoolVar(&o.IndexSlack, "ntfs-index-slack", false, "also record deleted file names carved from NTFS folder index slack (no content)")
 	f.BoolVar(&o.VerifyImage, "verify-image", true, "hash the whole media of disk images (MD5, SHA-1, SHA-256) and check E01 stored hashes; --verify-image=false skips it")
 	o.Hashsets.AddFlags(f)
 }
@@ -209,7 +211,7 @@ func runScan(ctx context.Context, opts *ScanOptions, g *globalOptions, sources [
 		if err := ctx.Err(); err != nil {
 			return err
 		}
-		src, err := triage.OpenSourceWith(p, triage.SourceOptions{As: opts.As, Image: triage.ImageOptions{SkipMetafiles: opts.SkipMetafiles}})
+		src, err := triage.OpenSourceWith(p, triage.SourceOptions{As: opts.As, Image: triage.ImageOptions{SkipMetafiles: opts.SkipMetafiles, IndexSlack: opts.IndexSlack}})
 		if err != nil {
 			fmt.Fprintf(g.Err, "triage: error: %v\n", err)
 			failed = true

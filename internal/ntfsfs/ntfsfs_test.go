@@ -385,6 +385,7 @@ func FuzzEntry(f *testing.F) {
 		if err != nil {
 			return
 		}
+		v.IndexSlack = entry%2 == 1
 		_ = v.Walk(context.Background(), func(it *Item) error {
 			if it.Stream == nil {
 				return nil
@@ -431,5 +432,70 @@ func TestGuard(t *testing.T) {
 	want := errors.New("plain")
 	if err := guard("x", func() error { return want }); err != want {
 		t.Errorf("guard passes errors through: %v", err)
+	}
+}
+
+// slackNames walks vol with index-slack carving and returns the carved paths.
+func slackNames(t *testing.T, vol []byte) []string {
+	fs, err := Open(bytes.NewReader(vol), 0, int64(len(vol)))
+	if err != nil {
+		t.Fatal(err)
+	}
+	fs.IndexSlack = true
+	var out []string
+	err = fs.Walk(context.Background(), func(it *Item) error {
+		if it.Slack != nil {
+			if !it.Deleted || it.Stream != nil {
+				t.Errorf("slack item %s: deleted %v stream %v", it.Path, it.Deleted, it.Stream)
+			}
+			out = append(out, it.Path)
+		}
+		return nil
+	}, func(err error) { t.Errorf("problem: %v", err) })
+	if err != nil {
+		t.Fatal(err)
+	}
+	return out
+}
+
+// TestIndexSlack compares the names carved from $I30 slack with the ones
+// fls lists (deleted, inode 0). Slack copies of names that live entries of
+// the same folder hold are not deleted files: fls lists one such copy in
+// ntfs_index's root ("… - Copy (11).txt"), triage does not.
+func TestIndexSlack(t *testing.T) {
+	d := corpusDir(t)
+	img := gunzip(t, filepath.Join(d, "dfir_ntfs", "ntfs_index.raw.gz"))
+	got := slackNames(t, img[128*512:])
+	fls, _ := os.ReadFile(filepath.Join(d, "dfir_ntfs", "ntfs_index.raw.fls.txt"))
+	live := map[string]bool{}
+	var want []string
+	for _, line := range strings.Split(string(fls), "\n") {
+		meta, path, ok := strings.Cut(line, "\t")
+		if !ok {
+			continue
+		}
+		if strings.HasSuffix(meta, "* 0:") {
+			want = append(want, "/"+path)
+		} else {
+			live["/"+path] = true
+		}
+	}
+	var wantDeleted []string
+	for _, w := range want {
+		if !live[w] {
+			wantDeleted = append(wantDeleted, w)
+		}
+	}
+	if strings.Join(got, "\n") != strings.Join(wantDeleted, "\n") || len(got) != 1 {
+		t.Errorf("slack names %q, fls (deleted names only) %q", got, wantDeleted)
+	}
+	// The testdata images and testfs1: fls lists no slack names.
+	for _, name := range []string{"ntfs-basic.raw"} {
+		if got := slackNames(t, testImage(t, name)); len(got) != 0 {
+			t.Errorf("%s: slack names %q, fls lists none", name, got)
+		}
+	}
+	if got := slackNames(t, gunzip(t, filepath.Join(d, "ntfs", "testfs1.gz"))); len(got) != 0 {
+		t.Errorf("testfs1: slack names %q, fls lists none", got)
 	}
 }
