@@ -321,6 +321,31 @@ func TestCorrupt(t *testing.T) {
 			t.Errorf("the rest of the volume was not read")
 		}
 	})
+	t.Run("run-outside-volume", func(t *testing.T) {
+		// docs/report.txt is entry 69 (ntfs-basic.raw.fls.txt): point the
+		// first data run of its $DATA past the end of the volume.
+		b := append([]byte(nil), good...)
+		rec := mftRecord(t, b, 69)
+		off := rec + int64(binary.LittleEndian.Uint16(b[rec+0x14:]))
+		for binary.LittleEndian.Uint32(b[off:]) != 0x80 {
+			off += int64(binary.LittleEndian.Uint32(b[off+4:]))
+		}
+		if b[off+8] != 1 {
+			t.Fatal("report.txt's $DATA is resident")
+		}
+		run := off + int64(binary.LittleEndian.Uint16(b[off+0x20:]))
+		h := b[run]
+		lenBytes, offBytes := int64(h&0xf), int64(h>>4)
+		for k := int64(0); k < offBytes; k++ {
+			b[run+1+lenBytes+k] = 0xff
+		}
+		b[run+lenBytes+offBytes] = 0x3f // large and positive
+		all, _ := walkAll(t, b)
+		g := all["/docs/report.txt"]
+		if g == nil || !strings.Contains(g.partial, "lies outside the volume") {
+			t.Errorf("report.txt: %+v", g)
+		}
+	})
 	t.Run("directory-loop", func(t *testing.T) {
 		b := append([]byte(nil), good...)
 		docs, comp := mftRecord(t, b, 65), mftRecord(t, b, 66)
