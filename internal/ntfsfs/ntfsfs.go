@@ -267,11 +267,26 @@ func utf16le(b []byte) string {
 	return s.String()
 }
 
-func ntfsTime(t *parser.WinFileTime) time.Time {
-	if t == nil || t.Time.Year() <= 1601 || t.Time.Unix() == 0 {
+// readTimes reads four FILETIMEs (created, modified, MFT changed,
+// accessed) at off. go-ntfs's conversion wraps around for values before
+// 1970 and turns 0 (not set) into a date; these are decoded here instead.
+func readTimes(r io.ReaderAt, off int64) Times {
+	b := make([]byte, 32)
+	if n, _ := r.ReadAt(b, off); n < 32 {
+		return Times{}
+	}
+	ft := func(i int) time.Time { return filetime(binary.LittleEndian.Uint64(b[8*i:])) }
+	return Times{Btime: ft(0), Mtime: ft(1), Ctime: ft(2), Atime: ft(3)}
+}
+
+// filetime converts a Windows FILETIME (100 ns since 1601-01-01 UTC); 0
+// means not set and gives the zero time.
+func filetime(v uint64) time.Time {
+	if v == 0 || v > math.MaxInt64 {
 		return time.Time{}
 	}
-	return t.Time.UTC()
+	const epochDiff = 11644473600 // seconds from 1601 to 1970
+	return time.Unix(int64(v/10000000)-epochDiff, int64(v%10000000)*100).UTC()
 }
 
 // Times are the four NTFS timestamps of $STANDARD_INFORMATION or
@@ -372,14 +387,14 @@ func (fs *FS) ReadEntry(i int64) (*File, error) {
 		for _, a := range uniqueAttrs(e.EnumerateAttributes(fs.meta)) {
 			switch a.Type().Value {
 			case parser.ATTR_TYPE_STANDARD_INFORMATION:
-				si := fs.meta.Profile.STANDARD_INFORMATION(a.Data(fs.meta), 0)
-				f.SI = Times{Btime: ntfsTime(si.Create_time()), Mtime: ntfsTime(si.File_altered_time()),
-					Ctime: ntfsTime(si.Mft_altered_time()), Atime: ntfsTime(si.File_accessed_time())}
+				// Created, modified, MFT changed, accessed at 0.
+				f.SI = readTimes(a.Data(fs.meta), 0)
 			case parser.ATTR_TYPE_FILE_NAME:
-				fn := fs.meta.Profile.FILE_NAME(a.Data(fs.meta), 0)
+				d := a.Data(fs.meta)
+				fn := fs.meta.Profile.FILE_NAME(d, 0)
+				// The same four times follow the parent reference.
 				f.Names = append(f.Names, Name{Parent: fn.MftReference(), ParentSeq: fn.Seq_num(), Name: fn.Name(),
-					Space: fn.NameType().Name, Times: Times{Btime: ntfsTime(fn.Created()), Mtime: ntfsTime(fn.File_modified()),
-						Ctime: ntfsTime(fn.Mft_modified()), Atime: ntfsTime(fn.File_accessed())}})
+					Space: fn.NameType().Name, Times: readTimes(d, 8)})
 			case 0xc0: // $REPARSE_POINT
 				b := make([]byte, 4)
 				if n, _ := a.Data(fs.meta).ReadAt(b, 0); n == 4 {

@@ -13,10 +13,12 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"os/exec"
 	"path/filepath"
 	"strconv"
 	"strings"
 	"testing"
+	"time"
 )
 
 func gunzip(t testing.TB, path string) []byte {
@@ -224,6 +226,19 @@ func TestCorpusTestfs1(t *testing.T) {
 	}
 	if dirs != 512 {
 		t.Errorf("%d folders in many_subdirs, want 512", dirs)
+	}
+	// INDEX.md: empty-file's mtime is 2021-01-01 13:37 (the author's
+	// local time; istat shows 12:37:00 UTC).
+	fs, _ := Open(bytes.NewReader(vol), 0, int64(len(vol)))
+	var mtime time.Time
+	fs.Walk(context.Background(), func(it *Item) error {
+		if it.Path == "/empty-file" {
+			mtime = it.File.SI.Mtime
+		}
+		return nil
+	}, func(error) {})
+	if !mtime.Equal(time.Date(2021, 1, 1, 12, 37, 0, 0, time.UTC)) {
+		t.Errorf("empty-file mtime %v", mtime)
 	}
 }
 
@@ -522,5 +537,70 @@ func TestIndexSlack(t *testing.T) {
 	}
 	if got := slackNames(t, gunzip(t, filepath.Join(d, "ntfs", "testfs1.gz"))); len(got) != 0 {
 		t.Errorf("testfs1: slack names %q, fls lists none", got)
+	}
+}
+
+// TestTimesAgainstIstat compares the $STANDARD_INFORMATION and $FILE_NAME
+// times of a few entries with the Sleuth Kit's istat.
+func TestTimesAgainstIstat(t *testing.T) {
+	if _, err := exec.LookPath("istat"); err != nil {
+		t.Skip("istat not installed: install sleuthkit")
+	}
+	vol := testImage(t, "ntfs-basic.raw")
+	p := filepath.Join(t.TempDir(), "v.raw")
+	os.WriteFile(p, vol, 0o644)
+	fs, err := Open(bytes.NewReader(vol), 0, int64(len(vol)))
+	if err != nil {
+		t.Fatal(err)
+	}
+	// mkntfs leaves the FILETIMEs of $MFT at 0 (not set): the record has no
+	// times, where istat shows its own wrap-around (2076).
+	if f, err := fs.ReadEntry(0); err != nil || !f.SI.Mtime.IsZero() || !f.SI.Btime.IsZero() {
+		t.Errorf("$MFT times %+v, want unset (%v)", f.SI, err)
+	}
+	for _, entry := range []int64{64, 65, 70, 76} { // hello.txt, docs, ads.txt, deleted gone-small.txt
+		out, err := exec.Command("istat", p, strconv.FormatInt(entry, 10)).Output()
+		if err != nil {
+			t.Fatalf("istat %d: %v", entry, err)
+		}
+		f, err := fs.ReadEntry(entry)
+		if err != nil {
+			t.Fatal(err)
+		}
+		n := f.PrimaryName()
+		want := map[string][]string{}
+		section := ""
+		for _, line := range strings.Split(string(out), "\n") {
+			switch {
+			case strings.HasPrefix(line, "$STANDARD_INFORMATION"):
+				section = "si"
+			case strings.HasPrefix(line, "$FILE_NAME"):
+				section = "fn"
+			case strings.HasPrefix(line, "Attributes:"):
+				section = ""
+			}
+			k, v, ok := strings.Cut(line, ":\t")
+			if ok && section != "" {
+				want[section+" "+k] = append(want[section+" "+k], v)
+			}
+		}
+		ts := func(tm time.Time) string { return tm.UTC().Format("2006-01-02 15:04:05.000000000") + " (UTC)" }
+		check := func(key string, got time.Time) {
+			w := want[key]
+			if len(w) == 0 || w[0] != ts(got) {
+				t.Errorf("entry %d %s: %s, istat %q", entry, key, ts(got), w)
+			}
+		}
+		check("si Created", f.SI.Btime)
+		check("si File Modified", f.SI.Mtime)
+		check("si MFT Modified", f.SI.Ctime)
+		check("si Accessed", f.SI.Atime)
+		// istat shows the first $FILE_NAME; compare when it is ours.
+		if names := want["fn Name"]; len(names) > 0 && names[0] == n.Name {
+			check("fn Created", n.Times.Btime)
+			check("fn File Modified", n.Times.Mtime)
+			check("fn MFT Modified", n.Times.Ctime)
+			check("fn Accessed", n.Times.Atime)
+		}
 	}
 }
