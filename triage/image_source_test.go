@@ -418,3 +418,110 @@ func TestCorpusE01NTFS(t *testing.T) {
 }
 
 func sha1Sum(s string) [20]byte { return sha1.Sum([]byte(s)) }
+
+// TestScanE01BadChunkOffset corrupts one stored chunk of an uncompressed
+// E01 made by ewfacquire and checks that the file whose data it holds is
+// recorded incomplete, with the chunk's media offset in the case's errors
+// table. The expected offset comes from where the file's bytes sit in the raw
+// image, not from our reader.
+func TestScanE01BadChunkOffset(t *testing.T) {
+	if _, err := exec.LookPath("ewfacquire"); err != nil {
+		t.Skip("ewfacquire not installed (Debian package ewf-tools)")
+	}
+	raw := imageFile(t, "ntfs-basic.raw")
+	dir := t.TempDir()
+	cmd := exec.Command("ewfacquire", "-u", "-q", "-c", "none", "-b", "64", "-t", filepath.Join(dir, "bad"), raw)
+	if out, err := cmd.CombinedOutput(); err != nil {
+		t.Fatalf("ewfacquire: %v\n%s", err, out)
+	}
+	e01 := filepath.Join(dir, "bad.E01")
+	// make.sh writes docs/report.txt as "line %05d of the report\n" x 2000.
+	pat := []byte("line 01000 of the report\n")
+	rb, err := os.ReadFile(raw)
+	if err != nil {
+		t.Fatal(err)
+	}
+	rawOff := bytes.Index(rb, pat)
+	eb, err := os.ReadFile(e01)
+	if err != nil {
+		t.Fatal(err)
+	}
+	e01Off := bytes.Index(eb, pat)
+	if rawOff < 0 || e01Off < 0 || bytes.Count(eb, pat) != 1 {
+		t.Fatalf("pattern at raw %d, E01 %d (%d times)", rawOff, e01Off, bytes.Count(eb, pat))
+	}
+	eb[e01Off+5] ^= 0xff
+	if err := os.WriteFile(e01, eb, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	src, err := OpenSource(e01)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer src.Close()
+	c, _, err := casedb.OpenOrCreate(filepath.Join(t.TempDir(), "case"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer c.Close()
+	var buf bytes.Buffer
+	// A known-good set holding the empty file: the unreadable file,
+	// hashed over the zero bytes read before the bad chunk, must not
+	// become known-good.
+	res, err := Scan(context.Background(), c, src, Options{JSONL: &buf, Matcher: emptyKnownGood{}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if res.State != casedb.StatePartial {
+		t.Errorf("state %s, want partial", res.State)
+	}
+	var found, goodEmpty bool
+	dec := json.NewDecoder(&buf)
+	for dec.More() {
+		var r struct {
+			jsonRec
+			Status   string   `json:"status"`
+			Hashsets []string `json:"hashsets"`
+		}
+		if err := dec.Decode(&r); err != nil {
+			t.Fatal(err)
+		}
+		if r.Path == "/docs/report.txt" && r.Stream == "" {
+			found = true
+			if r.Complete || r.Error == nil || !strings.Contains(*r.Error, "checksum") {
+				t.Errorf("report.txt: complete %v, error %v", r.Complete, r.Error)
+			}
+			if r.Status != casedb.StatusUnknown || len(r.Hashsets) != 1 {
+				t.Errorf("report.txt read incompletely: status %q, sets %v; want unknown with the set listed", r.Status, r.Hashsets)
+			}
+		}
+		if r.Complete && r.Type == "file" && r.Size == 0 && r.Status == casedb.StatusKnownGood {
+			goodEmpty = true
+		}
+	}
+	if !found || !goodEmpty {
+		t.Errorf("report.txt found %v; a complete empty file known-good %v", found, goodEmpty)
+	}
+	const chunk = 64 * 512
+	want := int64(rawOff) / chunk * chunk
+	var got int64 = -1
+	var msg string
+	err = c.DB().QueryRow(`SELECT offset, message FROM errors WHERE path = '/docs/report.txt'`).Scan(&got, &msg)
+	if err != nil {
+		t.Fatalf("errors row for /docs/report.txt: %v", err)
+	}
+	if got != want {
+		t.Errorf("errors offset %d, want %d (chunk of raw offset %d): %s", got, want, rawOff, msg)
+	}
+}
+
+// emptyKnownGood matches the digests of empty content (computed here with
+// crypto/md5) as a known-good set named "empty".
+type emptyKnownGood struct{}
+
+func (emptyKnownGood) Match(d Digests) (string, []string) {
+	if d.MD5 == fmt.Sprintf("%x", md5.Sum(nil)) {
+		return casedb.StatusKnownGood, []string{"empty"}
+	}
+	return casedb.StatusUnknown, nil
+}

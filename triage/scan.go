@@ -367,6 +367,7 @@ func (s *scanner) process(ctx context.Context, h *hasher, e *Entry) (rec *casedb
 	case hr.err != nil:
 		rec.Complete = false
 		rec.Error = fmt.Sprintf("read error after %d of %d bytes: %v", hr.n, e.Size, hr.err)
+		rec.ErrorOffset = ErrorOffset(hr.err)
 	case partial:
 		rec.Complete = false
 		rec.Error = reason
@@ -376,6 +377,14 @@ func (s *scanner) process(ctx context.Context, h *hasher, e *Entry) (rec *casedb
 	}
 	if s.opts.Matcher != nil {
 		rec.Status, rec.Hashsets = s.opts.Matcher.Match(hr.Digests)
+		// Digests that do not cover the whole content prove nothing
+		// benign: an unreadable file read as zero bytes carries the empty
+		// file's digests, which known-good sets list. The matching sets
+		// stay listed; a known-bad or notable match stands, since the
+		// bytes read are that content.
+		if !rec.Complete && rec.Status == casedb.StatusKnownGood {
+			rec.Status = casedb.StatusUnknown
+		}
 	}
 	return rec
 }
@@ -428,7 +437,11 @@ func (s *scanner) write(order <-chan *job) error {
 			return err
 		}
 		if rec.Error != "" {
-			if err := w.AddError(rec.Path, -1, rec.Error, s.now()); err != nil {
+			off := int64(-1)
+			if rec.ErrorOffset > 0 {
+				off = rec.ErrorOffset
+			}
+			if err := w.AddError(rec.Path, off, rec.Error, s.now()); err != nil {
 				w.Abort()
 				return err
 			}

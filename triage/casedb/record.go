@@ -59,6 +59,10 @@ type FileRecord struct {
 	Hashsets                   []string
 	Complete                   bool
 	Error                      string
+	// ErrorOffset is the byte offset in the evidence where the error in
+	// Error was found (a bad E01 chunk, say); 0 or -1 when unknown. It goes
+	// to the case's errors table; it is not part of the JSON form.
+	ErrorOffset int64
 	// Extra holds source-specific facts (NTFS $FILE_NAME times, metafile
 	// flags, ...). Keys are snake_case; values must marshal to JSON.
 	Extra map[string]any

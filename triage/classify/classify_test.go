@@ -150,6 +150,10 @@ func TestEntropy(t *testing.T) {
 		want float64
 	}{
 		{all, 8}, {[]byte("abababab"), 1}, {[]byte("aaaa"), 0}, {nil, 0}, {[]byte("abcd"), 2},
+		// p = 1/4, 3/4 with counts past the c*log2(c) table:
+		// -(1/4 log2 1/4 + 3/4 log2 3/4) = 0.8112781244591328.
+		{append(bytes.Repeat([]byte("a"), 10000), bytes.Repeat([]byte("b"), 30000)...), 0.8112781244591328},
+		{append(bytes.Repeat([]byte("a"), 1000), bytes.Repeat([]byte("b"), 3000)...), 0.8112781244591328},
 	} {
 		if got := Entropy(tt.in); math.Abs(got-tt.want) > 1e-9 {
 			t.Errorf("Entropy(%q...) = %v, want %v", tt.in[:min(len(tt.in), 8)], got, tt.want)

@@ -40,21 +40,37 @@ func (h *Histogram) Entropy() float64 {
 	if h.n == 0 {
 		return 0
 	}
-	total := float64(h.n)
-	e := 0.0
+	// H = log2(N) - (1/N) * sum(c * log2(c)); c*log2(c) comes from a table
+	// for the counts of small files, which are most files.
+	sum := 0.0
 	for v := 0; v < 256; v++ {
 		c := h.c[0][v] + h.c[1][v] + h.c[2][v] + h.c[3][v]
-		if c == 0 {
-			continue
+		if c < clog2Size {
+			sum += clog2[c]
+		} else {
+			f := float64(c)
+			sum += f * math.Log2(f)
 		}
-		p := float64(c) / total
-		e -= p * math.Log2(p)
 	}
-	if e < 0 {
-		e = 0 // -0 from a single value
+	total := float64(h.n)
+	e := math.Log2(total) - sum/total
+	if e < 1e-12 {
+		e = 0 // a single repeated value, up to rounding
 	}
-	return e
+	return min(e, 8)
 }
+
+// clog2[c] = c * log2(c), with clog2[0] = 0.
+const clog2Size = 4096
+
+var clog2 = func() *[clog2Size]float64 {
+	var t [clog2Size]float64
+	for c := 1; c < clog2Size; c++ {
+		f := float64(c)
+		t[c] = f * math.Log2(f)
+	}
+	return &t
+}()
 
 // Entropy returns the Shannon entropy of b in bits per byte.
 func Entropy(b []byte) float64 {
