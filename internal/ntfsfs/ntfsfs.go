@@ -611,7 +611,7 @@ func (fs *FS) Walk(ctx context.Context, visit func(*Item) error, problem func(er
 	// Entries are emitted as they are read, so that content is hashed
 	// while the $MFT is still being parsed; an entry whose folder lies
 	// further on in the $MFT waits until the end.
-	var pending []int64
+	var pending []*File
 	for i := int64(0); i < fs.entries; i++ {
 		if i%1024 == 0 {
 			if err := ctx.Err(); err != nil {
@@ -629,13 +629,18 @@ func (fs *FS) Walk(ctx context.Context, visit func(*Item) error, problem func(er
 		if len(f.Names) == 0 {
 			continue // no name: nothing to place in the tree
 		}
-		files[i] = f
+		// Only folders are kept for placing what lies below them (and
+		// every entry when the index slack is carved, whose live names it
+		// needs): memory grows with the folders, not the files.
+		if f.IsDir || fs.IndexSlack {
+			files[i] = f
+		}
 		if i == 5 {
 			continue // the root folder itself
 		}
 		it, ok := r.item(f)
 		if !ok {
-			pending = append(pending, i)
+			pending = append(pending, f)
 			continue
 		}
 		if err := emit(it); err != nil {
@@ -643,11 +648,11 @@ func (fs *FS) Walk(ctx context.Context, visit func(*Item) error, problem func(er
 		}
 	}
 	r.maxRead = math.MaxInt64 // every entry is read: nothing is pending now
-	for _, i := range pending {
+	for _, f := range pending {
 		if err := ctx.Err(); err != nil {
 			return err
 		}
-		it, _ := r.item(files[i])
+		it, _ := r.item(f)
 		if err := emit(it); err != nil {
 			return err
 		}
