@@ -4,7 +4,9 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"math"
 	"sort"
+	"strconv"
 	"strings"
 	"time"
 
@@ -174,6 +176,13 @@ func metaString(v any) string {
 	case map[string]any, []any:
 		b, _ := json.Marshal(x)
 		return string(b)
+	case float64:
+		// JSON numbers come back as float64: whole ones print as integers
+		// (10485760, not 1.048576e+07).
+		if x == math.Trunc(x) && math.Abs(x) < 1<<53 {
+			return strconv.FormatInt(int64(x), 10)
+		}
+		return strconv.FormatFloat(x, 'f', -1, 64)
 	default:
 		return fmt.Sprint(x)
 	}

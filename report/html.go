@@ -147,11 +147,11 @@ This report was produced over a broken chain at the examiner's request; its cust
 <tr><th>Size</th><td>{{bytes .Size}}</td></tr>
 <tr><th>Scan state</th><td>{{.State}}</td></tr>
 <tr><th>Scan started / finished</th><td>{{$.Time .StartedAt}} / {{$.Time .FinishedAt}}</td></tr>
-<tr><th>Examiner · host</th><td>{{.Examiner}} · {{.Host}}</td></tr>
+<tr><th>Examiner · host</th><td>{{if .Examiner}}{{.Examiner}}{{else}}(not recorded){{end}} · {{.Host}}</td></tr>
 <tr><th>Digests computed</th><td>{{join .HashAlgorithms ", "}}</td></tr>
 <tr><th>Records · content bytes · errors</th><td>{{n .Files}} · {{bytes .Bytes}} · {{n .Errors}}</td></tr>
-{{range .MediaHashes}}<tr><th>Media hash {{.Key}}</th><td class="hash">{{.Value}}</td></tr>
-{{end}}{{range .Verification}}<tr><th>Verification {{.Key}}</th><td>{{.Value}}</td></tr>
+{{range .MediaHashes}}<tr><th>{{.Key}}</th><td class="hash">{{.Value}}</td></tr>
+{{end}}{{range .Verification}}<tr><th>{{.Key}}</th><td class="hash">{{.Value}}</td></tr>
 {{end}}{{range .OtherMetadata}}<tr><th>{{.Key}}</th><td>{{vis .Value}}</td></tr>
 {{end}}</table>
 {{if not .MediaHashes}}<p class="note">No full-media hash is recorded for this item{{if eq .Type "folder"}} (a folder has none; each file's hashes are listed){{end}}.</p>{{end}}

@@ -11,6 +11,7 @@ import (
 	"io/fs"
 	"runtime"
 	"sort"
+	"strconv"
 	"strings"
 	"time"
 
@@ -319,20 +320,166 @@ func (r *Report) loadEvidence(ctx context.Context) error {
 var MediaHashKeys = []string{"media_hashes", "acquisition_hashes", "stored_hashes", "computed_hashes"}
 
 // splitMetadata sorts evidence metadata into full-media hashes, verification
-// results and the rest, each flattened to sorted key/value pairs.
+// results and the rest, each as labelled key/value pairs in a fixed order
+// (labels a reader understands, not storage keys; see metaLabel).
 func splitMetadata(m map[string]any) (hashes, verification, other []KV) {
 	for _, kv := range otherMetadata(m) {
 		k := kv.Key
 		switch {
 		case contains(MediaHashKeys, k) || strings.HasPrefix(k, "media_") && isHashName(strings.TrimPrefix(k, "media_")):
-			hashes = append(hashes, flattenValue(k, m[k])...)
+			hashes = append(hashes, labelled(flattenValue(k, m[k]))...)
+		case k == "image_verification":
+			verification = append(verification, verificationKVs(m[k])...)
 		case strings.Contains(k, "verif"):
-			verification = append(verification, flattenValue(k, m[k])...)
+			verification = append(verification, labelled(flattenValue(k, m[k]))...)
 		default:
-			other = append(other, flattenValue(k, m[k])...)
+			other = append(other, labelled(flattenValue(k, m[k]))...)
 		}
 	}
+	// The digests first, then what they cover.
+	rank := func(k string) int {
+		for i, p := range []string{"Media MD5", "Media SHA-1", "Media SHA-256", "Media BLAKE3", "Media bytes", "Media hashes computed"} {
+			if strings.HasPrefix(k, p) {
+				return i
+			}
+		}
+		return 10
+	}
+	sort.SliceStable(hashes, func(i, j int) bool { return rank(hashes[i].Key) < rank(hashes[j].Key) })
 	return hashes, verification, other
+}
+
+// verificationKVs renders an image verification: the verdict, then one line
+// per stored or expected digest with the computed one beside it.
+func verificationKVs(v any) []KV {
+	m, ok := v.(map[string]any)
+	if !ok {
+		return labelled(flattenValue("image_verification", v))
+	}
+	out := []KV{{"Image verification", metaString(m["verdict"])}}
+	cmps, _ := m["comparisons"].([]any)
+	for _, c := range cmps {
+		cm, ok := c.(map[string]any)
+		if !ok {
+			continue
+		}
+		alg := hashLabel(metaString(cm["algorithm"]))
+		verdict := "MISMATCH"
+		if b, _ := cm["match"].(bool); b {
+			verdict = "match"
+		}
+		out = append(out, KV{fmt.Sprintf("%s stored (%s) / computed", alg, metaString(cm["source"])),
+			fmt.Sprintf("%s / %s: %s", metaString(cm["value"]), metaString(cm["computed"]), verdict)})
+	}
+	if r := metaString(m["reason"]); r != "" {
+		out = append(out, KV{"Verification note", r})
+	}
+	if at := metaString(m["at"]); at != "" {
+		out = append(out, KV{"Verified at", at})
+	}
+	for _, kv := range FlattenDetails(m) {
+		switch strings.SplitN(kv.Key, ".", 2)[0] {
+		case "verdict", "comparisons", "reason", "at":
+		default:
+			out = append(out, KV{metaLabel("image_verification." + kv.Key), kv.Value})
+		}
+	}
+	return out
+}
+
+func labelled(kvs []KV) []KV {
+	for i := range kvs {
+		kvs[i].Key = metaLabel(kvs[i].Key)
+	}
+	return kvs
+}
+
+// metaLabels names the evidence metadata keys the image readers record.
+var metaLabels = map[string]string{
+	"media_hashes.md5":                     "Media MD5 (computed)",
+	"media_hashes.sha1":                    "Media SHA-1 (computed)",
+	"media_hashes.sha256":                  "Media SHA-256 (computed)",
+	"media_hashes.blake3":                  "Media BLAKE3 (computed)",
+	"media_hashes.size":                    "Media bytes hashed",
+	"media_hashes.computed_at":             "Media hashes computed at",
+	"media_hashes.segment_files.path":      "Image file",
+	"media_hashes.segment_files.size":      "Image file size (bytes)",
+	"media_hashes.segment_files.sha256":    "Image file SHA-256",
+	"media_hashes.unreadable":              "Unreadable media regions",
+	"image_format":                         "Image format",
+	"segments.path":                        "Image segment",
+	"segments.size":                        "Image segment size (bytes)",
+	"segments.offset":                      "Image segment media offset",
+	"ewf.acquisition.case_number":          "E01 header: case number",
+	"ewf.acquisition.evidence_number":      "E01 header: evidence number",
+	"ewf.acquisition.description":          "E01 header: description",
+	"ewf.acquisition.examiner":             "E01 header: examiner",
+	"ewf.acquisition.notes":                "E01 header: notes",
+	"ewf.acquisition.acquisition_date":     "E01 header: acquired",
+	"ewf.acquisition.acquisition_date_raw": "E01 header: acquired (as stored)",
+	"ewf.acquisition.system_date":          "E01 header: system date",
+	"ewf.acquisition.system_date_raw":      "E01 header: system date (as stored)",
+	"ewf.acquisition.software_version":     "E01 header: acquisition software version",
+	"ewf.acquisition.operating_system":     "E01 header: acquisition operating system",
+	"ewf.acquisition.header_section":       "E01 header: read from section",
+	"ewf.acquisition.model":                "E01 header: media model",
+	"ewf.acquisition.serial_number":        "E01 header: media serial number",
+	"ewf.stored_hashes.md5":                "E01 stored MD5",
+	"ewf.stored_hashes.sha1":               "E01 stored SHA-1",
+	"ewf.stored_hashes.hash_section_md5":   "E01 stored MD5 (hash section)",
+}
+
+// metaLabel turns a flattened metadata key ("ewf.media.sector_count",
+// "segments[1].path") into a label ("E01 media: sector count", "Image
+// segment 2"): from metaLabels where listed, else spelled out.
+func metaLabel(key string) string {
+	// Take the array indexes out: "segments[1].path" -> "segments.path", 2.
+	base, nth := key, 0
+	for {
+		i := strings.IndexByte(base, '[')
+		j := strings.IndexByte(base, ']')
+		if i < 0 || j < i {
+			break
+		}
+		if n, err := strconv.Atoi(base[i+1 : j]); err == nil && nth == 0 {
+			nth = n + 1
+		}
+		base = base[:i] + base[j+1:]
+	}
+	label, ok := metaLabels[base]
+	if !ok {
+		label = base
+		for _, p := range [][2]string{{"ewf.acquisition.", "E01 header: "}, {"ewf.media.", "E01 media: "},
+			{"ewf.stored_hashes.", "E01 stored hash: "}, {"ewf.", "E01: "}} {
+			if strings.HasPrefix(label, p[0]) {
+				label = p[1] + strings.TrimPrefix(label, p[0])
+				break
+			}
+		}
+		if strings.HasSuffix(label, "_raw") {
+			label = strings.TrimSuffix(label, "_raw") + " (as stored)"
+		}
+		label = strings.ReplaceAll(strings.ReplaceAll(label, ".", ": "), "_", " ")
+		if label != "" {
+			label = strings.ToUpper(label[:1]) + label[1:]
+		}
+	}
+	if nth > 0 {
+		label += fmt.Sprintf(" %d", nth)
+	}
+	return label
+}
+
+func hashLabel(alg string) string {
+	switch strings.ToLower(alg) {
+	case "md5":
+		return "MD5"
+	case "sha1":
+		return "SHA-1"
+	case "sha256":
+		return "SHA-256"
+	}
+	return alg
 }
 
 func isHashName(s string) bool {

@@ -8,6 +8,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"io/fs"
 	"os"
 	"path/filepath"
 	"strings"
@@ -139,7 +140,14 @@ func Write(ctx context.Context, r *Report, outs []Output, manifestPath string, o
 	res := &Result{ManifestPath: manifestPath}
 	for _, p := range append(outputPaths(outs), manifestPath) {
 		d := filepath.Dir(p)
-		if st, err := os.Stat(d); err != nil {
+		st, err := os.Stat(d)
+		if errors.Is(err, fs.ErrNotExist) {
+			// A new output folder is made, like the case folder.
+			if err = os.MkdirAll(d, 0o755); err == nil {
+				st, err = os.Stat(d)
+			}
+		}
+		if err != nil {
 			return nil, fmt.Errorf("cannot write %s: output folder %q: %w", p, d, err)
 		} else if !st.IsDir() {
 			return nil, fmt.Errorf("cannot write %s: %q is not a folder", p, d)

@@ -2,6 +2,7 @@ package report
 
 import (
 	"bytes"
+	"cmp"
 	"context"
 	"fmt"
 	"io"
@@ -601,13 +602,13 @@ func (p *pdfWriter) body(ctx context.Context) error {
 		}
 		pairs = append(pairs, [][2]string{{"Source", Visible(e.Source)}, {"Type", e.Type}, {"Size", HumanBytes(e.Size)},
 			{"Scan state", e.State}, {"Scan started / finished", r.Time(e.StartedAt) + " / " + r.Time(e.FinishedAt)},
-			{"Examiner · host", e.Examiner + " · " + e.Host}, {"Digests computed", strings.Join(e.HashAlgorithms, ", ")},
+			{"Examiner · host", cmp.Or(e.Examiner, "(not recorded)") + " · " + e.Host}, {"Digests computed", strings.Join(e.HashAlgorithms, ", ")},
 			{"Records · content bytes · errors", Thousands(e.Files) + " · " + HumanBytes(e.Bytes) + " · " + Thousands(e.Errors)}}...)
 		for _, kv := range e.MediaHashes {
-			pairs = append(pairs, [2]string{"Media hash " + kv.Key, kv.Value})
+			pairs = append(pairs, [2]string{kv.Key, kv.Value})
 		}
 		for _, kv := range e.Verification {
-			pairs = append(pairs, [2]string{"Verification " + kv.Key, kv.Value})
+			pairs = append(pairs, [2]string{kv.Key, kv.Value})
 		}
 		for _, kv := range e.OtherMetadata {
 			pairs = append(pairs, [2]string{kv.Key, kv.Value})

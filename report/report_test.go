@@ -8,6 +8,7 @@ import (
 	"encoding/xml"
 	"errors"
 	"flag"
+	"fmt"
 	"io"
 	"os"
 	"os/exec"
@@ -506,3 +507,33 @@ func TestPDFManyPages(t *testing.T) {
 }
 
 var _ = io.Discard
+
+func TestMetadataLabels(t *testing.T) {
+	for k, want := range map[string]string{
+		"segments[1].path":                     "Image segment 2",
+		"segments.path":                        "Image segment",
+		"ewf.media.sector_count":               "E01 media: sector count",
+		"ewf.acquisition.acquisition_date_raw": "E01 header: acquired (as stored)",
+		"ewf.acquisition.some_new_field":       "E01 header: some new field",
+		"media_hashes.sha1":                    "Media SHA-1 (computed)",
+		"vendor.thing_raw":                     "Vendor: thing (as stored)",
+	} {
+		if got := metaLabel(k); got != want {
+			t.Errorf("metaLabel(%q) = %q, want %q", k, got, want)
+		}
+	}
+	// JSON numbers decode as float64; sizes must not print as 1.048576e+07.
+	for v, want := range map[float64]string{10485760: "10485760", 0.5: "0.5", -3: "-3"} {
+		if got := metaString(v); got != want {
+			t.Errorf("metaString(%v) = %q, want %q", v, got, want)
+		}
+	}
+	_, ver, _ := splitMetadata(map[string]any{"image_verification": map[string]any{
+		"verdict": "MISMATCH", "at": "2026-01-02T03:04:05Z",
+		"comparisons": []any{map[string]any{"algorithm": "md5", "source": "hash section", "value": "aa", "computed": "bb", "match": false}},
+	}})
+	want := []KV{{"Image verification", "MISMATCH"}, {"MD5 stored (hash section) / computed", "aa / bb: MISMATCH"}, {"Verified at", "2026-01-02T03:04:05Z"}}
+	if fmt.Sprint(ver) != fmt.Sprint(want) {
+		t.Errorf("verification rows %v, want %v", ver, want)
+	}
+}

@@ -225,6 +225,10 @@ func TestReportBadInput(t *testing.T) {
 	tri(t, "case", "init", dir, "--case-number", "2026/9")
 	out := t.TempDir()
 	_, pub := unencryptedKey(t)
+	blocker := filepath.Join(t.TempDir(), "file") // a file where the output folder should be
+	if err := os.WriteFile(blocker, nil, 0o644); err != nil {
+		t.Fatal(err)
+	}
 	for _, tc := range []struct {
 		args []string
 		st   int
@@ -234,7 +238,7 @@ func TestReportBadInput(t *testing.T) {
 		{[]string{"report", dir, "-o", filepath.Join(out, "r"), "-f", "docx"}, 2, "unknown format"},
 		{[]string{"report", dir, "-o", filepath.Join(out, "r"), "--sign", filepath.Join(out, "none.key")}, 1, "cannot read secret key"},
 		{[]string{"report", dir, "-o", filepath.Join(out, "r"), "--sign", pub}, 1, "is a public key"},
-		{[]string{"report", dir, "-o", filepath.Join(out, "missing", "r.html")}, 1, "output folder"},
+		{[]string{"report", dir, "-o", filepath.Join(blocker, "r.html")}, 1, "not a folder"},
 		{[]string{"report", filepath.Join(out, "nocase"), "-o", filepath.Join(out, "r")}, 1, "not a triage case"},
 		{[]string{"report", dir, "-o", filepath.Join(dir, "r.html")}, 2, "inside the case directory"},
 	} {
