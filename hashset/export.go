@@ -105,13 +105,33 @@ func (s *Set) stamp() time.Time {
 	return s.Imported.UTC()
 }
 
+// jsonList streams values as the elements of a JSON array, one per line.
+type jsonList struct {
+	w *bufio.Writer
+	n int
+}
+
+func (l *jsonList) add(v any) error {
+	b, err := json.Marshal(v)
+	if err != nil {
+		return err
+	}
+	if l.n > 0 {
+		l.w.WriteByte(',')
+	}
+	l.n++
+	l.w.WriteByte('\n')
+	_, err = l.w.Write(b)
+	return err
+}
+
 var stixKey = map[Algorithm]string{MD5: "MD5", SHA1: "'SHA-1'", SHA256: "'SHA-256'"}
 
 func (s *Set) exportSTIX(w *bufio.Writer) error {
 	ts := s.stamp().Format("2006-01-02T15:04:05.000Z")
 	itype := map[string]string{KnownBad: "malicious-activity", Notable: "anomalous-activity", KnownGood: "benign"}[s.Category]
 	fmt.Fprintf(w, `{"type":"bundle","id":"bundle--%s","objects":[`, uuid5("bundle/"+s.Name+"/"+s.HeaderSHA256))
-	first := true
+	list := jsonList{w: w}
 	for _, a := range Algorithms {
 		err := s.eachHex(a, func(h string) error {
 			obj := map[string]any{
@@ -126,17 +146,7 @@ func (s *Set) exportSTIX(w *bufio.Writer) error {
 			if s.Description != "" {
 				obj["description"] = s.Description
 			}
-			b, err := json.Marshal(obj)
-			if err != nil {
-				return err
-			}
-			if !first {
-				w.WriteByte(',')
-			}
-			first = false
-			w.WriteString("\n")
-			_, err = w.Write(b)
-			return err
+			return list.add(obj)
 		})
 		if err != nil {
 			return err
@@ -172,7 +182,7 @@ func (s *Set) exportMISP(w *bufio.Writer) error {
 	w.WriteString(`{"Event":`)
 	w.Write(head[:len(head)-1])
 	w.WriteString(`,"Attribute":[`)
-	first := true
+	list := jsonList{w: w}
 	toIDS := s.Category == KnownBad
 	category := "Payload delivery"
 	if s.Category == KnownGood {
@@ -180,21 +190,11 @@ func (s *Set) exportMISP(w *bufio.Writer) error {
 	}
 	for _, a := range Algorithms {
 		err := s.eachHex(a, func(h string) error {
-			b, err := json.Marshal(map[string]any{
+			return list.add(map[string]any{
 				"uuid": uuid5("misp/" + s.Name + "/" + a.String() + "/" + h), "type": a.String(), "category": category,
 				"to_ids": toIDS, "distribution": "5", "timestamp": ts, "deleted": false, "value": h,
 				"comment": "triage hash set " + s.Name,
 			})
-			if err != nil {
-				return err
-			}
-			if !first {
-				w.WriteByte(',')
-			}
-			first = false
-			w.WriteString("\n")
-			_, err = w.Write(b)
-			return err
 		})
 		if err != nil {
 			return err
