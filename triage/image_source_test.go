@@ -3,13 +3,12 @@ package triage
 import (
 	"bufio"
 	"bytes"
-	"compress/gzip"
 	"context"
 	"crypto/md5"
 	"crypto/sha1"
 	"encoding/json"
 	"fmt"
-	"io"
+	"github.com/triagekit/triage/internal/testfixture"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -20,29 +19,10 @@ import (
 	"github.com/triagekit/triage/triage/casedb"
 )
 
-// imageFile unpacks testdata/images/NAME.gz into a temporary file.
-func imageFile(t *testing.T, name string) string {
-	t.Helper()
-	f, err := os.Open(filepath.Join("..", "testdata", "images", name+".gz"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer f.Close()
-	z, err := gzip.NewReader(f)
-	if err != nil {
-		t.Fatal(err)
-	}
-	p := filepath.Join(t.TempDir(), name)
-	out, err := os.Create(p)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if _, err := io.Copy(out, z); err != nil {
-		t.Fatal(err)
-	}
-	out.Close()
-	return p
-}
+var (
+	imageFile = testfixture.ImageFile
+	corpusDir = testfixture.CorpusDir
+)
 
 type jsonRec struct {
 	Path     string         `json:"path"`
@@ -327,17 +307,6 @@ func TestOpenSourceDetection(t *testing.T) {
 	if _, err := OpenSourceWith(t.TempDir(), SourceOptions{As: AsImage}); err == nil {
 		t.Errorf("a folder opened as an image")
 	}
-}
-
-func corpusDir(t *testing.T) string {
-	d := os.Getenv("TRIAGE_CORPUS")
-	if d == "" {
-		d = filepath.Join("..", "..", "shared", "corpus")
-	}
-	if _, err := os.Stat(filepath.Join(d, "INDEX.md")); err != nil {
-		t.Skipf("corpus not found at %s (set TRIAGE_CORPUS): %v", d, err)
-	}
-	return d
 }
 
 type sha1Rec struct {

@@ -8,6 +8,7 @@ import (
 	"encoding/binary"
 	"encoding/hex"
 	"encoding/json"
+	"github.com/triagekit/triage/internal/testfixture"
 	"os"
 	"path/filepath"
 	"regexp"
@@ -194,14 +195,7 @@ func TestImageInfo(t *testing.T) {
 // TestImageVerifyCorpusSplit checks a two-segment E01 of the corpus against
 // corpus/INDEX.md: media MD5 and each segment file's SHA-256.
 func TestImageVerifyCorpusSplit(t *testing.T) {
-	dir := os.Getenv("TRIAGE_CORPUS")
-	if dir == "" {
-		dir = "../../../shared/corpus"
-	}
-	p := filepath.Join(dir, "dfvfs", "ext2.split.E01")
-	if _, err := os.Stat(p); err != nil {
-		t.Skipf("corpus not available (set TRIAGE_CORPUS): %v", err)
-	}
+	p := testfixture.Corpus(t, "dfvfs/ext2.split.E01")
 	st, out, errs := runTriage(t, "image", "verify", "--json", p)
 	if st != 0 {
 		t.Fatalf("status %d: %s", st, errs)

@@ -2,33 +2,14 @@ package main
 
 import (
 	"bytes"
-	"compress/gzip"
-	"io"
+	"github.com/triagekit/triage/internal/testfixture"
 	"os"
 	"path/filepath"
 	"strings"
 	"testing"
 )
 
-func unpackImage(t *testing.T, name string) string {
-	t.Helper()
-	f, err := os.Open(filepath.Join("..", "..", "testdata", "images", name+".gz"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer f.Close()
-	z, err := gzip.NewReader(f)
-	if err != nil {
-		t.Fatal(err)
-	}
-	p := filepath.Join(t.TempDir(), name)
-	out, _ := os.Create(p)
-	if _, err := io.Copy(out, z); err != nil {
-		t.Fatal(err)
-	}
-	out.Close()
-	return p
-}
+var unpackImage = testfixture.ImageFile
 
 // partitionRows keeps the table-entry rows of mmls-style output as
 // "start end length description".

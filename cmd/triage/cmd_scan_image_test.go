@@ -7,6 +7,7 @@ import (
 	"encoding/binary"
 	"encoding/hex"
 	"encoding/json"
+	"github.com/triagekit/triage/internal/testfixture"
 	"hash/adler32"
 	"os"
 	"path/filepath"
@@ -237,13 +238,9 @@ func corruptChunk(t *testing.T, b []byte, ci int) {
 // ones.bin (MFT 38) has clusters 7695 and 7711 (istat; 1 KiB clusters),
 // i.e. media bytes in chunk 240 (32 KiB chunks).
 func TestScanE01BadChunkInFile(t *testing.T) {
-	dir := os.Getenv("TRIAGE_CORPUS")
-	if dir == "" {
-		dir = "../../../shared/corpus"
-	}
-	b, err := os.ReadFile(filepath.Join(dir, "go-ewf", "test.ntfs.dd.E01"))
+	b, err := os.ReadFile(testfixture.Corpus(t, "go-ewf/test.ntfs.dd.E01"))
 	if err != nil {
-		t.Skipf("corpus not available (set TRIAGE_CORPUS): %v", err)
+		t.Fatal(err)
 	}
 	corruptChunk(t, b, 240)
 	p := filepath.Join(t.TempDir(), "bad.E01")

@@ -3,7 +3,6 @@ package ntfsfs
 import (
 	"bufio"
 	"bytes"
-	"compress/gzip"
 	"context"
 	"crypto/md5"
 	"crypto/sha256"
@@ -11,6 +10,7 @@ import (
 	"encoding/hex"
 	"errors"
 	"fmt"
+	"github.com/triagekit/triage/internal/testfixture"
 	"io"
 	"os"
 	"os/exec"
@@ -21,38 +21,11 @@ import (
 	"time"
 )
 
-func gunzip(t testing.TB, path string) []byte {
-	t.Helper()
-	f, err := os.Open(path)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer f.Close()
-	z, err := gzip.NewReader(f)
-	if err != nil {
-		t.Fatal(err)
-	}
-	b, err := io.ReadAll(z)
-	if err != nil {
-		t.Fatal(err)
-	}
-	return b
-}
-
-func corpusDir(t testing.TB) string {
-	d := os.Getenv("TRIAGE_CORPUS")
-	if d == "" {
-		d = filepath.Join("..", "..", "..", "shared", "corpus")
-	}
-	if _, err := os.Stat(filepath.Join(d, "INDEX.md")); err != nil {
-		t.Skipf("corpus not found at %s (set TRIAGE_CORPUS): %v", d, err)
-	}
-	return d
-}
-
-func testImage(t testing.TB, name string) []byte {
-	return gunzip(t, filepath.Join("..", "..", "testdata", "images", name+".gz"))
-}
+var (
+	gunzip    = testfixture.Gunzip
+	corpusDir = testfixture.CorpusDir
+	testImage = testfixture.Image
+)
 
 type got struct {
 	size    int64

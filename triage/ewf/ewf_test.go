@@ -9,6 +9,7 @@ import (
 	"crypto/sha1"
 	"encoding/hex"
 	"errors"
+	"github.com/triagekit/triage/internal/testfixture"
 	"io"
 	"os"
 	"os/exec"
@@ -17,6 +18,8 @@ import (
 	"strings"
 	"testing"
 )
+
+var corpus = testfixture.Corpus
 
 const fixtures = "../../testdata/images"
 
@@ -198,20 +201,6 @@ func TestSegmentName(t *testing.T) {
 	if _, err := SegmentName("x.raw", 2); err == nil {
 		t.Error("no error for .raw")
 	}
-}
-
-// corpus returns the path of a corpus file, skipping when absent.
-func corpus(t testing.TB, rel string) string {
-	t.Helper()
-	dir := os.Getenv("TRIAGE_CORPUS")
-	if dir == "" {
-		dir = "../../../shared/corpus"
-	}
-	p := filepath.Join(dir, rel)
-	if _, err := os.Stat(p); err != nil {
-		t.Skipf("corpus image %s not available (set TRIAGE_CORPUS): %v", rel, err)
-	}
-	return p
 }
 
 // TestCorpus checks the media MD5s documented in corpus/INDEX.md.

@@ -5,22 +5,14 @@ import (
 	"crypto/sha256"
 	"encoding/hex"
 	"errors"
+	"github.com/triagekit/triage/internal/testfixture"
 	"io"
 	"os"
 	"path/filepath"
 	"testing"
 )
 
-func corpusDir(t testing.TB) string {
-	d := os.Getenv("TRIAGE_CORPUS")
-	if d == "" {
-		d = filepath.Join("..", "..", "..", "shared", "corpus")
-	}
-	if _, err := os.Stat(filepath.Join(d, "INDEX.md")); err != nil {
-		t.Skipf("corpus not found at %s (set TRIAGE_CORPUS): %v", d, err)
-	}
-	return d
-}
+var corpusDir = testfixture.CorpusDir
 
 func sha(b []byte) string { s := sha256.Sum256(b); return hex.EncodeToString(s[:]) }
 

@@ -3,11 +3,10 @@ package volume
 import (
 	"bufio"
 	"bytes"
-	"compress/gzip"
 	"encoding/binary"
 	"errors"
+	"github.com/triagekit/triage/internal/testfixture"
 	"hash/crc32"
-	"io"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -16,34 +15,10 @@ import (
 	"testing"
 )
 
-func corpusDir(t testing.TB) string {
-	d := os.Getenv("TRIAGE_CORPUS")
-	if d == "" {
-		d = filepath.Join("..", "..", "..", "shared", "corpus")
-	}
-	if _, err := os.Stat(filepath.Join(d, "INDEX.md")); err != nil {
-		t.Skipf("corpus not found at %s (set TRIAGE_CORPUS): %v", d, err)
-	}
-	return d
-}
-
-func gunzip(t testing.TB, path string) []byte {
-	t.Helper()
-	f, err := os.Open(path)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer f.Close()
-	z, err := gzip.NewReader(f)
-	if err != nil {
-		t.Fatal(err)
-	}
-	b, err := io.ReadAll(z)
-	if err != nil {
-		t.Fatal(err)
-	}
-	return b
-}
+var (
+	gunzip    = testfixture.Gunzip
+	corpusDir = testfixture.CorpusDir
+)
 
 // mmlsRow is one allocated partition row of mmls output.
 type mmlsRow struct {
