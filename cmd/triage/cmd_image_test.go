@@ -1,7 +1,6 @@
 package main
 
 import (
-	"bufio"
 	"bytes"
 	"crypto/md5"
 	"crypto/sha256"
@@ -16,25 +15,9 @@ import (
 	"testing"
 )
 
-const imageFixtures = "../../testdata/images"
+var fixtureSum = testfixture.Sum
 
-// fixtureSum returns the md5sum/sha1sum value make_ewf.sh stored for raw.
-func fixtureSum(t *testing.T, file, raw string) string {
-	t.Helper()
-	f, err := os.Open(filepath.Join(imageFixtures, file))
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer f.Close()
-	s := bufio.NewScanner(f)
-	for s.Scan() {
-		if fs := strings.Fields(s.Text()); len(fs) == 2 && fs[1] == raw {
-			return fs[0]
-		}
-	}
-	t.Fatalf("no %s sum for %s", file, raw)
-	return ""
-}
+const imageFixtures = "../../testdata/images"
 
 // runTriage runs triage in-process; runs of spaces in stdout are squashed
 // to one so that checks do not depend on column alignment.

@@ -10,6 +10,7 @@ import (
 	"io"
 	"os"
 	"path/filepath"
+	"strings"
 	"testing"
 )
 
@@ -92,4 +93,21 @@ func ImageFile(t testing.TB, name string) string {
 		t.Fatal(err)
 	}
 	return p
+}
+
+// Sum returns the digest that a sums file in testdata/images (md5sum or
+// sha1sum output, such as ewf-fixtures.md5) lists for the file named raw.
+func Sum(t testing.TB, file, raw string) string {
+	t.Helper()
+	b, err := os.ReadFile(filepath.Join(Root(t), "testdata", "images", file))
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, line := range strings.Split(string(b), "\n") {
+		if fs := strings.Fields(line); len(fs) == 2 && fs[1] == raw {
+			return fs[0]
+		}
+	}
+	t.Fatalf("%s: no sum for %s", file, raw)
+	return ""
 }

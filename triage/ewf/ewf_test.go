@@ -1,7 +1,6 @@
 package ewf
 
 import (
-	"bufio"
 	"bytes"
 	"compress/gzip"
 	"context"
@@ -18,6 +17,8 @@ import (
 	"strings"
 	"testing"
 )
+
+var sums = testfixture.Sum
 
 var corpus = testfixture.Corpus
 
@@ -56,24 +57,6 @@ func fixture(t testing.TB, name string) string {
 		t.Fatalf("fixture %s: %v", name, err)
 	}
 	return p
-}
-
-// sums reads the md5sum/sha1sum output the fixture script stored.
-func sums(t testing.TB, file, raw string) string {
-	t.Helper()
-	f, err := os.Open(filepath.Join(fixtures, file))
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer f.Close()
-	s := bufio.NewScanner(f)
-	for s.Scan() {
-		if fs := strings.Fields(s.Text()); len(fs) == 2 && fs[1] == raw {
-			return fs[0]
-		}
-	}
-	t.Fatalf("%s: no sum for %s", file, raw)
-	return ""
 }
 
 // hashReadAt hashes the media through ReadAt in odd-sized pieces.
