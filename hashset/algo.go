@@ -116,22 +116,8 @@ var hexVal = func() (t [256]byte) {
 }()
 
 // decodeHex decodes len(dst)*2 hex digits of src (either case) into dst.
-func decodeHex(dst, src []byte) bool {
-	if len(src) != 2*len(dst) {
-		return false
-	}
-	for i := range dst {
-		hi, lo := hexVal[src[2*i]], hexVal[src[2*i+1]]
-		if hi > 15 || lo > 15 {
-			return false
-		}
-		dst[i] = hi<<4 | lo
-	}
-	return true
-}
-
-// decodeHexString is decodeHex for a string, without converting it.
-func decodeHexString(dst []byte, src string) bool {
+// It takes a string as well, without converting it.
+func decodeHex[S []byte | string](dst []byte, src S) bool {
 	if len(src) != 2*len(dst) {
 		return false
 	}

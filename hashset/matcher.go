@@ -32,7 +32,7 @@ func (m *Matcher) Match(md5, sha1, sha256 string) (status string, sets []string)
 	for i, h := range [3]string{md5, sha1, sha256} {
 		a := Algorithm(i)
 		if len(h) == 2*a.Size() {
-			ok[i] = decodeHexString(d[i][:a.Size()], h)
+			ok[i] = decodeHex(d[i][:a.Size()], h)
 		}
 	}
 	status = Unknown
