@@ -36,9 +36,17 @@ type jsonRec struct {
 	Complete bool           `json:"complete"`
 	Error    *string        `json:"error"`
 	Extra    map[string]any `json:"extra"`
+	Status   string         `json:"status"`
+	Hashsets []string       `json:"hashsets"`
 }
 
 func scanImage(t *testing.T, path string, opts SourceOptions) (*Result, []jsonRec, *casedb.Case) {
+	t.Helper()
+	return scanImageWith(t, path, opts, Options{})
+}
+
+// scanImageWith scans with the scan options o (two workers unless set).
+func scanImageWith(t *testing.T, path string, opts SourceOptions, o Options) (*Result, []jsonRec, *casedb.Case) {
 	t.Helper()
 	src, err := OpenSourceWith(path, opts)
 	if err != nil {
@@ -51,7 +59,11 @@ func scanImage(t *testing.T, path string, opts SourceOptions) (*Result, []jsonRe
 	}
 	t.Cleanup(func() { c.Close() })
 	var buf bytes.Buffer
-	res, err := Scan(context.Background(), c, src, Options{JSONL: &buf, Workers: 2})
+	o.JSONL = &buf
+	if o.Workers == 0 {
+		o.Workers = 2
+	}
+	res, err := Scan(context.Background(), c, src, o)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -423,38 +435,15 @@ func TestScanE01BadChunkOffset(t *testing.T) {
 	if err := os.WriteFile(e01, eb, 0o644); err != nil {
 		t.Fatal(err)
 	}
-	src, err := OpenSource(e01)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer src.Close()
-	c, _, err := casedb.OpenOrCreate(filepath.Join(t.TempDir(), "case"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer c.Close()
-	var buf bytes.Buffer
 	// A known-good set holding the empty file: the unreadable file,
 	// hashed over the zero bytes read before the bad chunk, must not
 	// become known-good.
-	res, err := Scan(context.Background(), c, src, Options{JSONL: &buf, Matcher: emptyKnownGood{}})
-	if err != nil {
-		t.Fatal(err)
-	}
+	res, recs, c := scanImageWith(t, e01, SourceOptions{}, Options{Matcher: emptyKnownGood{}})
 	if res.State != casedb.StatePartial {
 		t.Errorf("state %s, want partial", res.State)
 	}
 	var found, goodEmpty bool
-	dec := json.NewDecoder(&buf)
-	for dec.More() {
-		var r struct {
-			jsonRec
-			Status   string   `json:"status"`
-			Hashsets []string `json:"hashsets"`
-		}
-		if err := dec.Decode(&r); err != nil {
-			t.Fatal(err)
-		}
+	for _, r := range recs {
 		if r.Path == "/docs/report.txt" && r.Stream == "" {
 			found = true
 			if r.Complete || r.Error == nil || !strings.Contains(*r.Error, "checksum") {
