@@ -59,6 +59,21 @@ func fixture(t testing.TB, name string) string {
 	return p
 }
 
+// openClean opens the E01 at path, closed at the end of the test, and
+// fails the test for every problem the reader noted.
+func openClean(t testing.TB, path string) *Reader {
+	t.Helper()
+	r, err := Open(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { r.Close() })
+	for _, p := range r.Metadata().Problems {
+		t.Errorf("problem: %v", p)
+	}
+	return r
+}
+
 // hashReadAt hashes the media through ReadAt in odd-sized pieces.
 func hashReadAt(t testing.TB, r *Reader) (md5hex, sha1hex string) {
 	t.Helper()
@@ -110,15 +125,8 @@ func TestFixtures(t *testing.T) {
 		t.Run(tt.name, func(t *testing.T) {
 			wantMD5 := sums(t, "ewf-fixtures.md5", tt.raw)
 			wantSHA1 := sums(t, "ewf-fixtures.sha1", tt.raw)
-			r, err := Open(fixture(t, tt.name))
-			if err != nil {
-				t.Fatal(err)
-			}
-			defer r.Close()
+			r := openClean(t, fixture(t, tt.name))
 			m := r.Metadata()
-			for _, p := range m.Problems {
-				t.Errorf("problem: %v", p)
-			}
 			gotMD5, gotSHA1 := hashReadAt(t, r)
 			if gotMD5 != wantMD5 || gotSHA1 != wantSHA1 {
 				t.Errorf("ReadAt: md5 %s sha1 %s, md5sum/sha1sum of the raw data say %s %s", gotMD5, gotSHA1, wantMD5, wantSHA1)

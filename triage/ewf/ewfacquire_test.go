@@ -72,15 +72,8 @@ func TestEwfacquireFormats(t *testing.T) {
 			if len(first) != 1 {
 				t.Fatalf("first segment not found: %v", first)
 			}
-			r, err := Open(first[0])
-			if err != nil {
-				t.Fatal(err)
-			}
-			defer r.Close()
+			r := openClean(t, first[0])
 			m := r.Metadata()
-			for _, p := range m.Problems {
-				t.Errorf("problem: %v", p)
-			}
 			wm, ws := md5.Sum(tt.data), sha1.Sum(tt.data)
 			gm, gs := hashReadAt(t, r)
 			if gm != hex.EncodeToString(wm[:]) || gs != hex.EncodeToString(ws[:]) || r.Size() != int64(len(tt.data)) {
