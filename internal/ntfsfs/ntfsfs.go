@@ -318,6 +318,17 @@ type Stream struct {
 	// DeclaredSize is set when Size is not the attribute's declared size
 	// ($BadClus:$Bad, read to its initialized size).
 	DeclaredSize int64
+
+	// What the walk already parsed, so that content is read without
+	// parsing the MFT entry again: the bytes of a resident stream, or
+	// the volume extents of a plain non-resident one (one attribute, not
+	// compressed, not sparse) with its initialized size. Other streams
+	// are opened through go-ntfs.
+	resident []byte
+	extents  []extent
+	init     int64
+	direct   bool
+	nonres   int // non-resident attributes seen for this stream
 }
 
 // File is what one MFT entry holds.
@@ -411,8 +422,13 @@ func (fs *FS) ReadEntry(i int64) (*File, error) {
 				s := &f.Streams[j]
 				if a.IsResident() {
 					s.Resident, s.Size = true, int64(a.Content_size())
+					buf := make([]byte, min(int64(a.Content_size()), parser.MAX_MFT_ENTRY_SIZE))
+					n, _ := a.Reader.ReadAt(buf, a.Offset+int64(a.Content_offset()))
+					s.resident = buf[:n]
 					continue
 				}
+				s.nonres++
+				var runs []*parser.Run
 				if a.Runlist_vcn_start() == 0 {
 					s.Size = int64(a.Actual_size())
 					if i == 8 && name == "$Bad" {
@@ -431,7 +447,8 @@ func (fs *FS) ReadEntry(i int64) (*File, error) {
 					}
 				}
 				if s.Unreadable == "" {
-					for _, run := range a.RunList() {
+					runs = a.RunList()
+					for _, run := range runs {
 						if run.RelativeUrnOffset == 0 && (s.Sparse || s.Compressed) {
 							continue
 						}
@@ -441,6 +458,17 @@ func (fs *FS) ReadEntry(i int64) (*File, error) {
 						}
 					}
 				}
+				if a.Runlist_vcn_start() == 0 && s.Unreadable == "" && !s.Compressed && !s.Sparse {
+					s.init = int64(a.Initialized_size())
+					s.extents, s.direct = fs.directExtents(runs, min(s.init, s.Size))
+				}
+			}
+		}
+		for k := range f.Streams {
+			s := &f.Streams[k]
+			if s.nonres != 1 || s.Unreadable != "" {
+				// Several extents (an $ATTRIBUTE_LIST): go-ntfs joins them.
+				s.direct, s.extents = false, nil
 			}
 		}
 		if f.Reparse == 0x80000017 { // IO_REPARSE_TAG_WOF
@@ -462,9 +490,79 @@ func (fs *FS) ReadEntry(i int64) (*File, error) {
 	return f, nil
 }
 
+// directExtents maps the runs of a plain non-resident attribute to volume
+// byte extents. It reports false when the runs do not cover need bytes or
+// hold a run go-ntfs would read differently (no offset change).
+func (fs *FS) directExtents(runs []*parser.Run, need int64) ([]extent, bool) {
+	out := make([]extent, 0, len(runs))
+	var vcn int64
+	for _, run := range runs {
+		if run.Length == 0 {
+			continue
+		}
+		if run.RelativeUrnOffset == 0 || run.Offset < 0 || run.Length < 0 || run.Length > fs.size/fs.cluster {
+			return nil, false
+		}
+		l := run.Length * fs.cluster
+		out = append(out, extent{vcnOff: vcn, lcnOff: run.Offset * fs.cluster, length: l})
+		vcn += l
+		if vcn >= need {
+			return out, true
+		}
+	}
+	return out, vcn >= need
+}
+
+// extentReader reads a plain non-resident stream from its volume extents:
+// bytes past the initialized size read as zeros, as NTFS defines them.
+type extentReader struct {
+	r       io.ReaderAt
+	extents []extent // in stream order, contiguous from 0
+	init    int64
+}
+
+func (x *extentReader) ReadAt(p []byte, off int64) (int, error) {
+	n := 0
+	for n < len(p) {
+		pos := off + int64(n)
+		if pos >= x.init {
+			clear(p[n:])
+			return len(p), nil
+		}
+		i := sort.Search(len(x.extents), func(i int) bool { return pos < x.extents[i].vcnOff+x.extents[i].length })
+		if i == len(x.extents) {
+			return n, io.EOF
+		}
+		e := x.extents[i]
+		want := min(int64(len(p)-n), e.vcnOff+e.length-pos, x.init-pos)
+		m, err := x.r.ReadAt(p[n:n+int(want)], e.lcnOff+pos-e.vcnOff)
+		n += m
+		if m < int(want) {
+			if err == nil || errors.Is(err, io.EOF) {
+				err = io.ErrUnexpectedEOF
+			}
+			return n, err
+		}
+		if err != nil && !errors.Is(err, io.EOF) {
+			// A read error with the buffer filled anyway (an E01 bad
+			// chunk reads as zeros): those bytes were not read, and
+			// the digests cover only what came before this read.
+			return n - m, err
+		}
+	}
+	return n, nil
+}
+
 // OpenStream returns a reader of the content of stream s of f. The reader
 // reads the image directly and may be used concurrently with other streams.
 func (fs *FS) OpenStream(f *File, s *Stream) (*StreamReader, error) {
+	switch {
+	case s.Resident && s.resident != nil:
+		return &StreamReader{rr: bytes.NewReader(s.resident), direct: true, size: s.Size, reason: s.Unreadable, entry: f.Entry, name: s.Name}, nil
+	case s.direct:
+		return &StreamReader{rr: &extentReader{r: fs.raw, extents: s.extents, init: s.init}, direct: true, size: s.Size,
+			reason: s.Unreadable, entry: f.Entry, name: s.Name}, nil
+	}
 	var rr parser.RangeReaderAt
 	err := fs.locked(fmt.Sprintf("opening stream %q of MFT entry %d", s.Name, f.Entry), func() error {
 		e, err := fs.data.GetMFT(f.Entry)
@@ -484,7 +582,8 @@ func (fs *FS) OpenStream(f *File, s *Stream) (*StreamReader, error) {
 // declared size; a stream that yields fewer bytes fails with an error naming
 // the offset.
 type StreamReader struct {
-	rr     parser.RangeReaderAt
+	rr     io.ReaderAt
+	direct bool // rr is our own reader, not go-ntfs: no panic guard needed
 	size   int64
 	off    int64
 	entry  int64
@@ -498,14 +597,14 @@ func (r *StreamReader) Read(p []byte) (n int, err error) {
 		return 0, io.EOF
 	}
 	want := int(min(int64(len(p)), r.size-r.off))
-	err = guard(fmt.Sprintf("reading MFT entry %d", r.entry), func() error {
+	read := func() error {
 		var rerr error
 		n, rerr = r.rr.ReadAt(p[:want], r.off)
 		if n > want || n < 0 {
 			n = 0
 			return fmt.Errorf("reader returned %d bytes for %d", n, want)
 		}
-		if n < want && (rerr == nil || errors.Is(rerr, io.EOF)) {
+		if n < want && (rerr == nil || errors.Is(rerr, io.EOF) || errors.Is(rerr, io.ErrUnexpectedEOF)) {
 			what := "data"
 			if r.name != "" {
 				what = fmt.Sprintf("stream %q", r.name)
@@ -513,7 +612,12 @@ func (r *StreamReader) Read(p []byte) (n int, err error) {
 			rerr = fmt.Errorf("MFT entry %d: %s ends early at offset %d of %d (truncated image or bad run list): %w", r.entry, what, r.off+int64(n), r.size, io.ErrUnexpectedEOF)
 		}
 		return rerr
-	})
+	}
+	if r.direct {
+		err = read()
+	} else {
+		err = guard(fmt.Sprintf("reading MFT entry %d", r.entry), read)
+	}
 	r.off += int64(n)
 	return n, err
 }
@@ -524,14 +628,19 @@ func (r *StreamReader) ReadAt(p []byte, off int64) (n int, err error) {
 		return 0, io.EOF
 	}
 	want := int(min(int64(len(p)), r.size-off))
-	err = guard(fmt.Sprintf("reading MFT entry %d", r.entry), func() error {
+	read := func() error {
 		var rerr error
 		n, rerr = r.rr.ReadAt(p[:want], off)
 		if n > want || n < 0 {
 			n = 0
 		}
 		return rerr
-	})
+	}
+	if r.direct {
+		err = read()
+	} else {
+		err = guard(fmt.Sprintf("reading MFT entry %d", r.entry), read)
+	}
 	if err == nil && n < len(p) {
 		err = io.EOF
 	}
