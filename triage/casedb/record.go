@@ -133,7 +133,7 @@ func FormatTime(t time.Time) string {
 	if t.IsZero() {
 		return ""
 	}
-	return t.UTC().Format(time.RFC3339Nano)
+	return string(appendTime(make([]byte, 0, 30), t.UTC()))
 }
 
 // MarshalJSON encodes the record in the documented JSON-lines form.

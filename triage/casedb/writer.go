@@ -5,6 +5,7 @@ import (
 	"database/sql"
 	"encoding/json"
 	"fmt"
+	"strings"
 	"time"
 )
 
@@ -17,11 +18,19 @@ type Writer struct {
 	evidenceID int64
 	runID      int64
 	tx         *sql.Tx
-	fileStmt   *sql.Stmt
+	fileStmt   *sql.Stmt // one row
+	multiStmt  *sql.Stmt // multiRows rows
 	errStmt    *sql.Stmt
-	pending    int
-	BatchSize  int
+	// args of file rows not yet inserted: rows go to SQLite multiRows at a
+	// time, which costs far less per row than one statement each.
+	args      []any
+	rows      int
+	pending   int
+	BatchSize int
 }
+
+// multiRows is the number of file rows per INSERT statement.
+const multiRows = 32
 
 // NewWriter returns a writer for the records of a run.
 func (c *Case) NewWriter(evidenceID, runID int64) *Writer {
@@ -31,7 +40,13 @@ func (c *Case) NewWriter(evidenceID, runID int64) *Writer {
 const insertFile = `INSERT INTO files (evidence_id, run_id, key, path, path_bytes, stream, type, link_target, size,
   md5, sha1, sha256, blake3, mime, extension, extension_mismatch, entropy, deleted, inode, volume,
   mtime, atime, ctime, btime, status, hashsets, complete, error, extra)
-  VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)`
+  VALUES `
+
+const fileRow = `(?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)`
+
+const fileCols29 = 29
+
+var insertFileMulti = insertFile + strings.TrimSuffix(strings.Repeat(fileRow+",", multiRows), ",")
 
 const insertError = `INSERT INTO errors (evidence_id, run_id, path, path_bytes, offset, message, at) VALUES (?,?,?,?,?,?,?)`
 
@@ -45,7 +60,12 @@ func (w *Writer) begin() error {
 	if err != nil {
 		return fmt.Errorf("failed to write case: %w", err)
 	}
-	fs, err := tx.Prepare(insertFile)
+	fs, err := tx.Prepare(insertFile + fileRow)
+	if err != nil {
+		tx.Rollback()
+		return fmt.Errorf("failed to write case: %w", err)
+	}
+	ms, err := tx.Prepare(insertFileMulti)
 	if err != nil {
 		tx.Rollback()
 		return fmt.Errorf("failed to write case: %w", err)
@@ -55,7 +75,7 @@ func (w *Writer) begin() error {
 		tx.Rollback()
 		return fmt.Errorf("failed to write case: %w", err)
 	}
-	w.tx, w.fileStmt, w.errStmt = tx, fs, es
+	w.tx, w.fileStmt, w.multiStmt, w.errStmt = tx, fs, ms, es
 	return nil
 }
 
@@ -92,25 +112,47 @@ func (w *Writer) AddFile(r *FileRecord) error {
 		link = []byte(r.LinkTarget)
 	}
 	if len(r.Extra) > 0 {
-		extra = mustJSON(r.Extra)
+		extra = extraJSON(r.Extra)
 	}
 	status := r.Status
 	if status == "" {
 		status = StatusUnknown
 	}
-	sets := r.Hashsets
-	if sets == nil {
-		sets = []string{}
+	sets := "[]"
+	if len(r.Hashsets) > 0 {
+		sets = mustJSON(r.Hashsets)
 	}
-	_, err := w.fileStmt.Exec(w.evidenceID, w.runID, []byte(r.Key), r.DisplayPath(), []byte(r.Path), r.Stream, r.Type, link,
+	w.args = append(w.args, w.evidenceID, w.runID, []byte(r.Key), r.DisplayPath(), []byte(r.Path), r.Stream, r.Type, link,
 		r.Size, nullStr(r.MD5), nullStr(r.SHA1), nullStr(r.SHA256), nullStr(r.BLAKE3), nullStr(r.MIME), r.Extension,
 		b2i(r.ExtensionMismatch), entropy, b2i(r.Deleted), inode, volume,
 		nullStr(FormatTime(r.Mtime)), nullStr(FormatTime(r.Atime)), nullStr(FormatTime(r.Ctime)), nullStr(FormatTime(r.Btime)),
-		status, mustJSON(sets), b2i(r.Complete), nullStr(r.Error), extra)
-	if err != nil {
-		return fmt.Errorf("failed to write record %q to case: %w", r.DisplayPath(), err)
+		status, sets, b2i(r.Complete), nullStr(r.Error), extra)
+	w.rows++
+	if w.rows == multiRows {
+		if err := w.flushRows(); err != nil {
+			return err
+		}
 	}
 	return w.tick()
+}
+
+// flushRows inserts the buffered file rows.
+func (w *Writer) flushRows() error {
+	var err error
+	if w.rows == multiRows {
+		_, err = w.multiStmt.Exec(w.args...)
+	} else {
+		for i := 0; i < w.rows && err == nil; i++ {
+			_, err = w.fileStmt.Exec(w.args[i*fileCols29 : (i+1)*fileCols29]...)
+		}
+	}
+	if err != nil {
+		// The row at fault is one of the batch: name the batch's first.
+		err = fmt.Errorf("failed to write record %q (or one of the %d after it) to case: %w", w.args[3], w.rows-1, err)
+	}
+	clear(w.args)
+	w.args, w.rows = w.args[:0], 0
+	return err
 }
 
 // AddError records a problem that is not tied to one file record (an
@@ -147,6 +189,10 @@ func (w *Writer) Commit() error {
 	if w.tx == nil {
 		return nil
 	}
+	if err := w.flushRows(); err != nil {
+		w.Abort()
+		return err
+	}
 	tx := w.tx
 	w.tx, w.pending = nil, 0
 	if err := tx.Commit(); err != nil {
@@ -158,6 +204,8 @@ func (w *Writer) Commit() error {
 
 // Abort discards the uncommitted records.
 func (w *Writer) Abort() {
+	clear(w.args)
+	w.args, w.rows = w.args[:0], 0
 	if w.tx != nil {
 		w.tx.Rollback()
 		w.tx, w.pending = nil, 0
