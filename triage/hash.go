@@ -14,6 +14,7 @@ import (
 	md5simd "github.com/minio/md5-simd"
 	"lukechampine.com/blake3"
 
+	"github.com/triagekit/triage/internal/md5x16"
 	"github.com/triagekit/triage/triage/classify"
 )
 
@@ -134,6 +135,23 @@ type hasher struct {
 	// implementation; sum picks one per stream.
 	md5Scalar, md5SIMD hash.Hash
 	md5Lane, md5Slot   int
+
+	// For batches of small contents (sumBatch): the contents read into one
+	// buffer, each followed by md5x16.Pad bytes of room, and the digests
+	// other than MD5, computed in turn.
+	batchMD5 bool
+	others   []algHash
+	batchBuf []byte
+	items    []batchItem
+	results  []hashResult
+	spans    []md5x16.Span
+	md5s     [][md5.Size]byte
+	digest   []byte
+}
+
+type algHash struct {
+	alg Algorithm
+	h   hash.Hash
 }
 
 // useMD5 selects the MD5 implementation for the next stream.
@@ -181,6 +199,16 @@ func newHasher(algs []Algorithm, simd md5simd.Server) *hasher {
 		i = 1
 	}
 	h.lanes[i].hist = &h.hist
+	for _, a := range algs {
+		if a == MD5 {
+			h.batchMD5 = true
+		} else {
+			h.others = append(h.others, algHash{a, h.hs[a]})
+		}
+	}
+	h.batchBuf = make([]byte, batchBytes+batchMax*(md5x16.Pad+1))
+	h.md5s = make([][md5.Size]byte, batchMax)
+	h.digest = make([]byte, 0, 64)
 	h.bufs[0] = make([]byte, blockSize)
 	h.bufs[1] = make([]byte, blockSize)
 	h.head = make([]byte, 0, classify.HeadSize)
@@ -276,19 +304,56 @@ func (h *hasher) sum(r io.Reader, size int64, simd bool, onRead func(int)) hashR
 		cur, n, err = 1-cur, nn, nerr
 	}
 	for a, hh := range h.hs {
-		d := hex.EncodeToString(hh.Sum(nil))
-		switch a {
-		case MD5:
-			res.MD5 = d
-		case SHA1:
-			res.SHA1 = d
-		case SHA256:
-			res.SHA256 = d
-		case BLAKE3:
-			res.BLAKE3 = d
-		}
+		res.set(a, hh.Sum(h.digest[:0]))
 	}
 	res.head = h.head
 	res.entropy = h.hist.Entropy()
+	return res
+}
+
+// set stores the digest d of algorithm a in hex.
+func (d *Digests) set(a Algorithm, sum []byte) {
+	x := hex.EncodeToString(sum)
+	switch a {
+	case MD5:
+		d.MD5 = x
+	case SHA1:
+		d.SHA1 = x
+	case SHA256:
+		d.SHA256 = x
+	case BLAKE3:
+		d.BLAKE3 = x
+	}
+}
+
+// sumBatch hashes the contents held in h.batchBuf at spans (at most
+// batchMax of them, each followed by md5x16.Pad bytes of room). The MD5 of
+// all of them is computed at once in vector lanes; the other digests and
+// the entropy one content after the other. The results are valid until the
+// next call.
+func (h *hasher) sumBatch(spans []md5x16.Span) []hashResult {
+	if h.batchMD5 {
+		md5x16.SumSpans(h.batchBuf, spans, h.md5s[:len(spans)])
+	}
+	res := h.results[:0]
+	for i, sp := range spans {
+		d := h.batchBuf[sp.Off : sp.Off+sp.Len]
+		var r hashResult
+		if h.batchMD5 {
+			r.set(MD5, h.md5s[i][:])
+		}
+		for _, o := range h.others {
+			o.h.Reset()
+			o.h.Write(d)
+			r.set(o.alg, o.h.Sum(h.digest[:0]))
+		}
+		h.hist.Reset()
+		h.hist.Write(d)
+		r.entropy = h.hist.Entropy()
+		r.head = d[:min(len(d), classify.HeadSize)]
+		r.n = int64(len(d))
+		res = append(res, r)
+	}
+	h.results = res
 	return res
 }

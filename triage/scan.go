@@ -15,6 +15,7 @@ import (
 	"golang.org/x/sync/errgroup"
 
 	"github.com/triagekit/triage/internal/buildinfo"
+	"github.com/triagekit/triage/internal/md5x16"
 	"github.com/triagekit/triage/triage/casedb"
 	"github.com/triagekit/triage/triage/classify"
 )
@@ -203,29 +204,55 @@ type scanner struct {
 	res  *Result
 }
 
-// visitor feeds the pipeline from a Source walk.
+// visitor feeds the pipeline from a Source walk. Entries with little or no
+// content travel in batches: a worker reads a batch into one buffer and
+// hashes it at once, which fills the lanes of the multi-buffer MD5 and costs
+// far fewer channel operations than one job per file.
 type visitor struct {
 	ctx   context.Context
 	s     *scanner
-	jobs  chan<- *job
+	jobs  chan<- []*job
 	order chan<- *job
+	batch []*job
+	bytes int64 // content bytes of the batch
 }
 
-func (v *visitor) send(j *job) error {
+// Batching limits: an entry with at most batchFileMax bytes of content may
+// join a batch of at most batchMax entries and batchBytes bytes.
+const (
+	batchMax     = 64
+	batchBytes   = 2 << 20
+	batchFileMax = 256 << 10
+)
+
+// dispatch sends a batch in walk order to the writer, then to the workers.
+func (v *visitor) dispatch(b []*job) error {
+	for _, j := range b {
+		select {
+		case <-v.ctx.Done():
+			return v.ctx.Err()
+		case v.order <- j:
+		}
+	}
+	if b[0].entry == nil {
+		return nil // a problem: nothing to process
+	}
 	select {
 	case <-v.ctx.Done():
 		return v.ctx.Err()
-	case v.order <- j:
-	}
-	if j.entry == nil {
-		return nil
-	}
-	select {
-	case <-v.ctx.Done():
-		return v.ctx.Err()
-	case v.jobs <- j:
+	case v.jobs <- b:
 	}
 	return nil
+}
+
+// flush dispatches the pending batch.
+func (v *visitor) flush() error {
+	if len(v.batch) == 0 {
+		return nil
+	}
+	b := v.batch
+	v.batch, v.bytes = make([]*job, 0, batchMax), 0
+	return v.dispatch(b)
 }
 
 func (v *visitor) Entry(e *Entry) error {
@@ -239,25 +266,54 @@ func (v *visitor) Entry(e *Entry) error {
 			return nil
 		}
 	}
-	return v.send(&job{entry: e, res: make(chan *casedb.FileRecord, 1)})
+	j := &job{entry: e, res: make(chan *casedb.FileRecord, 1)}
+	var size int64
+	if e.Open != nil {
+		size = max(e.Size, 0)
+	}
+	if size > batchFileMax {
+		if err := v.flush(); err != nil {
+			return err
+		}
+		return v.dispatch([]*job{j})
+	}
+	if v.bytes+size > batchBytes {
+		if err := v.flush(); err != nil {
+			return err
+		}
+	}
+	v.batch = append(v.batch, j)
+	v.bytes += size
+	if len(v.batch) == batchMax {
+		return v.flush()
+	}
+	return nil
 }
 
 func (v *visitor) Problem(p string, offset int64, err error) {
 	if offset < 0 {
 		offset = ErrorOffset(err)
 	}
-	_ = v.send(&job{problem: &problem{path: p, offset: offset, msg: err.Error()}})
+	if v.flush() != nil {
+		return
+	}
+	_ = v.dispatch([]*job{{problem: &problem{path: p, offset: offset, msg: err.Error()}}})
 }
 
 func (s *scanner) run(workers int) error {
 	g, gctx := errgroup.WithContext(s.ctx)
-	jobs := make(chan *job, workers*2)
-	order := make(chan *job, workers*8+64)
+	jobs := make(chan []*job, workers)
+	order := make(chan *job, (workers+2)*batchMax)
 
 	g.Go(func() error {
 		defer close(jobs)
 		defer close(order)
-		err := s.walk(gctx, &visitor{ctx: gctx, s: s, jobs: jobs, order: order})
+		v := &visitor{ctx: gctx, s: s, jobs: jobs, order: order, batch: make([]*job, 0, batchMax)}
+		err := s.walk(gctx, v)
+		if ferr := v.flush(); err == nil {
+			// What the walk found before it stopped is recorded too.
+			err = ferr
+		}
 		if errors.Is(err, context.Canceled) && s.ctx.Err() != nil {
 			return nil // an interrupt, not a failure
 		}
@@ -274,10 +330,14 @@ func (s *scanner) run(workers int) error {
 		g.Go(func() error {
 			h := newHasher(s.algs, simd)
 			defer h.close()
-			for j := range jobs {
-				j.res <- s.process(gctx, h, j.entry)
+			for b := range jobs {
+				if len(b) == 1 && b[0].entry.Open != nil && b[0].entry.Size > batchFileMax {
+					b[0].res <- s.process(gctx, h, b[0].entry)
+				} else {
+					s.processBatch(gctx, h, b)
+				}
 				if p := s.opts.Progress; p != nil {
-					p.Files.Add(1)
+					p.Files.Add(int64(len(b)))
 				}
 			}
 			return nil
@@ -311,10 +371,9 @@ func (c ctxReader) Read(p []byte) (int, error) {
 	return c.r.Read(p)
 }
 
-// process turns an entry into a record: reads, hashes, classifies, matches.
-// It returns nil when the scan was cancelled before the content was read.
-func (s *scanner) process(ctx context.Context, h *hasher, e *Entry) (rec *casedb.FileRecord) {
-	rec = &casedb.FileRecord{
+// newRecord returns the record of e before its content is read.
+func (s *scanner) newRecord(e *Entry) *casedb.FileRecord {
+	rec := &casedb.FileRecord{
 		Evidence: s.ev.ID, Key: e.Key, Path: e.Path, Type: e.Type, LinkTarget: e.LinkTarget, Size: e.Size,
 		Deleted: e.Deleted, Stream: e.Stream, Inode: e.Inode, Volume: e.Volume,
 		Mtime: e.Mtime, Atime: e.Atime, Ctime: e.Ctime, Btime: e.Btime,
@@ -323,24 +382,41 @@ func (s *scanner) process(ctx context.Context, h *hasher, e *Entry) (rec *casedb
 	if e.Type == casedb.TypeFile {
 		rec.Extension = classify.Extension(e.Path)
 	}
+	return rec
+}
+
+// open opens the content of e. It returns a nil reader when the record is
+// final without content (no content, or an error recorded in rec).
+func (s *scanner) open(e *Entry, rec *casedb.FileRecord) io.ReadCloser {
+	if e.Err != nil {
+		rec.Error = e.Err.Error()
+		rec.Complete = false
+		return nil
+	}
+	if e.Open == nil {
+		return nil
+	}
+	rc, err := e.Open()
+	if err != nil {
+		rec.Error = fmt.Sprintf("failed to open: %v", err)
+		rec.Complete = false
+		return nil
+	}
+	return rc
+}
+
+// process turns an entry into a record: reads, hashes, classifies, matches.
+// It returns nil when the scan was cancelled before the content was read.
+func (s *scanner) process(ctx context.Context, h *hasher, e *Entry) (rec *casedb.FileRecord) {
+	rec = s.newRecord(e)
 	defer func() {
 		if r := recover(); r != nil {
 			rec.Complete = false
 			rec.Error = fmt.Sprintf("internal error while reading: %v", r)
 		}
 	}()
-	if e.Err != nil {
-		rec.Error = e.Err.Error()
-		rec.Complete = false
-		return rec
-	}
-	if e.Open == nil {
-		return rec
-	}
-	rc, err := e.Open()
-	if err != nil {
-		rec.Error = fmt.Sprintf("failed to open: %v", err)
-		rec.Complete = false
+	rc := s.open(e, rec)
+	if rc == nil {
 		return rec
 	}
 	var onRead func(int)
@@ -357,6 +433,12 @@ func (s *scanner) process(ctx context.Context, h *hasher, e *Entry) (rec *casedb
 	if hr.err != nil && ctx.Err() != nil {
 		return nil
 	}
+	s.finish(rec, e, &hr, reason, partial)
+	return rec
+}
+
+// finish completes a record from what reading its content gave.
+func (s *scanner) finish(rec *casedb.FileRecord, e *Entry, hr *hashResult, reason string, partial bool) {
 	rec.MD5, rec.SHA1, rec.SHA256, rec.BLAKE3 = hr.MD5, hr.SHA1, hr.SHA256, hr.BLAKE3
 	ent := hr.entropy
 	rec.Entropy = &ent
@@ -386,7 +468,93 @@ func (s *scanner) process(ctx context.Context, h *hasher, e *Entry) (rec *casedb
 			rec.Status = casedb.StatusUnknown
 		}
 	}
-	return rec
+}
+
+// batchItem is one entry of a batch while it is read and hashed.
+type batchItem struct {
+	rec     *casedb.FileRecord
+	data    []byte // the content read, in the hasher's batch buffer
+	err     error  // read error after len(data) bytes
+	reason  string
+	partial bool
+	read    bool // content was read: hash it
+	stream  bool // larger than declared: read it as a stream instead
+}
+
+// processBatch reads the small entries of b into one buffer, hashes them
+// together and sends each record on its job's channel.
+func (s *scanner) processBatch(ctx context.Context, h *hasher, b []*job) {
+	items := h.items[:0]
+	buf := h.batchBuf
+	spans := h.spans[:0]
+	off := 0
+	for _, j := range b {
+		it := batchItem{rec: s.newRecord(j.entry)}
+		s.readSmall(ctx, j.entry, &it, buf[off:])
+		if it.read {
+			spans = append(spans, md5x16.Span{Off: off, Len: len(it.data)})
+			// Room for the MD5 padding after the content.
+			off += len(it.data) + md5x16.Pad
+		}
+		items = append(items, it)
+	}
+	h.spans = spans
+	results := h.sumBatch(spans)
+	k := 0
+	for i, j := range b {
+		it := &items[i]
+		switch {
+		case it.stream:
+			// The content is larger than its declared size (a file
+			// growing under the scan): read it whole as a stream.
+			it.rec = s.process(ctx, h, j.entry)
+		case it.read:
+			hr := &results[k]
+			k++
+			hr.err = it.err
+			if hr.err != nil && ctx.Err() != nil {
+				it.rec = nil
+				break
+			}
+			s.finish(it.rec, j.entry, hr, it.reason, it.partial)
+		}
+		j.res <- it.rec
+	}
+	clear(items)
+	h.items = items[:0]
+}
+
+// readSmall reads the content of e (at most batchFileMax bytes declared)
+// into buf, which holds at least its declared size plus one byte.
+func (s *scanner) readSmall(ctx context.Context, e *Entry, it *batchItem, buf []byte) {
+	defer func() {
+		if r := recover(); r != nil {
+			it.read = false
+			it.rec.Complete = false
+			it.rec.Error = fmt.Sprintf("internal error while reading: %v", r)
+		}
+	}()
+	rc := s.open(e, it.rec)
+	if rc == nil {
+		return
+	}
+	defer rc.Close()
+	// One byte more than declared tells a file that grew.
+	n, err := io.ReadFull(ctxReader{ctx, rc}, buf[:max(e.Size, 0)+1])
+	switch {
+	case err == nil:
+		it.stream = true
+		return
+	case err == io.EOF || err == io.ErrUnexpectedEOF:
+		err = nil
+	}
+	if pr, ok := rc.(PartialReader); ok {
+		it.reason, it.partial = pr.Incomplete()
+	}
+	it.data, it.err, it.read = buf[:n], err, true
+	if p := s.opts.Progress; p != nil {
+		p.Bytes.Add(int64(n))
+	}
 }
 
 // write stores results in walk order, in the case and the JSON-lines stream.

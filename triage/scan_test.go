@@ -240,6 +240,11 @@ type cancelAfter struct {
 	Source
 	n      int
 	cancel context.CancelFunc
+	// done, when set, makes the interrupt wait until this many entries
+	// have been hashed (entries travel in batches, so the first ones may
+	// not be hashed yet when the walk reaches the n-th).
+	progress *Progress
+	done     int64
 }
 
 type countingVisitor struct {
@@ -250,6 +255,10 @@ type countingVisitor struct {
 func (v countingVisitor) Entry(e *Entry) error {
 	v.c.n--
 	if v.c.n == 0 {
+		for deadline := time.Now().Add(10 * time.Second); v.c.progress != nil &&
+			v.c.progress.Files.Load() < v.c.done && time.Now().Before(deadline); {
+			time.Sleep(time.Millisecond)
+		}
 		v.c.cancel()
 	}
 	return v.Visitor.Entry(e)
@@ -274,7 +283,8 @@ func TestScanInterruptAndResume(t *testing.T) {
 	c := newCase(t)
 	src, _ := OpenSource(root)
 	ctx, cancel := context.WithCancel(context.Background())
-	res, err := Scan(ctx, c, &cancelAfter{Source: src, n: 150, cancel: cancel}, Options{Workers: 2})
+	p := &Progress{}
+	res, err := Scan(ctx, c, &cancelAfter{Source: src, n: 150, cancel: cancel, progress: p, done: 64}, Options{Workers: 2, Progress: p})
 	if !errors.Is(err, context.Canceled) || res.State != casedb.StateInterrupted {
 		t.Fatalf("interrupted scan: err %v state %v", err, res.State)
 	}
