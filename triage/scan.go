@@ -588,10 +588,16 @@ func (s *scanner) write(order <-chan *job) error {
 			}
 			continue
 		}
+		// A record already made is kept even when the scan is being
+		// interrupted; only one still being made is given up.
 		var rec *casedb.FileRecord
 		select {
 		case rec = <-j.res:
-		case <-s.ctx.Done():
+		default:
+			select {
+			case rec = <-j.res:
+			case <-s.ctx.Done():
+			}
 		}
 		if rec == nil {
 			// Cancelled: everything written so far is a prefix of the

@@ -242,7 +242,8 @@ type cancelAfter struct {
 	cancel context.CancelFunc
 	// done, when set, makes the interrupt wait until this many entries
 	// have been hashed (entries travel in batches, so the first ones may
-	// not be hashed yet when the walk reaches the n-th).
+	// not be hashed yet when the walk reaches the n-th; waiting for all
+	// the batches sent so far makes sure the first one is done).
 	progress *Progress
 	done     int64
 }
@@ -284,13 +285,13 @@ func TestScanInterruptAndResume(t *testing.T) {
 	src, _ := OpenSource(root)
 	ctx, cancel := context.WithCancel(context.Background())
 	p := &Progress{}
-	res, err := Scan(ctx, c, &cancelAfter{Source: src, n: 150, cancel: cancel, progress: p, done: 64}, Options{Workers: 2, Progress: p})
+	res, err := Scan(ctx, c, &cancelAfter{Source: src, n: 150, cancel: cancel, progress: p, done: 128}, Options{Workers: 2, Progress: p})
 	if !errors.Is(err, context.Canceled) || res.State != casedb.StateInterrupted {
 		t.Fatalf("interrupted scan: err %v state %v", err, res.State)
 	}
 	partial := records(t, c, res.EvidenceID)
 	if len(partial) == 0 || len(partial) >= len(want) {
-		t.Fatalf("interrupted scan kept %d of %d records", len(partial), len(want))
+		t.Fatalf("interrupted scan kept %d of %d records (result %+v, progress %d)", len(partial), len(want), res, p.Files.Load())
 	}
 	ev, _ := c.FindEvidence(context.Background(), root)
 	if ev.State != casedb.StateInterrupted {

@@ -503,11 +503,12 @@ func (c *Case) FinishRun(runID, evidenceID int64, state string, files, bytes, er
 		ts(at), state, files, bytes, errs, runID); err != nil {
 		return err
 	}
+	// The totals come from what the case holds (earlier runs of a resumed
+	// scan included), in one pass over the item's records.
 	if _, err := tx.ExecContext(ctx, `UPDATE evidence SET finished_at = ?, state = ?,
-	    files = (SELECT count(*) FROM files WHERE evidence_id = ?),
-	    bytes = (SELECT coalesce(sum(size), 0) FROM files WHERE evidence_id = ? AND type = 'file'),
+	    (files, bytes) = (SELECT count(*), coalesce(sum(CASE WHEN type = 'file' THEN size END), 0) FROM files WHERE evidence_id = ?),
 	    errors = (SELECT count(*) FROM errors WHERE evidence_id = ?)
-	  WHERE id = ?`, ts(at), state, evidenceID, evidenceID, evidenceID, evidenceID); err != nil {
+	  WHERE id = ?`, ts(at), state, evidenceID, evidenceID, evidenceID); err != nil {
 		return err
 	}
 	// A folder's size is only known once walked: the bytes of its files.
