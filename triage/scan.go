@@ -194,14 +194,16 @@ func hashNames(algs []Algorithm) []string {
 }
 
 type scanner struct {
-	ctx  context.Context
-	src  Source
-	c    *casedb.Case
-	ev   *casedb.Evidence
-	opts Options
-	algs []Algorithm
-	now  func() time.Time
-	res  *Result
+	// streams counts the large contents being hashed as streams.
+	streams atomic.Int32
+	ctx     context.Context
+	src     Source
+	c       *casedb.Case
+	ev      *casedb.Evidence
+	opts    Options
+	algs    []Algorithm
+	now     func() time.Time
+	res     *Result
 }
 
 // visitor feeds the pipeline from a Source walk. Entries with little or no
@@ -423,7 +425,12 @@ func (s *scanner) process(ctx context.Context, h *hasher, e *Entry) (rec *casedb
 	if p := s.opts.Progress; p != nil {
 		onRead = func(n int) { p.Bytes.Add(int64(n)) }
 	}
-	hr := h.sum(ctxReader{ctx, rc}, e.Size, true, onRead)
+	// The multi-buffer MD5 pays off only while several large streams are
+	// hashed at once (a folder of large files); one or two alone are
+	// hashed faster by the scalar code, without the round trips.
+	busy := s.streams.Add(1)
+	defer s.streams.Add(-1)
+	hr := h.sum(ctxReader{ctx, rc}, e.Size, busy >= 3, onRead)
 	var reason string
 	var partial bool
 	if pr, ok := rc.(PartialReader); ok {
