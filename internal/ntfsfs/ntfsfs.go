@@ -86,8 +86,17 @@ func (e *PanicError) Error() string {
 
 // guard runs fn and turns a panic into a *PanicError.
 func guard(what string, fn func() error) (err error) {
+	return guardEntry(what, -1, fn)
+}
+
+// guardEntry is guard for work on an MFT entry (what is completed with
+// " MFT entry N" when entry >= 0): the message is only formatted on a panic.
+func guardEntry(what string, entry int64, fn func() error) (err error) {
 	defer func() {
 		if r := recover(); r != nil {
+			if entry >= 0 {
+				what = fmt.Sprintf("%s MFT entry %d", what, entry)
+			}
 			err = &PanicError{What: what, Value: r, Stack: string(debug.Stack())}
 		}
 	}()
@@ -219,9 +228,13 @@ func (fs *FS) volumeLabel() string {
 }
 
 func (fs *FS) locked(what string, fn func() error) error {
+	return fs.lockedEntry(what, -1, fn)
+}
+
+func (fs *FS) lockedEntry(what string, entry int64, fn func() error) error {
 	fs.mu.Lock()
 	defer fs.mu.Unlock()
-	return guard(what, fn)
+	return guardEntry(what, entry, fn)
 }
 
 // uniqueAttrs drops the duplicates that go-ntfs yields when an
@@ -233,17 +246,18 @@ func uniqueAttrs(in []*parser.NTFS_ATTRIBUTE) []*parser.NTFS_ATTRIBUTE {
 		name string
 		vcn  uint64
 	}
-	seen := make(map[key]bool, len(in))
+	// Entries hold a handful of attributes: a linear search beats a map.
+	seen := make([]key, 0, len(in))
 	out := in[:0:0]
 	for _, a := range in {
 		k := key{a.Type().Value, a.Attribute_id(), a.Name(), a.Runlist_vcn_start()}
 		if a.IsResident() {
 			k.vcn = 0
 		}
-		if seen[k] {
+		if slices.Contains(seen, k) {
 			continue
 		}
-		seen[k] = true
+		seen = append(seen, k)
 		out = append(out, a)
 	}
 	return out
@@ -370,7 +384,7 @@ func (fs *FS) ReadEntry(i int64) (*File, error) {
 		return nil, &Error{Off: fs.base + off, Entry: i, Msg: "MFT entry lies outside the volume or image (truncated image?)"}
 	}
 	ioff := fs.base + off // image offset, for messages
-	err := fs.locked(fmt.Sprintf("parsing MFT entry %d", i), func() error {
+	err := fs.lockedEntry("parsing", i, func() error {
 		magic := make([]byte, 4)
 		if _, err := fs.meta.DiskReader.ReadAt(magic, off); err != nil {
 			return &Error{Off: ioff, Entry: i, Msg: "failed to read MFT entry", Err: err}
@@ -394,7 +408,6 @@ func (fs *FS) ReadEntry(i int64) (*File, error) {
 		}
 		flags := e.Flags()
 		f = &File{Entry: i, Seq: e.Sequence_value(), InUse: flags.IsSet("ALLOCATED"), IsDir: flags.IsSet("DIRECTORY"), Offset: ioff}
-		idx := map[string]int{}
 		for _, a := range uniqueAttrs(e.EnumerateAttributes(fs.meta)) {
 			switch a.Type().Value {
 			case parser.ATTR_TYPE_STANDARD_INFORMATION:
@@ -413,10 +426,9 @@ func (fs *FS) ReadEntry(i int64) (*File, error) {
 				}
 			case parser.ATTR_TYPE_DATA:
 				name := a.Name()
-				j, ok := idx[name]
-				if !ok {
+				j := slices.IndexFunc(f.Streams, func(s Stream) bool { return s.Name == name })
+				if j < 0 {
 					j = len(f.Streams)
-					idx[name] = j
 					f.Streams = append(f.Streams, Stream{Name: name, attrID: a.Attribute_id()})
 				}
 				s := &f.Streams[j]
@@ -616,7 +628,7 @@ func (r *StreamReader) Read(p []byte) (n int, err error) {
 	if r.direct {
 		err = read()
 	} else {
-		err = guard(fmt.Sprintf("reading MFT entry %d", r.entry), read)
+		err = guardEntry("reading", r.entry, read)
 	}
 	r.off += int64(n)
 	return n, err
@@ -639,7 +651,7 @@ func (r *StreamReader) ReadAt(p []byte, off int64) (n int, err error) {
 	if r.direct {
 		err = read()
 	} else {
-		err = guard(fmt.Sprintf("reading MFT entry %d", r.entry), read)
+		err = guardEntry("reading", r.entry, read)
 	}
 	if err == nil && n < len(p) {
 		err = io.EOF
