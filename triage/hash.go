@@ -14,7 +14,7 @@ import (
 	md5simd "github.com/minio/md5-simd"
 	"lukechampine.com/blake3"
 
-	"github.com/triagekit/triage/internal/md5x16"
+	"github.com/triagekit/triage/internal/mbhash"
 	"github.com/triagekit/triage/triage/classify"
 )
 
@@ -137,15 +137,19 @@ type hasher struct {
 	md5Lane, md5Slot   int
 
 	// For batches of small contents (sumBatch): the contents read into one
-	// buffer, each followed by md5x16.Pad bytes of room, and the digests
-	// other than MD5, computed in turn.
+	// buffer, each followed by mbhash.Pad bytes of room; which digests are
+	// computed in lanes, and the others, computed in turn.
 	batchMD5 bool
+	batchSHA bool // SHA-1
+	batch256 bool // SHA-256
 	others   []algHash
 	batchBuf []byte
 	items    []batchItem
 	results  []hashResult
-	spans    []md5x16.Span
+	spans    []mbhash.Span
 	md5s     [][md5.Size]byte
+	sha1s    [][sha1.Size]byte
+	sha256s  [][sha256.Size]byte
 	digest   []byte
 }
 
@@ -200,13 +204,20 @@ func newHasher(algs []Algorithm, simd md5simd.Server) *hasher {
 	}
 	h.lanes[i].hist = &h.hist
 	for _, a := range algs {
-		if a == MD5 {
+		switch a {
+		case MD5:
 			h.batchMD5 = true
-		} else {
+		case SHA1:
+			h.batchSHA = true
+		case SHA256:
+			h.batch256 = true
+		default:
 			h.others = append(h.others, algHash{a, h.hs[a]})
 		}
 	}
-	h.batchBuf = make([]byte, batchBytes+batchMax*(md5x16.Pad+1))
+	h.sha1s = make([][sha1.Size]byte, batchMax)
+	h.sha256s = make([][sha256.Size]byte, batchMax)
+	h.batchBuf = make([]byte, batchBytes+batchMax*(mbhash.Pad+1))
 	h.md5s = make([][md5.Size]byte, batchMax)
 	h.digest = make([]byte, 0, 64)
 	h.bufs[0] = make([]byte, blockSize)
@@ -327,13 +338,19 @@ func (d *Digests) set(a Algorithm, sum []byte) {
 }
 
 // sumBatch hashes the contents held in h.batchBuf at spans (at most
-// batchMax of them, each followed by md5x16.Pad bytes of room). The MD5 of
-// all of them is computed at once in vector lanes; the other digests and
-// the entropy one content after the other. The results are valid until the
-// next call.
-func (h *hasher) sumBatch(spans []md5x16.Span) []hashResult {
+// batchMax of them, each followed by mbhash.Pad bytes of room). MD5, SHA-1
+// and SHA-256 are computed for all of them at once in vector lanes; the other
+// digests and the entropy one content after the other. The results are valid
+// until the next call.
+func (h *hasher) sumBatch(spans []mbhash.Span) []hashResult {
 	if h.batchMD5 {
-		md5x16.SumSpans(h.batchBuf, spans, h.md5s[:len(spans)])
+		mbhash.MD5Spans(h.batchBuf, spans, h.md5s[:len(spans)])
+	}
+	if h.batchSHA {
+		mbhash.SHA1Spans(h.batchBuf, spans, h.sha1s[:len(spans)])
+	}
+	if h.batch256 {
+		mbhash.SHA256Spans(h.batchBuf, spans, h.sha256s[:len(spans)])
 	}
 	res := h.results[:0]
 	for i, sp := range spans {
@@ -341,6 +358,12 @@ func (h *hasher) sumBatch(spans []md5x16.Span) []hashResult {
 		var r hashResult
 		if h.batchMD5 {
 			r.set(MD5, h.md5s[i][:])
+		}
+		if h.batchSHA {
+			r.set(SHA1, h.sha1s[i][:])
+		}
+		if h.batch256 {
+			r.set(SHA256, h.sha256s[i][:])
 		}
 		for _, o := range h.others {
 			o.h.Reset()

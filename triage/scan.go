@@ -15,7 +15,7 @@ import (
 	"golang.org/x/sync/errgroup"
 
 	"github.com/triagekit/triage/internal/buildinfo"
-	"github.com/triagekit/triage/internal/md5x16"
+	"github.com/triagekit/triage/internal/mbhash"
 	"github.com/triagekit/triage/triage/casedb"
 	"github.com/triagekit/triage/triage/classify"
 )
@@ -499,9 +499,9 @@ func (s *scanner) processBatch(ctx context.Context, h *hasher, b []*job) {
 		it := batchItem{rec: s.newRecord(j.entry)}
 		s.readSmall(ctx, j.entry, &it, buf[off:])
 		if it.read {
-			spans = append(spans, md5x16.Span{Off: off, Len: len(it.data)})
+			spans = append(spans, mbhash.Span{Off: off, Len: len(it.data)})
 			// Room for the MD5 padding after the content.
-			off += len(it.data) + md5x16.Pad
+			off += len(it.data) + mbhash.Pad
 		}
 		items = append(items, it)
 	}
