@@ -220,8 +220,6 @@ func newHasher(algs []Algorithm, simd md5simd.Server) *hasher {
 	h.batchBuf = make([]byte, batchBytes+batchMax*(mbhash.Pad+1))
 	h.md5s = make([][md5.Size]byte, batchMax)
 	h.digest = make([]byte, 0, 64)
-	h.bufs[0] = make([]byte, blockSize)
-	h.bufs[1] = make([]byte, blockSize)
 	h.head = make([]byte, 0, classify.HeadSize)
 	return h
 }
@@ -261,6 +259,11 @@ type hashResult struct {
 // are hashed at once (8 or more lanes busy); alone it is slower than the
 // scalar code.
 func (h *hasher) sum(r io.Reader, size int64, simd bool, onRead func(int)) hashResult {
+	if h.bufs[0] == nil {
+		// Allocated on first use: a scan of small files never needs them.
+		h.bufs[0] = make([]byte, blockSize)
+		h.bufs[1] = make([]byte, blockSize)
+	}
 	h.useMD5(simd)
 	h.reset()
 	parallel := size >= parallelThreshold
