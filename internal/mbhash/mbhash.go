@@ -33,63 +33,72 @@ const minLanes = 3
 // be as long as spans. The Pad bytes after each message are overwritten;
 // they must not belong to another message. len(buf) must be below 2 GiB.
 func MD5Spans(buf []byte, spans []Span, out [][md5.Size]byte) {
-	if !useAVX512 || len(spans) < minLanes || len(buf) >= 1<<31 {
-		for i, s := range spans {
-			out[i] = md5.Sum(buf[s.Off : s.Off+s.Len])
-		}
-		return
-	}
-	var st [8][16]uint32
-	run(buf, spans, &st, md5IV[:], binary.LittleEndian, func(n int, offs *[16]uint32, mask uint16) {
-		block16((*[4][16]uint32)(st[:4]), &buf[0], offs, mask, n)
-	}, func(i, l int) {
-		for w := range 4 {
-			binary.LittleEndian.PutUint32(out[i][4*w:], st[w][l])
-		}
-	})
+	sum(&md5Algo, buf, spans, func(i int) []byte { return out[i][:] })
 }
 
 // SHA1Spans is MD5Spans for SHA-1.
 func SHA1Spans(buf []byte, spans []Span, out [][sha1.Size]byte) {
-	if !useAVX512 || len(spans) < minLanes || len(buf) >= 1<<31 {
-		for i, s := range spans {
-			out[i] = sha1.Sum(buf[s.Off : s.Off+s.Len])
-		}
-		return
-	}
-	var st [8][16]uint32
-	run(buf, spans, &st, sha1IV[:], binary.BigEndian, func(n int, offs *[16]uint32, mask uint16) {
-		sha1Block16((*[5][16]uint32)(st[:5]), &buf[0], offs, mask, n)
-	}, func(i, l int) {
-		for w := range 5 {
-			binary.BigEndian.PutUint32(out[i][4*w:], st[w][l])
-		}
-	})
+	sum(&sha1Algo, buf, spans, func(i int) []byte { return out[i][:] })
 }
 
 // SHA256Spans is MD5Spans for SHA-256.
 func SHA256Spans(buf []byte, spans []Span, out [][sha256.Size]byte) {
+	sum(&sha256Algo, buf, spans, func(i int) []byte { return out[i][:] })
+}
+
+// algo is one hash function: its initial state, the byte order of its
+// length and digest words, its 16-lane block function and the standard
+// library's code for the same digest.
+type algo struct {
+	iv     []uint32
+	order  binary.ByteOrder
+	blocks func(st *[8][16]uint32, base *byte, offs *[16]uint32, mask uint16, n int)
+	std    func(msg, out []byte)
+}
+
+var (
+	md5Algo = algo{
+		iv:    []uint32{0x67452301, 0xefcdab89, 0x98badcfe, 0x10325476},
+		order: binary.LittleEndian,
+		blocks: func(st *[8][16]uint32, base *byte, offs *[16]uint32, mask uint16, n int) {
+			block16((*[4][16]uint32)(st[:4]), base, offs, mask, n)
+		},
+		std: func(msg, out []byte) { d := md5.Sum(msg); copy(out, d[:]) },
+	}
+	sha1Algo = algo{
+		iv:    []uint32{0x67452301, 0xefcdab89, 0x98badcfe, 0x10325476, 0xc3d2e1f0},
+		order: binary.BigEndian,
+		blocks: func(st *[8][16]uint32, base *byte, offs *[16]uint32, mask uint16, n int) {
+			sha1Block16((*[5][16]uint32)(st[:5]), base, offs, mask, n)
+		},
+		std: func(msg, out []byte) { d := sha1.Sum(msg); copy(out, d[:]) },
+	}
+	sha256Algo = algo{
+		iv:     []uint32{0x6a09e667, 0xbb67ae85, 0x3c6ef372, 0xa54ff53a, 0x510e527f, 0x9b05688c, 0x1f83d9ab, 0x5be0cd19},
+		order:  binary.BigEndian,
+		blocks: sha256Block16,
+		std:    func(msg, out []byte) { d := sha256.Sum256(msg); copy(out, d[:]) },
+	}
+)
+
+// sum computes the digests of the spans' messages into out(i) for span i.
+func sum(a *algo, buf []byte, spans []Span, out func(i int) []byte) {
 	if !useAVX512 || len(spans) < minLanes || len(buf) >= 1<<31 {
 		for i, s := range spans {
-			out[i] = sha256.Sum256(buf[s.Off : s.Off+s.Len])
+			a.std(buf[s.Off:s.Off+s.Len], out(i))
 		}
 		return
 	}
 	var st [8][16]uint32
-	run(buf, spans, &st, sha256IV[:], binary.BigEndian, func(n int, offs *[16]uint32, mask uint16) {
-		sha256Block16(&st, &buf[0], offs, mask, n)
+	run(buf, spans, &st, a.iv, a.order, func(n int, offs *[16]uint32, mask uint16) {
+		a.blocks(&st, &buf[0], offs, mask, n)
 	}, func(i, l int) {
-		for w := range 8 {
-			binary.BigEndian.PutUint32(out[i][4*w:], st[w][l])
+		d := out(i)
+		for w := range a.iv {
+			a.order.PutUint32(d[4*w:], st[w][l])
 		}
 	})
 }
-
-var (
-	sha256IV = [...]uint32{0x6a09e667, 0xbb67ae85, 0x3c6ef372, 0xa54ff53a, 0x510e527f, 0x9b05688c, 0x1f83d9ab, 0x5be0cd19}
-	md5IV    = [...]uint32{0x67452301, 0xefcdab89, 0x98badcfe, 0x10325476}
-	sha1IV   = [...]uint32{0x67452301, 0xefcdab89, 0x98badcfe, 0x10325476, 0xc3d2e1f0}
-)
 
 // run schedules the messages on the sixteen lanes, longest first, so that
 // the lanes run out of work at about the same time instead of one long
