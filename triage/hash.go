@@ -215,10 +215,10 @@ func newHasher(algs []Algorithm, simd md5simd.Server) *hasher {
 			h.others = append(h.others, algHash{a, h.hs[a]})
 		}
 	}
-	h.sha1s = make([][sha1.Size]byte, batchMax)
-	h.sha256s = make([][sha256.Size]byte, batchMax)
 	h.batchBuf = make([]byte, batchBytes+batchMax*(mbhash.Pad+1))
 	h.md5s = make([][md5.Size]byte, batchMax)
+	h.sha1s = make([][sha1.Size]byte, batchMax)
+	h.sha256s = make([][sha256.Size]byte, batchMax)
 	h.digest = make([]byte, 0, 64)
 	h.head = make([]byte, 0, classify.HeadSize)
 	return h
@@ -325,7 +325,7 @@ func (h *hasher) sum(r io.Reader, size int64, simd bool, onRead func(int)) hashR
 	return res
 }
 
-// set stores the digest d of algorithm a in hex.
+// set stores sum, the digest of algorithm a, in hex.
 func (d *Digests) set(a Algorithm, sum []byte) {
 	x := hex.EncodeToString(sum)
 	switch a {

@@ -208,8 +208,8 @@ type scanner struct {
 
 // visitor feeds the pipeline from a Source walk. Entries with little or no
 // content travel in batches: a worker reads a batch into one buffer and
-// hashes it at once, which fills the lanes of the multi-buffer MD5 and costs
-// far fewer channel operations than one job per file.
+// hashes it at once, sixteen contents at a time in vector lanes (mbhash),
+// with far fewer channel operations than one job per file.
 type visitor struct {
 	ctx   context.Context
 	s     *scanner
