@@ -45,29 +45,14 @@ func main() {
 	p(`	VPROLD s, a, a; \`)
 	p(`	VPADDD b, a, a`)
 	p("")
-	p("// func block16(state *[4][16]uint32, base *byte, offs *[16]uint32, mask uint16, n int)")
-	p("TEXT ·block16(SB), NOSPLIT, $0-40")
-	p("	MOVQ state+0(FP), DI")
-	p("	MOVQ base+8(FP), SI")
-	p("	MOVQ offs+16(FP), BX")
-	p("	MOVWLZX mask+24(FP), AX")
-	p("	MOVQ n+32(FP), CX")
-	p("	KMOVW AX, K2")
-	p("	VMOVDQU32 (DI), Z0")
-	p("	VMOVDQU32 64(DI), Z1")
-	p("	VMOVDQU32 128(DI), Z2")
-	p("	VMOVDQU32 192(DI), Z3")
-	p("	VMOVDQU32 (BX), Z24")
+	prologue(p, "block16", 4, 0, "Z24")
 	p("	VPBROADCASTD consts<>+256(SB), Z27")
 	p("loop:")
 	p("	VMOVDQA32 Z0, Z4")
 	p("	VMOVDQA32 Z1, Z5")
 	p("	VMOVDQA32 Z2, Z6")
 	p("	VMOVDQA32 Z3, Z7")
-	for w := 0; w < 16; w++ {
-		p("	KMOVW K2, K1")
-		p("	VPGATHERDD %d(SI)(Z24*1), K1, Z%d", 4*w, 8+w)
-	}
+	gather(p, "Z24", 8, "")
 	regs := []string{"Z0", "Z1", "Z2", "Z3"}
 	shifts := [4][4]int{{7, 12, 17, 22}, {5, 9, 14, 20}, {4, 11, 16, 23}, {6, 10, 15, 21}}
 	funcs := [4]string{"$0xca", "$0xe4", "$0x96", "$0x39"}
@@ -93,15 +78,7 @@ func main() {
 	p("	VPADDD Z6, Z2, Z2")
 	p("	VPADDD Z7, Z3, Z3")
 	p("	VPADDD Z27, Z24, Z24")
-	p("	DECQ CX")
-	p("	JNZ loop")
-	p("	VMOVDQU32 Z0, (DI)")
-	p("	VMOVDQU32 Z1, 64(DI)")
-	p("	VMOVDQU32 Z2, 128(DI)")
-	p("	VMOVDQU32 Z3, 192(DI)")
-	p("	VMOVDQU32 Z24, (BX)")
-	p("	VZEROUPPER")
-	p("	RET")
+	epilogue(p, "loop", 4, "Z24")
 	sha1Block(p)
 	sha256Block(p)
 	if err := os.WriteFile(*out, []byte(b.String()), 0o644); err != nil {
@@ -134,28 +111,13 @@ func sha1Block(p func(string, ...any)) {
 	}
 	p("GLOBL bswap<>(SB), RODATA|NOPTR, $64")
 	p("")
-	p("// func sha1Block16(state *[5][16]uint32, base *byte, offs *[16]uint32, mask uint16, n int)")
-	p("TEXT ·sha1Block16(SB), NOSPLIT, $0-40")
-	p("	MOVQ state+0(FP), DI")
-	p("	MOVQ base+8(FP), SI")
-	p("	MOVQ offs+16(FP), BX")
-	p("	MOVWLZX mask+24(FP), AX")
-	p("	MOVQ n+32(FP), CX")
-	p("	KMOVW AX, K2")
-	for i := 0; i < 5; i++ {
-		p("	VMOVDQU32 %d(DI), Z%d", 64*i, i)
-	}
-	p("	VMOVDQU32 (BX), Z30")
+	prologue(p, "sha1Block16", 5, 0, "Z30")
 	p("	VMOVDQU32 bswap<>(SB), Z31")
 	p("sha1loop:")
 	for i := 0; i < 5; i++ {
 		p("	VMOVDQA32 Z%d, Z%d", i, 5+i)
 	}
-	for w := 0; w < 16; w++ {
-		p("	KMOVW K2, K1")
-		p("	VPGATHERDD %d(SI)(Z30*1), K1, Z%d", 4*w, 10+w)
-		p("	VPSHUFB Z31, Z%d, Z%d", 10+w, 10+w)
-	}
+	gather(p, "Z30", 10, "Z31")
 	regs := []string{"Z0", "Z1", "Z2", "Z3", "Z4"}
 	r := func(i, t int) string { return regs[((i-t)%5+5)%5] }
 	for t := 0; t < 80; t++ {
@@ -189,14 +151,7 @@ func sha1Block(p func(string, ...any)) {
 		p("	VPADDD Z%d, Z%d, Z%d", 5+i, i, i)
 	}
 	p("	VPADDD.BCST sha1k<>+16(SB), Z30, Z30")
-	p("	DECQ CX")
-	p("	JNZ sha1loop")
-	for i := 0; i < 5; i++ {
-		p("	VMOVDQU32 Z%d, %d(DI)", i, 64*i)
-	}
-	p("	VMOVDQU32 Z30, (BX)")
-	p("	VZEROUPPER")
-	p("	RET")
+	epilogue(p, "sha1loop", 5, "Z30")
 }
 
 // primes returns the first n primes.
@@ -234,28 +189,13 @@ func sha256Block(p func(string, ...any)) {
 	p("DATA sha256k<>+256(SB)/4, $64")
 	p("GLOBL sha256k<>(SB), RODATA|NOPTR, $260")
 	p("")
-	p("// func sha256Block16(state *[8][16]uint32, base *byte, offs *[16]uint32, mask uint16, n int)")
-	p("TEXT ·sha256Block16(SB), NOSPLIT, $512-40")
-	p("	MOVQ state+0(FP), DI")
-	p("	MOVQ base+8(FP), SI")
-	p("	MOVQ offs+16(FP), BX")
-	p("	MOVWLZX mask+24(FP), AX")
-	p("	MOVQ n+32(FP), CX")
-	p("	KMOVW AX, K2")
-	for i := 0; i < 8; i++ {
-		p("	VMOVDQU32 %d(DI), Z%d", 64*i, i)
-	}
-	p("	VMOVDQU32 (BX), Z24")
+	prologue(p, "sha256Block16", 8, 512, "Z24")
 	p("	VMOVDQU32 bswap<>(SB), Z25")
 	p("sha256loop:")
 	for i := 0; i < 8; i++ {
 		p("	VMOVDQU32 Z%d, %d(SP)", i, 64*i)
 	}
-	for w := 0; w < 16; w++ {
-		p("	KMOVW K2, K1")
-		p("	VPGATHERDD %d(SI)(Z24*1), K1, Z%d", 4*w, 8+w)
-		p("	VPSHUFB Z25, Z%d, Z%d", 8+w, 8+w)
-	}
+	gather(p, "Z24", 8, "Z25")
 	reg := func(i, t int) string { return fmt.Sprintf("Z%d", ((i-t)%8+8)%8) }
 	for t := 0; t < 64; t++ {
 		w := fmt.Sprintf("Z%d", 8+t%16)
@@ -299,12 +239,48 @@ func sha256Block(p func(string, ...any)) {
 		p("	VPADDD %d(SP), Z%d, Z%d", 64*i, i, i)
 	}
 	p("	VPADDD.BCST sha256k<>+256(SB), Z24, Z24")
+	epilogue(p, "sha256loop", 8, "Z24")
+}
+
+// prologue starts block function name(state *[words][16]uint32, base *byte,
+// offs *[16]uint32, mask uint16, n int): state in Z0.., the lane offsets in
+// offs, the lane mask in K2, the block count in CX.
+func prologue(p func(string, ...any), name string, words, frame int, offs string) {
+	p("// func %s(state *[%d][16]uint32, base *byte, offs *[16]uint32, mask uint16, n int)", name, words)
+	p("TEXT ·%s(SB), NOSPLIT, $%d-40", name, frame)
+	p("	MOVQ state+0(FP), DI")
+	p("	MOVQ base+8(FP), SI")
+	p("	MOVQ offs+16(FP), BX")
+	p("	MOVWLZX mask+24(FP), AX")
+	p("	MOVQ n+32(FP), CX")
+	p("	KMOVW AX, K2")
+	for i := 0; i < words; i++ {
+		p("	VMOVDQU32 %d(DI), Z%d", 64*i, i)
+	}
+	p("	VMOVDQU32 (BX), %s", offs)
+}
+
+// gather loads the sixteen message words of each busy lane's block into
+// Z(first).., byte-swapped with the VPSHUFB mask in bswap unless it is "".
+// The gather clears its mask as it goes: K1 is set again for each.
+func gather(p func(string, ...any), offs string, first int, bswap string) {
+	for w := 0; w < 16; w++ {
+		p("	KMOVW K2, K1")
+		p("	VPGATHERDD %d(SI)(%s*1), K1, Z%d", 4*w, offs, first+w)
+		if bswap != "" {
+			p("	VPSHUFB %s, Z%d, Z%d", bswap, first+w, first+w)
+		}
+	}
+}
+
+// epilogue closes the block loop and stores the state and the offsets.
+func epilogue(p func(string, ...any), loop string, words int, offs string) {
 	p("	DECQ CX")
-	p("	JNZ sha256loop")
-	for i := 0; i < 8; i++ {
+	p("	JNZ %s", loop)
+	for i := 0; i < words; i++ {
 		p("	VMOVDQU32 Z%d, %d(DI)", i, 64*i)
 	}
-	p("	VMOVDQU32 Z24, (BX)")
+	p("	VMOVDQU32 %s, (BX)", offs)
 	p("	VZEROUPPER")
 	p("	RET")
 }
