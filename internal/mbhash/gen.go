@@ -141,9 +141,7 @@ func sha1Block(p func(string, ...any)) {
 		p("	VPADDD Z26, %s, %s", e, e)
 		p("	VPROLD $5, %s, Z27", a)
 		p("	VPADDD Z27, %s, %s", e, e)
-		p("	VMOVDQA32 %s, Z28", b)
-		p("	VPTERNLOGD %s, %s, %s, Z28", f, d, c)
-		p("	VPADDD Z28, %s, %s", e, e)
+		choose(p, f, b, c, d, e)
 		p("	VPROLD $30, %s, %s", b, b)
 	}
 	// After 80 rounds (a multiple of 5) the state is back in Z0..Z4.
@@ -201,38 +199,18 @@ func sha256Block(p func(string, ...any)) {
 		w := fmt.Sprintf("Z%d", 8+t%16)
 		if t >= 16 {
 			w15, w2, w7 := fmt.Sprintf("Z%d", 8+(t-15)%16), fmt.Sprintf("Z%d", 8+(t-2)%16), fmt.Sprintf("Z%d", 8+(t-7)%16)
-			p("	VPRORD $7, %s, Z26", w15)
-			p("	VPRORD $18, %s, Z27", w15)
-			p("	VPSRLD $3, %s, Z28", w15)
-			p("	VPTERNLOGD $0x96, Z28, Z27, Z26")
-			p("	VPADDD Z26, %s, %s", w, w)
-			p("	VPRORD $17, %s, Z26", w2)
-			p("	VPRORD $19, %s, Z27", w2)
-			p("	VPSRLD $10, %s, Z28", w2)
-			p("	VPTERNLOGD $0x96, Z28, Z27, Z26")
-			p("	VPADDD Z26, %s, %s", w, w)
+			sigma(p, w15, w, 7, 18, "VPSRLD", 3)  // σ0
+			sigma(p, w2, w, 17, 19, "VPSRLD", 10) // σ1
 			p("	VPADDD %s, %s, %s", w7, w, w)
 		}
 		a, b, c, d, e, f, g, h := reg(0, t), reg(1, t), reg(2, t), reg(3, t), reg(4, t), reg(5, t), reg(6, t), reg(7, t)
 		p("	VPADDD.BCST sha256k<>+%d(SB), %s, Z26", 4*t, w)
 		p("	VPADDD Z26, %s, %s", h, h)
-		p("	VPRORD $6, %s, Z27", e)
-		p("	VPRORD $11, %s, Z28", e)
-		p("	VPRORD $25, %s, Z29", e)
-		p("	VPTERNLOGD $0x96, Z29, Z28, Z27")
-		p("	VPADDD Z27, %s, %s", h, h)
-		p("	VMOVDQA32 %s, Z27", e)
-		p("	VPTERNLOGD $0xca, %s, %s, Z27", g, f)
-		p("	VPADDD Z27, %s, %s", h, h)
+		sigma(p, e, h, 6, 11, "VPRORD", 25) // Σ1
+		choose(p, "$0xca", e, f, g, h)      // Ch
 		p("	VPADDD %s, %s, %s", h, d, d)
-		p("	VPRORD $2, %s, Z27", a)
-		p("	VPRORD $13, %s, Z28", a)
-		p("	VPRORD $22, %s, Z29", a)
-		p("	VPTERNLOGD $0x96, Z29, Z28, Z27")
-		p("	VPADDD Z27, %s, %s", h, h)
-		p("	VMOVDQA32 %s, Z27", a)
-		p("	VPTERNLOGD $0xe8, %s, %s, Z27", c, b)
-		p("	VPADDD Z27, %s, %s", h, h)
+		sigma(p, a, h, 2, 13, "VPRORD", 22) // Σ0
+		choose(p, "$0xe8", a, b, c, h)      // Maj
 	}
 	// After 64 rounds (a multiple of 8) the state is back in Z0..Z7.
 	for i := 0; i < 8; i++ {
@@ -240,6 +218,24 @@ func sha256Block(p func(string, ...any)) {
 	}
 	p("	VPADDD.BCST sha256k<>+256(SB), Z24, Z24")
 	epilogue(p, "sha256loop", 8, "Z24")
+}
+
+// sigma adds x>>>r1 ^ x>>>r2 ^ op(x, r3) to dst (op: VPRORD, a rotation,
+// or VPSRLD, a shift), with Z27..Z29 as scratch.
+func sigma(p func(string, ...any), x, dst string, r1, r2 int, op string, r3 int) {
+	p("	VPRORD $%d, %s, Z27", r1, x)
+	p("	VPRORD $%d, %s, Z28", r2, x)
+	p("	%s $%d, %s, Z29", op, r3, x)
+	p("	VPTERNLOGD $0x96, Z29, Z28, Z27")
+	p("	VPADDD Z27, %s, %s", dst, dst)
+}
+
+// choose adds the bitwise function with VPTERNLOGD table f of (x, y, z) to
+// dst, with Z27 as scratch.
+func choose(p func(string, ...any), f, x, y, z, dst string) {
+	p("	VMOVDQA32 %s, Z27", x)
+	p("	VPTERNLOGD %s, %s, %s, Z27", f, z, y)
+	p("	VPADDD Z27, %s, %s", dst, dst)
 }
 
 // prologue starts block function name(state *[words][16]uint32, base *byte,
