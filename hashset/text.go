@@ -254,7 +254,7 @@ func setupCSV(head [][]byte) (lineParser, int, error) {
 func setupNSRLText(head [][]byte) (lineParser, int, error) {
 	i, l := firstContentLine(head)
 	if i < 0 || !bytes.HasPrefix(l, []byte(`"SHA-1",`)) {
-		return nil, 0, errors.New(`the first line is not the NSRLFile.txt header "SHA-1",...`)
+		return nil, 0, errors.New(`the first line is not the NSRLFile.txt header (it starts "SHA-1",)`)
 	}
 	cols, _ := csvHashColumns(l)
 	return csvParser(cols, ','), i + 1, nil
@@ -264,7 +264,7 @@ func setupNSRLText(head [][]byte) (lineParser, int, error) {
 func setupHashKeeper(head [][]byte) (lineParser, int, error) {
 	i, l := firstContentLine(head)
 	if i < 0 || !bytes.HasPrefix(l, []byte(`"file_id","hashset_id","file_name","directory","hash"`)) {
-		return nil, 0, errors.New(`the first line is not the HashKeeper header "file_id","hashset_id","file_name","directory","hash",...`)
+		return nil, 0, errors.New(`the first line is not the HashKeeper header (it starts "file_id","hashset_id","file_name","directory","hash")`)
 	}
 	return csvParser(map[int]Algorithm{4: MD5}, ','), i + 1, nil
 }
