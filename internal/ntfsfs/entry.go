@@ -109,7 +109,11 @@ func (fs *FS) ReadEntry(i int64) (*File, error) {
 	var f *File
 	off := fs.EntryOffset(i)
 	if off < 0 || off+fs.record > fs.size {
-		return nil, &Error{Off: fs.base + off, Entry: i, Msg: "MFT entry lies outside the volume or image (truncated image?)"}
+		ioff := int64(-1) // no run of the $MFT maps the entry
+		if off >= 0 {
+			ioff = fs.base + off
+		}
+		return nil, &Error{Off: ioff, Entry: i, Msg: "MFT entry lies outside the volume or image (truncated image?)"}
 	}
 	ioff := fs.base + off // image offset, for messages
 	err := fs.lockedEntry("parsing", i, func() error {
@@ -192,7 +196,7 @@ func (fs *FS) ReadEntry(i int64) (*File, error) {
 						if run.RelativeUrnOffset == 0 && (s.Sparse || s.Compressed) {
 							continue
 						}
-						if run.Offset < 0 || run.Length < 0 || (run.Offset+run.Length)*fs.cluster > fs.size {
+						if fs.runOutside(run.Offset, run.Length) {
 							s.Unreadable = fmt.Sprintf("data run (cluster %d, %d clusters) lies outside the volume (%d clusters)", run.Offset, run.Length, fs.size/fs.cluster)
 							break
 						}
@@ -228,6 +232,13 @@ func (fs *FS) ReadEntry(i int64) (*File, error) {
 		return nil, err
 	}
 	return f, nil
+}
+
+// runOutside tells whether the clusters a data run maps do not all lie
+// within the volume.
+func (fs *FS) runOutside(off, length int64) bool {
+	clusters := fs.size / fs.cluster
+	return off < 0 || length < 0 || off > clusters || length > clusters-off
 }
 
 // directExtents maps the runs of a plain non-resident attribute to volume

@@ -120,12 +120,6 @@ func Open(r io.ReaderAt, base, size int64) (*FS, error) {
 	return fs, nil
 }
 
-// Entries returns the number of MFT entries.
-func (fs *FS) Entries() int64 { return fs.entries }
-
-// ClusterSize returns the cluster size in bytes.
-func (fs *FS) ClusterSize() int64 { return fs.cluster }
-
 // EntryOffset returns the volume offset of MFT entry i, or -1.
 func (fs *FS) EntryOffset(i int64) int64 {
 	off := i * fs.record

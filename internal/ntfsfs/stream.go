@@ -98,8 +98,9 @@ func (r *StreamReader) Read(p []byte) (n int, err error) {
 		var rerr error
 		n, rerr = r.rr.ReadAt(p[:want], r.off)
 		if n > want || n < 0 {
+			got := n
 			n = 0
-			return fmt.Errorf("reader returned %d bytes for %d", n, want)
+			return fmt.Errorf("reader returned %d bytes for %d", got, want)
 		}
 		if n < want && (rerr == nil || errors.Is(rerr, io.EOF) || errors.Is(rerr, io.ErrUnexpectedEOF)) {
 			what := "data"
