@@ -17,6 +17,8 @@ import (
 	"testing"
 
 	"github.com/triagekit/triage/triage/casedb"
+	"github.com/triagekit/triage/triage/fs"
+	"github.com/triagekit/triage/triage/fs/ntfs"
 )
 
 var (
@@ -254,7 +256,7 @@ func TestScanImagesLiveTSK(t *testing.T) {
 }
 
 func TestScanSkipMetafiles(t *testing.T) {
-	_, recs, _ := scanImage(t, imageFile(t, "ntfs-basic.raw"), SourceOptions{Image: ImageOptions{SkipMetafiles: true}})
+	_, recs, _ := scanImage(t, imageFile(t, "ntfs-basic.raw"), SourceOptions{Image: ImageOptions{FS: fs.Options{ntfs.SkipMetafiles.Name: true}}})
 	for _, r := range recs {
 		if strings.HasPrefix(r.Path, "/$") && !strings.HasPrefix(r.Path, "/$OrphanFiles") {
 			t.Errorf("metafile %s recorded", r.Path)
