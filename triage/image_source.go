@@ -111,8 +111,12 @@ func (s *imageSource) Walk(ctx context.Context, v Visitor) error {
 		switch {
 		case f == nil:
 			s.addVolume(p, t, "")
-			if noFSExpected(p) {
-				continue // a partition that holds no file system by design
+			if p.NoData() {
+				continue // a partition that holds no data by design
+			}
+			if what, system, ok := p.Member(); ok {
+				v.Problem("", p.Offset, fmt.Errorf("volume %d at byte %#x: %s: not examined (%s is not supported)", p.Index, p.Offset, what, system))
+				continue
 			}
 			v.Problem("", p.Offset, fmt.Errorf("volume %d at byte %#x (%s, %d bytes): no supported file system found", p.Index, p.Offset, p.Type, p.Length))
 		case f.Open == nil:
@@ -242,15 +246,4 @@ func openSourceAs(path string, o SourceOptions) (Source, error) {
 		return OpenImage(abs, o.Image)
 	}
 	return nil, fmt.Errorf("unknown source kind %q (choose file or image)", o.As)
-}
-
-// noFSExpected tells whether a partition type never holds a file system
-// (reserved, boot-loader and swap partitions): finding none is not a problem.
-func noFSExpected(p volume.Partition) bool {
-	switch p.Type {
-	case "Microsoft reserved", "BIOS boot partition", "Linux swap", "Linux Swap / Solaris x86 (0x82)",
-		"Windows LDM metadata", "Linux RAID", "Linux LVM":
-		return true
-	}
-	return false
 }
