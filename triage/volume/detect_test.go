@@ -2,6 +2,7 @@ package volume
 
 import (
 	"bytes"
+	"errors"
 	"testing"
 )
 
@@ -58,5 +59,33 @@ func TestEmptyMBR(t *testing.T) {
 	tab, err := Read(bytes.NewReader(b), int64(len(b)))
 	if err != nil || tab.Scheme != SchemeNone || len(tab.Partitions) != 1 {
 		t.Errorf("Read = %+v, %v; want one bare volume", tab, err)
+	}
+}
+
+// failingReader fails every read that goes past limit, after reading what
+// lies before it.
+type failingReader struct {
+	r     *bytes.Reader
+	limit int64
+}
+
+func (f failingReader) ReadAt(p []byte, off int64) (int, error) {
+	if off+int64(len(p)) <= f.limit {
+		return f.r.ReadAt(p, off)
+	}
+	n, _ := f.r.ReadAt(p[:max(0, f.limit-off)], off)
+	return n, errors.New("bad sector")
+}
+
+// TestReadErrorPastSectorZero: a read error in the probe past sector 0 (a
+// bad E01 chunk) does not stop the read of the partition table.
+func TestReadErrorPastSectorZero(t *testing.T) {
+	b := mbrImage(200, nil)
+	tab, err := Read(failingReader{bytes.NewReader(b), 4096}, int64(len(b)))
+	if err != nil || tab.Scheme != SchemeMBR {
+		t.Errorf("Read = %+v, %v; want the MBR", tab, err)
+	}
+	if _, err := Read(failingReader{bytes.NewReader(b), 100}, int64(len(b))); err == nil {
+		t.Errorf("Read with sector 0 unreadable succeeded")
 	}
 }

@@ -82,13 +82,20 @@ func Read(r io.ReaderAt, size int64) (*Table, error) {
 	if size < 512 {
 		return nil, ErrTruncated
 	}
-	head := make([]byte, min(size, fs.ProbeSize))
-	if _, err := r.ReadAt(head, 0); err != nil && !(errors.Is(err, io.EOF)) {
+	mbr := make([]byte, 512)
+	if _, err := r.ReadAt(mbr, 0); err != nil && !(errors.Is(err, io.EOF)) {
 		return nil, fmt.Errorf("volume: failed to read sector 0: %w", err)
 	}
-	mbr := head[:512]
+	// The file-system probe reads further (the ext superblock is at 1024):
+	// a read error past sector 0 only shortens it.
+	probe := make([]byte, min(size, fs.ProbeSize))
+	if n, _ := r.ReadAt(probe, 0); n >= 512 {
+		probe = probe[:n]
+	} else {
+		probe = mbr
+	}
 	t := &Table{SectorSize: 512}
-	if formats.Detect(head) != nil || !SaneMBR(mbr) {
+	if formats.Detect(probe) != nil || !SaneMBR(mbr) {
 		t.Scheme = SchemeNone
 		t.Partitions = []Partition{{Index: 0, Slot: "-", Offset: 0, Length: size, Type: "none", Start: 0, End: (size - 1) / 512}}
 		return t, nil
