@@ -25,10 +25,12 @@
 // partition table, a file-system boot sector or an E01 signature, as a disk
 // image (package image: raw, split raw, E01). The image source reads the
 // volume system (package volume: MBR with its extended chain, GPT, or none),
-// walks every NTFS volume through internal/ntfsfs (go-ntfs behind a panic
-// boundary), and reports every other volume as a problem. Volumes are stored
-// in the case through the VolumeLister interface. docs/images.md is the
-// contract.
+// names the file system of each volume from the table of package
+// fs/formats, walks those it can read through the fs.FS interface (NTFS:
+// package fs/ntfs, go-ntfs behind a panic boundary), and reports every other
+// volume as a problem. File-system options (fs.Options) reach the readers
+// by name through ImageOptions. Volumes are stored in the case through the
+// VolumeLister interface. docs/images.md is the contract.
 //
 // # Evidence is read-only
 //

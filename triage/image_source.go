@@ -2,16 +2,15 @@ package triage
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"io"
 	"os"
 	"path/filepath"
 	"strconv"
-	"time"
 
-	"github.com/triagekit/triage/internal/ntfsfs"
 	"github.com/triagekit/triage/triage/casedb"
+	"github.com/triagekit/triage/triage/fs"
+	"github.com/triagekit/triage/triage/fs/formats"
 	"github.com/triagekit/triage/triage/image"
 	"github.com/triagekit/triage/triage/volume"
 )
@@ -25,13 +24,9 @@ type VolumeLister interface {
 
 // ImageOptions control how a disk image is walked.
 type ImageOptions struct {
-	// SkipMetafiles leaves out NTFS system files ($MFT, $LogFile,
-	// $Extend/...), which are otherwise recorded with the extra field
-	// "ntfs_metafile": true.
-	SkipMetafiles bool
-	// IndexSlack also records the file names carved from the slack of
-	// NTFS folder indexes that no MFT entry holds any more.
-	IndexSlack bool
+	// FS holds the options of the file systems (fs.Format.Options in
+	// the table formats.All) by name; those not set have their defaults.
+	FS fs.Options
 }
 
 // imageSource walks the volumes of a disk image.
@@ -112,20 +107,26 @@ func (s *imageSource) Walk(ctx context.Context, v Visitor) error {
 			continue
 		}
 		sec := io.NewSectionReader(s.img, p.Offset, length)
-		fs := volume.DetectFS(sec, 0)
-		s.addVolume(p, t, fs)
-		switch fs {
-		case "ntfs":
-			if err := s.walkNTFS(ctx, v, p, sec, length); err != nil {
-				return err
+		f := formats.DetectAt(sec, 0)
+		switch {
+		case f == nil:
+			s.addVolume(p, t, "")
+			if p.NoData() {
+				continue // a partition that holds no data by design
 			}
-		case "":
-			if noFSExpected(p) {
-				continue // a partition that holds no file system by design
+			if what, system, ok := p.Member(); ok {
+				v.Problem("", p.Offset, fmt.Errorf("volume %d at byte %#x: %s: not examined (%s is not supported)", p.Index, p.Offset, what, system))
+				continue
 			}
 			v.Problem("", p.Offset, fmt.Errorf("volume %d at byte %#x (%s, %d bytes): no supported file system found", p.Index, p.Offset, p.Type, p.Length))
+		case f.Open == nil:
+			s.addVolume(p, t, f.Name)
+			v.Problem("", p.Offset, fmt.Errorf("volume %d at byte %#x (%s): file system %s is not supported", p.Index, p.Offset, p.Type, f.Name))
 		default:
-			v.Problem("", p.Offset, fmt.Errorf("volume %d at byte %#x (%s): file system %s is not supported", p.Index, p.Offset, p.Type, fs))
+			s.addVolume(p, t, f.Name)
+			if err := s.walkFS(ctx, v, p, f, sec, length); err != nil {
+				return err
+			}
 		}
 	}
 	return nil
@@ -163,113 +164,41 @@ func (e *volumeError) Offset() int64 {
 	return e.base
 }
 
-func (s *imageSource) walkNTFS(ctx context.Context, v Visitor, p volume.Partition, r io.ReaderAt, length int64) error {
-	fs, err := ntfsfs.Open(r, p.Offset, length)
+// walkFS walks the file system f of volume p, held in r.
+func (s *imageSource) walkFS(ctx context.Context, v Visitor, p volume.Partition, f *fs.Format, r io.ReaderAt, length int64) error {
+	fsys, err := f.Open(r, p.Offset, length, s.opts.FS)
 	if err != nil {
 		v.Problem("", -1, &volumeError{p.Index, p.Offset, err})
 		return nil
 	}
-	fs.IndexSlack = s.opts.IndexSlack
-	if fs.Label != "" && len(s.vols) > 0 {
-		s.vols[len(s.vols)-1].Details["fs_label"] = fs.Label
+	if l := fsys.Label(); l != "" && len(s.vols) > 0 {
+		s.vols[len(s.vols)-1].Details["fs_label"] = l
 	}
 	vol := p.Index
 	prefix := "v" + strconv.Itoa(vol) + "/"
 	problem := func(err error) { v.Problem("", -1, &volumeError{p.Index, p.Offset, err}) }
-	err = fs.Walk(ctx, func(it *ntfsfs.Item) error {
-		if s.opts.SkipMetafiles && it.Metafile {
-			return nil
-		}
-		e := ntfsEntry(fs, it, vol, prefix)
-		return v.Entry(e)
+	return fsys.Walk(ctx, func(fe *fs.Entry) error {
+		return v.Entry(fsEntry(fe, &vol, prefix))
 	}, problem)
-	if err != nil && !errors.Is(err, context.Canceled) && !errors.Is(err, context.DeadlineExceeded) && ctx.Err() == nil {
-		// A Visitor error: stop the walk.
-		return err
-	}
-	return err
 }
 
-func ntfsEntry(fs *ntfsfs.FS, it *ntfsfs.Item, vol int, prefix string) *Entry {
-	f := it.File
-	e := &Entry{Path: it.Path, Deleted: it.Deleted, Volume: &vol, Extra: map[string]any{}}
-	if sl := it.Slack; sl != nil {
-		// A name carved from a folder index: no MFT entry, no content.
-		e.Key = prefix + "slack/" + strconv.FormatInt(f.Entry, 10) + "/" + sl.Name
-		e.Type = casedb.TypeFile
-		e.Extra["ntfs_index_slack"] = true
-		e.Extra["ntfs_slack_mft_ref"] = sl.Ref
-		e.Extra["ntfs_fn_size"] = sl.Size
-		putTime(e.Extra, "fn_mtime", sl.Times.Mtime)
-		putTime(e.Extra, "fn_atime", sl.Times.Atime)
-		putTime(e.Extra, "fn_ctime", sl.Times.Ctime)
-		putTime(e.Extra, "fn_btime", sl.Times.Btime)
-		return e
+// fsEntry converts an entry of volume *vol, whose keys start with prefix.
+func fsEntry(fe *fs.Entry, vol *int, prefix string) *Entry {
+	e := &Entry{Path: fe.Path, Stream: fe.Stream, Type: fe.Type, Size: fe.Size, Volume: vol, Deleted: fe.Deleted,
+		Mtime: fe.Mtime, Atime: fe.Atime, Ctime: fe.Ctime, Btime: fe.Btime, Extra: fe.Extra, Open: fe.Open}
+	switch {
+	case fe.Key != "":
+		e.Key = prefix + fe.Key
+	case fe.Stream != "":
+		e.Key = prefix + strconv.FormatInt(fe.Addr, 10) + ":" + fe.Stream
+	default:
+		e.Key = prefix + strconv.FormatInt(fe.Addr, 10)
 	}
-	if f.Entry < 0 { // the virtual $OrphanFiles folder
-		e.Key = prefix + "orphans"
-		e.Type = casedb.TypeDir
-		e.Extra["virtual"] = true
-		return e
+	if fe.Addr >= 0 {
+		ino := uint64(fe.Addr)
+		e.Inode = &ino
 	}
-	ino := uint64(f.Entry)
-	e.Inode = &ino
-	e.Key = prefix + strconv.FormatInt(f.Entry, 10)
-	e.Mtime, e.Atime, e.Ctime, e.Btime = f.SI.Mtime, f.SI.Atime, f.SI.Ctime, f.SI.Btime
-	if n := f.PrimaryName(); n != nil {
-		putTime(e.Extra, "fn_mtime", n.Times.Mtime)
-		putTime(e.Extra, "fn_atime", n.Times.Atime)
-		putTime(e.Extra, "fn_ctime", n.Times.Ctime)
-		putTime(e.Extra, "fn_btime", n.Times.Btime)
-	}
-	e.Extra["ntfs_seq"] = f.Seq
-	if it.Metafile {
-		e.Extra["ntfs_metafile"] = true
-	}
-	if it.Orphan {
-		e.Extra["orphan"] = true
-	}
-	if f.Reparse != 0 {
-		e.Extra["ntfs_reparse_tag"] = fmt.Sprintf("%#08x", f.Reparse)
-	}
-	if len(it.Links) > 0 {
-		e.Extra["ntfs_hard_links"] = it.Links
-	}
-	s := it.Stream
-	if s == nil {
-		if f.IsDir {
-			e.Type = casedb.TypeDir
-		} else {
-			e.Type = casedb.TypeFile // a file with no $DATA: empty
-		}
-		return e
-	}
-	e.Type = casedb.TypeFile
-	e.Stream = s.Name
-	if s.Name != "" {
-		e.Key += ":" + s.Name
-	}
-	e.Size = s.Size
-	if s.Resident {
-		e.Extra["ntfs_resident"] = true
-	}
-	if s.Compressed {
-		e.Extra["ntfs_compressed"] = true
-	}
-	if s.Sparse {
-		e.Extra["ntfs_sparse"] = true
-	}
-	if s.DeclaredSize != 0 {
-		e.Extra["ntfs_declared_size"] = s.DeclaredSize
-	}
-	e.Open = func() (io.ReadCloser, error) { return fs.OpenStream(f, s) }
 	return e
-}
-
-func putTime(m map[string]any, k string, t time.Time) {
-	if !t.IsZero() {
-		m[k] = casedb.FormatTime(t)
-	}
 }
 
 // isImagePath tells whether path (followed if a link) is a block device or
@@ -317,15 +246,4 @@ func openSourceAs(path string, o SourceOptions) (Source, error) {
 		return OpenImage(abs, o.Image)
 	}
 	return nil, fmt.Errorf("unknown source kind %q (choose file or image)", o.As)
-}
-
-// noFSExpected tells whether a partition type never holds a file system
-// (reserved, boot-loader and swap partitions): finding none is not a problem.
-func noFSExpected(p volume.Partition) bool {
-	switch p.Type {
-	case "Microsoft reserved", "BIOS boot partition", "Linux swap", "Linux Swap / Solaris x86 (0x82)",
-		"Windows LDM metadata", "Linux RAID", "Linux LVM":
-		return true
-	}
-	return false
 }

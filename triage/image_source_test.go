@@ -6,9 +6,12 @@ import (
 	"context"
 	"crypto/md5"
 	"crypto/sha1"
+	"encoding/binary"
+	"encoding/hex"
 	"encoding/json"
 	"fmt"
 	"github.com/triagekit/triage/internal/testfixture"
+	"hash/crc32"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -17,6 +20,8 @@ import (
 	"testing"
 
 	"github.com/triagekit/triage/triage/casedb"
+	"github.com/triagekit/triage/triage/fs"
+	"github.com/triagekit/triage/triage/fs/ntfs"
 )
 
 var (
@@ -254,7 +259,7 @@ func TestScanImagesLiveTSK(t *testing.T) {
 }
 
 func TestScanSkipMetafiles(t *testing.T) {
-	_, recs, _ := scanImage(t, imageFile(t, "ntfs-basic.raw"), SourceOptions{Image: ImageOptions{SkipMetafiles: true}})
+	_, recs, _ := scanImage(t, imageFile(t, "ntfs-basic.raw"), SourceOptions{Image: ImageOptions{FS: fs.Options{ntfs.SkipMetafiles.Name: true}}})
 	for _, r := range recs {
 		if strings.HasPrefix(r.Path, "/$") && !strings.HasPrefix(r.Path, "/$OrphanFiles") {
 			t.Errorf("metafile %s recorded", r.Path)
@@ -482,4 +487,76 @@ func (emptyKnownGood) Match(d Digests) (string, []string) {
 		return casedb.StatusKnownGood, []string{"empty"}
 	}
 	return casedb.StatusUnknown, nil
+}
+
+// memImage is an image held in memory.
+type memImage struct{ *bytes.Reader }
+
+func (m memImage) Close() error { return nil }
+
+// problemVisitor records the problems of a walk.
+type problemVisitor struct{ problems []string }
+
+func (v *problemVisitor) Entry(e *Entry) error { return nil }
+func (v *problemVisitor) Problem(path string, offset int64, err error) {
+	v.problems = append(v.problems, err.Error())
+}
+
+func walkProblems(t *testing.T, img []byte) []string {
+	t.Helper()
+	v := &problemVisitor{}
+	src := NewImageSource("mem", memImage{bytes.NewReader(img)}, ImageOptions{})
+	if err := src.Walk(context.Background(), v); err != nil {
+		t.Fatal(err)
+	}
+	return v.problems
+}
+
+// TestVolumesNotExamined: a partition that holds data triage cannot read
+// (an LVM physical volume, a RAID member) is reported as not examined,
+// keyed on its type code or GUID; only partitions that hold no data by
+// design (swap, Microsoft reserved...) are passed over quietly.
+func TestVolumesNotExamined(t *testing.T) {
+	// MBR: LVM, RAID, swap and a Linux partition without a file system.
+	mbr := make([]byte, 40*512)
+	for i, typ := range []byte{0x8e, 0xfd, 0x82, 0x83} {
+		e := mbr[446+16*i:]
+		e[4] = typ
+		binary.LittleEndian.PutUint32(e[8:], uint32(1+8*i))
+		binary.LittleEndian.PutUint32(e[12:], 8)
+	}
+	mbr[510], mbr[511] = 0x55, 0xaa
+	got := walkProblems(t, mbr)
+	want := []string{
+		"volume 0 at byte 0x200: Linux LVM physical volume: not examined (LVM is not supported)",
+		"volume 1 at byte 0x1200: Linux RAID member: not examined (Linux RAID (md) is not supported)",
+		"volume 3 at byte 0x3200 (Linux (0x83), 4096 bytes): no supported file system found",
+	}
+	if strings.Join(got, "\n") != strings.Join(want, "\n") {
+		t.Errorf("MBR problems:\n%s\nwant:\n%s", strings.Join(got, "\n"), strings.Join(want, "\n"))
+	}
+
+	// GPT: the NTFS partition of gpt-ntfs.raw, emptied and retyped.
+	for _, tt := range []struct {
+		guid string // mixed-endian bytes of the type GUID
+		want string
+	}{
+		{"79d3d6e607f5c244a23c238f2a3df928", "volume 0 at byte 0x100000: Linux LVM physical volume: not examined (LVM is not supported)"},
+		{"0f889da1fc053b4da006743f0f84911e", "volume 0 at byte 0x100000: Linux RAID member: not examined (Linux RAID (md) is not supported)"},
+		{"16e3c9e35c0bb84d817df92df00215ae", ""}, // Microsoft reserved
+	} {
+		img := testfixture.Image(t, "gpt-ntfs.raw")
+		clear(img[2048*512 : 2048*512+512])
+		g, _ := hex.DecodeString(tt.guid)
+		copy(img[2*512:], g)
+		h := img[512:]
+		n, size := binary.LittleEndian.Uint32(h[80:]), binary.LittleEndian.Uint32(h[84:])
+		binary.LittleEndian.PutUint32(h[88:], crc32.ChecksumIEEE(img[2*512:2*512+n*size]))
+		binary.LittleEndian.PutUint32(h[16:], 0)
+		binary.LittleEndian.PutUint32(h[16:], crc32.ChecksumIEEE(h[:binary.LittleEndian.Uint32(h[12:])]))
+		got := strings.Join(walkProblems(t, img), "\n")
+		if got != tt.want {
+			t.Errorf("GPT type %s: problems %q, want %q", tt.guid, got, tt.want)
+		}
+	}
 }

@@ -12,6 +12,7 @@ import (
 
 	"github.com/triagekit/triage/triage"
 	"github.com/triagekit/triage/triage/casedb"
+	"github.com/triagekit/triage/triage/fs"
 	"github.com/triagekit/triage/triage/image"
 	"github.com/triagekit/triage/triage/volume"
 )
@@ -20,16 +21,15 @@ func init() { registerCommand(newLsCommand) }
 
 // LsOptions are the flags of `triage ls`.
 type LsOptions struct {
-	Files         bool
-	SkipMetafiles bool
-	IndexSlack    bool
+	Files bool
+	// FS holds the file-system options (--skip-metafiles...).
+	FS fs.Options
 }
 
 // AddFlags registers the ls flags.
 func (o *LsOptions) AddFlags(f *pflag.FlagSet) {
 	f.BoolVar(&o.Files, "files", false, "list every file and stream of every volume (no hashing) instead of the partition table")
-	f.BoolVar(&o.SkipMetafiles, "skip-metafiles", false, "with --files: leave out NTFS system files")
-	f.BoolVar(&o.IndexSlack, "ntfs-index-slack", false, "with --files: also list deleted names carved from NTFS folder index slack")
+	o.FS = addFSFlags(f, "with --files: ")
 }
 
 func newLsCommand(g *globalOptions) *cobra.Command {
@@ -163,7 +163,7 @@ func (v *lsVisitor) Problem(path string, offset int64, err error) {
 }
 
 func runLsFiles(ctx context.Context, opts *LsOptions, g *globalOptions, path string) error {
-	src, err := triage.OpenSourceWith(path, triage.SourceOptions{As: triage.AsImage, Image: triage.ImageOptions{SkipMetafiles: opts.SkipMetafiles, IndexSlack: opts.IndexSlack}})
+	src, err := triage.OpenSourceWith(path, triage.SourceOptions{As: triage.AsImage, Image: triage.ImageOptions{FS: opts.FS}})
 	if err != nil {
 		return err
 	}

@@ -16,6 +16,7 @@ import (
 	"github.com/triagekit/triage/internal/mediahash"
 	"github.com/triagekit/triage/triage"
 	"github.com/triagekit/triage/triage/casedb"
+	"github.com/triagekit/triage/triage/fs"
 )
 
 func init() { registerCommand(newScanCommand) }
@@ -33,10 +34,11 @@ type ScanOptions struct {
 	// `triage case init` does.
 	CaseFlags CaseFlags
 	// As forces how a regular file is read: "file" or "image" ("" decides
-	// from the content). SkipMetafiles leaves NTFS system files out.
-	As            string
-	SkipMetafiles bool
-	IndexSlack    bool // also record names carved from NTFS folder index slack
+	// from the content).
+	As string
+	// FS holds the file-system options (--skip-metafiles...), one flag
+	// per option of the table formats.All.
+	FS fs.Options
 	// VerifyImage hashes the whole media of a disk-image source after
 	// its scan and checks it against the hashes an E01 stores.
 	VerifyImage bool
@@ -59,8 +61,7 @@ func (o *ScanOptions) AddFlags(f *pflag.FlagSet) {
 	f.BoolVar(&o.Rescan, "rescan", false, "scan a source again as a new evidence item when the case already holds a finished scan of it")
 	o.CaseFlags.AddFlags(f, "examiner")
 	f.StringVar(&o.As, "as", "", "read each SOURCE file as `KIND`: file (one file) or image (disk image); default: decided from the content")
-	f.BoolVar(&o.SkipMetafiles, "skip-metafiles", false, "leave out NTFS system files ($MFT, $LogFile, $Extend/...) of disk images")
-	f.BoolVar(&o.IndexSlack, "ntfs-index-slack", false, "also record deleted file names carved from NTFS folder index slack (no content)")
+	o.FS = addFSFlags(f, "")
 	f.BoolVar(&o.VerifyImage, "verify-image", true, "hash the whole media of disk images (MD5, SHA-1, SHA-256) and check E01 stored hashes; --verify-image=false skips it")
 	o.Hashsets.AddFlags(f)
 }
@@ -211,7 +212,7 @@ func runScan(ctx context.Context, opts *ScanOptions, g *globalOptions, sources [
 		if err := ctx.Err(); err != nil {
 			return err
 		}
-		src, err := triage.OpenSourceWith(p, triage.SourceOptions{As: opts.As, Image: triage.ImageOptions{SkipMetafiles: opts.SkipMetafiles, IndexSlack: opts.IndexSlack}})
+		src, err := triage.OpenSourceWith(p, triage.SourceOptions{As: opts.As, Image: triage.ImageOptions{FS: opts.FS}})
 		if err != nil {
 			fmt.Fprintf(g.Err, "triage: error: %v\n", err)
 			failed = true

@@ -13,7 +13,6 @@ package image
 
 import (
 	"bytes"
-	"encoding/binary"
 	"errors"
 	"fmt"
 	"io"
@@ -23,6 +22,9 @@ import (
 	"strings"
 
 	"github.com/triagekit/triage/triage/ewf"
+	"github.com/triagekit/triage/triage/fs"
+	"github.com/triagekit/triage/triage/fs/formats"
+	"github.com/triagekit/triage/triage/volume"
 )
 
 // Image is a disk image opened read-only.
@@ -70,21 +72,18 @@ var EWFSignature = []byte("EVF\x09\x0d\x0a\xff\x00")
 // Kind is what the first bytes of a file look like.
 type Kind string
 
-// Kinds recognised by Detect.
+// Kinds recognised by Detect. A bare volume's kind is the name of its file
+// system in the table formats.All ("ntfs", "fat", "ext"...).
 const (
-	KindNone  Kind = ""
-	KindEWF   Kind = "ewf"
-	KindMBR   Kind = "mbr"   // DOS partition table (or a GPT protective MBR)
-	KindNTFS  Kind = "ntfs"  // bare NTFS volume
-	KindFAT   Kind = "fat"   // bare FAT12/16/32 volume
-	KindExFAT Kind = "exfat" // bare exFAT volume
-	KindExt   Kind = "ext"   // bare ext2/3/4 volume
+	KindNone Kind = ""
+	KindEWF  Kind = "ewf"
+	KindMBR  Kind = "mbr" // DOS partition table (or a GPT protective MBR)
 )
 
 // Detect tells from its content whether r holds a disk image or volume. It
-// reads at most the first 2 KiB.
+// reads at most the first fs.ProbeSize bytes.
 func Detect(r io.ReaderAt, size int64) Kind {
-	buf := make([]byte, 2048)
+	buf := make([]byte, fs.ProbeSize)
 	n, _ := r.ReadAt(buf, 0)
 	return detectBytes(buf[:n])
 }
@@ -93,51 +92,13 @@ func detectBytes(b []byte) Kind {
 	if bytes.HasPrefix(b, EWFSignature) {
 		return KindEWF
 	}
-	if len(b) >= 0x440 && binary.LittleEndian.Uint16(b[0x438:]) == 0xef53 {
-		// ext superblock magic; check a sane block size too.
-		if lb := binary.LittleEndian.Uint32(b[0x418:]); lb <= 6 {
-			return KindExt
-		}
+	if f := formats.Detect(b); f != nil {
+		return Kind(f.Name)
 	}
-	if len(b) < 512 || b[510] != 0x55 || b[511] != 0xaa {
-		return KindNone
-	}
-	switch {
-	case bytes.Equal(b[3:11], []byte("NTFS    ")):
-		return KindNTFS
-	case bytes.Equal(b[3:11], []byte("EXFAT   ")):
-		return KindExFAT
-	case bytes.Equal(b[54:59], []byte("FAT12")) || bytes.Equal(b[54:59], []byte("FAT16")) ||
-		bytes.Equal(b[82:87], []byte("FAT32")):
-		return KindFAT
-	}
-	if saneMBR(b) {
+	if volume.SaneMBR(b) {
 		return KindMBR
 	}
 	return KindNone
-}
-
-// saneMBR reports whether the four partition entries of a sector ending in
-// 55AA look like a partition table: boot flags 0 or 0x80, at least one used
-// entry, and no used entry starting at sector 0.
-func saneMBR(b []byte) bool {
-	used := 0
-	for i := range 4 {
-		e := b[446+16*i : 446+16*i+16]
-		if e[0] != 0 && e[0] != 0x80 {
-			return false
-		}
-		if e[4] == 0 {
-			continue
-		}
-		start := binary.LittleEndian.Uint32(e[8:])
-		count := binary.LittleEndian.Uint32(e[12:])
-		if count == 0 || (start == 0 && e[4] != 0xee) {
-			return false
-		}
-		used++
-	}
-	return used > 0
 }
 
 // Open opens the image at path read-only, choosing the reader from the

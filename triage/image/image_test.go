@@ -48,7 +48,7 @@ func TestCorpusSplitRaw(t *testing.T) {
 	}
 	f, _ := os.Open(filepath.Join(d, "dfvfs", "ext2.splitraw.000"))
 	defer f.Close()
-	if k := Detect(f, 0); k != KindExt {
+	if k := Detect(f, 0); k != Kind("ext") {
 		t.Errorf("Detect = %q, want ext", k)
 	}
 }
@@ -132,10 +132,10 @@ func TestDetect(t *testing.T) {
 		want Kind
 	}{
 		{"ewf", append(append([]byte(nil), EWFSignature...), make([]byte, 100)...), KindEWF},
-		{"ntfs", sector(func(b []byte) { copy(b[3:], "NTFS    ") }), KindNTFS},
-		{"fat32", sector(func(b []byte) { copy(b[82:], "FAT32   ") }), KindFAT},
-		{"fat16", sector(func(b []byte) { copy(b[54:], "FAT16   ") }), KindFAT},
-		{"exfat", sector(func(b []byte) { copy(b[3:], "EXFAT   ") }), KindExFAT},
+		{"ntfs", sector(func(b []byte) { copy(b[3:], "NTFS    ") }), Kind("ntfs")},
+		{"fat32", sector(func(b []byte) { copy(b[82:], "FAT32   ") }), Kind("fat")},
+		{"fat16", sector(func(b []byte) { copy(b[54:], "FAT16   ") }), Kind("fat")},
+		{"exfat", sector(func(b []byte) { copy(b[3:], "EXFAT   ") }), Kind("exfat")},
 		{"mbr", sector(func(b []byte) { b[446+4] = 0x83; b[446+8] = 1; b[446+12] = 9 }), KindMBR},
 		{"protective-mbr", sector(func(b []byte) { b[446+4] = 0xee; b[446+8] = 1; b[446+12] = 9 }), KindMBR},
 		{"55aa-empty-table", sector(func(b []byte) {}), KindNone},

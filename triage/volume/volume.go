@@ -10,11 +10,13 @@
 package volume
 
 import (
-	"bytes"
 	"encoding/binary"
 	"errors"
 	"fmt"
 	"io"
+
+	"github.com/triagekit/triage/triage/fs"
+	"github.com/triagekit/triage/triage/fs/formats"
 )
 
 // Schemes of a Table.
@@ -84,8 +86,16 @@ func Read(r io.ReaderAt, size int64) (*Table, error) {
 	if _, err := r.ReadAt(mbr, 0); err != nil && !(errors.Is(err, io.EOF)) {
 		return nil, fmt.Errorf("volume: failed to read sector 0: %w", err)
 	}
+	// The file-system probe reads further (the ext superblock is at 1024):
+	// a read error past sector 0 only shortens it.
+	probe := make([]byte, min(size, fs.ProbeSize))
+	if n, _ := r.ReadAt(probe, 0); n >= 512 {
+		probe = probe[:n]
+	} else {
+		probe = mbr
+	}
 	t := &Table{SectorSize: 512}
-	if mbr[510] != 0x55 || mbr[511] != 0xaa || FSType(mbr) != "" || !plausibleMBR(mbr) {
+	if formats.Detect(probe) != nil || !SaneMBR(mbr) {
 		t.Scheme = SchemeNone
 		t.Partitions = []Partition{{Index: 0, Slot: "-", Offset: 0, Length: size, Type: "none", Start: 0, End: (size - 1) / 512}}
 		return t, nil
@@ -109,35 +119,40 @@ func Read(r io.ReaderAt, size int64) (*Table, error) {
 	return t, nil
 }
 
-// plausibleMBR checks the boot flags of the four entries, as every
-// partitioning tool writes 0x00 or 0x80 there.
-func plausibleMBR(b []byte) bool {
+// SaneMBR reports whether sector b (at least 512 bytes) holds a DOS
+// partition table: the 55AA signature, boot flags 0x00 or 0x80 (what every
+// partitioning tool writes), at least one used entry, and no used entry
+// that is empty or starts at sector 0 (but a GPT protective entry). A boot
+// sector or a sector of other data that ends in 55AA fails it.
+func SaneMBR(b []byte) bool {
+	if len(b) < 512 || b[510] != 0x55 || b[511] != 0xaa {
+		return false
+	}
+	used := 0
 	for i := range 4 {
-		if f := b[446+16*i]; f != 0 && f != 0x80 {
+		e := b[446+16*i : 446+16*i+16]
+		if e[0] != 0 && e[0] != 0x80 {
 			return false
 		}
+		if e[4] == 0 {
+			continue
+		}
+		start := binary.LittleEndian.Uint32(e[8:])
+		count := binary.LittleEndian.Uint32(e[12:])
+		if count == 0 || (start == 0 && e[4] != 0xee) {
+			return false
+		}
+		used++
 	}
-	return true
+	return used > 0
 }
 
-// FSType names the file system whose boot sector or superblock starts b (at
-// least 512 bytes; 2048 to see ext), or "".
+// FSType names the file system whose boot sector or superblock starts b
+// (the first fs.ProbeSize bytes of a volume, or fewer), or returns "". The
+// file systems are those of the table formats.All.
 func FSType(b []byte) string {
-	if len(b) >= 0x440 && binary.LittleEndian.Uint16(b[0x438:]) == 0xef53 {
-		return "ext"
-	}
-	if len(b) < 512 {
-		return ""
-	}
-	switch {
-	case bytes.Equal(b[3:11], []byte("NTFS    ")):
-		return "ntfs"
-	case bytes.Equal(b[3:11], []byte("EXFAT   ")):
-		return "exfat"
-	case bytes.Equal(b[54:59], []byte("FAT12")), bytes.Equal(b[54:59], []byte("FAT16")):
-		return "fat"
-	case bytes.Equal(b[82:87], []byte("FAT32")):
-		return "fat"
+	if f := formats.Detect(b); f != nil {
+		return f.Name
 	}
 	return ""
 }
@@ -145,9 +160,10 @@ func FSType(b []byte) string {
 // DetectFS reads the start of the volume at off and names its file system,
 // or returns "".
 func DetectFS(r io.ReaderAt, off int64) string {
-	b := make([]byte, 2048)
-	n, _ := r.ReadAt(b, off)
-	return FSType(b[:n])
+	if f := formats.DetectAt(r, off); f != nil {
+		return f.Name
+	}
+	return ""
 }
 
 func isExtended(t byte) bool { return t == 0x05 || t == 0x0f || t == 0x85 }

@@ -1,0 +1,56 @@
+package main
+
+import (
+	"bytes"
+	"strings"
+	"testing"
+)
+
+// TestFSFlags: the file-system options are flags of scan and ls, with the
+// help scan has always had, and reach the options by name.
+func TestFSFlags(t *testing.T) {
+	for _, tt := range []struct {
+		args []string
+		want map[string]bool
+	}{
+		{[]string{"ev", "--case", "c"}, map[string]bool{}},
+		{[]string{"ev", "--case", "c", "--skip-metafiles"}, map[string]bool{"skip-metafiles": true}},
+		{[]string{"ev", "--case", "c", "--ntfs-index-slack", "--skip-metafiles=false"}, map[string]bool{"ntfs-index-slack": true, "skip-metafiles": false}},
+	} {
+		var got *ScanOptions
+		g := &globalOptions{Out: &bytes.Buffer{}, Err: &bytes.Buffer{}}
+		cmd := newScanCommandWith(g, func(o *ScanOptions, args []string) error { got = o; return nil })
+		cmd.SetArgs(tt.args)
+		if err := cmd.Execute(); err != nil {
+			t.Fatal(err)
+		}
+		if len(got.FS) != len(tt.want) {
+			t.Errorf("%q: options %v, want %v", tt.args, got.FS, tt.want)
+		}
+		for k, v := range tt.want {
+			if b, ok := got.FS[k]; !ok || b != v {
+				t.Errorf("%q: options %v, want %v", tt.args, got.FS, tt.want)
+			}
+		}
+	}
+	var lsGot *LsOptions
+	g := &globalOptions{Out: &bytes.Buffer{}, Err: &bytes.Buffer{}}
+	ls := newLsCommandWith(g, func(o *LsOptions, args []string) error { lsGot = o; return nil })
+	ls.SetArgs([]string{"--files", "--ntfs-index-slack", "img"})
+	if err := ls.Execute(); err != nil {
+		t.Fatal(err)
+	}
+	if !lsGot.FS["ntfs-index-slack"] {
+		t.Errorf("ls options %v", lsGot.FS)
+	}
+
+	usage := newScanCommandWith(g, nil).Flags().FlagUsages()
+	for _, want := range []string{
+		"also record deleted file names carved from NTFS folder index slack (no content)\n",
+		"leave out NTFS system files ($MFT, $LogFile, $Extend/...) of disk images\n",
+	} {
+		if !strings.Contains(usage, want) {
+			t.Errorf("scan help lacks %q:\n%s", want, usage)
+		}
+	}
+}

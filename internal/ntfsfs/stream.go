@@ -1,0 +1,152 @@
+package ntfsfs
+
+import (
+	"bytes"
+	"errors"
+	"fmt"
+	"io"
+	"sort"
+
+	"www.velocidex.com/golang/go-ntfs/parser"
+)
+
+// extentReader reads a plain non-resident stream from its volume extents:
+// bytes past the initialized size read as zeros, as NTFS defines them.
+type extentReader struct {
+	r       io.ReaderAt
+	extents []extent // in stream order, contiguous from 0
+	init    int64
+}
+
+func (x *extentReader) ReadAt(p []byte, off int64) (int, error) {
+	n := 0
+	for n < len(p) {
+		pos := off + int64(n)
+		if pos >= x.init {
+			clear(p[n:])
+			return len(p), nil
+		}
+		i := sort.Search(len(x.extents), func(i int) bool { return pos < x.extents[i].vcnOff+x.extents[i].length })
+		if i == len(x.extents) {
+			return n, io.EOF
+		}
+		e := x.extents[i]
+		want := min(int64(len(p)-n), e.vcnOff+e.length-pos, x.init-pos)
+		m, err := x.r.ReadAt(p[n:n+int(want)], e.lcnOff+pos-e.vcnOff)
+		n += m
+		if m < int(want) {
+			if err == nil || errors.Is(err, io.EOF) {
+				err = io.ErrUnexpectedEOF
+			}
+			return n, err
+		}
+		if err != nil && !errors.Is(err, io.EOF) {
+			// A read error with the buffer filled anyway (an E01 bad
+			// chunk reads as zeros): those bytes were not read, and
+			// the digests cover only what came before this read.
+			return n - m, err
+		}
+	}
+	return n, nil
+}
+
+// OpenStream returns a reader of the content of stream s of f. The reader
+// reads the image directly and may be used concurrently with other streams.
+func (fs *FS) OpenStream(f *File, s *Stream) (*StreamReader, error) {
+	switch {
+	case s.Resident && s.resident != nil:
+		return &StreamReader{rr: bytes.NewReader(s.resident), direct: true, size: s.Size, reason: s.Unreadable, entry: f.Entry, name: s.Name}, nil
+	case s.direct:
+		return &StreamReader{rr: &extentReader{r: fs.raw, extents: s.extents, init: s.init}, direct: true, size: s.Size,
+			reason: s.Unreadable, entry: f.Entry, name: s.Name}, nil
+	}
+	var rr parser.RangeReaderAt
+	err := fs.locked(fmt.Sprintf("opening stream %q of MFT entry %d", s.Name, f.Entry), func() error {
+		e, err := fs.data.GetMFT(f.Entry)
+		if err != nil {
+			return err
+		}
+		rr, err = parser.OpenStream(fs.data, e, parser.ATTR_TYPE_DATA, parser.WILDCARD_STREAM_ID, s.Name)
+		return err
+	})
+	if err != nil {
+		return nil, &Error{Off: f.Offset, Entry: f.Entry, Msg: fmt.Sprintf("failed to open stream %q", s.Name), Err: err}
+	}
+	return &StreamReader{rr: rr, size: s.Size, reason: s.Unreadable, entry: f.Entry, name: s.Name}, nil
+}
+
+// StreamReader reads a stream sequentially. Reads end at the stream's
+// declared size; a stream that yields fewer bytes fails with an error naming
+// the offset.
+type StreamReader struct {
+	rr     io.ReaderAt
+	direct bool // rr is our own reader, not go-ntfs: no panic guard needed
+	size   int64
+	off    int64
+	entry  int64
+	name   string
+	reason string
+}
+
+// Read implements io.Reader.
+func (r *StreamReader) Read(p []byte) (n int, err error) {
+	if r.off >= r.size {
+		return 0, io.EOF
+	}
+	want := int(min(int64(len(p)), r.size-r.off))
+	read := func() error {
+		var rerr error
+		n, rerr = r.rr.ReadAt(p[:want], r.off)
+		if n > want || n < 0 {
+			got := n
+			n = 0
+			return fmt.Errorf("reader returned %d bytes for %d", got, want)
+		}
+		if n < want && (rerr == nil || errors.Is(rerr, io.EOF) || errors.Is(rerr, io.ErrUnexpectedEOF)) {
+			what := "data"
+			if r.name != "" {
+				what = fmt.Sprintf("stream %q", r.name)
+			}
+			rerr = fmt.Errorf("MFT entry %d: %s ends early at offset %d of %d (truncated image or bad run list): %w", r.entry, what, r.off+int64(n), r.size, io.ErrUnexpectedEOF)
+		}
+		return rerr
+	}
+	if r.direct {
+		err = read()
+	} else {
+		err = guardEntry("reading", r.entry, read)
+	}
+	r.off += int64(n)
+	return n, err
+}
+
+// ReadAt implements io.ReaderAt over the declared size.
+func (r *StreamReader) ReadAt(p []byte, off int64) (n int, err error) {
+	if off >= r.size {
+		return 0, io.EOF
+	}
+	want := int(min(int64(len(p)), r.size-off))
+	read := func() error {
+		var rerr error
+		n, rerr = r.rr.ReadAt(p[:want], off)
+		if n > want || n < 0 {
+			n = 0
+		}
+		return rerr
+	}
+	if r.direct {
+		err = read()
+	} else {
+		err = guardEntry("reading", r.entry, read)
+	}
+	if err == nil && n < len(p) {
+		err = io.EOF
+	}
+	return n, err
+}
+
+// Incomplete reports why the content read does not cover the stream.
+func (r *StreamReader) Incomplete() (string, bool) { return r.reason, r.reason != "" }
+
+// Close releases nothing; it exists for io.ReadCloser.
+func (r *StreamReader) Close() error { return nil }

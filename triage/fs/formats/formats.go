@@ -1,0 +1,51 @@
+// Package formats is the table of the file systems triage knows. Image
+// detection (image.Detect), volume typing (volume.Read, volume.DetectFS)
+// and the scan engine all look file systems up here; adding one is adding
+// its package under triage/fs and its line in All.
+package formats
+
+import (
+	"io"
+
+	"github.com/triagekit/triage/triage/fs"
+	"github.com/triagekit/triage/triage/fs/ntfs"
+)
+
+// All lists the file systems in the order they are probed: the first
+// whose Probe accepts a volume's first bytes names it. A Format without
+// Open is recognised and reported as not supported.
+var All = []*fs.Format{
+	{Name: "ext", Probe: probeExt},
+	&ntfs.Format,
+	{Name: "exfat", Probe: probeExFAT},
+	{Name: "fat", Probe: probeFAT},
+}
+
+// Detect returns the file system whose boot sector or superblock starts b
+// (the first fs.ProbeSize bytes of a volume, fewer when it is smaller), or
+// nil.
+func Detect(b []byte) *fs.Format {
+	for _, f := range All {
+		if f.Probe(b) {
+			return f
+		}
+	}
+	return nil
+}
+
+// DetectAt reads the first fs.ProbeSize bytes of the volume at off in r
+// and returns its file system, or nil.
+func DetectAt(r io.ReaderAt, off int64) *fs.Format {
+	b := make([]byte, fs.ProbeSize)
+	n, _ := r.ReadAt(b, off)
+	return Detect(b[:n])
+}
+
+// Options returns the options of every file system, in table order.
+func Options() []fs.Option {
+	var out []fs.Option
+	for _, f := range All {
+		out = append(out, f.Options...)
+	}
+	return out
+}

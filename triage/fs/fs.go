@@ -1,0 +1,109 @@
+// Package fs is the interface between the scan engine and the file-system
+// readers: a Format recognises a file system from the first bytes of a
+// volume and opens it; an opened FS walks its entries.
+//
+// Each file system is a package under triage/fs (triage/fs/ntfs) that
+// exports its Format. The formats triage knows are listed in one table,
+// formats.All in triage/fs/formats; image detection, volume typing and the
+// scan engine all consult that table, and nothing else names a file system.
+package fs
+
+import (
+	"context"
+	"io"
+	"time"
+)
+
+// ProbeSize is how many bytes from the start of a volume a Probe is given
+// (fewer when the volume is smaller): enough for a boot sector, the ext
+// superblock at 1024 and the ISO 9660 volume descriptors at 32 KiB.
+const ProbeSize = 64 << 10
+
+// Format is a file system triage recognises.
+type Format struct {
+	// Name names the file system in the case ("ntfs") and in messages.
+	Name string
+	// Probe tells whether b, the first bytes of a volume (at most
+	// ProbeSize, fewer when the volume is smaller), hold this file
+	// system's boot sector or superblock. It must not keep b.
+	Probe func(b []byte) bool
+	// Open opens the volume held in r (size bytes from offset 0 of r).
+	// base is the offset of the volume in its image: offsets in errors
+	// are image offsets. Open is nil for a file system that is recognised
+	// but cannot be read yet.
+	Open func(r io.ReaderAt, base, size int64, opts Options) (FS, error)
+	// Options are the switches this file system takes; the command
+	// turns them into flags.
+	Options []Option
+}
+
+// Option is a switch of one file system, set by name in Options.
+type Option struct {
+	Name    string // the flag name, e.g. "skip-metafiles"
+	Usage   string // the flag's help
+	Default bool
+}
+
+// Options are the values of file-system options by Option.Name. An option
+// that is not set has its default.
+type Options map[string]bool
+
+// Bool returns the value of o.
+func (opts Options) Bool(o Option) bool {
+	if v, ok := opts[o.Name]; ok {
+		return v
+	}
+	return o.Default
+}
+
+// FS is an opened file system.
+type FS interface {
+	// Label is the volume label, "" when there is none.
+	Label() string
+	// Walk calls visit for every entry in a deterministic order, and
+	// problem for what goes wrong on the way (a corrupt entry, a
+	// directory loop) before going on. Errors given to problem carry
+	// their image offset when known (an Offset() int64 method). Walk
+	// returns ctx.Err() when cancelled and visit's error when it fails.
+	// visit must not keep the *Entry (Walk may reuse it) but may keep its
+	// Extra and Open.
+	Walk(ctx context.Context, visit func(*Entry) error, problem func(error)) error
+}
+
+// Types of an Entry: the record types of the case (casedb.TypeFile...).
+const (
+	TypeFile    = "file"
+	TypeDir     = "dir"
+	TypeSymlink = "symlink"
+	TypeOther   = "other"
+)
+
+// Entry is one file, folder, link or data stream of a file system.
+//
+// The engine keys an entry by its volume and, unless Key is set, by its
+// address and stream: "v<volume>/<Addr>[:<Stream>]".
+type Entry struct {
+	// Path is the full "/"-separated path from the volume root, starting
+	// with "/". It holds the raw name bytes, valid UTF-8 or not.
+	Path string
+	// Addr is the entry's address in the file system (inode, MFT entry
+	// number), -1 for an entry that has none.
+	Addr int64
+	// Key, when not "", is the key of the entry within its volume
+	// instead of Addr[:Stream] (a virtual folder, a carved name). It must
+	// not be a decimal number.
+	Key     string
+	Stream  string // data stream name, "" for the main content
+	Type    string // TypeFile, TypeDir, ...
+	Size    int64  // the logical size of the content
+	Deleted bool
+	// Zero times are unknown.
+	Mtime, Atime, Ctime, Btime time.Time
+	// Extra holds what only this file system knows, recorded as is in the
+	// record's extra field ("ntfs_seq", "fn_mtime"...). Never nil.
+	Extra map[string]any
+	// Open returns the content; nil when the entry has none to read.
+	// The reader may implement Incomplete() (string, bool) to say that
+	// the bytes it yielded do not cover the whole content.
+	Open func() (io.ReadCloser, error)
+}
