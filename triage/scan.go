@@ -381,6 +381,7 @@ func (s *scanner) newRecord(e *Entry) *casedb.FileRecord {
 		Deleted: e.Deleted, Stream: e.Stream, Inode: e.Inode, Volume: e.Volume,
 		Mtime: e.Mtime, Atime: e.Atime, Ctime: e.Ctime, Btime: e.Btime,
 		Status: casedb.StatusUnknown, Complete: true, Extra: e.Extra,
+		ErrorOffset: -1, // no offset known (see ErrorOffset)
 	}
 	if e.Type == casedb.TypeFile {
 		rec.Extension = classify.Extension(e.Path)
@@ -619,11 +620,7 @@ func (s *scanner) write(order <-chan *job) error {
 			return err
 		}
 		if rec.Error != "" {
-			off := int64(-1)
-			if rec.ErrorOffset > 0 {
-				off = rec.ErrorOffset
-			}
-			if err := w.AddError(rec.Path, off, rec.Error, s.now()); err != nil {
+			if err := w.AddError(rec.Path, rec.ErrorOffset, rec.Error, s.now()); err != nil {
 				w.Abort()
 				return err
 			}
