@@ -754,8 +754,8 @@ func (hs *scanHashsets) Close() {
 // scanMatcher adapts a hashset.Matcher to the scan engine.
 type scanMatcher struct{ m *hashset.Matcher }
 
-func (s scanMatcher) Match(d triage.Digests) (string, []string) {
-	return s.m.Match(d.MD5, d.SHA1, d.SHA256)
+func (s scanMatcher) Match(d triage.Digests) (string, []string, error) {
+	return s.m.Find(d.MD5, d.SHA1, d.SHA256)
 }
 
 // matcher returns the scan engine's matcher, nil when there is no set.

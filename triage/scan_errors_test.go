@@ -6,6 +6,8 @@ import (
 	"io"
 	"strings"
 	"testing"
+
+	"github.com/triagekit/triage/triage/casedb"
 )
 
 // offsetError is a read error that knows where in the evidence it happened.
@@ -68,5 +70,35 @@ func TestErrorOffsetZeroIsKept(t *testing.T) {
 		if w := want[e.Path]; got != w || !strings.Contains(e.Message, "read error") {
 			t.Errorf("%s: offset %d, want %d (%s)", e.Path, got, w, e.Message)
 		}
+	}
+}
+
+// failingMatcher cannot read its hash set.
+type failingMatcher struct{}
+
+func (failingMatcher) Match(Digests) (string, []string, error) {
+	return casedb.StatusKnownGood, []string{"set"}, errors.New("hashset: set: cannot read the md5 digests at byte 0x40: input/output error")
+}
+
+// TestMatchErrorIsRecorded: a hash-set lookup that fails is an error on
+// the file's record and in the errors table, and the file stays unknown.
+func TestMatchErrorIsRecorded(t *testing.T) {
+	src := entriesSource{[]*Entry{{Key: "/a", Path: "/a", Type: casedb.TypeFile, Size: 3,
+		Open: func() (io.ReadCloser, error) { return io.NopCloser(strings.NewReader("abc")), nil }}}}
+	c := newCase(t)
+	res, err := Scan(context.Background(), c, src, Options{Matcher: failingMatcher{}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if res.Errors != 1 || res.State != casedb.StatePartial {
+		t.Errorf("errors %d, state %s", res.Errors, res.State)
+	}
+	r := records(t, c, res.EvidenceID)["/a"]
+	if r == nil || r.Status != casedb.StatusUnknown || len(r.Hashsets) != 0 || !strings.Contains(r.Error, "hash-set lookup failed") || r.MD5 == "" {
+		t.Errorf("record %+v", r)
+	}
+	errs, _ := c.Errors(context.Background(), res.EvidenceID)
+	if len(errs) != 1 || !strings.Contains(errs[0].Message, "input/output error") {
+		t.Errorf("errors table: %+v", errs)
 	}
 }
