@@ -16,6 +16,8 @@ import (
 	"sort"
 	"sync"
 	"sync/atomic"
+
+	"github.com/triagekit/triage/triage/image/container"
 )
 
 const (
@@ -411,8 +413,9 @@ func (r *Reader) chunkLen(ci int64) int64 {
 // ReadAt reads media bytes at off. It returns io.EOF when fewer than
 // len(p) bytes remain before the end of the media (with those bytes read).
 // When the range touches a bad chunk, the chunk's bytes are zero-filled,
-// the rest is read, and the first *ChunkError is returned with n counting
-// all bytes, zeros included.
+// the rest is read, and the first bad chunk's *container.RegionError
+// (wrapping its *ChunkError) is returned with n counting all bytes, zeros
+// included.
 func (r *Reader) ReadAt(p []byte, off int64) (int, error) {
 	if off < 0 {
 		return 0, errors.New("ewf: negative offset")
@@ -456,7 +459,7 @@ func (r *Reader) ReadAt(p []byte, off int64) (int, error) {
 // chunk returns the decoded chunk ci from the cache or the image. For a
 // bad chunk it returns a buffer of the chunk's length and the error.
 // A chunk being decoded by one goroutine is waited for by the others.
-func (r *Reader) chunk(ci int64) ([]byte, *ChunkError) {
+func (r *Reader) chunk(ci int64) ([]byte, *container.RegionError) {
 	for {
 		e, wait := r.cache.lookup(ci)
 		if e != nil {
@@ -496,19 +499,19 @@ var zlibPool, cbufPool sync.Pool
 
 // decode reads chunk ci into dst (of the chunk's length, capacity at least
 // that + 4), checking it. A bad chunk is recorded and returned.
-func (r *Reader) decode(ci int64, dst []byte) *ChunkError {
+func (r *Reader) decode(ci int64, dst []byte) *container.RegionError {
 	gi := sort.Search(len(r.groups), func(i int) bool { return r.groups[i].first > ci }) - 1
 	g := &r.groups[gi]
 	seg := r.segs[g.seg]
 	off, size, compressed := g.span(int(ci - g.first))
 	want := int64(len(dst))
-	fail := func(format string, a ...any) *ChunkError {
+	fail := func(format string, a ...any) *container.RegionError {
 		e := &ChunkError{Chunk: ci, MediaOff: ci * r.chunkSize, Length: want, Segment: seg.Name, FileOff: off, Err: fmt.Errorf(format, a...)}
 		clear(dst)
 		r.badMu.Lock()
 		r.bad[ci] = e
 		r.badMu.Unlock()
-		return e
+		return &container.RegionError{Off: e.MediaOff, Length: e.Length, Err: e}
 	}
 	if off < fileHeaderSize || off >= seg.Size {
 		return fail("chunk offset outside the segment file (%d bytes)", seg.Size)
@@ -619,7 +622,7 @@ type chunkCache struct {
 type cacheEntry struct {
 	ci   int64
 	data []byte
-	err  *ChunkError
+	err  *container.RegionError
 }
 
 func (c *chunkCache) init(n int) {
@@ -654,7 +657,7 @@ func (c *chunkCache) has(ci int64) bool {
 }
 
 // put caches a decoded chunk and wakes the goroutines waiting for it.
-func (c *chunkCache) put(ci int64, data []byte, err *ChunkError) {
+func (c *chunkCache) put(ci int64, data []byte, err *container.RegionError) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	if w, ok := c.inflight[ci]; ok {
