@@ -37,4 +37,12 @@
 // the previous one ended has the following chunks decoded ahead in the
 // background. Stream decodes the whole media in order on several
 // goroutines, for hashing.
+//
+// # As a container
+//
+// A Reader implements the optional interfaces of package
+// triage/image/container (Describer, SegmentFiler, Streamer, HashStorer,
+// DamageRecorder, ProblemReporter, AcquisitionReporter), through which
+// triage/image, the scan and the image commands use it without naming the
+// format; MetadataLabel names its metadata keys for reports.
 package ewf

@@ -11,7 +11,7 @@
 // What a container knows beyond its media (acquisition metadata, stored
 // hashes, damaged regions, its segment files) is reached through the
 // optional interfaces of package container, checked with a type assertion
-// on the interface; nothing outside formats.go names a format.
+// on the interface; only formats.go names a container format's reader.
 package image
 
 import (
