@@ -29,6 +29,9 @@
 // A [Library] is a directory of index files plus the built-in EICAR set. A
 // [Matcher] answers, for the digests of one file, the status
 // (known-bad > notable > known-good > unknown) and every matching set.
+// [Matcher.Find] also returns the error of a set read through [NewReader]
+// that cannot be read: a failed read is never taken for a digest not in
+// the set.
 //
 // This package does not depend on the scan engine.
 package hashset

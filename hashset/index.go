@@ -308,85 +308,105 @@ func (x *section) bucket(d []byte) (lo, hi int64) {
 }
 
 // Contains reports whether the set holds digest d of algorithm a. A digest
-// of the wrong size is never found.
+// of the wrong size is never found. A set read through ReadAt (see
+// NewReader) that fails to read answers false: use Find to tell a read
+// failure from a digest not in the set.
 func (s *Set) Contains(a Algorithm, d []byte) bool {
+	found, _ := s.Find(a, d)
+	return found
+}
+
+// Find reports whether the set holds digest d of algorithm a, like
+// Contains, and returns the error of a set read through ReadAt that cannot
+// be read. A memory-mapped set never fails.
+func (s *Set) Find(a Algorithm, d []byte) (bool, error) {
 	if a >= numAlgorithms || len(d) != a.Size() {
-		return false
+		return false, nil
 	}
 	x := &s.sec[a]
 	if x.n == 0 {
-		return false
+		return false, nil
 	}
 	lo, hi := x.bucket(d)
 	if s.mem != nil {
-		size := int64(x.size)
-		base := s.mem[x.data+lo*size : x.data+hi*size]
-		n := hi - lo
-		if n == 0 {
-			return false
-		}
-		if n <= 64 {
-			// digests are uniform: interpolate on the bits after the
-			// prefix, then step to the digest (usually one cache line)
-			v := binary.BigEndian.Uint64(d) << x.bits >> 32
-			g := int64(v * uint64(n) >> 32)
-			c := bytes.Compare(base[g*size:g*size+size], d)
-			switch {
-			case c == 0:
-				return true
-			case c < 0:
-				for g++; g < n; g++ {
-					if c = bytes.Compare(base[g*size:g*size+size], d); c >= 0 {
-						return c == 0
-					}
-				}
-			default:
-				for g--; g >= 0; g-- {
-					if c = bytes.Compare(base[g*size:g*size+size], d); c <= 0 {
-						return c == 0
-					}
-				}
-			}
-			return false
-		}
-		// binary search in a large bucket
-		l, h := int64(0), n
-		for l < h {
-			m := int64(uint64(l+h) >> 1)
-			if bytes.Compare(base[m*size:m*size+size], d) < 0 {
-				l = m + 1
-			} else {
-				h = m
-			}
-		}
-		return l < n && bytes.Equal(base[l*size:l*size+size], d)
+		return x.containsMem(s.mem, lo, hi, d), nil
 	}
-	return s.containsAt(x, lo, hi, d)
+	return s.containsAt(a, x, lo, hi, d)
 }
 
-// containsAt searches a bucket read through ReadAt, in bounded chunks.
-func (s *Set) containsAt(x *section, lo, hi int64, d []byte) bool {
+// containsMem searches a bucket of the mapped file.
+func (x *section) containsMem(mem []byte, lo, hi int64, d []byte) bool {
+	size := int64(x.size)
+	base := mem[x.data+lo*size : x.data+hi*size]
+	n := hi - lo
+	if n == 0 {
+		return false
+	}
+	if n <= 64 {
+		// digests are uniform: interpolate on the bits after the
+		// prefix, then step to the digest (usually one cache line)
+		v := binary.BigEndian.Uint64(d) << x.bits >> 32
+		g := int64(v * uint64(n) >> 32)
+		c := bytes.Compare(base[g*size:g*size+size], d)
+		switch {
+		case c == 0:
+			return true
+		case c < 0:
+			for g++; g < n; g++ {
+				if c = bytes.Compare(base[g*size:g*size+size], d); c >= 0 {
+					return c == 0
+				}
+			}
+		default:
+			for g--; g >= 0; g-- {
+				if c = bytes.Compare(base[g*size:g*size+size], d); c <= 0 {
+					return c == 0
+				}
+			}
+		}
+		return false
+	}
+	// binary search in a large bucket
+	l, h := int64(0), n
+	for l < h {
+		m := int64(uint64(l+h) >> 1)
+		if bytes.Compare(base[m*size:m*size+size], d) < 0 {
+			l = m + 1
+		} else {
+			h = m
+		}
+	}
+	return l < n && bytes.Equal(base[l*size:l*size+size], d)
+}
+
+// containsAt searches a bucket read through ReadAt, in bounded chunks. A
+// read that fails is an error, not a digest missing from the set.
+func (s *Set) containsAt(a Algorithm, x *section, lo, hi int64, d []byte) (bool, error) {
 	const chunk = 4096
 	size := int64(x.size)
 	buf := make([]byte, 0, chunk*size)
 	for lo < hi {
 		n := min(hi-lo, chunk)
 		buf = buf[:n*size]
-		if _, err := s.r.ReadAt(buf, x.data+lo*size); err != nil {
-			return false
+		off := x.data + lo*size
+		if m, err := s.r.ReadAt(buf, off); m < len(buf) {
+			if err == nil || err == io.EOF {
+				err = io.ErrUnexpectedEOF
+			}
+			return false, fmt.Errorf("hashset: %s: cannot read the %s digests at byte %#x: %w", s.Name, a, off+int64(m), err)
 		}
 		last := buf[(n-1)*size:]
 		if c := bytes.Compare(last, d); c >= 0 {
 			for i := int64(0); i < n; i++ {
 				if bytes.Equal(buf[i*size:i*size+size], d) {
-					return true
+					return true, nil
 				}
 			}
-			return false
+			return false, nil
 		}
 		lo += n
 	}
-	return false
+	return false, nil
 }
 
 // Digests calls fn with every digest of algorithm a in ascending order

@@ -25,8 +25,19 @@ var statusRank = map[string]int{KnownBad: 3, Notable: 2, KnownGood: 1}
 // Match looks up the hex digests of one file (empty strings are skipped)
 // and returns its status — known-bad if any known-bad set matches, else
 // notable, else known-good, else unknown — and the names of every matching
-// set, sorted.
+// set, sorted. When a set cannot be read Match returns Unknown and no
+// set: use Find where a read failure must not pass for a miss.
 func (m *Matcher) Match(md5, sha1, sha256 string) (status string, sets []string) {
+	status, sets, err := m.Find(md5, sha1, sha256)
+	if err != nil {
+		return Unknown, nil
+	}
+	return status, sets
+}
+
+// Find is Match that stops at a set it cannot read (one opened through
+// NewReader whose reads fail) and returns that error with status Unknown.
+func (m *Matcher) Find(md5, sha1, sha256 string) (status string, sets []string, err error) {
 	var d [3][32]byte
 	var ok [3]bool
 	for i, h := range [3]string{md5, sha1, sha256} {
@@ -41,7 +52,14 @@ func (m *Matcher) Match(md5, sha1, sha256 string) (status string, sets []string)
 		hit := false
 		for i := range ok {
 			a := Algorithm(i)
-			if ok[i] && s.Contains(a, d[i][:a.Size()]) {
+			if !ok[i] {
+				continue
+			}
+			found, err := s.Find(a, d[i][:a.Size()])
+			if err != nil {
+				return Unknown, nil, err
+			}
+			if found {
 				hit = true
 				break
 			}
@@ -53,21 +71,36 @@ func (m *Matcher) Match(md5, sha1, sha256 string) (status string, sets []string)
 			}
 		}
 	}
-	return status, sets
+	return status, sets, nil
 }
 
 // Lookup finds which sets hold digest d of algorithm a; the status follows
-// the same precedence as Match.
+// the same precedence as Match. When a set cannot be read Lookup returns
+// Unknown and no set: FindDigest returns that error.
 func (m *Matcher) Lookup(a Algorithm, d []byte) (status string, sets []string) {
+	status, sets, err := m.FindDigest(a, d)
+	if err != nil {
+		return Unknown, nil
+	}
+	return status, sets
+}
+
+// FindDigest is Lookup that stops at a set it cannot read and returns that
+// error with status Unknown.
+func (m *Matcher) FindDigest(a Algorithm, d []byte) (status string, sets []string, err error) {
 	status = Unknown
 	rank := 0
 	for _, s := range m.sets {
-		if s.Contains(a, d) {
+		found, err := s.Find(a, d)
+		if err != nil {
+			return Unknown, nil, err
+		}
+		if found {
 			sets = append(sets, s.Name)
 			if r := statusRank[s.Category]; r > rank {
 				rank, status = r, s.Category
 			}
 		}
 	}
-	return status, sets
+	return status, sets, nil
 }

@@ -396,42 +396,33 @@ func labelled(kvs []KV) []KV {
 
 // metaLabels names the evidence metadata keys the image readers record.
 var metaLabels = map[string]string{
-	"media_hashes.md5":                     "Media MD5 (computed)",
-	"media_hashes.sha1":                    "Media SHA-1 (computed)",
-	"media_hashes.sha256":                  "Media SHA-256 (computed)",
-	"media_hashes.blake3":                  "Media BLAKE3 (computed)",
-	"media_hashes.size":                    "Media bytes hashed",
-	"media_hashes.computed_at":             "Media hashes computed at",
-	"media_hashes.segment_files.path":      "Image file",
-	"media_hashes.segment_files.size":      "Image file size (bytes)",
-	"media_hashes.segment_files.sha256":    "Image file SHA-256",
-	"media_hashes.unreadable":              "Unreadable media regions",
-	"image_format":                         "Image format",
-	"segments.path":                        "Image segment",
-	"segments.size":                        "Image segment size (bytes)",
-	"segments.offset":                      "Image segment media offset",
-	"ewf.acquisition.case_number":          "E01 header: case number",
-	"ewf.acquisition.evidence_number":      "E01 header: evidence number",
-	"ewf.acquisition.description":          "E01 header: description",
-	"ewf.acquisition.examiner":             "E01 header: examiner",
-	"ewf.acquisition.notes":                "E01 header: notes",
-	"ewf.acquisition.acquisition_date":     "E01 header: acquired",
-	"ewf.acquisition.acquisition_date_raw": "E01 header: acquired (as stored)",
-	"ewf.acquisition.system_date":          "E01 header: system date",
-	"ewf.acquisition.system_date_raw":      "E01 header: system date (as stored)",
-	"ewf.acquisition.software_version":     "E01 header: acquisition software version",
-	"ewf.acquisition.operating_system":     "E01 header: acquisition operating system",
-	"ewf.acquisition.header_section":       "E01 header: read from section",
-	"ewf.acquisition.media_model":          "E01 header: media model",
-	"ewf.acquisition.media_serial":         "E01 header: media serial number",
-	"ewf.stored_hashes.md5":                "E01 stored MD5",
-	"ewf.stored_hashes.sha1":               "E01 stored SHA-1",
-	"ewf.stored_hashes.hash_section_md5":   "E01 stored MD5 (hash section)",
+	"media_hashes.md5":                  "Media MD5 (computed)",
+	"media_hashes.sha1":                 "Media SHA-1 (computed)",
+	"media_hashes.sha256":               "Media SHA-256 (computed)",
+	"media_hashes.blake3":               "Media BLAKE3 (computed)",
+	"media_hashes.size":                 "Media bytes hashed",
+	"media_hashes.computed_at":          "Media hashes computed at",
+	"media_hashes.segment_files.path":   "Image file",
+	"media_hashes.segment_files.size":   "Image file size (bytes)",
+	"media_hashes.segment_files.sha256": "Image file SHA-256",
+	"media_hashes.unreadable":           "Unreadable media regions",
+	"image_format":                      "Image format",
+	"segments.path":                     "Image segment",
+	"segments.size":                     "Image segment size (bytes)",
+	"segments.offset":                   "Image segment media offset",
 }
+
+// FormatLabel names the metadata keys a disk-image container format
+// records on the evidence item (an E01's header fields under "ewf."); the
+// command sets it to the image package's lookup (image.MetadataLabel), so
+// that this package names no format. nil, or a key it does not know: the
+// key is spelled out.
+var FormatLabel func(key string) (label string, ok bool)
 
 // metaLabel turns a flattened metadata key ("ewf.media.sector_count",
 // "segments[1].path") into a label ("E01 media: sector count", "Image
-// segment 2"): from metaLabels where listed, else spelled out.
+// segment 2"): from metaLabels or FormatLabel where listed, else spelled
+// out.
 func metaLabel(key string) string {
 	// Take the array indexes out: "segments[1].path" -> "segments.path", 2.
 	base, nth := key, 0
@@ -447,15 +438,11 @@ func metaLabel(key string) string {
 		base = base[:i] + base[j+1:]
 	}
 	label, ok := metaLabels[base]
+	if !ok && FormatLabel != nil {
+		label, ok = FormatLabel(base)
+	}
 	if !ok {
 		label = base
-		for _, p := range [][2]string{{"ewf.acquisition.", "E01 header: "}, {"ewf.media.", "E01 media: "},
-			{"ewf.stored_hashes.", "E01 stored hash: "}, {"ewf.", "E01: "}} {
-			if strings.HasPrefix(label, p[0]) {
-				label = p[1] + strings.TrimPrefix(label, p[0])
-				break
-			}
-		}
 		if strings.HasSuffix(label, "_raw") {
 			label = strings.TrimSuffix(label, "_raw") + " (as stored)"
 		}

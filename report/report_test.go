@@ -20,6 +20,7 @@ import (
 
 	"github.com/triagekit/triage/triage/casedb"
 	"github.com/triagekit/triage/triage/custody"
+	"github.com/triagekit/triage/triage/image"
 )
 
 var update = flag.Bool("update", false, "rewrite the golden files in testdata")
@@ -509,6 +510,8 @@ func TestPDFManyPages(t *testing.T) {
 var _ = io.Discard
 
 func TestMetadataLabels(t *testing.T) {
+	FormatLabel = image.MetadataLabel // as the command sets it
+	defer func() { FormatLabel = nil }()
 	for k, want := range map[string]string{
 		"segments[1].path":                     "Image segment 2",
 		"segments.path":                        "Image segment",

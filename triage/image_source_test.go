@@ -482,11 +482,11 @@ func TestScanE01BadChunkOffset(t *testing.T) {
 // crypto/md5) as a known-good set named "empty".
 type emptyKnownGood struct{}
 
-func (emptyKnownGood) Match(d Digests) (string, []string) {
+func (emptyKnownGood) Match(d Digests) (string, []string, error) {
 	if d.MD5 == fmt.Sprintf("%x", md5.Sum(nil)) {
-		return casedb.StatusKnownGood, []string{"empty"}
+		return casedb.StatusKnownGood, []string{"empty"}, nil
 	}
-	return casedb.StatusUnknown, nil
+	return casedb.StatusUnknown, nil, nil
 }
 
 // memImage is an image held in memory.

@@ -24,8 +24,10 @@ import (
 // concurrent use; it is called by every worker.
 type Matcher interface {
 	// Match returns the record status (casedb.StatusKnownBad, ...) and the
-	// names of every matching set, sorted.
-	Match(d Digests) (status string, sets []string)
+	// names of every matching set, sorted. An error (a hash set that cannot
+	// be read) is recorded on the file's record, whose status stays
+	// unknown: a failed lookup is not a digest missing from the sets.
+	Match(d Digests) (status string, sets []string, err error)
 }
 
 // Progress holds counters a scan updates as it goes, for a progress display
@@ -381,6 +383,7 @@ func (s *scanner) newRecord(e *Entry) *casedb.FileRecord {
 		Deleted: e.Deleted, Stream: e.Stream, Inode: e.Inode, Volume: e.Volume,
 		Mtime: e.Mtime, Atime: e.Atime, Ctime: e.Ctime, Btime: e.Btime,
 		Status: casedb.StatusUnknown, Complete: true, Extra: e.Extra,
+		ErrorOffset: -1, // no offset known (see ErrorOffset)
 	}
 	if e.Type == casedb.TypeFile {
 		rec.Extension = classify.Extension(e.Path)
@@ -466,7 +469,16 @@ func (s *scanner) finish(rec *casedb.FileRecord, e *Entry, hr *hashResult, reaso
 		rec.Error = fmt.Sprintf("read %d bytes, expected %d", hr.n, e.Size)
 	}
 	if s.opts.Matcher != nil {
-		rec.Status, rec.Hashsets = s.opts.Matcher.Match(hr.Digests)
+		status, sets, err := s.opts.Matcher.Match(hr.Digests)
+		if err != nil {
+			msg := fmt.Sprintf("hash-set lookup failed: %v", err)
+			if rec.Error != "" {
+				msg = rec.Error + "; " + msg
+			}
+			rec.Error = msg
+			status, sets = casedb.StatusUnknown, nil
+		}
+		rec.Status, rec.Hashsets = status, sets
 		// Digests that do not cover the whole content prove nothing
 		// benign: an unreadable file read as zero bytes carries the empty
 		// file's digests, which known-good sets list. The matching sets
@@ -619,11 +631,7 @@ func (s *scanner) write(order <-chan *job) error {
 			return err
 		}
 		if rec.Error != "" {
-			off := int64(-1)
-			if rec.ErrorOffset > 0 {
-				off = rec.ErrorOffset
-			}
-			if err := w.AddError(rec.Path, off, rec.Error, s.now()); err != nil {
+			if err := w.AddError(rec.Path, rec.ErrorOffset, rec.Error, s.now()); err != nil {
 				w.Abort()
 				return err
 			}

@@ -481,6 +481,7 @@ func runHashsetLookup(lib *hashset.Library, names []string, g *globalOptions, ar
 	out := bufio.NewWriterSize(g.Out, 64<<10)
 	defer out.Flush()
 	bad := 0
+	var readErr error // a set that cannot be read
 	answer := func(q string) {
 		a, d, err := hashset.ParseDigest(q)
 		if err != nil {
@@ -488,7 +489,11 @@ func runHashsetLookup(lib *hashset.Library, names []string, g *globalOptions, ar
 			fmt.Fprintf(out, "%s  invalid  %v\n", q, err)
 			return
 		}
-		st, hits := m.Lookup(a, d)
+		st, hits, err := m.FindDigest(a, d)
+		if err != nil {
+			readErr = err
+			return
+		}
 		list := "-"
 		if len(hits) > 0 {
 			list = strings.Join(hits, ",")
@@ -497,7 +502,9 @@ func runHashsetLookup(lib *hashset.Library, names []string, g *globalOptions, ar
 	}
 	for _, q := range args {
 		if q != "-" {
-			answer(q)
+			if answer(q); readErr != nil {
+				return readErr
+			}
 			continue
 		}
 		sc := bufio.NewScanner(g.In)
@@ -507,7 +514,9 @@ func runHashsetLookup(lib *hashset.Library, names []string, g *globalOptions, ar
 			if l == "" {
 				continue
 			}
-			answer(l)
+			if answer(l); readErr != nil {
+				return readErr
+			}
 		}
 		if err := sc.Err(); err != nil {
 			return fmt.Errorf("cannot read standard input: %w", err)
@@ -754,8 +763,8 @@ func (hs *scanHashsets) Close() {
 // scanMatcher adapts a hashset.Matcher to the scan engine.
 type scanMatcher struct{ m *hashset.Matcher }
 
-func (s scanMatcher) Match(d triage.Digests) (string, []string) {
-	return s.m.Match(d.MD5, d.SHA1, d.SHA256)
+func (s scanMatcher) Match(d triage.Digests) (string, []string, error) {
+	return s.m.Find(d.MD5, d.SHA1, d.SHA256)
 }
 
 // matcher returns the scan engine's matcher, nil when there is no set.

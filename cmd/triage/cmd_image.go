@@ -18,13 +18,17 @@ import (
 	"github.com/spf13/pflag"
 
 	"github.com/triagekit/triage/internal/mediahash"
-	"github.com/triagekit/triage/triage/ewf"
+	"github.com/triagekit/triage/report"
 	"github.com/triagekit/triage/triage/image"
+	"github.com/triagekit/triage/triage/image/container"
 )
 
 func init() {
 	registerCommand(newImageCommand)
 	registerCommand(newVerifyImageCommand)
+	// Reports name the metadata keys container formats record (E01
+	// header fields...) through the image package's format table.
+	report.FormatLabel = image.MetadataLabel
 }
 
 // ImageVerifyOptions are the flags of `triage image verify`.
@@ -189,11 +193,11 @@ func runImageInfo(ctx context.Context, opts *ImageInfoOptions, g *globalOptions,
 		return err
 	}
 	defer img.Close()
-	e := image.EWF(img)
+	acq, _ := img.(container.AcquisitionReporter)
 	if opts.JSON {
 		out := map[string]any{"path": path, "format": info.Format, "size": img.Size(), "segments": info.Segments}
-		if e != nil {
-			out["metadata"] = e.Metadata().Map()
+		if acq != nil {
+			out["metadata"] = acq.AcquisitionMetadata()
 		}
 		enc := json.NewEncoder(g.Out)
 		enc.SetIndent("", "  ")
@@ -209,47 +213,12 @@ func runImageInfo(ctx context.Context, opts *ImageInfoOptions, g *globalOptions,
 	row("Path", path)
 	row("Format", info.Format)
 	row("Media size", fmt.Sprintf("%d bytes (%s)", img.Size(), ibytes(img.Size())))
-	if e != nil {
-		m := e.Metadata()
-		fmt.Fprintf(tw, "\nAcquiry information\n")
-		row("Case number", m.CaseNumber)
-		row("Description", m.Description)
-		row("Examiner name", m.Examiner)
-		row("Evidence number", m.EvidenceNumber)
-		row("Notes", m.Notes)
-		row("Acquisition date", showDate(m.AcquisitionTime, m.AcquisitionDate, m.DatesLocal))
-		row("System date", showDate(m.SystemTime, m.SystemDate, m.DatesLocal))
-		row("Operating system used", m.OS)
-		row("Software version used", m.Software)
-		row("Media model", m.Model)
-		row("Media serial number", m.SerialNumber)
-		row("Device label", m.DeviceLabel)
-		row("Metadata from", m.Header+" section")
-		fmt.Fprintf(tw, "\nMedia information\n")
-		row("Media type", ewf.MediaTypeName(m.MediaType))
-		row("Is physical", yesNo(m.MediaFlags&0x02 != 0))
-		row("Bytes per sector", fmt.Sprint(m.BytesPerSector))
-		row("Number of sectors", fmt.Sprint(m.SectorCount))
-		row("Sectors per chunk", fmt.Sprint(m.SectorsPerChunk))
-		row("Compression level", ewf.CompressionName(m.CompressionLevel))
-		if m.MediaFlags&0x0c != 0 {
-			row("Write blocker", map[byte]string{4: "Fastbloc", 8: "Tableau", 12: "Fastbloc, Tableau"}[m.MediaFlags&0x0c])
-		}
-		if m.StoredMD5() != "" || m.StoredSHA1() != "" {
-			fmt.Fprintf(tw, "\nDigest hash information\n")
-			for _, r := range mediahash.StoredReferences(m) {
-				row(strings.ToUpper(r.Algorithm)+" ("+r.Source+")", r.Value)
+	if acq != nil {
+		for _, sec := range acq.AcquisitionReport() {
+			fmt.Fprintf(tw, "\n%s\n", sec.Title)
+			for _, r := range sec.Rows {
+				row(r.Label, r.Value)
 			}
-		}
-		if len(m.ReadErrors) > 0 {
-			fmt.Fprintf(tw, "\nRead errors during acquiry (sectors stored as zeros)\n")
-			for _, r := range m.ReadErrors {
-				fmt.Fprintf(tw, "  at sector %d:\tnumber of sectors %d (bytes %#x-%#x)\n", r.Start, r.Count,
-					r.Start*uint64(m.BytesPerSector), (r.Start+r.Count)*uint64(m.BytesPerSector)-1)
-			}
-		}
-		if m.Incomplete {
-			fmt.Fprintf(tw, "\nThe image is marked incomplete (aborted or remote acquisition)\n")
 		}
 	}
 	fmt.Fprintf(tw, "\nSegment files\n")
@@ -259,29 +228,18 @@ func runImageInfo(ctx context.Context, opts *ImageInfoOptions, g *globalOptions,
 	if err := tw.Flush(); err != nil {
 		return err
 	}
-	if e != nil {
-		for _, p := range e.Metadata().Problems {
-			fmt.Fprintf(g.Err, "triage: warning: %v\n", p)
-		}
-	}
+	printImageProblems(g.Err, img)
 	return nil
 }
 
-func showDate(t time.Time, raw string, local bool) string {
-	switch {
-	case t.IsZero():
-		return raw
-	case local:
-		return t.Format("Mon Jan _2 15:04:05 2006") + " (local time of the acquiring machine)"
+// printImageProblems prints the damage an image found in its own structure
+// that did not stop reading, as warnings.
+func printImageProblems(w io.Writer, img image.Image) {
+	if p, ok := img.(container.ProblemReporter); ok {
+		for _, err := range p.Problems() {
+			fmt.Fprintf(w, "triage: warning: %v\n", err)
+		}
 	}
-	return t.UTC().Format("Mon Jan _2 15:04:05 2006 UTC")
-}
-
-func yesNo(b bool) string {
-	if b {
-		return "yes"
-	}
-	return "no"
 }
 
 // ibytes formats a size in binary units, as ewfinfo does.
@@ -306,14 +264,18 @@ type segmentHash struct {
 	SHA256 string `json:"sha256"`
 }
 
-// hashSegments hashes the segment files of an E01 or split raw image; nil
-// for a single raw file or device (its media hashes are the file's).
-func hashSegments(ctx context.Context, info image.Info) ([]segmentHash, error) {
-	if info.Format != "e01" && len(info.Segments) < 2 {
+// hashSegments hashes the files of a container (container.SegmentFiler) or
+// of a split raw image; nil for a single raw file or device (its media
+// hashes are the file's).
+func hashSegments(ctx context.Context, img image.Image, info image.Info) ([]segmentHash, error) {
+	segs := info.Segments
+	if sf, ok := img.(container.SegmentFiler); ok {
+		segs = sf.SegmentFiles()
+	} else if len(segs) < 2 {
 		return nil, nil
 	}
 	var out []segmentHash
-	for _, s := range info.Segments {
+	for _, s := range segs {
 		if err := ctx.Err(); err != nil {
 			return nil, err
 		}
@@ -361,20 +323,31 @@ type imageVerification struct {
 	Files    []segmentHash     `json:"segment_files,omitempty"`
 	// ReadErrors are the sectors the acquisition could not read (E01
 	// error2 section), stored as zeros and covered by the stored hashes.
-	ReadErrors []ewf.SectorRange `json:"acquisition_read_errors,omitempty"`
-	Check      mediahash.Check   `json:"check"`
-	Seconds    float64           `json:"seconds"`
+	ReadErrors []sectorRange   `json:"acquisition_read_errors,omitempty"`
+	Check      mediahash.Check `json:"check"`
+	Seconds    float64         `json:"seconds"`
+}
+
+// sectorRange is a run of sectors a container records as not acquired.
+type sectorRange struct {
+	Start uint64
+	Count uint64
+}
+
+// recordedDamage returns the regions img records as not acquired (see
+// container.DamageRecorder).
+func recordedDamage(img image.Image) []container.Damage {
+	if d, ok := img.(container.DamageRecorder); ok {
+		return d.RecordedDamage()
+	}
+	return nil
 }
 
 // verifyImage hashes img and checks it against its stored hashes and the
 // expected ones.
 // A progress bar is shown on w when it is a terminal and quiet is false.
 func verifyImage(ctx context.Context, w io.Writer, quiet bool, img image.Image, workers int, expect []mediahash.Reference) (*mediahash.Result, mediahash.Check, error) {
-	var refs []mediahash.Reference
-	if e := image.EWF(img); e != nil {
-		refs = mediahash.StoredReferences(e.Metadata())
-	}
-	refs = append(refs, expect...)
+	refs := append(mediahash.StoredReferences(img), expect...)
 	progress, stop := mediaProgress(w, quiet, img.Size())
 	res, err := mediahash.Sum(ctx, img, img.Size(), workers, progress)
 	stop()
@@ -390,11 +363,7 @@ func runImageVerify(ctx context.Context, opts *ImageVerifyOptions, g *globalOpti
 		return err
 	}
 	defer img.Close()
-	if e := image.EWF(img); e != nil {
-		for _, p := range e.Metadata().Problems {
-			fmt.Fprintf(g.Err, "triage: warning: %v\n", p)
-		}
-	}
+	printImageProblems(g.Err, img)
 	expect := []mediahash.Reference{
 		{Algorithm: "md5", Value: opts.ExpectMD5, Source: "--expect-md5"},
 		{Algorithm: "sha1", Value: opts.ExpectSHA1, Source: "--expect-sha1"},
@@ -404,25 +373,26 @@ func runImageVerify(ctx context.Context, opts *ImageVerifyOptions, g *globalOpti
 	if err != nil {
 		return err
 	}
-	files, err := hashSegments(ctx, info)
+	files, err := hashSegments(ctx, img, info)
 	if err != nil {
 		return err
 	}
+	damage := recordedDamage(img)
 	if opts.JSON {
 		enc := json.NewEncoder(g.Out)
 		enc.SetIndent("", "  ")
 		v := imageVerification{Path: path, Format: info.Format, Size: img.Size(), Segments: info.Segments,
 			Hashes: res, Files: files, Check: check, Seconds: res.Elapsed.Seconds()}
-		if e := image.EWF(img); e != nil {
-			v.ReadErrors = e.Metadata().ReadErrors
+		for _, d := range damage {
+			v.ReadErrors = append(v.ReadErrors, sectorRange{Start: d.Sector, Count: d.Sectors})
 		}
 		if err := enc.Encode(v); err != nil {
 			return err
 		}
 	} else {
 		printVerification(g.Out, path, info, res, check)
-		if e := image.EWF(img); e != nil && len(e.Metadata().ReadErrors) > 0 {
-			fmt.Fprintf(g.Out, "Note: the acquisition could not read %d sector range(s); they are stored as zeros (see triage image info)\n", len(e.Metadata().ReadErrors))
+		if len(damage) > 0 {
+			fmt.Fprintf(g.Out, "Note: the acquisition could not read %d sector range(s); they are stored as zeros (see triage image info)\n", len(damage))
 		}
 		if len(files) > 0 {
 			tw := tabwriter.NewWriter(g.Out, 0, 8, 2, ' ', 0)

@@ -13,6 +13,7 @@ import (
 	"github.com/triagekit/triage/triage/casedb"
 	"github.com/triagekit/triage/triage/custody"
 	"github.com/triagekit/triage/triage/image"
+	"github.com/triagekit/triage/triage/image/container"
 )
 
 // imageCheck is the outcome of verifying a scanned disk image.
@@ -42,7 +43,7 @@ func verifyScannedImage(ctx context.Context, w io.Writer, quiet bool, c *casedb.
 	if d, ok := img.(image.Describer); ok {
 		info = d.Describe()
 	}
-	files, err := hashSegments(ctx, info)
+	files, err := hashSegments(ctx, img, info)
 	if err != nil {
 		return imageCheck{}, fmt.Errorf("image verification: %w", err)
 	}
@@ -81,8 +82,8 @@ func verifyScannedImage(ctx context.Context, w io.Writer, quiet bool, c *casedb.
 	if len(res.Bad) > 0 {
 		details["unreadable_ranges"] = len(res.Bad)
 	}
-	if e := image.EWF(img); e != nil && len(e.Metadata().ReadErrors) > 0 {
-		details["acquisition_read_errors"] = len(e.Metadata().ReadErrors)
+	if d, ok := img.(container.DamageRecorder); ok && len(d.RecordedDamage()) > 0 {
+		details["acquisition_read_errors"] = len(d.RecordedDamage())
 	}
 	ci, _ := report.LoadCaseInfo(ctx, c)
 	if err := appendCustody(c.Dir, action, actorFor(examiner, ci), details); err != nil {

@@ -6,7 +6,7 @@ import (
 	"os"
 	"testing"
 
-	"github.com/triagekit/triage/triage/ewf"
+	"github.com/triagekit/triage/triage/image"
 )
 
 // BenchmarkSumE01 verifies the E01 named by $TRIAGE_BENCH_E01 (for example
@@ -16,7 +16,7 @@ func BenchmarkSumE01(b *testing.B) {
 	if p == "" {
 		b.Skip("TRIAGE_BENCH_E01 not set")
 	}
-	r, err := ewf.Open(p)
+	r, err := image.Open(p)
 	if err != nil {
 		b.Fatal(err)
 	}

@@ -1,6 +1,9 @@
 // Package mediahash hashes the whole media of a disk image (MD5, SHA-1 and
 // SHA-256 in one pass, each digest on its own goroutine) and compares the
 // digests with the hashes stored at acquisition or given by the examiner.
+// It knows images only through the optional interfaces of package
+// container (container.Streamer, container.HashStorer,
+// container.RegionError), never a format.
 //
 // A verification is "verified" only when every stored or expected digest
 // matches and every byte of the media was read; it is "MISMATCH" when a
@@ -24,7 +27,7 @@ import (
 	"sync"
 	"time"
 
-	"github.com/triagekit/triage/triage/ewf"
+	"github.com/triagekit/triage/triage/image/container"
 )
 
 // Verdicts of a verification.
@@ -51,12 +54,6 @@ type Result struct {
 	SHA256  string        `json:"sha256"`
 	Bad     []BadRange    `json:"unreadable,omitempty"`
 	Elapsed time.Duration `json:"-"`
-}
-
-// Streamer is implemented by images that deliver their media in order
-// faster than sequential ReadAt (E01: chunks decoded in parallel).
-type Streamer interface {
-	Stream(ctx context.Context, workers int, fn func([]byte, *ewf.ChunkError) error) error
 }
 
 // blockSize is the unit handed to the hashing goroutines.
@@ -150,17 +147,18 @@ func (h *hasher) finish(r *Result) {
 // Sum hashes size bytes of r from offset 0. Unreadable parts are hashed
 // as zeros and listed in Result.Bad; only cancellation (or an image
 // shorter than size) returns an error. progress, when not nil, is called
-// with the bytes done so far.
+// with the bytes done so far. An r that implements container.Streamer is
+// read through Stream, whose workers it is given.
 func Sum(ctx context.Context, r io.ReaderAt, size int64, workers int, progress func(done int64)) (*Result, error) {
 	start := time.Now()
 	res := &Result{Size: size}
 	h := newHasher()
 	var done int64
 	var err error
-	if s, ok := r.(Streamer); ok {
-		err = s.Stream(ctx, workers, func(b []byte, cerr *ewf.ChunkError) error {
-			if cerr != nil {
-				res.Bad = append(res.Bad, BadRange{Offset: cerr.MediaOff, Length: cerr.Length, Error: cerr.Error()})
+	if s, ok := r.(container.Streamer); ok {
+		err = s.Stream(ctx, workers, func(b []byte, bad *container.RegionError) error {
+			if bad != nil {
+				res.Bad = append(res.Bad, BadRange{Offset: bad.Off, Length: bad.Length, Error: bad.Error()})
 			}
 			h.write(b)
 			done += int64(len(b))
@@ -182,7 +180,7 @@ func Sum(ctx context.Context, r io.ReaderAt, size int64, workers int, progress f
 			b.b = b.b[:n]
 			m, rerr := r.ReadAt(b.b, off)
 			if rerr != nil && !(errors.Is(rerr, io.EOF) && m == n) {
-				var ce *ewf.ChunkError
+				var ce *container.RegionError
 				if m < n && errors.Is(rerr, io.EOF) {
 					h.send(b)
 					err = fmt.Errorf("image ends at byte %#x, before its size %d: %w", off+int64(m), size, rerr)
@@ -277,30 +275,16 @@ func Verify(res *Result, refs []Reference) Check {
 	return c
 }
 
-// StoredReferences returns the hashes an E01 stores, by section.
-func StoredReferences(m *ewf.Metadata) []Reference {
+// StoredReferences returns the hashes an image stores (see
+// container.HashStorer), nil when it stores none.
+func StoredReferences(img io.ReaderAt) []Reference {
+	h, ok := img.(container.HashStorer)
+	if !ok {
+		return nil
+	}
 	var refs []Reference
-	add := func(alg, v, src string) {
-		if v != "" {
-			refs = append(refs, Reference{Algorithm: alg, Value: v, Source: src})
-		}
-	}
-	add("md5", m.DigestMD5, "digest section")
-	add("sha1", m.DigestSHA1, "digest section")
-	if m.HashMD5 != m.DigestMD5 {
-		add("md5", m.HashMD5, "hash section")
-	}
-	if m.XHashMD5 != m.DigestMD5 && m.XHashMD5 != m.HashMD5 {
-		add("md5", m.XHashMD5, "xhash section")
-	}
-	if m.XHashSHA1 != m.DigestSHA1 {
-		add("sha1", m.XHashSHA1, "xhash section")
-	}
-	if m.SourceMD5 != m.DigestMD5 && m.SourceMD5 != m.HashMD5 {
-		add("md5", m.SourceMD5, m.Header+" srce category")
-	}
-	if m.SourceSHA1 != m.DigestSHA1 {
-		add("sha1", m.SourceSHA1, m.Header+" srce category")
+	for _, s := range h.StoredHashes() {
+		refs = append(refs, Reference{Algorithm: s.Algorithm, Value: s.Value, Source: s.Source})
 	}
 	return refs
 }

@@ -5,6 +5,8 @@ import (
 	"io"
 	"os"
 	"testing"
+
+	"github.com/triagekit/triage/triage/image/container"
 )
 
 // benchImage is the image the read benchmarks use: $TRIAGE_BENCH_E01 (for
@@ -44,7 +46,7 @@ func BenchmarkStream(b *testing.B) {
 	b.SetBytes(r.Size())
 	b.ResetTimer()
 	for range b.N {
-		if err := r.Stream(context.Background(), 0, func([]byte, *ChunkError) error { return nil }); err != nil {
+		if err := r.Stream(context.Background(), 0, func([]byte, *container.RegionError) error { return nil }); err != nil {
 			b.Fatal(err)
 		}
 	}

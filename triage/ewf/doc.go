@@ -18,8 +18,10 @@
 //
 // Damage to single chunks does not: ReadAt zero-fills the bytes of a chunk
 // that does not decompress or fails its checksum, goes on with the rest of
-// the request, and returns a *ChunkError naming the chunk, the segment file
-// and the media range, so that callers can mark what touches it incomplete.
+// the request, and returns a *container.RegionError (the container-neutral
+// error for an unreadable media range) wrapping a *ChunkError that names
+// the chunk, the segment file and the media range, so that callers can
+// mark what touches it incomplete.
 // BadChunks lists every bad chunk found so far.
 //
 // Damage to metadata (a header section that does not decompress, a hash
@@ -35,4 +37,12 @@
 // the previous one ended has the following chunks decoded ahead in the
 // background. Stream decodes the whole media in order on several
 // goroutines, for hashing.
+//
+// # As a container
+//
+// A Reader implements the optional interfaces of package
+// triage/image/container (Describer, SegmentFiler, Streamer, HashStorer,
+// DamageRecorder, ProblemReporter, AcquisitionReporter), through which
+// triage/image, the scan and the image commands use it without naming the
+// format; MetadataLabel names its metadata keys for reports.
 package ewf

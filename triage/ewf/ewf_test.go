@@ -9,6 +9,7 @@ import (
 	"encoding/hex"
 	"errors"
 	"github.com/triagekit/triage/internal/testfixture"
+	"github.com/triagekit/triage/triage/image/container"
 	"io"
 	"os"
 	"os/exec"
@@ -85,11 +86,11 @@ func hashReadAt(t testing.TB, r *Reader) (md5hex, sha1hex string) {
 	return hex.EncodeToString(hm.Sum(nil)), hex.EncodeToString(hs.Sum(nil))
 }
 
-func hashStream(t testing.TB, r *Reader) (string, []*ChunkError) {
+func hashStream(t testing.TB, r *Reader) (string, []*container.RegionError) {
 	t.Helper()
 	h := md5.New()
-	var bad []*ChunkError
-	err := r.Stream(context.Background(), 3, func(b []byte, cerr *ChunkError) error {
+	var bad []*container.RegionError
+	err := r.Stream(context.Background(), 3, func(b []byte, cerr *container.RegionError) error {
 		if cerr != nil {
 			bad = append(bad, cerr)
 		}
@@ -695,7 +696,7 @@ func TestStreamStop(t *testing.T) {
 	stop := errors.New("stop")
 	for _, after := range []int{0, 1, 5, 40} {
 		n := 0
-		err := r.Stream(context.Background(), 2, func([]byte, *ChunkError) error {
+		err := r.Stream(context.Background(), 2, func([]byte, *container.RegionError) error {
 			if n++; n > after {
 				return stop
 			}
@@ -707,7 +708,7 @@ func TestStreamStop(t *testing.T) {
 	}
 	ctx, cancel := context.WithCancel(context.Background())
 	cancel()
-	if err := r.Stream(ctx, 2, func([]byte, *ChunkError) error { return nil }); !errors.Is(err, context.Canceled) {
+	if err := r.Stream(ctx, 2, func([]byte, *container.RegionError) error { return nil }); !errors.Is(err, context.Canceled) {
 		t.Errorf("cancelled: %v", err)
 	}
 }

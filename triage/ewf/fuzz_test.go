@@ -10,6 +10,8 @@ import (
 	"path/filepath"
 	"testing"
 	"unicode/utf16"
+
+	"github.com/triagekit/triage/triage/image/container"
 )
 
 func seedFixtures(f *testing.F) [][]byte {
@@ -44,7 +46,7 @@ func FuzzNewReader(f *testing.F) {
 			}
 		}
 		n := 0
-		_ = r.Stream(context.Background(), 2, func(data []byte, cerr *ChunkError) error {
+		_ = r.Stream(context.Background(), 2, func(data []byte, cerr *container.RegionError) error {
 			if n++; n > 8 {
 				return errors.New("enough")
 			}

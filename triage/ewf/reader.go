@@ -5,7 +5,6 @@ import (
 	"compress/zlib"
 	"container/list"
 	"encoding/binary"
-	"encoding/hex"
 	"errors"
 	"fmt"
 	"hash/adler32"
@@ -16,6 +15,8 @@ import (
 	"sort"
 	"sync"
 	"sync/atomic"
+
+	"github.com/triagekit/triage/triage/image/container"
 )
 
 const (
@@ -116,11 +117,8 @@ func NewReader(segs []Segment) (*Reader, error) {
 		return nil, errors.New("ewf: no segment files")
 	}
 	r := &Reader{segs: segs, bad: map[int64]*ChunkError{}}
-	m := &r.meta
-	haveVolume := false
-	var volumeErr error
-	headerRank := 0 // 2 header2, 1 header
-	var nchunks int64
+	p := &parser{r: r, m: &r.meta}
+	m := p.m
 	for i := 0; i < len(segs); i++ {
 		seg := segs[i]
 		if err := checkHeader(seg, i+1); err != nil {
@@ -131,154 +129,18 @@ func NewReader(segs []Segment) (*Reader, error) {
 			return nil, err
 		}
 		m.Segments = append(m.Segments, seg.Name)
-		var damaged error // table that failed, waiting for its table2
+		p.seg, p.segIdx, p.secs, p.damaged = seg, i, secs, nil
 		for si, s := range secs {
 			m.SectionTypes = append(m.SectionTypes, s.typ)
-			problem := func(msg string, off int64, err error) *FormatError {
-				return &FormatError{Segment: seg.Name, Section: printable(s.typ), Off: off, Msg: msg, Err: err}
-			}
-			read := func(limit int64) ([]byte, error) {
-				if s.dataLen() > limit {
-					return nil, problem(fmt.Sprintf("section data of %d bytes exceeds %d", s.dataLen(), limit), s.off, nil)
+			if h := sectionHandlers[s.typ]; h != nil {
+				p.si, p.s = si, s
+				if err := h(p); err != nil {
+					return nil, err
 				}
-				return readFull(seg, s.typ, s.dataOff, s.dataLen())
-			}
-			switch s.typ {
-			case "header2", "header":
-				rank := 1
-				if s.typ == "header2" {
-					rank = 2
-				}
-				if rank <= headerRank {
-					continue
-				}
-				b, err := read(maxMetaSection)
-				if err != nil {
-					m.Problems = append(m.Problems, err)
-					continue
-				}
-				text, err := decodeHeaderText(b, rank == 2)
-				if err != nil {
-					m.Problems = append(m.Problems, problem("case metadata", s.dataOff, err))
-					continue
-				}
-				var hm Metadata
-				if err := parseHeaderText(text, &hm); err != nil {
-					m.Problems = append(m.Problems, problem("case metadata", s.dataOff, err))
-					continue
-				}
-				copyCase(m, &hm)
-				m.Header = s.typ
-				headerRank = rank
-			case "volume", "disk", "data":
-				if haveVolume {
-					continue
-				}
-				b, err := read(maxMetaSection)
-				if err == nil {
-					var vm Metadata
-					if msg, off := parseVolume(b, &vm); msg != "" {
-						err = problem(msg, s.dataOff+off, nil)
-					} else {
-						copyGeometry(m, &vm)
-						haveVolume = true
-						continue
-					}
-				}
-				if volumeErr == nil {
-					volumeErr = err
-				}
-			case "table", "table2":
-				if s.typ == "table2" && damaged == nil {
-					continue // mirror of a good table
-				}
-				// Read the header, entries and footer only: EWF, SMART and
-				// EnCase 1 keep the chunks inside the table section.
-				n := int64(0)
-				if hdr, err := readFull(seg, s.typ, s.dataOff, min(4, s.dataLen())); err == nil && len(hdr) == 4 {
-					n = min(int64(binary.LittleEndian.Uint32(hdr)), maxTableEntries)
-				}
-				b, err := readFull(seg, s.typ, s.dataOff, min(s.dataLen(), 24+4*n+4))
-				var t *table
-				if err == nil {
-					var msg string
-					var off int64
-					t, msg, off = parseTable(b, s.dataOff)
-					if t == nil {
-						err = problem(msg, off, nil)
-					}
-				}
-				if err != nil {
-					if s.typ == "table2" {
-						return nil, fmt.Errorf("%w; its table2 copy is damaged too: %w", damaged, err)
-					}
-					damaged = err
-					continue
-				}
-				if s.typ == "table2" {
-					m.Problems = append(m.Problems, fmt.Errorf("%w; using its table2 copy", damaged))
-					damaged = nil
-				}
-				g := chunkGroup{first: nchunks, seg: i, base: t.base, entries: t.entries, overflow: findOverflow(t.entries)}
-				last, _ := g.loc(len(g.entries) - 1)
-				g.lastEnd = areaEnd(secs, si, last)
-				r.groups = append(r.groups, g)
-				nchunks += int64(len(g.entries))
-			case "hash":
-				b, err := read(maxMetaSection)
-				if err != nil {
-					m.Problems = append(m.Problems, err)
-					continue
-				}
-				if len(b) < 36 {
-					m.Problems = append(m.Problems, problem(fmt.Sprintf("%d bytes, need 36", len(b)), s.dataOff, nil))
-					continue
-				}
-				if want, got := binary.LittleEndian.Uint32(b[32:36]), adler32.Checksum(b[:32]); want != got {
-					m.Problems = append(m.Problems, problem(fmt.Sprintf("checksum mismatch (stored %#08x, computed %#08x)", want, got), s.dataOff+32, nil))
-				}
-				m.HashMD5 = hashValue(hex.EncodeToString(b[:16]), 32)
-			case "digest":
-				b, err := read(maxMetaSection)
-				if err != nil {
-					m.Problems = append(m.Problems, err)
-					continue
-				}
-				if len(b) < 80 {
-					m.Problems = append(m.Problems, problem(fmt.Sprintf("%d bytes, need 80", len(b)), s.dataOff, nil))
-					continue
-				}
-				if want, got := binary.LittleEndian.Uint32(b[76:80]), adler32.Checksum(b[:76]); want != got {
-					m.Problems = append(m.Problems, problem(fmt.Sprintf("checksum mismatch (stored %#08x, computed %#08x)", want, got), s.dataOff+76, nil))
-				}
-				m.DigestMD5 = hashValue(hex.EncodeToString(b[:16]), 32)
-				m.DigestSHA1 = hashValue(hex.EncodeToString(b[16:36]), 40)
-			case "error2":
-				b, err := read(maxMetaSection)
-				if err != nil {
-					m.Problems = append(m.Problems, err)
-					continue
-				}
-				ranges, msg, off := parseError2(b)
-				if msg != "" {
-					m.Problems = append(m.Problems, problem(msg, s.dataOff+off, nil))
-				}
-				m.ReadErrors = append(m.ReadErrors, ranges...)
-			case "xhash":
-				b, err := read(maxMetaSection)
-				if err == nil {
-					err = parseXHash(b, m)
-				}
-				if err != nil {
-					m.Problems = append(m.Problems, problem("hashes", s.dataOff, err))
-				}
-			case "incomplete":
-				m.Incomplete = true
-				m.Problems = append(m.Problems, problem("image marked incomplete (aborted or remote acquisition)", s.off, nil))
 			}
 		}
-		if damaged != nil {
-			return nil, fmt.Errorf("%w (no table2 copy follows)", damaged)
+		if p.damaged != nil {
+			return nil, fmt.Errorf("%w (no table2 copy follows)", p.damaged)
 		}
 		if term == "done" && i < len(segs)-1 {
 			m.Problems = append(m.Problems, fmt.Errorf("ewf: %s ends the set with a done section; ignoring %d later segment file(s) starting with %s",
@@ -290,12 +152,13 @@ func NewReader(segs []Segment) (*Reader, error) {
 			return nil, missingSegmentError(segs, i+2)
 		}
 	}
-	if !haveVolume {
-		if volumeErr != nil {
-			return nil, volumeErr
+	if !p.haveVolume {
+		if p.volumeErr != nil {
+			return nil, p.volumeErr
 		}
 		return nil, &FormatError{Segment: segs[0].Name, Off: fileHeaderSize, Msg: "no volume section"}
 	}
+	nchunks := p.nchunks
 	r.chunkSize = int64(m.SectorsPerChunk) * int64(m.BytesPerSector)
 	r.size = m.MediaSize
 	r.nchunks = (r.size + r.chunkSize - 1) / r.chunkSize
@@ -411,8 +274,9 @@ func (r *Reader) chunkLen(ci int64) int64 {
 // ReadAt reads media bytes at off. It returns io.EOF when fewer than
 // len(p) bytes remain before the end of the media (with those bytes read).
 // When the range touches a bad chunk, the chunk's bytes are zero-filled,
-// the rest is read, and the first *ChunkError is returned with n counting
-// all bytes, zeros included.
+// the rest is read, and the first bad chunk's *container.RegionError
+// (wrapping its *ChunkError) is returned with n counting all bytes, zeros
+// included.
 func (r *Reader) ReadAt(p []byte, off int64) (int, error) {
 	if off < 0 {
 		return 0, errors.New("ewf: negative offset")
@@ -456,7 +320,7 @@ func (r *Reader) ReadAt(p []byte, off int64) (int, error) {
 // chunk returns the decoded chunk ci from the cache or the image. For a
 // bad chunk it returns a buffer of the chunk's length and the error.
 // A chunk being decoded by one goroutine is waited for by the others.
-func (r *Reader) chunk(ci int64) ([]byte, *ChunkError) {
+func (r *Reader) chunk(ci int64) ([]byte, *container.RegionError) {
 	for {
 		e, wait := r.cache.lookup(ci)
 		if e != nil {
@@ -496,19 +360,19 @@ var zlibPool, cbufPool sync.Pool
 
 // decode reads chunk ci into dst (of the chunk's length, capacity at least
 // that + 4), checking it. A bad chunk is recorded and returned.
-func (r *Reader) decode(ci int64, dst []byte) *ChunkError {
+func (r *Reader) decode(ci int64, dst []byte) *container.RegionError {
 	gi := sort.Search(len(r.groups), func(i int) bool { return r.groups[i].first > ci }) - 1
 	g := &r.groups[gi]
 	seg := r.segs[g.seg]
 	off, size, compressed := g.span(int(ci - g.first))
 	want := int64(len(dst))
-	fail := func(format string, a ...any) *ChunkError {
+	fail := func(format string, a ...any) *container.RegionError {
 		e := &ChunkError{Chunk: ci, MediaOff: ci * r.chunkSize, Length: want, Segment: seg.Name, FileOff: off, Err: fmt.Errorf(format, a...)}
 		clear(dst)
 		r.badMu.Lock()
 		r.bad[ci] = e
 		r.badMu.Unlock()
-		return e
+		return &container.RegionError{Off: e.MediaOff, Length: e.Length, Err: e}
 	}
 	if off < fileHeaderSize || off >= seg.Size {
 		return fail("chunk offset outside the segment file (%d bytes)", seg.Size)
@@ -619,7 +483,7 @@ type chunkCache struct {
 type cacheEntry struct {
 	ci   int64
 	data []byte
-	err  *ChunkError
+	err  *container.RegionError
 }
 
 func (c *chunkCache) init(n int) {
@@ -654,7 +518,7 @@ func (c *chunkCache) has(ci int64) bool {
 }
 
 // put caches a decoded chunk and wakes the goroutines waiting for it.
-func (c *chunkCache) put(ci int64, data []byte, err *ChunkError) {
+func (c *chunkCache) put(ci int64, data []byte, err *container.RegionError) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	if w, ok := c.inflight[ci]; ok {

@@ -4,14 +4,17 @@ import (
 	"context"
 	"runtime"
 	"sync"
+
+	"github.com/triagekit/triage/triage/image/container"
 )
 
 // Stream passes the whole media to fn in order, one chunk at a time,
 // decoding up to workers chunks in parallel (workers <= 0: one per CPU).
-// A bad chunk is passed zero-filled with its error; the stream goes on.
+// A bad chunk is passed zero-filled with its error (a
+// *container.RegionError wrapping the *ChunkError); the stream goes on.
 // fn must not keep data after it returns. Stream bypasses the chunk cache
 // and returns fn's first error or ctx.Err().
-func (r *Reader) Stream(ctx context.Context, workers int, fn func(data []byte, cerr *ChunkError) error) error {
+func (r *Reader) Stream(ctx context.Context, workers int, fn func(data []byte, bad *container.RegionError) error) error {
 	if workers <= 0 {
 		workers = runtime.GOMAXPROCS(0)
 	}
@@ -20,7 +23,7 @@ func (r *Reader) Stream(ctx context.Context, workers int, fn func(data []byte, c
 	type job struct {
 		ci   int64
 		buf  []byte
-		err  *ChunkError
+		err  *container.RegionError
 		done chan struct{}
 	}
 	pool := sync.Pool{New: func() any { b := make([]byte, r.chunkSize+4); return &b }}

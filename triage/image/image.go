@@ -1,18 +1,20 @@
-// Package image reads disk images: raw images and block devices, and split
-// raw images (name.001, name.002…; name.000, name.001…; nameaa, nameab…)
-// presented as one logical image.
+// Package image opens disk images: raw images and block devices, split raw
+// images (name.001, name.002…; name.000, name.001…; nameaa, nameab…)
+// presented as one logical image, and the container formats listed in
+// formats.go (E01), each read by its own package.
 //
 // Every Image is an io.ReaderAt with a Size. ReadAt follows the io.ReaderAt
 // contract: a read that reaches the end of the image returns the bytes
 // before the end and io.EOF; a read that starts at or past the end returns
 // 0, io.EOF. Concurrent ReadAt calls are safe.
 //
-// Open is the one place that chooses a reader from the first bytes of the
-// file; new container formats (E01, VHD, VMDK) plug in there.
+// What a container knows beyond its media (acquisition metadata, stored
+// hashes, damaged regions, its segment files) is reached through the
+// optional interfaces of package container, checked with a type assertion
+// on the interface; only formats.go names a container format's reader.
 package image
 
 import (
-	"bytes"
 	"errors"
 	"fmt"
 	"io"
@@ -21,9 +23,9 @@ import (
 	"strconv"
 	"strings"
 
-	"github.com/triagekit/triage/triage/ewf"
 	"github.com/triagekit/triage/triage/fs"
-	"github.com/triagekit/triage/triage/fs/formats"
+	fsformats "github.com/triagekit/triage/triage/fs/formats"
+	"github.com/triagekit/triage/triage/image/container"
 	"github.com/triagekit/triage/triage/volume"
 )
 
@@ -36,38 +38,17 @@ type Image interface {
 }
 
 // Segment is one file of an image stored in several files.
-type Segment struct {
-	Path   string `json:"path"`
-	Offset int64  `json:"offset"` // logical offset of the segment's first byte
-	Size   int64  `json:"size"`
-}
+type Segment = container.Segment
 
 // Info describes an opened image, for the evidence item's metadata.
-type Info struct {
-	// Format is "raw", "split-raw", "device", "e01", ...
-	Format   string
-	Segments []Segment
-	// Metadata holds format-specific facts (acquisition details, stored
-	// hashes) recorded on the evidence item.
-	Metadata map[string]any
-}
+type Info = container.Info
 
 // Describer is implemented by images that can describe themselves. Every
 // image returned by Open implements it.
-type Describer interface {
-	Describe() Info
-}
+type Describer = container.Describer
 
-// Errors returned by Open.
-var (
-	ErrNotImage = errors.New("image: not a recognised disk image")
-	// ErrEWFUnsupported is returned for Expert Witness (E01) images until an
-	// EWF reader is wired into Open.
-	ErrEWFUnsupported = errors.New("image: E01 (EWF) support not available")
-)
-
-// EWFSignature starts the first segment of an Expert Witness (E01) image.
-var EWFSignature = []byte("EVF\x09\x0d\x0a\xff\x00")
+// ErrNotImage is returned when a file is not a recognised disk image.
+var ErrNotImage = errors.New("image: not a recognised disk image")
 
 // Kind is what the first bytes of a file look like.
 type Kind string
@@ -81,18 +62,58 @@ const (
 )
 
 // Detect tells from its content whether r holds a disk image or volume. It
-// reads at most the first fs.ProbeSize bytes.
+// reads at most the first fs.ProbeSize and the last 4 KiB.
 func Detect(r io.ReaderAt, size int64) Kind {
-	buf := make([]byte, fs.ProbeSize)
-	n, _ := r.ReadAt(buf, 0)
-	return detectBytes(buf[:n])
+	head, tail := readEnds(r, size)
+	if f := matchFormat(head, tail); f != nil {
+		return f.kind
+	}
+	return detectBytes(head)
 }
 
-func detectBytes(b []byte) Kind {
-	if bytes.HasPrefix(b, EWFSignature) {
-		return KindEWF
+// readEnds returns the first fs.ProbeSize and the last matchSize bytes of
+// r (fewer when r is shorter or a read fails): the container table sees
+// the first and last matchSize, the file-system table the whole head.
+func readEnds(r io.ReaderAt, size int64) (head, tail []byte) {
+	head = make([]byte, max(fs.ProbeSize, matchSize))
+	n, _ := r.ReadAt(head, 0)
+	head = head[:n]
+	if size <= matchSize {
+		return head, head
 	}
-	if f := formats.Detect(b); f != nil {
+	tail = make([]byte, matchSize)
+	n, _ = r.ReadAt(tail, size-matchSize)
+	return head, tail[:n]
+}
+
+// matchFormat returns the first container format matching a file's ends.
+func matchFormat(head, tail []byte) *format {
+	head = head[:min(len(head), matchSize)]
+	for i := range formats {
+		if formats[i].match(head, tail) {
+			return &formats[i]
+		}
+	}
+	return nil
+}
+
+// MetadataLabel names a flattened key of the metadata a container format
+// records on the evidence item ("ewf.media.sector_count" -> "E01 media:
+// sector count"), for reports; ok is false when no format knows the key.
+func MetadataLabel(key string) (label string, ok bool) {
+	for _, f := range formats {
+		if f.label != nil {
+			if l, ok := f.label(key); ok {
+				return l, true
+			}
+		}
+	}
+	return "", false
+}
+
+// detectBytes names the bare volume or partition table that starts b.
+func detectBytes(b []byte) Kind {
+	if f := fsformats.Detect(b); f != nil {
 		return Kind(f.Name)
 	}
 	if volume.SaneMBR(b) {
@@ -102,32 +123,34 @@ func detectBytes(b []byte) Kind {
 }
 
 // Open opens the image at path read-only, choosing the reader from the
-// first bytes of the file: an E01 signature selects the EWF reader; anything
-// else is read as raw. A first segment of a split raw image (name.000,
-// name.001, nameaa) whose next segment exists opens every segment as one
-// image. Block devices are read as raw.
+// first and last bytes of the file: a container format of the table in
+// formats.go (E01) opens with its own reader; anything else is read as raw.
+// A first segment of a split raw image (name.000, name.001, nameaa) whose
+// next segment exists opens every segment as one image. Block devices are
+// read as raw.
 func Open(path string) (Image, error) {
 	f, err := os.Open(path)
 	if err != nil {
 		return nil, err
-	}
-	head := make([]byte, len(EWFSignature))
-	n, _ := f.ReadAt(head, 0)
-	if n >= 8 && ewf.IsEWF(head[:n]) {
-		f.Close()
-		return openEWF(path)
 	}
 	fi, err := f.Stat()
 	if err != nil {
 		f.Close()
 		return nil, err
 	}
-	if fi.Mode()&os.ModeDevice != 0 {
-		size, err := f.Seek(0, io.SeekEnd)
-		if err != nil {
+	size := fi.Size()
+	device := fi.Mode()&os.ModeDevice != 0
+	if device {
+		if size, err = f.Seek(0, io.SeekEnd); err != nil {
 			f.Close()
 			return nil, fmt.Errorf("cannot find the size of device %q: %w", path, err)
 		}
+	}
+	if ft := matchFormat(readEnds(f, size)); ft != nil {
+		f.Close()
+		return ft.open(path)
+	}
+	if device {
 		return &rawImage{f: f, path: path, size: size, format: "device"}, nil
 	}
 	if !fi.Mode().IsRegular() {
@@ -138,7 +161,7 @@ func Open(path string) (Image, error) {
 		f.Close()
 		return OpenSplit(segs)
 	}
-	return &rawImage{f: f, path: path, size: fi.Size(), format: "raw"}, nil
+	return &rawImage{f: f, path: path, size: size, format: "raw"}, nil
 }
 
 // rawImage is a single file or device.

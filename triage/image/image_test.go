@@ -131,7 +131,7 @@ func TestDetect(t *testing.T) {
 		b    []byte
 		want Kind
 	}{
-		{"ewf", append(append([]byte(nil), EWFSignature...), make([]byte, 100)...), KindEWF},
+		{"ewf", append(append([]byte(nil), ewfSignature...), make([]byte, 100)...), KindEWF},
 		{"ntfs", sector(func(b []byte) { copy(b[3:], "NTFS    ") }), Kind("ntfs")},
 		{"fat32", sector(func(b []byte) { copy(b[82:], "FAT32   ") }), Kind("fat")},
 		{"fat16", sector(func(b []byte) { copy(b[54:], "FAT16   ") }), Kind("fat")},
@@ -150,11 +150,14 @@ func TestDetect(t *testing.T) {
 	}
 }
 
+// ewfSignature starts the first segment of an Expert Witness (E01) image.
+var ewfSignature = []byte("EVF\x09\x0d\x0a\xff\x00")
+
 // TestOpenEWFGarbage: a file with the E01 signature and nothing valid
-// behind it is an error (ErrEWFUnsupported until an EWF reader is wired).
+// behind it is an error.
 func TestOpenEWFGarbage(t *testing.T) {
 	p := filepath.Join(t.TempDir(), "x.E01")
-	os.WriteFile(p, append(append([]byte(nil), EWFSignature...), make([]byte, 100)...), 0o644)
+	os.WriteFile(p, append(append([]byte(nil), ewfSignature...), make([]byte, 100)...), 0o644)
 	if img, err := Open(p); err == nil {
 		img.Close()
 		t.Errorf("Open of a broken E01 succeeded")
