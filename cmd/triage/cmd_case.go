@@ -13,7 +13,6 @@ import (
 	"github.com/spf13/cobra"
 	"github.com/spf13/pflag"
 
-	"github.com/triagekit/triage/report"
 	"github.com/triagekit/triage/triage/casedb"
 	"github.com/triagekit/triage/triage/custody"
 )
@@ -23,7 +22,7 @@ func init() { registerCommand(newCaseCommand) }
 // CaseFlags are the case header flags shared by `case init`, `case set` and
 // `scan`. Only flags given on the command line change the stored header.
 type CaseFlags struct {
-	info report.CaseInfo
+	info casedb.CaseInfo
 	fs   *pflag.FlagSet
 }
 
@@ -31,7 +30,7 @@ type CaseFlags struct {
 // (scan has its own --examiner).
 func (o *CaseFlags) AddFlags(f *pflag.FlagSet, skip ...string) {
 	o.fs = f
-	for _, cf := range report.CaseFields {
+	for _, cf := range casedb.CaseFields {
 		if contains(skip, cf.Flag) {
 			continue
 		}
@@ -41,7 +40,7 @@ func (o *CaseFlags) AddFlags(f *pflag.FlagSet, skip ...string) {
 
 type caseFieldValue struct {
 	o *CaseFlags
-	f report.CaseField
+	f casedb.CaseField
 }
 
 func (v *caseFieldValue) String() string {
@@ -54,11 +53,11 @@ func (v *caseFieldValue) Set(s string) error { v.f.Set(&v.o.info, s); return nil
 func (v *caseFieldValue) Type() string       { return "string" }
 
 // overlay returns base with the flags given on the command line applied.
-func (o *CaseFlags) overlay(base report.CaseInfo) report.CaseInfo {
+func (o *CaseFlags) overlay(base casedb.CaseInfo) casedb.CaseInfo {
 	if o.fs == nil {
 		return base
 	}
-	for _, cf := range report.CaseFields {
+	for _, cf := range casedb.CaseFields {
 		if fl := o.fs.Lookup(cf.Flag); fl != nil && fl.Changed {
 			if _, ok := fl.Value.(*caseFieldValue); ok {
 				cf.Set(&base, cf.Get(&o.info))
@@ -89,7 +88,7 @@ func contains(list []string, s string) bool {
 // actorFor returns who a custody event is recorded for: the examiner given
 // on the command line, else $TRIAGE_EXAMINER, else the case's examiner, else
 // "" (the custody package then uses the login name).
-func actorFor(flag string, ci report.CaseInfo) string {
+func actorFor(flag string, ci casedb.CaseInfo) string {
 	if flag != "" {
 		return flag
 	}
@@ -104,7 +103,7 @@ func actorFor(flag string, ci report.CaseInfo) string {
 // (with old and new values) for a change. Every change is logged, before and
 // after the first scan.
 func applyCaseHeader(ctx context.Context, c *casedb.Case, created bool, flags *CaseFlags, examiner string) error {
-	old, err := report.LoadCaseInfo(ctx, c)
+	old, err := casedb.LoadCaseInfo(ctx, c)
 	if err != nil {
 		return err
 	}
@@ -112,9 +111,9 @@ func applyCaseHeader(ctx context.Context, c *casedb.Case, created bool, flags *C
 	if created && ci.Examiner == "" {
 		ci.Examiner = actorFor(examiner, ci)
 	}
-	changes := report.DiffCaseInfo(old, ci)
+	changes := casedb.DiffCaseInfo(old, ci)
 	if len(changes) > 0 {
-		if err := report.SaveCaseInfo(ctx, c, ci); err != nil {
+		if err := casedb.SaveCaseInfo(ctx, c, ci); err != nil {
 			return err
 		}
 	}
@@ -122,7 +121,7 @@ func applyCaseHeader(ctx context.Context, c *casedb.Case, created bool, flags *C
 	switch {
 	case created:
 		d := map[string]any{"case_dir": c.Dir}
-		for _, f := range report.CaseFields {
+		for _, f := range casedb.CaseFields {
 			if v := f.Get(&ci); v != "" {
 				d[strings.ReplaceAll(f.Flag, "-", "_")] = v
 			}
@@ -139,7 +138,7 @@ func applyCaseHeader(ctx context.Context, c *casedb.Case, created bool, flags *C
 	return nil
 }
 
-func changeDetails(ch map[string]report.Change) map[string]any {
+func changeDetails(ch map[string]casedb.Change) map[string]any {
 	m := map[string]any{}
 	for k, v := range ch {
 		m[strings.ReplaceAll(k, "-", "_")] = map[string]any{"old": v.Old, "new": v.New}
@@ -148,9 +147,7 @@ func changeDetails(ch map[string]report.Change) map[string]any {
 }
 
 func hasScans(ctx context.Context, c *casedb.Case) (bool, error) {
-	var n int
-	err := c.DB().QueryRowContext(ctx, `SELECT count(*) FROM runs`).Scan(&n)
-	return n > 0, err
+	return c.HasRuns(ctx)
 }
 
 // CaseOptions are the flags of the `case` subcommands.
@@ -297,7 +294,7 @@ func runCaseShow(ctx context.Context, opts *CaseOptions, g *globalOptions, dir s
 		return err
 	}
 	defer c.Close()
-	ci, err := report.LoadCaseInfo(ctx, c)
+	ci, err := casedb.LoadCaseInfo(ctx, c)
 	if err != nil {
 		return err
 	}
@@ -313,7 +310,7 @@ func runCaseShow(ctx context.Context, opts *CaseOptions, g *globalOptions, dir s
 	if opts.JSON {
 		v := struct {
 			Dir      string          `json:"dir"`
-			Case     report.CaseInfo `json:"case"`
+			Case     casedb.CaseInfo `json:"case"`
 			Evidence []evidenceView  `json:"evidence"`
 			Custody  map[string]any  `json:"custody"`
 		}{c.Dir, ci, ev, map[string]any{"events": len(events), "head": head, "ok": cerr == nil}}
@@ -325,7 +322,7 @@ func runCaseShow(ctx context.Context, opts *CaseOptions, g *globalOptions, dir s
 		return e.Encode(v)
 	}
 	fmt.Fprintf(g.Out, "Case %s\n", c.Dir)
-	for _, f := range report.CaseFields {
+	for _, f := range casedb.CaseFields {
 		fmt.Fprintf(g.Out, "  %-20s %s\n", f.Label+":", f.Get(&ci))
 	}
 	if len(ev) == 0 {
@@ -333,7 +330,7 @@ func runCaseShow(ctx context.Context, opts *CaseOptions, g *globalOptions, dir s
 	}
 	for _, e := range ev {
 		fmt.Fprintf(g.Out, "Evidence item %d: %s (%s, %s, %d records)\n", e.ID, e.Source, e.Type, e.State, e.Files)
-		for _, f := range report.ExhibitFields {
+		for _, f := range casedb.ExhibitFields {
 			if v, ok := e.Metadata[f.Key]; ok {
 				fmt.Fprintf(g.Out, "  %-20s %v\n", f.Label+":", v)
 			}
@@ -375,7 +372,7 @@ from whom. Each change is recorded in the custody log with old and new value.
 			if err != nil || id <= 0 {
 				return usageErrorf("evidence ID must be a positive number, got %q", args[1])
 			}
-			for _, f := range report.ExhibitFields {
+			for _, f := range casedb.ExhibitFields {
 				if cmd.Flags().Changed(f.Flag) {
 					opts.Values[f.Key] = *ptrs[f.Flag]
 				}
@@ -383,8 +380,8 @@ from whom. Each change is recorded in the custody log with old and new value.
 			if len(opts.Values) == 0 {
 				return usageErrorf("nothing to change: give at least one field flag")
 			}
-			if v, ok := opts.Values[report.MetaReceivedAt]; ok {
-				if _, err := report.NormalizeReceived(v, time.UTC); err != nil {
+			if v, ok := opts.Values[casedb.MetaReceivedAt]; ok {
+				if _, err := casedb.NormalizeReceived(v, time.UTC); err != nil {
 					return usageErrorf("--received: %v", err)
 				}
 			}
@@ -394,7 +391,7 @@ from whom. Each change is recorded in the custody log with old and new value.
 			return runCaseEvidence(cmd.Context(), opts, g, args[0], id)
 		},
 	}
-	for _, f := range report.ExhibitFields {
+	for _, f := range casedb.ExhibitFields {
 		ptrs[f.Flag] = cmd.Flags().String(f.Flag, "", f.Usage)
 	}
 	cmd.Flags().StringVar(&opts.Examiner, "examiner", "", "examiner recorded in the custody log (default $TRIAGE_EXAMINER, else the case's examiner)")
@@ -420,16 +417,16 @@ func runCaseEvidence(ctx context.Context, opts *EvidenceOptions, g *globalOption
 	if ev == nil {
 		return &hintError{fmt.Errorf("case %s has no evidence item %d", dir, id), "'triage case show' lists the evidence items"}
 	}
-	ci, err := report.LoadCaseInfo(ctx, c)
+	ci, err := casedb.LoadCaseInfo(ctx, c)
 	if err != nil {
 		return err
 	}
-	if v, ok := opts.Values[report.MetaReceivedAt]; ok {
+	if v, ok := opts.Values[casedb.MetaReceivedAt]; ok {
 		loc, err := ci.Location()
 		if err != nil {
 			return err
 		}
-		if opts.Values[report.MetaReceivedAt], err = report.NormalizeReceived(v, loc); err != nil {
+		if opts.Values[casedb.MetaReceivedAt], err = casedb.NormalizeReceived(v, loc); err != nil {
 			return err
 		}
 	}

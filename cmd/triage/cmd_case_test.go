@@ -9,7 +9,6 @@ import (
 	"testing"
 	"time"
 
-	"github.com/triagekit/triage/report"
 	"github.com/triagekit/triage/triage/casedb"
 	"github.com/triagekit/triage/triage/custody"
 )
@@ -62,9 +61,9 @@ func TestCaseInitShowSet(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	ci, _ := report.LoadCaseInfo(t.Context(), c)
+	ci, _ := casedb.LoadCaseInfo(t.Context(), c)
 	c.Close()
-	want := report.CaseInfo{CaseNumber: "2026/042", LabCaseID: "LAB-7", Agency: "City Police", RequestingOfficer: "DC J. Brown",
+	want := casedb.CaseInfo{CaseNumber: "2026/042", LabCaseID: "LAB-7", Agency: "City Police", RequestingOfficer: "DC J. Brown",
 		Examiner: "A. Smith", ExaminerRole: "Examiner", Authority: "warrant 26-1187", Description: "fraud", TimeZone: "Europe/Berlin"}
 	if ci != want {
 		t.Errorf("stored header %+v", ci)
@@ -80,7 +79,7 @@ func TestCaseInitShowSet(t *testing.T) {
 	}
 	st, out, _ = tri(t, "case", "show", dir, "--json")
 	var js struct {
-		Case report.CaseInfo `json:"case"`
+		Case casedb.CaseInfo `json:"case"`
 	}
 	if st != 0 || json.Unmarshal([]byte(out), &js) != nil || js.Case != want {
 		t.Errorf("case show --json: %d %s", st, out)
@@ -192,7 +191,7 @@ func TestScanRecordsCustody(t *testing.T) {
 	items, _ := c.EvidenceItems(t.Context())
 	c.Close()
 	m := items[0].Metadata
-	if m[report.MetaExhibitID] != "BJ/1" || m[report.MetaSerial] != "0012AB" || m[report.MetaReceivedAt] != "2026-03-01T09:30:00Z" {
+	if m[casedb.MetaExhibitID] != "BJ/1" || m[casedb.MetaSerial] != "0012AB" || m[casedb.MetaReceivedAt] != "2026-03-01T09:30:00Z" {
 		t.Errorf("evidence metadata: %v", m)
 	}
 	evs = custodyEvents(t, dir)

@@ -174,7 +174,7 @@ func runCustodyAdd(ctx context.Context, opts *CustodyAddOptions, g *globalOption
 	if _, _, err := custody.Verify(c.Dir); err != nil && !errors.Is(err, fs.ErrNotExist) {
 		return &hintError{err, "a broken custody log is never repaired; run 'triage verify' to see where it breaks"}
 	}
-	ci, err := report.LoadCaseInfo(ctx, c)
+	ci, err := casedb.LoadCaseInfo(ctx, c)
 	if err != nil {
 		return err
 	}
@@ -209,7 +209,7 @@ func runCustodyShow(ctx context.Context, asJSON bool, g *globalOptions, dir stri
 		return err
 	}
 	defer c.Close()
-	ci, err := report.LoadCaseInfo(ctx, c)
+	ci, err := casedb.LoadCaseInfo(ctx, c)
 	if err != nil {
 		return err
 	}
@@ -261,7 +261,7 @@ type scanCustody struct {
 }
 
 func newScanCustody(ctx context.Context, c *casedb.Case, examiner string) *scanCustody {
-	ci, _ := report.LoadCaseInfo(ctx, c)
+	ci, _ := casedb.LoadCaseInfo(ctx, c)
 	return &scanCustody{dir: c.Dir, actor: actorFor(examiner, ci)}
 }
 

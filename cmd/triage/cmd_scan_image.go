@@ -8,7 +8,6 @@ import (
 	"time"
 
 	"github.com/triagekit/triage/internal/mediahash"
-	"github.com/triagekit/triage/report"
 	"github.com/triagekit/triage/triage"
 	"github.com/triagekit/triage/triage/casedb"
 	"github.com/triagekit/triage/triage/custody"
@@ -84,7 +83,7 @@ func verifyScannedImage(ctx context.Context, w io.Writer, quiet bool, c *casedb.
 	if e := image.EWF(img); e != nil && len(e.Metadata().ReadErrors) > 0 {
 		details["acquisition_read_errors"] = len(e.Metadata().ReadErrors)
 	}
-	ci, _ := report.LoadCaseInfo(ctx, c)
+	ci, _ := casedb.LoadCaseInfo(ctx, c)
 	if err := appendCustody(c.Dir, action, actorFor(examiner, ci), details); err != nil {
 		return imageCheck{}, err
 	}

@@ -45,9 +45,6 @@ type Case struct {
 	db  *sql.DB
 }
 
-// DB returns the underlying database handle, for readers such as reports.
-func (c *Case) DB() *sql.DB { return c.db }
-
 // Close closes the database.
 func (c *Case) Close() error { return c.db.Close() }
 
@@ -334,7 +331,8 @@ type Evidence struct {
 	Metadata map[string]any
 }
 
-// Run is one invocation that worked on an evidence item.
+// Run is one invocation that worked on an evidence item. StartRun reads
+// the fields up to Examiner; Runs fills them all.
 type Run struct {
 	ID          int64
 	EvidenceID  int64
@@ -344,6 +342,12 @@ type Run struct {
 	ToolCommit  string
 	Host        string
 	Examiner    string
+	// Recorded when the run finishes.
+	FinishedAt time.Time
+	State      string
+	Files      int64
+	Bytes      int64
+	Errors     int64
 }
 
 func ts(t time.Time) any {
