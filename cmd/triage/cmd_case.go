@@ -3,17 +3,16 @@ package main
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
-	"os"
-	"sort"
 	"strconv"
-	"strings"
 	"time"
 
 	"github.com/spf13/cobra"
 	"github.com/spf13/pflag"
 
 	"github.com/triagekit/triage/triage/casedb"
+	"github.com/triagekit/triage/triage/casework"
 	"github.com/triagekit/triage/triage/custody"
 )
 
@@ -52,19 +51,20 @@ func (v *caseFieldValue) String() string {
 func (v *caseFieldValue) Set(s string) error { v.f.Set(&v.o.info, s); return nil }
 func (v *caseFieldValue) Type() string       { return "string" }
 
-// overlay returns base with the flags given on the command line applied.
-func (o *CaseFlags) overlay(base casedb.CaseInfo) casedb.CaseInfo {
+// changes returns the header fields given on the command line.
+func (o *CaseFlags) changes() casework.HeaderChanges {
+	ch := casework.HeaderChanges{}
 	if o.fs == nil {
-		return base
+		return ch
 	}
 	for _, cf := range casedb.CaseFields {
 		if fl := o.fs.Lookup(cf.Flag); fl != nil && fl.Changed {
 			if _, ok := fl.Value.(*caseFieldValue); ok {
-				cf.Set(&base, cf.Get(&o.info))
+				ch[cf.Flag] = cf.Get(&o.info)
 			}
 		}
 	}
-	return base
+	return ch
 }
 
 func (o *CaseFlags) validate() error {
@@ -83,71 +83,6 @@ func contains(list []string, s string) bool {
 		}
 	}
 	return false
-}
-
-// actorFor returns who a custody event is recorded for: the examiner given
-// on the command line, else $TRIAGE_EXAMINER, else the case's examiner, else
-// "" (the custody package then uses the login name).
-func actorFor(flag string, ci casedb.CaseInfo) string {
-	if flag != "" {
-		return flag
-	}
-	if v := os.Getenv("TRIAGE_EXAMINER"); v != "" {
-		return v
-	}
-	return ci.Examiner
-}
-
-// applyCaseHeader stores the case header changes given by flags and records
-// them in the custody log: "case created" for a new case, "case updated"
-// (with old and new values) for a change. Every change is logged, before and
-// after the first scan.
-func applyCaseHeader(ctx context.Context, c *casedb.Case, created bool, flags *CaseFlags, examiner string) error {
-	old, err := casedb.LoadCaseInfo(ctx, c)
-	if err != nil {
-		return err
-	}
-	ci := flags.overlay(old)
-	if created && ci.Examiner == "" {
-		ci.Examiner = actorFor(examiner, ci)
-	}
-	changes := casedb.DiffCaseInfo(old, ci)
-	if len(changes) > 0 {
-		if err := casedb.SaveCaseInfo(ctx, c, ci); err != nil {
-			return err
-		}
-	}
-	actor := actorFor(examiner, ci)
-	switch {
-	case created:
-		d := map[string]any{"case_dir": c.Dir}
-		for _, f := range casedb.CaseFields {
-			if v := f.Get(&ci); v != "" {
-				d[strings.ReplaceAll(f.Flag, "-", "_")] = v
-			}
-		}
-		return appendCustody(c.Dir, custody.ActionCaseCreated, actor, d)
-	case len(changes) > 0:
-		scanned, err := hasScans(ctx, c)
-		if err != nil {
-			return err
-		}
-		d := map[string]any{"changes": changeDetails(changes), "after_first_scan": scanned}
-		return appendCustody(c.Dir, custody.ActionCaseUpdated, actor, d)
-	}
-	return nil
-}
-
-func changeDetails(ch map[string]casedb.Change) map[string]any {
-	m := map[string]any{}
-	for k, v := range ch {
-		m[strings.ReplaceAll(k, "-", "_")] = map[string]any{"old": v.Old, "new": v.New}
-	}
-	return m
-}
-
-func hasScans(ctx context.Context, c *casedb.Case) (bool, error) {
-	return c.HasRuns(ctx)
 }
 
 // CaseOptions are the flags of the `case` subcommands.
@@ -209,14 +144,11 @@ func runCaseInit(ctx context.Context, opts *CaseOptions, g *globalOptions, dir s
 	if casedb.Exists(dir) {
 		return &hintError{fmt.Errorf("%q is already a case", dir), "change its header with 'triage case set'"}
 	}
-	c, created, err := casedb.OpenOrCreate(dir)
+	c, _, err := g.env().OpenCase(ctx, dir, opts.CaseFlags.changes(), opts.info.Examiner)
 	if err != nil {
 		return err
 	}
 	defer c.Close()
-	if err := applyCaseHeader(ctx, c, created, &opts.CaseFlags, opts.info.Examiner); err != nil {
-		return err
-	}
 	fmt.Fprintf(g.Err, "triage: created case %s\n", c.Dir)
 	return nil
 }
@@ -256,7 +188,7 @@ func runCaseSet(ctx context.Context, opts *CaseOptions, g *globalOptions, dir st
 		return err
 	}
 	defer c.Close()
-	return applyCaseHeader(ctx, c, false, &opts.CaseFlags, "")
+	return g.env().ApplyCaseHeader(ctx, c, false, opts.CaseFlags.changes(), "")
 }
 
 func newCaseShowCommand(g *globalOptions) *cobra.Command {
@@ -404,56 +336,10 @@ func runCaseEvidence(ctx context.Context, opts *EvidenceOptions, g *globalOption
 		return err
 	}
 	defer c.Close()
-	items, err := c.EvidenceItems(ctx)
-	if err != nil {
-		return err
+	err = g.env().UpdateExhibit(ctx, c, dir, id, opts.Values, opts.Examiner)
+	var noEv *casework.NoEvidenceError
+	if errors.As(err, &noEv) {
+		return &hintError{err, "'triage case show' lists the evidence items"}
 	}
-	var ev *casedb.Evidence
-	for _, e := range items {
-		if e.ID == id {
-			ev = e
-		}
-	}
-	if ev == nil {
-		return &hintError{fmt.Errorf("case %s has no evidence item %d", dir, id), "'triage case show' lists the evidence items"}
-	}
-	ci, err := casedb.LoadCaseInfo(ctx, c)
-	if err != nil {
-		return err
-	}
-	if v, ok := opts.Values[casedb.MetaReceivedAt]; ok {
-		loc, err := ci.Location()
-		if err != nil {
-			return err
-		}
-		if opts.Values[casedb.MetaReceivedAt], err = casedb.NormalizeReceived(v, loc); err != nil {
-			return err
-		}
-	}
-	changes := map[string]any{}
-	vals := map[string]any{}
-	keys := make([]string, 0, len(opts.Values))
-	for k := range opts.Values {
-		keys = append(keys, k)
-	}
-	sort.Strings(keys)
-	for _, k := range keys {
-		old := fmt.Sprint(ev.Metadata[k])
-		if ev.Metadata[k] == nil {
-			old = ""
-		}
-		if old != opts.Values[k] {
-			changes[k] = map[string]any{"old": old, "new": opts.Values[k]}
-			vals[k] = opts.Values[k]
-		}
-	}
-	if len(vals) == 0 {
-		return nil
-	}
-	if err := c.UpdateEvidenceMetadata(ctx, id, vals); err != nil {
-		return err
-	}
-	return appendCustody(c.Dir, custody.ActionEvidenceUpdated, actorFor(opts.Examiner, ci), map[string]any{
-		"evidence": id, "source": casedb.DisplayString(ev.Source), "changes": changes,
-	})
+	return err
 }

@@ -6,6 +6,7 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -13,11 +14,30 @@ import (
 	"github.com/triagekit/triage/triage/custody"
 )
 
+// testSettings holds, per test, the settings tri passes to triage.
+var testSettings sync.Map // *testing.T -> func(*globalOptions)
+
+// setTestOptions makes tri run triage with f applied to its options.
+func setTestOptions(t *testing.T, f func(*globalOptions)) {
+	prev, _ := testSettings.Load(t)
+	testSettings.Store(t, func(g *globalOptions) {
+		if prev != nil {
+			prev.(func(*globalOptions))(g)
+		}
+		f(g)
+	})
+	t.Cleanup(func() { testSettings.Delete(t) })
+}
+
 // tri runs triage in-process and returns its exit status and output.
 func tri(t *testing.T, args ...string) (int, string, string) {
 	t.Helper()
 	var out, errb bytes.Buffer
-	st := run(args, strings.NewReader(""), &out, &errb)
+	g := &globalOptions{In: strings.NewReader(""), Out: &out, Err: &errb}
+	if f, ok := testSettings.Load(t); ok {
+		f.(func(*globalOptions))(g)
+	}
+	st := runWith(g, args)
 	return st, out.String(), errb.String()
 }
 
@@ -25,10 +45,9 @@ func tri(t *testing.T, args ...string) (int, string, string) {
 func fixedClock(t *testing.T) {
 	t.Helper()
 	at := time.Date(2026, 3, 4, 10, 0, 0, 0, time.UTC)
-	clockHook = func() time.Time { at = at.Add(time.Second); return at }
-	hostHook = "lab-ws-01"
+	clock := func() time.Time { at = at.Add(time.Second); return at }
 	t.Setenv("TRIAGE_EXAMINER", "")
-	t.Cleanup(func() { clockHook, hostHook = nil, "" })
+	setTestOptions(t, func(g *globalOptions) { g.Now, g.Host = clock, "lab-ws-01" })
 }
 
 func custodyEvents(t *testing.T, dir string) []custody.Event {

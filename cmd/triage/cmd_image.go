@@ -2,12 +2,10 @@ package main
 
 import (
 	"context"
-	"crypto/sha256"
 	"encoding/hex"
 	"encoding/json"
 	"fmt"
 	"io"
-	"os"
 	"path/filepath"
 	"strings"
 	"text/tabwriter"
@@ -18,6 +16,8 @@ import (
 	"github.com/spf13/pflag"
 
 	"github.com/triagekit/triage/internal/mediahash"
+	"github.com/triagekit/triage/report"
+	"github.com/triagekit/triage/triage/casework"
 	"github.com/triagekit/triage/triage/ewf"
 	"github.com/triagekit/triage/triage/image"
 )
@@ -208,7 +208,7 @@ func runImageInfo(ctx context.Context, opts *ImageInfoOptions, g *globalOptions,
 	fmt.Fprintf(tw, "Image\n")
 	row("Path", path)
 	row("Format", info.Format)
-	row("Media size", fmt.Sprintf("%d bytes (%s)", img.Size(), ibytes(img.Size())))
+	row("Media size", report.HumanBytes(img.Size()))
 	if e != nil {
 		m := e.Metadata()
 		fmt.Fprintf(tw, "\nAcquiry information\n")
@@ -284,54 +284,6 @@ func yesNo(b bool) string {
 	return "no"
 }
 
-// ibytes formats a size in binary units, as ewfinfo does.
-func ibytes(n int64) string {
-	const unit = 1024
-	if n < unit {
-		return fmt.Sprintf("%d B", n)
-	}
-	div, exp := int64(unit), 0
-	for m := n / unit; m >= unit; m /= unit {
-		div *= unit
-		exp++
-	}
-	return fmt.Sprintf("%.1f %ciB", float64(n)/float64(div), "KMGTPE"[exp])
-}
-
-// segmentHash is the SHA-256 of one file of a multi-file or container
-// image, so that the files themselves can be checked later.
-type segmentHash struct {
-	Path   string `json:"path"`
-	Size   int64  `json:"size"`
-	SHA256 string `json:"sha256"`
-}
-
-// hashSegments hashes the segment files of an E01 or split raw image; nil
-// for a single raw file or device (its media hashes are the file's).
-func hashSegments(ctx context.Context, info image.Info) ([]segmentHash, error) {
-	if info.Format != "e01" && len(info.Segments) < 2 {
-		return nil, nil
-	}
-	var out []segmentHash
-	for _, s := range info.Segments {
-		if err := ctx.Err(); err != nil {
-			return nil, err
-		}
-		f, err := os.Open(s.Path)
-		if err != nil {
-			return nil, err
-		}
-		h := sha256.New()
-		n, err := io.Copy(h, f)
-		f.Close()
-		if err != nil {
-			return nil, fmt.Errorf("cannot hash segment file %s: %w", s.Path, err)
-		}
-		out = append(out, segmentHash{Path: s.Path, Size: n, SHA256: hex.EncodeToString(h.Sum(nil))})
-	}
-	return out, nil
-}
-
 // mediaProgress returns a progress callback drawing a bar on w (nil when w
 // is not a terminal or quiet is set) and the function that removes it.
 func mediaProgress(w io.Writer, quiet bool, total int64) (func(int64), func()) {
@@ -353,35 +305,17 @@ func mediaProgress(w io.Writer, quiet bool, total int64) (func(int64), func()) {
 
 // imageVerification is what `triage image verify --json` prints.
 type imageVerification struct {
-	Path     string            `json:"path"`
-	Format   string            `json:"format"`
-	Size     int64             `json:"size"`
-	Segments []image.Segment   `json:"segments"`
-	Hashes   *mediahash.Result `json:"computed"`
-	Files    []segmentHash     `json:"segment_files,omitempty"`
+	Path     string                 `json:"path"`
+	Format   string                 `json:"format"`
+	Size     int64                  `json:"size"`
+	Segments []image.Segment        `json:"segments"`
+	Hashes   *mediahash.Result      `json:"computed"`
+	Files    []casework.SegmentHash `json:"segment_files,omitempty"`
 	// ReadErrors are the sectors the acquisition could not read (E01
 	// error2 section), stored as zeros and covered by the stored hashes.
 	ReadErrors []ewf.SectorRange `json:"acquisition_read_errors,omitempty"`
 	Check      mediahash.Check   `json:"check"`
 	Seconds    float64           `json:"seconds"`
-}
-
-// verifyImage hashes img and checks it against its stored hashes and the
-// expected ones.
-// A progress bar is shown on w when it is a terminal and quiet is false.
-func verifyImage(ctx context.Context, w io.Writer, quiet bool, img image.Image, workers int, expect []mediahash.Reference) (*mediahash.Result, mediahash.Check, error) {
-	var refs []mediahash.Reference
-	if e := image.EWF(img); e != nil {
-		refs = mediahash.StoredReferences(e.Metadata())
-	}
-	refs = append(refs, expect...)
-	progress, stop := mediaProgress(w, quiet, img.Size())
-	res, err := mediahash.Sum(ctx, img, img.Size(), workers, progress)
-	stop()
-	if err != nil {
-		return nil, mediahash.Check{}, err
-	}
-	return res, mediahash.Verify(res, refs), nil
 }
 
 func runImageVerify(ctx context.Context, opts *ImageVerifyOptions, g *globalOptions, path string) error {
@@ -400,11 +334,13 @@ func runImageVerify(ctx context.Context, opts *ImageVerifyOptions, g *globalOpti
 		{Algorithm: "sha1", Value: opts.ExpectSHA1, Source: "--expect-sha1"},
 		{Algorithm: "sha256", Value: opts.ExpectSHA256, Source: "--expect-sha256"},
 	}
-	res, check, err := verifyImage(ctx, g.Err, opts.Quiet || opts.JSON, img, opts.Workers, expect)
+	progress, stop := mediaProgress(g.Err, opts.Quiet || opts.JSON, img.Size())
+	res, check, err := casework.VerifyImage(ctx, img, opts.Workers, expect, progress)
+	stop()
 	if err != nil {
 		return err
 	}
-	files, err := hashSegments(ctx, info)
+	files, err := casework.HashSegments(ctx, info)
 	if err != nil {
 		return err
 	}
@@ -444,7 +380,7 @@ func printVerification(w io.Writer, path string, info image.Info, res *mediahash
 	tw := tabwriter.NewWriter(w, 0, 8, 2, ' ', 0)
 	fmt.Fprintf(tw, "Image:\t%s\n", path)
 	fmt.Fprintf(tw, "Format:\t%s, %d segment file(s)\n", info.Format, len(info.Segments))
-	fmt.Fprintf(tw, "Media size:\t%d bytes (%s)\n", res.Size, ibytes(res.Size))
+	fmt.Fprintf(tw, "Media size:\t%s\n", report.HumanBytes(res.Size))
 	fmt.Fprintln(tw)
 	for _, c := range check.Comparisons {
 		fmt.Fprintf(tw, "%s hash stored (%s):\t%s\n", algName(c.Algorithm), c.Source, c.Value)

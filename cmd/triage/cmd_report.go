@@ -15,7 +15,6 @@ import (
 
 	"github.com/triagekit/triage/report"
 	"github.com/triagekit/triage/triage/casedb"
-	"github.com/triagekit/triage/triage/custody"
 )
 
 func init() { registerCommand(newReportCommand) }
@@ -173,6 +172,7 @@ func readPassword(g *globalOptions, file, prompt string, confirm bool) (string, 
 }
 
 func runReport(ctx context.Context, opts *ReportOptions, g *globalOptions, dir string) error {
+	env := g.env()
 	c, err := casedb.Open(dir)
 	if err != nil {
 		return err
@@ -190,7 +190,7 @@ func runReport(ctx context.Context, opts *ReportOptions, g *globalOptions, dir s
 			return err
 		}
 	}
-	r, err := report.Build(ctx, c, report.Options{ID: reportIDHook, Now: now(), Tool: reportToolHook, CommandLine: g.Args, Host: hostname(),
+	r, err := report.Build(ctx, c, report.Options{ID: g.ReportID, Now: env.Time(), Tool: g.ReportTool, CommandLine: g.Args, Host: env.HostName(),
 		NoListing: opts.NoListing, AllowBrokenChain: opts.AllowBrokenChain})
 	if errors.Is(err, report.ErrBrokenChain) {
 		return &hintError{err, "a broken custody log is never repaired; 'triage verify " + dir + "' shows where it breaks; --allow-broken-chain reports anyway and says so on the first page"}
@@ -230,7 +230,7 @@ func runReport(ctx context.Context, opts *ReportOptions, g *globalOptions, dir s
 		d["over_broken_chain"] = true
 		// a broken log is never appended to; the event goes nowhere
 		fmt.Fprintf(g.Err, "triage: warning: custody log is broken; the report was not recorded in it\n")
-	} else if err := appendCustody(c.Dir, custody.ActionReportGenerated, actorFor(opts.Examiner, r.Case), d); err != nil {
+	} else if err := env.RecordReport(c, r, opts.Examiner, d); err != nil {
 		return err
 	}
 	for _, o := range res.Outputs {
