@@ -4,7 +4,12 @@
 //
 // The layout is documented in docs/case-format.md and versioned by
 // SchemaVersion, kept both in the meta table and in SQLite's user_version.
-// Later commands (hash sets, reports) read the same database.
+// The case header ([CaseInfo]) and the exhibit details of each evidence item
+// are kept here too.
+//
+// The database is not handed out: readers such as reports use the typed
+// reads ([Case.EvidenceItems], [Case.Runs], [Case.HashSetsUsed],
+// [Case.CountFiles], [Case.Files] with a [FileFilter], [Case.Errors]).
 package casedb
 
 import (
