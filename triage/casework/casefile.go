@@ -8,7 +8,6 @@ import (
 	"sort"
 	"strings"
 
-	"github.com/triagekit/triage/report"
 	"github.com/triagekit/triage/triage/casedb"
 	"github.com/triagekit/triage/triage/custody"
 )
@@ -180,10 +179,4 @@ func (e *Env) AddCustodyEvent(ctx context.Context, c *casedb.Case, action, exami
 		return err
 	}
 	return e.AppendCustody(c.Dir, action, Actor(examiner, ci), details)
-}
-
-// RecordReport records a generated report in the custody log, for the
-// examiner given or the case's (see Actor).
-func (e *Env) RecordReport(c *casedb.Case, r *report.Report, examiner string, details map[string]any) error {
-	return e.AppendCustody(c.Dir, custody.ActionReportGenerated, Actor(examiner, r.Case), details)
 }
