@@ -13,7 +13,6 @@ import (
 
 	"github.com/triagekit/triage/triage/casedb"
 	"github.com/triagekit/triage/triage/casework"
-	"github.com/triagekit/triage/triage/custody"
 )
 
 func init() { registerCommand(newCaseCommand) }
@@ -226,7 +225,7 @@ func runCaseShow(ctx context.Context, opts *CaseOptions, g *globalOptions, dir s
 		return err
 	}
 	defer c.Close()
-	ci, err := casedb.LoadCaseInfo(ctx, c)
+	cv, err := casework.ReadCustody(ctx, c)
 	if err != nil {
 		return err
 	}
@@ -238,7 +237,7 @@ func runCaseShow(ctx context.Context, opts *CaseOptions, g *globalOptions, dir s
 	for _, e := range items {
 		ev = append(ev, evidenceView{e.ID, casedb.DisplayString(e.Source), e.Type, e.State, e.Files, e.Metadata})
 	}
-	events, head, cerr := custody.Verify(c.Dir)
+	ci, events, head, cerr := cv.Info, cv.Events, cv.Head, cv.Err
 	if opts.JSON {
 		v := struct {
 			Dir      string          `json:"dir"`

@@ -7,7 +7,6 @@ import (
 	"fmt"
 	"sort"
 	"strings"
-	"time"
 
 	"github.com/spf13/cobra"
 	"github.com/spf13/pflag"
@@ -173,15 +172,11 @@ func runCustodyShow(ctx context.Context, asJSON bool, g *globalOptions, dir stri
 		return err
 	}
 	defer c.Close()
-	ci, err := casedb.LoadCaseInfo(ctx, c)
+	cv, err := casework.ReadCustody(ctx, c)
 	if err != nil {
 		return err
 	}
-	loc, err := ci.Location()
-	if err != nil {
-		loc = time.UTC
-	}
-	events, head, verr := custody.Verify(c.Dir)
+	loc, events, head, verr := cv.Location, cv.Events, cv.Head, cv.Err
 	if asJSON {
 		if events == nil {
 			events = []custody.Event{}

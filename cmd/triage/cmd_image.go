@@ -284,6 +284,9 @@ func yesNo(b bool) string {
 	return "no"
 }
 
+// segmentHash is the SHA-256 of one segment file of an image.
+type segmentHash = casework.SegmentHash
+
 // mediaProgress returns a progress callback drawing a bar on w (nil when w
 // is not a terminal or quiet is set) and the function that removes it.
 func mediaProgress(w io.Writer, quiet bool, total int64) (func(int64), func()) {
@@ -305,12 +308,12 @@ func mediaProgress(w io.Writer, quiet bool, total int64) (func(int64), func()) {
 
 // imageVerification is what `triage image verify --json` prints.
 type imageVerification struct {
-	Path     string                 `json:"path"`
-	Format   string                 `json:"format"`
-	Size     int64                  `json:"size"`
-	Segments []image.Segment        `json:"segments"`
-	Hashes   *mediahash.Result      `json:"computed"`
-	Files    []casework.SegmentHash `json:"segment_files,omitempty"`
+	Path     string            `json:"path"`
+	Format   string            `json:"format"`
+	Size     int64             `json:"size"`
+	Segments []image.Segment   `json:"segments"`
+	Hashes   *mediahash.Result `json:"computed"`
+	Files    []segmentHash     `json:"segment_files,omitempty"`
 	// ReadErrors are the sectors the acquisition could not read (E01
 	// error2 section), stored as zeros and covered by the stored hashes.
 	ReadErrors []ewf.SectorRange `json:"acquisition_read_errors,omitempty"`

@@ -136,6 +136,9 @@ func (f *FileFilter) where() (string, []any) {
 	if f.Incomplete {
 		q += ` AND (complete = 0 OR error IS NOT NULL)`
 	}
+	if f.HasError {
+		q += ` AND error IS NOT NULL`
+	}
 	return q, args
 }
 

@@ -221,6 +221,7 @@ type FileFilter struct {
 	ExtensionMismatch bool     // only records whose extension contradicts their content
 	Deleted           bool     // only deleted entries
 	Incomplete        bool     // only records not read completely or with an error
+	HasError          bool     // only records with an error
 	Limit             int      // at most this many records (Files only); 0: no limit
 }
 

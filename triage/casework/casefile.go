@@ -7,6 +7,7 @@ import (
 	"io/fs"
 	"sort"
 	"strings"
+	"time"
 
 	"github.com/triagekit/triage/triage/casedb"
 	"github.com/triagekit/triage/triage/custody"
@@ -179,4 +180,28 @@ func (e *Env) AddCustodyEvent(ctx context.Context, c *casedb.Case, action, exami
 		return err
 	}
 	return e.AppendCustody(c.Dir, action, Actor(examiner, ci), details)
+}
+
+// CustodyView is the custody log of a case as checked, with the case header
+// and its display time zone.
+type CustodyView struct {
+	Info     casedb.CaseInfo
+	Location *time.Location // the display time zone; UTC when unset or unknown
+	Events   []custody.Event
+	Head     string
+	Err      error // why the chain is broken, or the log missing; nil when intact
+}
+
+// ReadCustody reads and checks the custody log of the case.
+func ReadCustody(ctx context.Context, c *casedb.Case) (*CustodyView, error) {
+	ci, err := casedb.LoadCaseInfo(ctx, c)
+	if err != nil {
+		return nil, err
+	}
+	v := &CustodyView{Info: ci}
+	if v.Location, err = ci.Location(); err != nil {
+		v.Location = time.UTC
+	}
+	v.Events, v.Head, v.Err = custody.Verify(c.Dir)
+	return v, nil
 }
