@@ -16,5 +16,5 @@
 // "evidence updated" by [Env.UpdateExhibit], the human events of
 // [Env.AddCustodyEvent], and for a scan "evidence added", "scan started",
 // "hash set used", "scan finished" or "scan interrupted", and the image
-// verification verdict.
+// verification verdict; "report generated" by [Env.WriteReport].
 package casework
