@@ -4,7 +4,7 @@
 // # Content
 //
 // [Build] reads a case (triage/casedb) and its custody log (triage/custody)
-// into a [Report]: case header ([CaseInfo], stored in the case's meta table),
+// into a [Report]: case header ([casedb.CaseInfo], stored in the case's meta table),
 // evidence items with their exhibit details and full-media hashes, the tools
 // and command lines used, hash sets and what a match in each means, summary
 // counts, known-bad and notable hits, extension mismatches, errors and

@@ -4,6 +4,7 @@ import (
 	"fmt"
 
 	"github.com/triagekit/triage/report"
+	"github.com/triagekit/triage/triage/casedb"
 )
 
 func ExampleNeutralize() {
@@ -32,7 +33,7 @@ func ExamplePlan() {
 }
 
 func ExampleFormatTime() {
-	loc, _ := (&report.CaseInfo{TimeZone: "America/New_York"}).Location()
+	loc, _ := (&casedb.CaseInfo{TimeZone: "America/New_York"}).Location()
 	fmt.Println(report.FormatTime("2026-03-04T15:00:00Z", loc))
 	// Output: 2026-03-04 15:00:00 UTC (2026-03-04 10:00:00 EST)
 }

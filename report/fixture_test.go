@@ -69,6 +69,12 @@ var fixtureFiles = []fixtureFile{
 // sets and a custody log with injected times.
 func newFixtureCase(t testing.TB) *casedb.Case {
 	t.Helper()
+	return newFixtureCaseOf(t, "/evidence/usb-stick.dd")
+}
+
+// newFixtureCaseOf builds the fixed case with source as its evidence item.
+func newFixtureCaseOf(t testing.TB, source string) *casedb.Case {
+	t.Helper()
 	ctx := context.Background()
 	dir := filepath.Join(t.TempDir(), "case")
 	c, _, err := casedb.OpenOrCreate(dir)
@@ -79,10 +85,10 @@ func newFixtureCase(t testing.TB) *casedb.Case {
 	if err := c.SetMeta(ctx, "created_at", "2026-01-02T09:00:00Z"); err != nil {
 		t.Fatal(err)
 	}
-	ci := CaseInfo{CaseNumber: "2026/042", LabCaseID: "LAB-7", Agency: "City Police", RequestingOfficer: "DC J. Brown",
+	ci := casedb.CaseInfo{CaseNumber: "2026/042", LabCaseID: "LAB-7", Agency: "City Police", RequestingOfficer: "DC J. Brown",
 		Examiner: "A. Smith", ExaminerRole: "Digital forensic examiner", Authority: "warrant 26-1187",
 		Description: "Suspected fraud <b>bold</b>", TimeZone: "Europe/Berlin"}
-	if err := SaveCaseInfo(ctx, c, ci); err != nil {
+	if err := casedb.SaveCaseInfo(ctx, c, ci); err != nil {
 		t.Fatal(err)
 	}
 	clock := testNow.Add(-6 * time.Hour)
@@ -95,11 +101,11 @@ func newFixtureCase(t testing.TB) *casedb.Case {
 	}
 	log(custody.ActionCaseCreated, map[string]any{"case_number": "2026/042"})
 	media := sums("the whole media")
-	ev := &casedb.Evidence{Source: "/evidence/usb-stick.dd", Type: "raw", Size: 1 << 20, State: casedb.StateRunning,
+	ev := &casedb.Evidence{Source: source, Type: "raw", Size: 1 << 20, State: casedb.StateRunning,
 		StartedAt: clock, ToolVersion: testTool.Version, ToolCommit: testTool.Commit, ToolSHA256: testTool.SHA256,
 		GoVersion: "go1.26.8", Platform: "linux/amd64", CommandLine: []string{"triage", "scan", "/evidence/usb-stick.dd", "--case", "case"},
 		Host: "lab-ws-01", Examiner: "A. Smith", HashAlgorithms: []string{"md5", "sha1", "sha256"},
-		Metadata: map[string]any{MetaExhibitID: exhibitID, MetaMake: "Kingston", MetaSerial: "0012AB", MetaReceivedAt: "2026-01-01T10:30:00Z",
+		Metadata: map[string]any{casedb.MetaExhibitID: exhibitID, casedb.MetaMake: "Kingston", casedb.MetaSerial: "0012AB", casedb.MetaReceivedAt: "2026-01-01T10:30:00Z",
 			"media_hashes": map[string]any{"md5": media.md5, "sha256": media.sha256}}}
 	if _, err := c.AddEvidence(ctx, ev); err != nil {
 		t.Fatal(err)

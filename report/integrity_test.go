@@ -201,12 +201,9 @@ func TestVerifyCase(t *testing.T) {
 }
 
 func TestVerifyEvidenceRehash(t *testing.T) {
-	c := newFixtureCase(t)
 	img := filepath.Join(t.TempDir(), "usb-stick.dd")
 	os.WriteFile(img, []byte("the whole media"), 0o644)
-	if _, err := c.DB().Exec(`UPDATE evidence SET source_bytes = ?, source = ?`, []byte(img), img); err != nil {
-		t.Fatal(err)
-	}
+	c := newFixtureCaseOf(t, img)
 	check := func() Check {
 		for _, ch := range VerifyCase(context.Background(), c.Dir, VerifyOptions{}) {
 			if strings.HasPrefix(ch.Name, "evidence 1") {

@@ -550,6 +550,32 @@ func (p *pdfWriter) kv(pairs [][2]string) {
 }
 
 func (p *pdfWriter) body(ctx context.Context) error {
+	p.title()
+	p.caseHeader()
+	p.evidence()
+	p.method()
+	p.summary()
+	p.hits()
+	p.mismatches()
+	p.limitations()
+	p.custody()
+	p.statement()
+	if err := p.listing(ctx); err != nil {
+		return err
+	}
+	p.setFont(p.regular, 8)
+	p.para(p.r.Title+" · Report ID "+p.r.ID+" · end of report", 8, p.regular)
+	return nil
+}
+
+// examiner returns the examiner and their role, as the report names them.
+func (p *pdfWriter) examiner() string {
+	return joinNonEmpty(", ", p.r.Case.Examiner, p.r.Case.ExaminerRole)
+}
+
+// title starts the first page: title, report id, and the warnings that
+// must be seen first.
+func (p *pdfWriter) title() {
 	r, pdf := p.r, p.pdf
 	pdf.AddPage()
 	p.setFont(p.bold, 18)
@@ -571,9 +597,13 @@ func (p *pdfWriter) body(ctx context.Context) error {
 		}
 		p.table([]pdfCol{{"", 1, false, false}}, 9.5, false, rowsOf(rows))
 	}
+}
 
+// caseHeader writes the case header.
+func (p *pdfWriter) caseHeader() {
+	r := p.r
 	p.heading("1. Case")
-	examiner := joinNonEmpty(", ", r.Case.Examiner, r.Case.ExaminerRole)
+	examiner := p.examiner()
 	zone := "UTC"
 	if r.TimeZone != "UTC" {
 		zone = "UTC, and " + r.TimeZone + " in brackets"
@@ -582,7 +612,11 @@ func (p *pdfWriter) body(ctx context.Context) error {
 		{"Requesting officer", r.Case.RequestingOfficer}, {"Examiner", examiner}, {"Authority", r.Case.Authority},
 		{"Description", r.Case.Description}, {"Case created", r.Time(r.CaseCreatedAt)}, {"Times shown in", zone},
 		{"Case directory", r.CaseDir}})
+}
 
+// evidence writes the evidence items with their details and volumes.
+func (p *pdfWriter) evidence() {
+	r := p.r
 	p.heading("2. Evidence items examined")
 	if len(r.Evidence) == 0 {
 		p.para("None.", 9, p.regular)
@@ -632,7 +666,11 @@ func (p *pdfWriter) body(ctx context.Context) error {
 				{"Type", .22, false, false}, {"File system", .14, false, false}, {"Label", .2, false, false}}, 8, true, rowsOf(rows))
 		}
 	}
+}
 
+// method writes the method, the tools, the scan runs and the hash sets used.
+func (p *pdfWriter) method() {
+	r := p.r
 	p.heading("3. Method and tools")
 	p.para("Each evidence item was opened read-only by triage, which read every file once, computed the digests listed, "+
 		"identified the file type from its content, compared the type with the file name's extension, and looked the "+
@@ -671,7 +709,11 @@ func (p *pdfWriter) body(ctx context.Context) error {
 		p.table([]pdfCol{{"Name", .18, false, false}, {"Category", .12, false, false}, {"Version, source, counts, file hash", .4, false, false},
 			{"What a match means", .3, false, false}}, 7.5, true, rowsOf(rows))
 	}
+}
 
+// summary writes the counts of the case.
+func (p *pdfWriter) summary() {
+	r := p.r
 	p.heading("4. Summary")
 	s := r.Summary
 	p.kv([][2]string{{"Records (files, folders, links, streams)", Thousands(s.Records)}, {"Files", Thousands(s.Files)},
@@ -679,7 +721,11 @@ func (p *pdfWriter) body(ctx context.Context) error {
 		{"Known files (known-good)", Thousands(s.KnownGood)}, {"Unknown files", Thousands(s.Unknown)},
 		{"Extension mismatches", Thousands(s.ExtensionMismatch)}, {"Deleted", Thousands(s.Deleted)},
 		{"Incomplete or unreadable records", Thousands(s.Incomplete)}, {"Errors recorded", Thousands(s.Errors)}})
+}
 
+// hits writes the known-bad and notable files.
+func (p *pdfWriter) hits() {
+	r := p.r
 	p.heading("5. Known-bad and notable files")
 	if len(r.Hits.Records) == 0 {
 		p.para("None.", 9, p.regular)
@@ -709,7 +755,11 @@ func (p *pdfWriter) body(ctx context.Context) error {
 			p.para(fmt.Sprintf("First %d of %s shown; the full listing holds all.", len(r.Hits.Records), Thousands(r.Hits.Total)), 8, p.regular)
 		}
 	}
+}
 
+// mismatches writes the extension mismatches.
+func (p *pdfWriter) mismatches() {
+	r := p.r
 	p.heading("6. Extension mismatches")
 	if len(r.Mismatches.Records) == 0 {
 		p.para("None.", 9, p.regular)
@@ -725,7 +775,11 @@ func (p *pdfWriter) body(ctx context.Context) error {
 			p.para(fmt.Sprintf("First %d of %s shown.", len(r.Mismatches.Records), Thousands(r.Mismatches.Total)), 8, p.regular)
 		}
 	}
+}
 
+// limitations writes the limitations, incomplete records and errors.
+func (p *pdfWriter) limitations() {
+	r := p.r
 	p.heading("7. Errors, incomplete items and limitations")
 	if len(r.Limitations) == 0 {
 		p.para("No limitations were recorded.", 9, p.regular)
@@ -754,7 +808,11 @@ func (p *pdfWriter) body(ctx context.Context) error {
 		p.table([]pdfCol{{"Item", .06, false, true}, {"Path", .3, false, false}, {"Offset", .1, false, true}, {"Message", .34, false, false},
 			{"At", .2, false, false}}, 7, true, rowsOf(rows))
 	}
+}
 
+// custody writes the custody log.
+func (p *pdfWriter) custody() {
+	r := p.r
 	p.heading("8. Chain of custody")
 	if r.Custody.Intact {
 		p.para(fmt.Sprintf("The custody log (custody.jsonl) holds %d events; its hash chain was verified intact when this report was generated. Head hash: %s.", len(r.Custody.Events), r.Custody.Head), 9, p.regular)
@@ -774,47 +832,54 @@ func (p *pdfWriter) body(ctx context.Context) error {
 		p.table([]pdfCol{{"#", .05, false, true}, {"Time", .2, false, false}, {"Actor · host", .15, false, false},
 			{"Action", .13, false, false}, {"Details", .47, false, false}}, 7, true, rowsOf(rows))
 	}
+}
 
+// statement writes the scope statement and the signature block.
+func (p *pdfWriter) statement() {
+	r := p.r
 	p.heading("9. Statement and signature")
 	p.para(r.Statement, 9, p.regular)
 	p.ensure(40)
 	p.table([]pdfCol{{"", .3, false, false}, {"", .7, false, false}}, 9, false, rowsOf([][]pdfCell{
-		{{text: "Examiner", bold: true}, {text: examiner}},
+		{{text: "Examiner", bold: true}, {text: p.examiner()}},
 		{{text: "Signature\n\n\n", bold: true}, {text: ""}},
 		{{text: "Date\n", bold: true}, {text: ""}},
 	}))
 	p.para("The SHA-256 of this file is recorded in the report manifest ("+r.ID+"), which may be signed; check it with `triage verify` or `minisign -V`.", 7.5, p.regular)
+}
 
-	if r.Listing {
-		pdf.AddPage()
-		p.heading("Appendix A. Full file listing")
-		t := p.newTable([]pdfCol{{"#", .05, false, true}, {"Item", .04, false, true}, {"Path", .25, false, false}, {"Type", .05, false, false},
-			{"Size", .08, false, true}, {"Status", .08, false, false}, {"SHA-256 · MD5", .25, true, false}, {"Modified (UTC)", .1, false, false},
-			{"Flags", .1, false, false}}, 5.8, true)
-		n := 0
-		err := r.Files(ctx, func(f *casedb.FileRecord) error {
-			n++
-			mt := ""
-			if !f.Mtime.IsZero() {
-				mt = f.Mtime.UTC().Format("2006-01-02 15:04:05")
-			}
-			sum := f.SHA256
-			if f.MD5 != "" {
-				sum += "\n" + f.MD5
-			}
-			t.row([]pdfCell{{text: fmt.Sprint(n)}, {text: fmt.Sprint(f.Evidence)}, {text: Visible(f.DisplayPath())}, {text: f.Type},
-				{text: Thousands(f.Size)}, {text: f.Status, red: f.Status == casedb.StatusKnownBad}, {text: sum}, {text: mt},
-				{text: Flags(f.Deleted, f.Stream, f.Complete, f.ExtensionMismatch)}})
-			return pdf.Error()
-		})
-		if err != nil {
-			return err
-		}
-		t.end()
-		p.para(fmt.Sprintf("%d records.", n), 8, p.regular)
+// listing writes the full listing (appendix A), when the report carries it.
+func (p *pdfWriter) listing(ctx context.Context) error {
+	r, pdf := p.r, p.pdf
+	if !r.Listing {
+		return nil
 	}
-	p.setFont(p.regular, 8)
-	p.para(r.Title+" · Report ID "+r.ID+" · end of report", 8, p.regular)
+	pdf.AddPage()
+	p.heading("Appendix A. Full file listing")
+	t := p.newTable([]pdfCol{{"#", .05, false, true}, {"Item", .04, false, true}, {"Path", .25, false, false}, {"Type", .05, false, false},
+		{"Size", .08, false, true}, {"Status", .08, false, false}, {"SHA-256 · MD5", .25, true, false}, {"Modified (UTC)", .1, false, false},
+		{"Flags", .1, false, false}}, 5.8, true)
+	n := 0
+	err := r.Files(ctx, func(f *casedb.FileRecord) error {
+		n++
+		mt := ""
+		if !f.Mtime.IsZero() {
+			mt = f.Mtime.UTC().Format("2006-01-02 15:04:05")
+		}
+		sum := f.SHA256
+		if f.MD5 != "" {
+			sum += "\n" + f.MD5
+		}
+		t.row([]pdfCell{{text: fmt.Sprint(n)}, {text: fmt.Sprint(f.Evidence)}, {text: Visible(f.DisplayPath())}, {text: f.Type},
+			{text: Thousands(f.Size)}, {text: f.Status, red: f.Status == casedb.StatusKnownBad}, {text: sum}, {text: mt},
+			{text: Flags(f.Deleted, f.Stream, f.Complete, f.ExtensionMismatch)}})
+		return pdf.Error()
+	})
+	if err != nil {
+		return err
+	}
+	t.end()
+	p.para(fmt.Sprintf("%d records.", n), 8, p.regular)
 	return nil
 }
 

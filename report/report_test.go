@@ -510,8 +510,7 @@ func TestPDFManyPages(t *testing.T) {
 var _ = io.Discard
 
 func TestMetadataLabels(t *testing.T) {
-	FormatLabel = image.MetadataLabel // as the command sets it
-	defer func() { FormatLabel = nil }()
+	l := labeler{image.MetadataLabel} // as the report workflow sets it
 	for k, want := range map[string]string{
 		"segments[1].path":                     "Image segment 2",
 		"segments.path":                        "Image segment",
@@ -521,7 +520,7 @@ func TestMetadataLabels(t *testing.T) {
 		"media_hashes.sha1":                    "Media SHA-1 (computed)",
 		"vendor.thing_raw":                     "Vendor: thing (as stored)",
 	} {
-		if got := metaLabel(k); got != want {
+		if got := l.metaLabel(k); got != want {
 			t.Errorf("metaLabel(%q) = %q, want %q", k, got, want)
 		}
 	}
@@ -531,7 +530,7 @@ func TestMetadataLabels(t *testing.T) {
 			t.Errorf("metaString(%v) = %q, want %q", v, got, want)
 		}
 	}
-	_, ver, _ := splitMetadata(map[string]any{"image_verification": map[string]any{
+	_, ver, _ := l.splitMetadata(map[string]any{"image_verification": map[string]any{
 		"verdict": "MISMATCH", "at": "2026-01-02T03:04:05Z",
 		"comparisons": []any{map[string]any{"algorithm": "md5", "source": "hash section", "value": "aa", "computed": "bb", "match": false}},
 	}})

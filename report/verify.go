@@ -36,16 +36,6 @@ type Check struct {
 	Detail string `json:"detail"`
 }
 
-// Failed reports whether any check failed.
-func AnyFailed(cs []Check) bool {
-	for _, c := range cs {
-		if c.Status == Failed {
-			return true
-		}
-	}
-	return false
-}
-
 // VerifyOptions control verification.
 type VerifyOptions struct {
 	// PublicKey is the minisign public key (file text or base64 line) that

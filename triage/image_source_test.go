@@ -214,7 +214,9 @@ func TestScanImages(t *testing.T) {
 					t.Errorf("volumes %+v", vols)
 				}
 				var msg string
-				c.DB().QueryRow(`SELECT message FROM errors WHERE evidence_id = ?`, res.EvidenceID).Scan(&msg)
+				if errs, _ := c.Errors(context.Background(), res.EvidenceID); len(errs) > 0 {
+					msg = errs[0].Message
+				}
 				if !strings.Contains(msg, "volume 1 at byte 0xa00000") || !strings.Contains(msg, "file system ext is not supported") {
 					t.Errorf("error %q", msg)
 				}
@@ -469,8 +471,14 @@ func TestScanE01BadChunkOffset(t *testing.T) {
 	want := int64(rawOff) / chunk * chunk
 	var got int64 = -1
 	var msg string
-	err = c.DB().QueryRow(`SELECT offset, message FROM errors WHERE path = '/docs/report.txt'`).Scan(&got, &msg)
-	if err != nil {
+	errs, err := c.Errors(context.Background(), 0)
+	for _, e := range errs {
+		if e.Path == "/docs/report.txt" && e.Offset != nil {
+			got, msg = *e.Offset, e.Message
+			break
+		}
+	}
+	if err != nil || msg == "" {
 		t.Fatalf("errors row for /docs/report.txt: %v", err)
 	}
 	if got != want {

@@ -3,19 +3,16 @@ package main
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
-	"os"
-	"sort"
 	"strconv"
-	"strings"
 	"time"
 
 	"github.com/spf13/cobra"
 	"github.com/spf13/pflag"
 
-	"github.com/triagekit/triage/report"
 	"github.com/triagekit/triage/triage/casedb"
-	"github.com/triagekit/triage/triage/custody"
+	"github.com/triagekit/triage/triage/casework"
 )
 
 func init() { registerCommand(newCaseCommand) }
@@ -23,7 +20,7 @@ func init() { registerCommand(newCaseCommand) }
 // CaseFlags are the case header flags shared by `case init`, `case set` and
 // `scan`. Only flags given on the command line change the stored header.
 type CaseFlags struct {
-	info report.CaseInfo
+	info casedb.CaseInfo
 	fs   *pflag.FlagSet
 }
 
@@ -31,7 +28,7 @@ type CaseFlags struct {
 // (scan has its own --examiner).
 func (o *CaseFlags) AddFlags(f *pflag.FlagSet, skip ...string) {
 	o.fs = f
-	for _, cf := range report.CaseFields {
+	for _, cf := range casedb.CaseFields {
 		if contains(skip, cf.Flag) {
 			continue
 		}
@@ -41,7 +38,7 @@ func (o *CaseFlags) AddFlags(f *pflag.FlagSet, skip ...string) {
 
 type caseFieldValue struct {
 	o *CaseFlags
-	f report.CaseField
+	f casedb.CaseField
 }
 
 func (v *caseFieldValue) String() string {
@@ -53,19 +50,20 @@ func (v *caseFieldValue) String() string {
 func (v *caseFieldValue) Set(s string) error { v.f.Set(&v.o.info, s); return nil }
 func (v *caseFieldValue) Type() string       { return "string" }
 
-// overlay returns base with the flags given on the command line applied.
-func (o *CaseFlags) overlay(base report.CaseInfo) report.CaseInfo {
+// changes returns the header fields given on the command line.
+func (o *CaseFlags) changes() casework.HeaderChanges {
+	ch := casework.HeaderChanges{}
 	if o.fs == nil {
-		return base
+		return ch
 	}
-	for _, cf := range report.CaseFields {
+	for _, cf := range casedb.CaseFields {
 		if fl := o.fs.Lookup(cf.Flag); fl != nil && fl.Changed {
 			if _, ok := fl.Value.(*caseFieldValue); ok {
-				cf.Set(&base, cf.Get(&o.info))
+				ch[cf.Flag] = cf.Get(&o.info)
 			}
 		}
 	}
-	return base
+	return ch
 }
 
 func (o *CaseFlags) validate() error {
@@ -84,73 +82,6 @@ func contains(list []string, s string) bool {
 		}
 	}
 	return false
-}
-
-// actorFor returns who a custody event is recorded for: the examiner given
-// on the command line, else $TRIAGE_EXAMINER, else the case's examiner, else
-// "" (the custody package then uses the login name).
-func actorFor(flag string, ci report.CaseInfo) string {
-	if flag != "" {
-		return flag
-	}
-	if v := os.Getenv("TRIAGE_EXAMINER"); v != "" {
-		return v
-	}
-	return ci.Examiner
-}
-
-// applyCaseHeader stores the case header changes given by flags and records
-// them in the custody log: "case created" for a new case, "case updated"
-// (with old and new values) for a change. Every change is logged, before and
-// after the first scan.
-func applyCaseHeader(ctx context.Context, c *casedb.Case, created bool, flags *CaseFlags, examiner string) error {
-	old, err := report.LoadCaseInfo(ctx, c)
-	if err != nil {
-		return err
-	}
-	ci := flags.overlay(old)
-	if created && ci.Examiner == "" {
-		ci.Examiner = actorFor(examiner, ci)
-	}
-	changes := report.DiffCaseInfo(old, ci)
-	if len(changes) > 0 {
-		if err := report.SaveCaseInfo(ctx, c, ci); err != nil {
-			return err
-		}
-	}
-	actor := actorFor(examiner, ci)
-	switch {
-	case created:
-		d := map[string]any{"case_dir": c.Dir}
-		for _, f := range report.CaseFields {
-			if v := f.Get(&ci); v != "" {
-				d[strings.ReplaceAll(f.Flag, "-", "_")] = v
-			}
-		}
-		return appendCustody(c.Dir, custody.ActionCaseCreated, actor, d)
-	case len(changes) > 0:
-		scanned, err := hasScans(ctx, c)
-		if err != nil {
-			return err
-		}
-		d := map[string]any{"changes": changeDetails(changes), "after_first_scan": scanned}
-		return appendCustody(c.Dir, custody.ActionCaseUpdated, actor, d)
-	}
-	return nil
-}
-
-func changeDetails(ch map[string]report.Change) map[string]any {
-	m := map[string]any{}
-	for k, v := range ch {
-		m[strings.ReplaceAll(k, "-", "_")] = map[string]any{"old": v.Old, "new": v.New}
-	}
-	return m
-}
-
-func hasScans(ctx context.Context, c *casedb.Case) (bool, error) {
-	var n int
-	err := c.DB().QueryRowContext(ctx, `SELECT count(*) FROM runs`).Scan(&n)
-	return n > 0, err
 }
 
 // CaseOptions are the flags of the `case` subcommands.
@@ -212,14 +143,11 @@ func runCaseInit(ctx context.Context, opts *CaseOptions, g *globalOptions, dir s
 	if casedb.Exists(dir) {
 		return &hintError{fmt.Errorf("%q is already a case", dir), "change its header with 'triage case set'"}
 	}
-	c, created, err := casedb.OpenOrCreate(dir)
+	c, _, err := g.env().OpenCase(ctx, dir, opts.CaseFlags.changes(), opts.info.Examiner)
 	if err != nil {
 		return err
 	}
 	defer c.Close()
-	if err := applyCaseHeader(ctx, c, created, &opts.CaseFlags, opts.info.Examiner); err != nil {
-		return err
-	}
 	fmt.Fprintf(g.Err, "triage: created case %s\n", c.Dir)
 	return nil
 }
@@ -259,7 +187,7 @@ func runCaseSet(ctx context.Context, opts *CaseOptions, g *globalOptions, dir st
 		return err
 	}
 	defer c.Close()
-	return applyCaseHeader(ctx, c, false, &opts.CaseFlags, "")
+	return g.env().ApplyCaseHeader(ctx, c, false, opts.CaseFlags.changes(), "")
 }
 
 func newCaseShowCommand(g *globalOptions) *cobra.Command {
@@ -297,7 +225,7 @@ func runCaseShow(ctx context.Context, opts *CaseOptions, g *globalOptions, dir s
 		return err
 	}
 	defer c.Close()
-	ci, err := report.LoadCaseInfo(ctx, c)
+	cv, err := casework.ReadCustody(ctx, c)
 	if err != nil {
 		return err
 	}
@@ -309,11 +237,11 @@ func runCaseShow(ctx context.Context, opts *CaseOptions, g *globalOptions, dir s
 	for _, e := range items {
 		ev = append(ev, evidenceView{e.ID, casedb.DisplayString(e.Source), e.Type, e.State, e.Files, e.Metadata})
 	}
-	events, head, cerr := custody.Verify(c.Dir)
+	ci, events, head, cerr := cv.Info, cv.Events, cv.Head, cv.Err
 	if opts.JSON {
 		v := struct {
 			Dir      string          `json:"dir"`
-			Case     report.CaseInfo `json:"case"`
+			Case     casedb.CaseInfo `json:"case"`
 			Evidence []evidenceView  `json:"evidence"`
 			Custody  map[string]any  `json:"custody"`
 		}{c.Dir, ci, ev, map[string]any{"events": len(events), "head": head, "ok": cerr == nil}}
@@ -325,7 +253,7 @@ func runCaseShow(ctx context.Context, opts *CaseOptions, g *globalOptions, dir s
 		return e.Encode(v)
 	}
 	fmt.Fprintf(g.Out, "Case %s\n", c.Dir)
-	for _, f := range report.CaseFields {
+	for _, f := range casedb.CaseFields {
 		fmt.Fprintf(g.Out, "  %-20s %s\n", f.Label+":", f.Get(&ci))
 	}
 	if len(ev) == 0 {
@@ -333,7 +261,7 @@ func runCaseShow(ctx context.Context, opts *CaseOptions, g *globalOptions, dir s
 	}
 	for _, e := range ev {
 		fmt.Fprintf(g.Out, "Evidence item %d: %s (%s, %s, %d records)\n", e.ID, e.Source, e.Type, e.State, e.Files)
-		for _, f := range report.ExhibitFields {
+		for _, f := range casedb.ExhibitFields {
 			if v, ok := e.Metadata[f.Key]; ok {
 				fmt.Fprintf(g.Out, "  %-20s %v\n", f.Label+":", v)
 			}
@@ -375,7 +303,7 @@ from whom. Each change is recorded in the custody log with old and new value.
 			if err != nil || id <= 0 {
 				return usageErrorf("evidence ID must be a positive number, got %q", args[1])
 			}
-			for _, f := range report.ExhibitFields {
+			for _, f := range casedb.ExhibitFields {
 				if cmd.Flags().Changed(f.Flag) {
 					opts.Values[f.Key] = *ptrs[f.Flag]
 				}
@@ -383,8 +311,8 @@ from whom. Each change is recorded in the custody log with old and new value.
 			if len(opts.Values) == 0 {
 				return usageErrorf("nothing to change: give at least one field flag")
 			}
-			if v, ok := opts.Values[report.MetaReceivedAt]; ok {
-				if _, err := report.NormalizeReceived(v, time.UTC); err != nil {
+			if v, ok := opts.Values[casedb.MetaReceivedAt]; ok {
+				if _, err := casedb.NormalizeReceived(v, time.UTC); err != nil {
 					return usageErrorf("--received: %v", err)
 				}
 			}
@@ -394,7 +322,7 @@ from whom. Each change is recorded in the custody log with old and new value.
 			return runCaseEvidence(cmd.Context(), opts, g, args[0], id)
 		},
 	}
-	for _, f := range report.ExhibitFields {
+	for _, f := range casedb.ExhibitFields {
 		ptrs[f.Flag] = cmd.Flags().String(f.Flag, "", f.Usage)
 	}
 	cmd.Flags().StringVar(&opts.Examiner, "examiner", "", "examiner recorded in the custody log (default $TRIAGE_EXAMINER, else the case's examiner)")
@@ -407,56 +335,10 @@ func runCaseEvidence(ctx context.Context, opts *EvidenceOptions, g *globalOption
 		return err
 	}
 	defer c.Close()
-	items, err := c.EvidenceItems(ctx)
-	if err != nil {
-		return err
+	err = g.env().UpdateExhibit(ctx, c, dir, id, opts.Values, opts.Examiner)
+	var noEv *casework.NoEvidenceError
+	if errors.As(err, &noEv) {
+		return &hintError{err, "'triage case show' lists the evidence items"}
 	}
-	var ev *casedb.Evidence
-	for _, e := range items {
-		if e.ID == id {
-			ev = e
-		}
-	}
-	if ev == nil {
-		return &hintError{fmt.Errorf("case %s has no evidence item %d", dir, id), "'triage case show' lists the evidence items"}
-	}
-	ci, err := report.LoadCaseInfo(ctx, c)
-	if err != nil {
-		return err
-	}
-	if v, ok := opts.Values[report.MetaReceivedAt]; ok {
-		loc, err := ci.Location()
-		if err != nil {
-			return err
-		}
-		if opts.Values[report.MetaReceivedAt], err = report.NormalizeReceived(v, loc); err != nil {
-			return err
-		}
-	}
-	changes := map[string]any{}
-	vals := map[string]any{}
-	keys := make([]string, 0, len(opts.Values))
-	for k := range opts.Values {
-		keys = append(keys, k)
-	}
-	sort.Strings(keys)
-	for _, k := range keys {
-		old := fmt.Sprint(ev.Metadata[k])
-		if ev.Metadata[k] == nil {
-			old = ""
-		}
-		if old != opts.Values[k] {
-			changes[k] = map[string]any{"old": old, "new": opts.Values[k]}
-			vals[k] = opts.Values[k]
-		}
-	}
-	if len(vals) == 0 {
-		return nil
-	}
-	if err := c.UpdateEvidenceMetadata(ctx, id, vals); err != nil {
-		return err
-	}
-	return appendCustody(c.Dir, custody.ActionEvidenceUpdated, actorFor(opts.Examiner, ci), map[string]any{
-		"evidence": id, "source": casedb.DisplayString(ev.Source), "changes": changes,
-	})
+	return err
 }

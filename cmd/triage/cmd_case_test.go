@@ -6,19 +6,38 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
-	"github.com/triagekit/triage/report"
 	"github.com/triagekit/triage/triage/casedb"
 	"github.com/triagekit/triage/triage/custody"
 )
+
+// testSettings holds, per test, the settings tri passes to triage.
+var testSettings sync.Map // *testing.T -> func(*globalOptions)
+
+// setTestOptions makes tri run triage with f applied to its options.
+func setTestOptions(t *testing.T, f func(*globalOptions)) {
+	prev, _ := testSettings.Load(t)
+	testSettings.Store(t, func(g *globalOptions) {
+		if prev != nil {
+			prev.(func(*globalOptions))(g)
+		}
+		f(g)
+	})
+	t.Cleanup(func() { testSettings.Delete(t) })
+}
 
 // tri runs triage in-process and returns its exit status and output.
 func tri(t *testing.T, args ...string) (int, string, string) {
 	t.Helper()
 	var out, errb bytes.Buffer
-	st := run(args, strings.NewReader(""), &out, &errb)
+	g := &globalOptions{In: strings.NewReader(""), Out: &out, Err: &errb}
+	if f, ok := testSettings.Load(t); ok {
+		f.(func(*globalOptions))(g)
+	}
+	st := runWith(g, args)
 	return st, out.String(), errb.String()
 }
 
@@ -26,10 +45,9 @@ func tri(t *testing.T, args ...string) (int, string, string) {
 func fixedClock(t *testing.T) {
 	t.Helper()
 	at := time.Date(2026, 3, 4, 10, 0, 0, 0, time.UTC)
-	clockHook = func() time.Time { at = at.Add(time.Second); return at }
-	hostHook = "lab-ws-01"
+	clock := func() time.Time { at = at.Add(time.Second); return at }
 	t.Setenv("TRIAGE_EXAMINER", "")
-	t.Cleanup(func() { clockHook, hostHook = nil, "" })
+	setTestOptions(t, func(g *globalOptions) { g.Now, g.Host = clock, "lab-ws-01" })
 }
 
 func custodyEvents(t *testing.T, dir string) []custody.Event {
@@ -62,9 +80,9 @@ func TestCaseInitShowSet(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	ci, _ := report.LoadCaseInfo(t.Context(), c)
+	ci, _ := casedb.LoadCaseInfo(t.Context(), c)
 	c.Close()
-	want := report.CaseInfo{CaseNumber: "2026/042", LabCaseID: "LAB-7", Agency: "City Police", RequestingOfficer: "DC J. Brown",
+	want := casedb.CaseInfo{CaseNumber: "2026/042", LabCaseID: "LAB-7", Agency: "City Police", RequestingOfficer: "DC J. Brown",
 		Examiner: "A. Smith", ExaminerRole: "Examiner", Authority: "warrant 26-1187", Description: "fraud", TimeZone: "Europe/Berlin"}
 	if ci != want {
 		t.Errorf("stored header %+v", ci)
@@ -80,7 +98,7 @@ func TestCaseInitShowSet(t *testing.T) {
 	}
 	st, out, _ = tri(t, "case", "show", dir, "--json")
 	var js struct {
-		Case report.CaseInfo `json:"case"`
+		Case casedb.CaseInfo `json:"case"`
 	}
 	if st != 0 || json.Unmarshal([]byte(out), &js) != nil || js.Case != want {
 		t.Errorf("case show --json: %d %s", st, out)
@@ -192,7 +210,7 @@ func TestScanRecordsCustody(t *testing.T) {
 	items, _ := c.EvidenceItems(t.Context())
 	c.Close()
 	m := items[0].Metadata
-	if m[report.MetaExhibitID] != "BJ/1" || m[report.MetaSerial] != "0012AB" || m[report.MetaReceivedAt] != "2026-03-01T09:30:00Z" {
+	if m[casedb.MetaExhibitID] != "BJ/1" || m[casedb.MetaSerial] != "0012AB" || m[casedb.MetaReceivedAt] != "2026-03-01T09:30:00Z" {
 		t.Errorf("evidence metadata: %v", m)
 	}
 	evs = custodyEvents(t, dir)

@@ -5,54 +5,19 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"io/fs"
-	"os"
 	"sort"
 	"strings"
-	"time"
 
 	"github.com/spf13/cobra"
 	"github.com/spf13/pflag"
 
 	"github.com/triagekit/triage/report"
 	"github.com/triagekit/triage/triage/casedb"
+	"github.com/triagekit/triage/triage/casework"
 	"github.com/triagekit/triage/triage/custody"
 )
 
 func init() { registerCommand(newCustodyCommand) }
-
-// Test hooks: the clock and host name of custody events and reports, and
-// the id and tool identity of reports.
-var (
-	clockHook      func() time.Time
-	hostHook       string
-	reportIDHook   string
-	reportToolHook *report.Tool
-)
-
-func hostname() string {
-	if hostHook != "" {
-		return hostHook
-	}
-	h, _ := os.Hostname()
-	return h
-}
-
-func now() time.Time {
-	if clockHook != nil {
-		return clockHook().UTC()
-	}
-	return time.Now().UTC()
-}
-
-// appendCustody records one event in the custody log of the case in dir.
-func appendCustody(dir, action, actor string, details map[string]any) error {
-	_, err := custody.Append(dir, custody.Event{Action: action, Actor: actor, Host: hostname(), Details: details}, custody.Options{Now: now})
-	if err != nil {
-		return fmt.Errorf("failed to record %q in the custody log: %w", action, err)
-	}
-	return nil
-}
 
 // CustodyAddOptions are the flags of `custody add`.
 type CustodyAddOptions struct {
@@ -171,15 +136,13 @@ func runCustodyAdd(ctx context.Context, opts *CustodyAddOptions, g *globalOption
 		return err
 	}
 	defer c.Close()
-	if _, _, err := custody.Verify(c.Dir); err != nil && !errors.Is(err, fs.ErrNotExist) {
-		return &hintError{err, "a broken custody log is never repaired; run 'triage verify' to see where it breaks"}
-	}
-	ci, err := report.LoadCaseInfo(ctx, c)
-	if err != nil {
-		return err
-	}
 	action, d := opts.event()
-	return appendCustody(c.Dir, action, actorFor(opts.Examiner, ci), d)
+	err = g.env().AddCustodyEvent(ctx, c, action, opts.Examiner, d)
+	var broken *casework.BrokenChainError
+	if errors.As(err, &broken) {
+		return &hintError{broken.Err, "a broken custody log is never repaired; run 'triage verify' to see where it breaks"}
+	}
+	return err
 }
 
 func newCustodyShowCommand(g *globalOptions) *cobra.Command {
@@ -209,15 +172,11 @@ func runCustodyShow(ctx context.Context, asJSON bool, g *globalOptions, dir stri
 		return err
 	}
 	defer c.Close()
-	ci, err := report.LoadCaseInfo(ctx, c)
+	cv, err := casework.ReadCustody(ctx, c)
 	if err != nil {
 		return err
 	}
-	loc, err := ci.Location()
-	if err != nil {
-		loc = time.UTC
-	}
-	events, head, verr := custody.Verify(c.Dir)
+	loc, events, head, verr := cv.Location, cv.Events, cv.Head, cv.Err
 	if asJSON {
 		if events == nil {
 			events = []custody.Event{}
@@ -250,49 +209,4 @@ func flattenDetails(d map[string]any) []report.KV {
 	out := report.FlattenDetails(d)
 	sort.SliceStable(out, func(i, j int) bool { return strings.Compare(out[i].Key, out[j].Key) < 0 })
 	return out
-}
-
-// scanCustody records the custody events of a scan: "evidence added" for a
-// new evidence item, "scan started", and at the end "scan finished" or
-// "scan interrupted" with the counts.
-type scanCustody struct {
-	dir, actor string
-	started    bool
-}
-
-func newScanCustody(ctx context.Context, c *casedb.Case, examiner string) *scanCustody {
-	ci, _ := report.LoadCaseInfo(ctx, c)
-	return &scanCustody{dir: c.Dir, actor: actorFor(examiner, ci)}
-}
-
-// onEvidence is the triage.Options.OnEvidence hook.
-func (s *scanCustody) onEvidence(ev *casedb.Evidence, runID int64, resumed bool) error {
-	if !resumed {
-		if err := appendCustody(s.dir, custody.ActionEvidenceAdded, s.actor, map[string]any{
-			"evidence": ev.ID, "source": casedb.DisplayString(ev.Source), "type": ev.Type, "size": ev.Size,
-		}); err != nil {
-			return err
-		}
-	}
-	s.started = true
-	return appendCustody(s.dir, custody.ActionScanStarted, s.actor, map[string]any{
-		"evidence": ev.ID, "run": runID, "resumed": resumed, "source": casedb.DisplayString(ev.Source),
-		"command_line": report.CommandLine(ev.CommandLine), "hash_algorithms": strings.Join(ev.HashAlgorithms, ","),
-	})
-}
-
-// finished records the end of a scan whose start was recorded.
-func (s *scanCustody) finished(evidenceID, runID int64, state string, files, bytes, errs, existing int64) error {
-	if !s.started {
-		return nil
-	}
-	s.started = false
-	action := custody.ActionScanFinished
-	if state == casedb.StateInterrupted {
-		action = custody.ActionScanInterrupted
-	}
-	return appendCustody(s.dir, action, s.actor, map[string]any{
-		"evidence": evidenceID, "run": runID, "state": state, "records": files, "bytes": bytes, "errors": errs,
-		"records_from_earlier_runs": existing,
-	})
 }

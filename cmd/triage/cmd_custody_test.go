@@ -6,7 +6,6 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/triagekit/triage/triage/casedb"
 	"github.com/triagekit/triage/triage/custody"
 )
 
@@ -74,37 +73,5 @@ func TestCustodyAddShow(t *testing.T) {
 	}
 	if b2, _ := os.ReadFile(p); len(b2) != len(b) {
 		t.Error("a broken log was appended to")
-	}
-}
-
-func TestScanCustodyEvents(t *testing.T) {
-	fixedClock(t)
-	dir := filepath.Join(t.TempDir(), "case")
-	tri(t, "case", "init", dir, "--examiner", "A. Smith")
-	sc := &scanCustody{dir: dir, actor: "A. Smith"}
-	// finished without a recorded start records nothing
-	if err := sc.finished(1, 1, "complete", 0, 0, 0, 0); err != nil {
-		t.Fatal(err)
-	}
-	ev := &casedb.Evidence{ID: 1, Source: "/ev", Type: "folder", CommandLine: []string{"triage", "scan"}}
-	if err := sc.onEvidence(ev, 1, false); err != nil {
-		t.Fatal(err)
-	}
-	if err := sc.finished(1, 1, "interrupted", 10, 100, 0, 0); err != nil {
-		t.Fatal(err)
-	}
-	// a resumed scan adds no second "evidence added"
-	if err := sc.onEvidence(ev, 2, true); err != nil {
-		t.Fatal(err)
-	}
-	if err := sc.finished(1, 2, "complete", 5, 50, 0, 10); err != nil {
-		t.Fatal(err)
-	}
-	evs := custodyEvents(t, dir)
-	if got := actions(evs); got != "case created, evidence added, scan started, scan interrupted, scan started, scan finished" {
-		t.Fatalf("events: %s", got)
-	}
-	if evs[4].Details["resumed"] != true || evs[5].Details["records_from_earlier_runs"] != float64(10) {
-		t.Errorf("resumed scan details: %v %v", evs[4].Details, evs[5].Details)
 	}
 }

@@ -19,9 +19,7 @@ import (
 
 	"github.com/triagekit/triage/hashset"
 	_ "github.com/triagekit/triage/hashset/nsrlsqlite" // the nsrl-sqlite import format
-	"github.com/triagekit/triage/triage"
-	"github.com/triagekit/triage/triage/casedb"
-	"github.com/triagekit/triage/triage/custody"
+	"github.com/triagekit/triage/triage/casework"
 )
 
 func init() { registerCommand(newHashsetCommand) }
@@ -37,15 +35,7 @@ func (o *HashsetOptions) AddFlags(f *pflag.FlagSet) {
 }
 
 func (o *HashsetOptions) library() (*hashset.Library, error) {
-	dir := o.Dir
-	if dir == "" {
-		d, err := hashset.DefaultDir()
-		if err != nil {
-			return nil, err
-		}
-		dir = d
-	}
-	return &hashset.Library{Dir: dir}, nil
+	return casework.Library(o.Dir)
 }
 
 const hashsetLibraryHelp = `The library is a folder of index files, one per set: --hashset-dir, else
@@ -278,7 +268,7 @@ func runHashsetList(lib *hashset.Library, g *globalOptions, asJSON bool) error {
 	if err != nil {
 		return err
 	}
-	defer closeSets(sets)
+	defer casework.CloseSets(sets)
 	if asJSON {
 		out := make([]setJSON, 0, len(sets))
 		for _, s := range sets {
@@ -309,14 +299,6 @@ func runHashsetList(lib *hashset.Library, g *globalOptions, asJSON bool) error {
 		return &hintError{fmt.Errorf("%d set(s) could not be read", len(errs)), "import the damaged set again with --replace, or remove it"}
 	}
 	return nil
-}
-
-func closeSets(sets []*hashset.Set) {
-	for _, s := range sets {
-		if !s.BuiltIn {
-			s.Close()
-		}
-	}
 }
 
 // setJSON is the JSON form of a set for list, info and case records.
@@ -360,7 +342,7 @@ checked against its recorded SHA-256.
 			if err != nil {
 				return err
 			}
-			defer closeSets([]*hashset.Set{s})
+			defer casework.CloseSets([]*hashset.Set{s})
 			if verify {
 				if err := s.Verify(); err != nil {
 					return err
@@ -438,45 +420,24 @@ status "invalid" and the reason, and the exit status is 1.
 	return cmd
 }
 
-// openSets opens the named sets, or every set when names is empty.
-func openSets(lib *hashset.Library, names []string) ([]*hashset.Set, error) {
-	if len(names) == 0 {
-		sets, errs, err := lib.OpenAll()
-		if err != nil {
-			return nil, err
-		}
-		if len(errs) > 0 {
-			closeSets(sets)
-			return nil, &hintError{errors.Join(errs...), "import the damaged set again with --replace, remove it, or name the sets to use with --hashset"}
-		}
-		return sets, nil
+// hashsetHint adds the hint for an error opening the sets of the library.
+func hashsetHint(err error) error {
+	var damaged *casework.DamagedSetsError
+	switch {
+	case errors.As(err, &damaged):
+		return &hintError{err, "import the damaged set again with --replace, remove it, or name the sets to use with --hashset"}
+	case errors.Is(err, hashset.ErrNotFound):
+		return &hintError{err, "see 'triage hashset list'"}
 	}
-	var sets []*hashset.Set
-	seen := map[string]bool{}
-	for _, n := range names {
-		if seen[n] {
-			continue
-		}
-		seen[n] = true
-		s, err := lib.Open(n)
-		if err != nil {
-			closeSets(sets)
-			if errors.Is(err, hashset.ErrNotFound) {
-				return nil, &hintError{err, "see 'triage hashset list'"}
-			}
-			return nil, err
-		}
-		sets = append(sets, s)
-	}
-	return sets, nil
+	return err
 }
 
 func runHashsetLookup(lib *hashset.Library, names []string, g *globalOptions, args []string) error {
-	sets, err := openSets(lib, names)
+	sets, err := casework.OpenSets(lib, names)
 	if err != nil {
-		return err
+		return hashsetHint(err)
 	}
-	defer closeSets(sets)
+	defer casework.CloseSets(sets)
 	m := hashset.NewMatcher(sets)
 	out := bufio.NewWriterSize(g.Out, 64<<10)
 	defer out.Flush()
@@ -614,7 +575,7 @@ func runHashsetExport(lib *hashset.Library, name, format, output string, g *glob
 		}
 		return err
 	}
-	defer closeSets([]*hashset.Set{s})
+	defer casework.CloseSets([]*hashset.Set{s})
 	if output == "" {
 		return s.Export(g.Out, format)
 	}
@@ -631,195 +592,4 @@ func runHashsetExport(lib *hashset.Library, name, format, output string, g *glob
 		return err
 	}
 	return os.Rename(f.Name(), output)
-}
-
-// ---- scan integration ----
-
-// ScanHashsetFlags are the hash-set flags of `triage scan`.
-type ScanHashsetFlags struct {
-	Names        []string
-	Files        []string
-	FileCategory string
-	Dir          string
-	None         bool
-}
-
-// AddFlags registers the hash-set flags of scan.
-func (o *ScanHashsetFlags) AddFlags(f *pflag.FlagSet) {
-	f.StringArrayVar(&o.Names, "hashset", nil, "match against set `NAME` of the library only (repeatable; default: every set)")
-	f.StringArrayVar(&o.Files, "hashset-file", nil, "also match against hash-set `FILE`, imported for this scan only (repeatable)")
-	f.StringVar(&o.FileCategory, "hashset-file-category", hashset.KnownBad, "category of the --hashset-file sets: known-bad, known-good or notable")
-	f.StringVar(&o.Dir, "hashset-dir", "", "hash-set library `DIR` (default $"+hashset.EnvDir+", else $XDG_DATA_HOME/triage/hashsets)")
-	f.BoolVar(&o.None, "no-hashsets", false, "match against no set of the library (only --hashset-file sets, if any)")
-}
-
-func validateScanHashsetFlags(o *ScanHashsetFlags) error {
-	if !hashset.ValidCategory(o.FileCategory) {
-		return usageErrorf("--hashset-file-category %q: use known-bad, known-good or notable", o.FileCategory)
-	}
-	if o.None && len(o.Names) > 0 {
-		return usageErrorf("--no-hashsets and --hashset exclude each other")
-	}
-	return nil
-}
-
-// scanHashsets holds the sets a scan matches against.
-type scanHashsets struct {
-	sets  []*hashset.Set
-	m     *hashset.Matcher
-	tmp   string
-	onFly map[string]bool
-}
-
-// openScanHashsets opens the library sets and imports the --hashset-file
-// sets into a temporary library.
-func openScanHashsets(ctx context.Context, o *ScanHashsetFlags, quiet bool, g *globalOptions) (*scanHashsets, error) {
-	if err := validateScanHashsetFlags(o); err != nil {
-		return nil, err
-	}
-	hs := &scanHashsets{onFly: map[string]bool{}}
-	if !o.None {
-		lib, err := (&HashsetOptions{Dir: o.Dir}).library()
-		if err != nil {
-			return nil, err
-		}
-		sets, err := openSets(lib, o.Names)
-		if err != nil {
-			return nil, err
-		}
-		hs.sets = sets
-	}
-	if len(o.Files) > 0 {
-		tmp, err := os.MkdirTemp("", "triage-hashsets-")
-		if err != nil {
-			return nil, err
-		}
-		hs.tmp = tmp
-		lib := &hashset.Library{Dir: tmp, NoBuiltin: true}
-		taken := map[string]bool{}
-		for _, s := range hs.sets {
-			taken[s.Name] = true
-		}
-		for _, f := range o.Files {
-			name := fileSetName(f, taken)
-			taken[name] = true
-			res, err := lib.Import(ctx, []string{f}, hashset.ImportOptions{Name: name, Category: o.FileCategory,
-				Description: "imported for one scan with --hashset-file"})
-			if err != nil {
-				hs.Close()
-				return nil, fmt.Errorf("--hashset-file: %w", err)
-			}
-			printImportProblems(g.Err, res)
-			s, err := lib.Open(name)
-			if err != nil {
-				hs.Close()
-				return nil, err
-			}
-			hs.sets = append(hs.sets, s)
-			hs.onFly[name] = true
-			if !quiet {
-				fmt.Fprintf(g.Err, "triage: using %s as set %q (%s): %s\n", f, name, o.FileCategory, countsString(s.Counts))
-			}
-		}
-	}
-	hs.m = hashset.NewMatcher(hs.sets)
-	return hs, nil
-}
-
-// fileSetName derives a set name from a file name, unique among taken.
-func fileSetName(path string, taken map[string]bool) string {
-	base := []byte(filepath.Base(path))
-	for i, c := range base {
-		if !(c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c >= '0' && c <= '9' || c == '.' || c == '_' || c == '-' || c == '+') {
-			base[i] = '_'
-		}
-	}
-	name := strings.TrimLeft(string(base), "._-+")
-	if len(name) > 100 {
-		name = name[:100]
-	}
-	if name == "" {
-		name = "hashset-file"
-	}
-	n := name
-	for i := 2; taken[n] || hashset.ValidName(n) != nil; i++ {
-		n = fmt.Sprintf("%s-%d", name, i)
-	}
-	return n
-}
-
-// Close releases the sets and removes the temporary library.
-func (hs *scanHashsets) Close() {
-	if hs == nil {
-		return
-	}
-	closeSets(hs.sets)
-	hs.sets = nil
-	if hs.tmp != "" {
-		os.RemoveAll(hs.tmp)
-	}
-}
-
-// scanMatcher adapts a hashset.Matcher to the scan engine.
-type scanMatcher struct{ m *hashset.Matcher }
-
-func (s scanMatcher) Match(d triage.Digests) (string, []string, error) {
-	return s.m.Find(d.MD5, d.SHA1, d.SHA256)
-}
-
-// matcher returns the scan engine's matcher, nil when there is no set.
-func (hs *scanHashsets) matcher() triage.Matcher {
-	if hs == nil || len(hs.sets) == 0 {
-		return nil
-	}
-	return scanMatcher{hs.m}
-}
-
-// onEvidence wraps next (the custody hook of the scan): once the run is
-// recorded, every set used is recorded in the case and the custody log.
-func (hs *scanHashsets) onEvidence(c *casedb.Case, actor string, next func(*casedb.Evidence, int64, bool) error) func(*casedb.Evidence, int64, bool) error {
-	return func(ev *casedb.Evidence, runID int64, resumed bool) error {
-		if next != nil {
-			if err := next(ev, runID, resumed); err != nil {
-				return err
-			}
-		}
-		if hs == nil {
-			return nil
-		}
-		for _, s := range hs.m.Sets() {
-			d := hashsetUseDetails(s, hs.onFly[s.Name])
-			if err := c.AddHashSetUse(context.Background(), runID, casedb.HashSetUse{Name: s.Name, Category: s.Category, Details: d}); err != nil {
-				return fmt.Errorf("cannot record hash set %q in the case: %w", s.Name, err)
-			}
-			cd := map[string]any{"evidence": ev.ID, "run": runID, "name": s.Name, "category": s.Category,
-				"counts": d["counts"], "index_sha256": s.HeaderSHA256, "sources": d["sources"], "built_in": s.BuiltIn}
-			if err := appendCustody(c.Dir, custody.ActionHashSetUsed, actor, cd); err != nil {
-				return err
-			}
-		}
-		return nil
-	}
-}
-
-// hashsetUseDetails is what a case records about a set used.
-func hashsetUseDetails(s *hashset.Set, onTheFly bool) map[string]any {
-	var srcs []map[string]any
-	for _, src := range s.Sources {
-		srcs = append(srcs, map[string]any{"name": src.Name, "sha256": src.SHA256, "size": src.Size,
-			"format": src.Format, "records": src.Records, "malformed": src.Malformed})
-	}
-	d := map[string]any{
-		"description": s.Description, "sources": srcs, "counts": s.Counts, "index_sha256": s.HeaderSHA256,
-		"built_in": s.BuiltIn, "tool": s.Tool, "index_format_version": s.FormatVersion,
-	}
-	if !s.BuiltIn {
-		d["imported"] = s.Imported.UTC().Format(time.RFC3339)
-	}
-	if onTheFly {
-		d["hashset_file"] = true
-	} else if s.Path != "" {
-		d["path"] = s.Path
-	}
-	return d
 }

@@ -93,17 +93,3 @@ func TestHashsetDamagedIndex(t *testing.T) {
 		t.Errorf("lookup in eicar: %d %q", st, out.String())
 	}
 }
-
-func TestFileSetName(t *testing.T) {
-	taken := map[string]bool{"bad.md5": true}
-	for in, want := range map[string]string{
-		"/x/good.md5":        "good.md5",
-		"/x/bad.md5":         "bad.md5-2",
-		"/x/.hidden list.md": "hidden_list.md",
-		"/x/...":             "hashset-file",
-	} {
-		if got := fileSetName(in, taken); got != want {
-			t.Errorf("%q: %q, want %q", in, got, want)
-		}
-	}
-}

@@ -2,12 +2,10 @@ package main
 
 import (
 	"context"
-	"crypto/sha256"
 	"encoding/hex"
 	"encoding/json"
 	"fmt"
 	"io"
-	"os"
 	"path/filepath"
 	"strings"
 	"text/tabwriter"
@@ -19,6 +17,7 @@ import (
 
 	"github.com/triagekit/triage/internal/mediahash"
 	"github.com/triagekit/triage/report"
+	"github.com/triagekit/triage/triage/casework"
 	"github.com/triagekit/triage/triage/image"
 	"github.com/triagekit/triage/triage/image/container"
 )
@@ -26,9 +25,6 @@ import (
 func init() {
 	registerCommand(newImageCommand)
 	registerCommand(newVerifyImageCommand)
-	// Reports name the metadata keys container formats record (E01
-	// header fields...) through the image package's format table.
-	report.FormatLabel = image.MetadataLabel
 }
 
 // ImageVerifyOptions are the flags of `triage image verify`.
@@ -212,7 +208,7 @@ func runImageInfo(ctx context.Context, opts *ImageInfoOptions, g *globalOptions,
 	fmt.Fprintf(tw, "Image\n")
 	row("Path", path)
 	row("Format", info.Format)
-	row("Media size", fmt.Sprintf("%d bytes (%s)", img.Size(), ibytes(img.Size())))
+	row("Media size", report.HumanBytes(img.Size()))
 	if acq != nil {
 		for _, sec := range acq.AcquisitionReport() {
 			fmt.Fprintf(tw, "\n%s\n", sec.Title)
@@ -242,57 +238,8 @@ func printImageProblems(w io.Writer, img image.Image) {
 	}
 }
 
-// ibytes formats a size in binary units, as ewfinfo does.
-func ibytes(n int64) string {
-	const unit = 1024
-	if n < unit {
-		return fmt.Sprintf("%d B", n)
-	}
-	div, exp := int64(unit), 0
-	for m := n / unit; m >= unit; m /= unit {
-		div *= unit
-		exp++
-	}
-	return fmt.Sprintf("%.1f %ciB", float64(n)/float64(div), "KMGTPE"[exp])
-}
-
-// segmentHash is the SHA-256 of one file of a multi-file or container
-// image, so that the files themselves can be checked later.
-type segmentHash struct {
-	Path   string `json:"path"`
-	Size   int64  `json:"size"`
-	SHA256 string `json:"sha256"`
-}
-
-// hashSegments hashes the files of a container (container.SegmentFiler) or
-// of a split raw image; nil for a single raw file or device (its media
-// hashes are the file's).
-func hashSegments(ctx context.Context, img image.Image, info image.Info) ([]segmentHash, error) {
-	segs := info.Segments
-	if sf, ok := img.(container.SegmentFiler); ok {
-		segs = sf.SegmentFiles()
-	} else if len(segs) < 2 {
-		return nil, nil
-	}
-	var out []segmentHash
-	for _, s := range segs {
-		if err := ctx.Err(); err != nil {
-			return nil, err
-		}
-		f, err := os.Open(s.Path)
-		if err != nil {
-			return nil, err
-		}
-		h := sha256.New()
-		n, err := io.Copy(h, f)
-		f.Close()
-		if err != nil {
-			return nil, fmt.Errorf("cannot hash segment file %s: %w", s.Path, err)
-		}
-		out = append(out, segmentHash{Path: s.Path, Size: n, SHA256: hex.EncodeToString(h.Sum(nil))})
-	}
-	return out, nil
-}
+// segmentHash is the SHA-256 of one segment file of an image.
+type segmentHash = casework.SegmentHash
 
 // mediaProgress returns a progress callback drawing a bar on w (nil when w
 // is not a terminal or quiet is set) and the function that removes it.
@@ -343,20 +290,6 @@ func recordedDamage(img image.Image) []container.Damage {
 	return nil
 }
 
-// verifyImage hashes img and checks it against its stored hashes and the
-// expected ones.
-// A progress bar is shown on w when it is a terminal and quiet is false.
-func verifyImage(ctx context.Context, w io.Writer, quiet bool, img image.Image, workers int, expect []mediahash.Reference) (*mediahash.Result, mediahash.Check, error) {
-	refs := append(mediahash.StoredReferences(img), expect...)
-	progress, stop := mediaProgress(w, quiet, img.Size())
-	res, err := mediahash.Sum(ctx, img, img.Size(), workers, progress)
-	stop()
-	if err != nil {
-		return nil, mediahash.Check{}, err
-	}
-	return res, mediahash.Verify(res, refs), nil
-}
-
 func runImageVerify(ctx context.Context, opts *ImageVerifyOptions, g *globalOptions, path string) error {
 	img, info, err := openImageDescribed(path)
 	if err != nil {
@@ -369,11 +302,13 @@ func runImageVerify(ctx context.Context, opts *ImageVerifyOptions, g *globalOpti
 		{Algorithm: "sha1", Value: opts.ExpectSHA1, Source: "--expect-sha1"},
 		{Algorithm: "sha256", Value: opts.ExpectSHA256, Source: "--expect-sha256"},
 	}
-	res, check, err := verifyImage(ctx, g.Err, opts.Quiet || opts.JSON, img, opts.Workers, expect)
+	progress, stop := mediaProgress(g.Err, opts.Quiet || opts.JSON, img.Size())
+	res, check, err := casework.VerifyImage(ctx, img, opts.Workers, expect, progress)
+	stop()
 	if err != nil {
 		return err
 	}
-	files, err := hashSegments(ctx, img, info)
+	files, err := casework.HashSegments(ctx, img, info)
 	if err != nil {
 		return err
 	}
@@ -414,7 +349,7 @@ func printVerification(w io.Writer, path string, info image.Info, res *mediahash
 	tw := tabwriter.NewWriter(w, 0, 8, 2, ' ', 0)
 	fmt.Fprintf(tw, "Image:\t%s\n", path)
 	fmt.Fprintf(tw, "Format:\t%s, %d segment file(s)\n", info.Format, len(info.Segments))
-	fmt.Fprintf(tw, "Media size:\t%d bytes (%s)\n", res.Size, ibytes(res.Size))
+	fmt.Fprintf(tw, "Media size:\t%s\n", report.HumanBytes(res.Size))
 	fmt.Fprintln(tw)
 	for _, c := range check.Comparisons {
 		fmt.Fprintf(tw, "%s hash stored (%s):\t%s\n", algName(c.Algorithm), c.Source, c.Value)

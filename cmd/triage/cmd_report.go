@@ -15,7 +15,7 @@ import (
 
 	"github.com/triagekit/triage/report"
 	"github.com/triagekit/triage/triage/casedb"
-	"github.com/triagekit/triage/triage/custody"
+	"github.com/triagekit/triage/triage/casework"
 )
 
 func init() { registerCommand(newReportCommand) }
@@ -190,48 +190,36 @@ func runReport(ctx context.Context, opts *ReportOptions, g *globalOptions, dir s
 			return err
 		}
 	}
-	r, err := report.Build(ctx, c, report.Options{ID: reportIDHook, Now: now(), Tool: reportToolHook, CommandLine: g.Args, Host: hostname(),
-		NoListing: opts.NoListing, AllowBrokenChain: opts.AllowBrokenChain})
+	r, res, err := g.env().WriteReport(ctx, c, &casework.ReportOptions{
+		Build: report.Options{ID: g.ReportID, Tool: g.ReportTool, CommandLine: g.Args,
+			NoListing: opts.NoListing, AllowBrokenChain: opts.AllowBrokenChain},
+		Outputs:  opts.outputs,
+		Manifest: opts.manifest,
+		Write:    report.WriteOptions{Signer: signer, PDF: report.PDFOptions{FontPath: opts.Font}},
+		Examiner: opts.Examiner,
+		Check: func(r *report.Report) error {
+			for _, o := range opts.outputs {
+				if abs, err := filepath.Abs(o.Path); err == nil && within(abs, c.Dir) {
+					return usageErrorf("the report %q would be written inside the case directory", o.Path)
+				}
+			}
+			for _, o := range opts.outputs {
+				if o.Format == "pdf" && !opts.NoListing && r.Summary.Records > pdfListingWarn {
+					fmt.Fprintf(g.Err, "triage: warning: the PDF listing of %d records is built in memory and runs to thousands of pages; --no-listing leaves it to the CSV, JSON and DFXML outputs\n", r.Summary.Records)
+				}
+			}
+			return nil
+		},
+	})
 	if errors.Is(err, report.ErrBrokenChain) {
 		return &hintError{err, "a broken custody log is never repaired; 'triage verify " + dir + "' shows where it breaks; --allow-broken-chain reports anyway and says so on the first page"}
 	}
 	if err != nil {
 		return err
 	}
-	for _, o := range opts.outputs {
-		if abs, err := filepath.Abs(o.Path); err == nil && within(abs, c.Dir) {
-			return usageErrorf("the report %q would be written inside the case directory", o.Path)
-		}
-	}
-	for _, o := range opts.outputs {
-		if o.Format == "pdf" && !opts.NoListing && r.Summary.Records > pdfListingWarn {
-			fmt.Fprintf(g.Err, "triage: warning: the PDF listing of %d records is built in memory and runs to thousands of pages; --no-listing leaves it to the CSV, JSON and DFXML outputs\n", r.Summary.Records)
-		}
-	}
-	res, err := report.Write(ctx, r, opts.outputs, opts.manifest, report.WriteOptions{Signer: signer, PDF: report.PDFOptions{FontPath: opts.Font}})
-	if err != nil {
-		return err
-	}
-	d := map[string]any{
-		"report_id":       r.ID,
-		"manifest":        absPath(res.ManifestPath),
-		"manifest_sha256": res.ManifestSHA256,
-		"custody_head":    r.Custody.Head,
-	}
-	var outs []any
-	for _, o := range res.Outputs {
-		outs = append(outs, map[string]any{"file": o.File, "format": o.Format, "sha256": o.SHA256})
-	}
-	d["outputs"] = outs
-	if signer != nil {
-		d["signed_by_key"] = signer.KeyID()
-	}
 	if !r.Custody.Intact {
-		d["over_broken_chain"] = true
-		// a broken log is never appended to; the event goes nowhere
+		// a broken log is never appended to
 		fmt.Fprintf(g.Err, "triage: warning: custody log is broken; the report was not recorded in it\n")
-	} else if err := appendCustody(c.Dir, custody.ActionReportGenerated, actorFor(opts.Examiner, r.Case), d); err != nil {
-		return err
 	}
 	for _, o := range res.Outputs {
 		fmt.Fprintf(g.Out, "%s  %s\n", o.SHA256, filepath.Join(filepath.Dir(res.ManifestPath), filepath.FromSlash(o.File)))
@@ -246,10 +234,3 @@ func runReport(ctx context.Context, opts *ReportOptions, g *globalOptions, dir s
 
 // pdfListingWarn is the record count above which a PDF listing is warned about.
 const pdfListingWarn = 200000
-
-func absPath(p string) string {
-	if a, err := filepath.Abs(p); err == nil {
-		return a
-	}
-	return p
-}

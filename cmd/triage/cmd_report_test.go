@@ -76,8 +76,7 @@ func coreutilsSum(t *testing.T, tool, path string) string {
 // signed manifest, and checks the outputs against independent tools.
 func TestReportEndToEnd(t *testing.T) {
 	fixedClock(t)
-	reportIDHook = "TR-20260304-E2E00001"
-	t.Cleanup(func() { reportIDHook = "" })
+	setTestOptions(t, func(g *globalOptions) { g.ReportID = "TR-20260304-E2E00001" })
 	ev := evidenceTree(t)
 	dir := filepath.Join(t.TempDir(), "case")
 	if st, _, errs := tri(t, "scan", ev, "--case", dir, "-q", "--case-number", "2026/042", "--examiner", "A. Smith"); st != 0 {

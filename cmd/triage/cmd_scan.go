@@ -13,9 +13,10 @@ import (
 	"github.com/spf13/cobra"
 	"github.com/spf13/pflag"
 
-	"github.com/triagekit/triage/internal/mediahash"
+	"github.com/triagekit/triage/hashset"
+	"github.com/triagekit/triage/report"
 	"github.com/triagekit/triage/triage"
-	"github.com/triagekit/triage/triage/casedb"
+	"github.com/triagekit/triage/triage/casework"
 	"github.com/triagekit/triage/triage/fs"
 )
 
@@ -46,8 +47,6 @@ type ScanOptions struct {
 	Hashsets ScanHashsetFlags
 
 	algorithms []triage.Algorithm
-	// now is a test hook for the clock.
-	now func() time.Time
 }
 
 // AddFlags registers the scan flags.
@@ -64,6 +63,20 @@ func (o *ScanOptions) AddFlags(f *pflag.FlagSet) {
 	o.FS = addFSFlags(f, "")
 	f.BoolVar(&o.VerifyImage, "verify-image", true, "hash the whole media of disk images (MD5, SHA-1, SHA-256) and check E01 stored hashes; --verify-image=false skips it")
 	o.Hashsets.AddFlags(f)
+}
+
+// ScanHashsetFlags are the hash-set flags of `triage scan`.
+type ScanHashsetFlags struct {
+	casework.HashsetOptions
+}
+
+// AddFlags registers the hash-set flags of scan.
+func (o *ScanHashsetFlags) AddFlags(f *pflag.FlagSet) {
+	f.StringArrayVar(&o.Names, "hashset", nil, "match against set `NAME` of the library only (repeatable; default: every set)")
+	f.StringArrayVar(&o.Files, "hashset-file", nil, "also match against hash-set `FILE`, imported for this scan only (repeatable)")
+	f.StringVar(&o.FileCategory, "hashset-file-category", hashset.KnownBad, "category of the --hashset-file sets: known-bad, known-good or notable")
+	f.StringVar(&o.Dir, "hashset-dir", "", "hash-set library `DIR` (default $"+hashset.EnvDir+", else $XDG_DATA_HOME/triage/hashsets)")
+	f.BoolVar(&o.None, "no-hashsets", false, "match against no set of the library (only --hashset-file sets, if any)")
 }
 
 func newScanCommand(g *globalOptions) *cobra.Command {
@@ -125,8 +138,8 @@ func validateScanOptions(o *ScanOptions, sources []string) error {
 	if o.Case == "" {
 		return usageErrorf("--case is required: the case directory to record into")
 	}
-	if err := validateScanHashsetFlags(&o.Hashsets); err != nil {
-		return err
+	if err := o.Hashsets.Validate(); err != nil {
+		return &flagError{err}
 	}
 	algs, err := triage.ParseAlgorithms(o.Hash)
 	if err != nil {
@@ -173,16 +186,14 @@ func within(p, root string) bool {
 }
 
 func runScan(ctx context.Context, opts *ScanOptions, g *globalOptions, sources []string) error {
-	c, created, err := casedb.OpenOrCreate(opts.Case)
+	env := g.env()
+	c, created, err := env.OpenCase(ctx, opts.Case, opts.CaseFlags.changes(), opts.Examiner)
 	if err != nil {
 		return err
 	}
 	defer c.Close()
 	if created && !opts.Quiet {
 		fmt.Fprintf(g.Err, "triage: created case %s\n", c.Dir)
-	}
-	if err := applyCaseHeader(ctx, c, created, &opts.CaseFlags, opts.Examiner); err != nil {
-		return err
 	}
 
 	var jsonl io.Writer
@@ -199,67 +210,61 @@ func runScan(ctx context.Context, opts *ScanOptions, g *globalOptions, sources [
 		jsonl = f
 	}
 
-	hs, err := openScanHashsets(ctx, &opts.Hashsets, opts.Quiet, g)
-	if err != nil {
-		return err
-	}
-	defer hs.Close()
-
-	host, _ := os.Hostname()
 	var failed, partial bool
 	var mismatch []string
-	for _, p := range sources {
-		if err := ctx.Err(); err != nil {
-			return err
-		}
-		src, err := triage.OpenSourceWith(p, triage.SourceOptions{As: opts.As, Image: triage.ImageOptions{FS: opts.FS}})
-		if err != nil {
-			fmt.Fprintf(g.Err, "triage: error: %v\n", err)
-			failed = true
-			continue
-		}
-		sc := newScanCustody(ctx, c, opts.Examiner)
-		prog := &triage.Progress{}
-		stopProgress := startProgress(ctx, g.Err, opts.Quiet, src, prog)
-		res, err := triage.Scan(ctx, c, src, triage.Options{
-			Algorithms:  opts.algorithms,
-			Workers:     opts.Workers,
-			JSONL:       jsonl,
-			Progress:    prog,
-			CommandLine: g.Args,
-			Host:        host,
-			Examiner:    opts.Examiner,
-			Rescan:      opts.Rescan,
-			Now:         opts.now,
-			OnEvidence:  hs.onEvidence(c, sc.actor, sc.onEvidence),
-			Matcher:     hs.matcher(),
-		})
-		if res != nil {
-			if cerr := sc.finished(res.EvidenceID, res.RunID, res.State, res.Files, res.Bytes, res.Errors, res.Existing); cerr != nil && err == nil {
-				err = cerr
+	_, err = env.Scan(ctx, c, sources, &casework.ScanOptions{
+		Algorithms:  opts.algorithms,
+		Workers:     opts.Workers,
+		JSONL:       jsonl,
+		CommandLine: g.Args,
+		Examiner:    opts.Examiner,
+		Rescan:      opts.Rescan,
+		As:          opts.As,
+		Image:       triage.ImageOptions{FS: opts.FS},
+		VerifyImage: opts.VerifyImage,
+		Hashsets:    opts.Hashsets.HashsetOptions,
+		OnHashsetFile: func(file string, res *hashset.ImportResult, s *hashset.Set) {
+			printImportProblems(g.Err, res)
+			if s != nil && !opts.Quiet {
+				fmt.Fprintf(g.Err, "triage: using %s as set %q (%s): %s\n", file, s.Name, s.Category, countsString(s.Counts))
 			}
-		}
-		stopProgress()
-		var verify imageCheck
-		if opts.VerifyImage && err == nil && res != nil && !res.Skipped && (res.State == casedb.StateComplete || res.State == casedb.StatePartial) {
-			verify, err = verifyScannedImage(ctx, g.Err, opts.Quiet, c, src, res.EvidenceID, opts.Examiner, opts.Workers)
-		}
-		src.Close()
-		if res != nil && !opts.Quiet {
-			printSummary(g.Err, p, res)
-		}
-		switch {
-		case errors.Is(err, context.Canceled) && ctx.Err() != nil:
-			return err
-		case err != nil:
-			fmt.Fprintf(g.Err, "triage: error: %s: %v\n", p, err)
-			failed = true
-		case res.State == casedb.StatePartial || verify.verdict == mediahash.Failed:
-			partial = true
-		}
-		if verify.verdict == mediahash.Mismatch {
-			mismatch = append(mismatch, p)
-		}
+		},
+		Progress: func(src triage.Source, p *triage.Progress) func() {
+			return startProgress(ctx, g.Err, opts.Quiet, src, p)
+		},
+		MediaProgress: func(path string, size int64) (func(int64), func()) {
+			if !opts.Quiet {
+				fmt.Fprintf(g.Err, "triage: %s: hashing the whole media (%s) to verify the image; --verify-image=false skips this\n", filepath.Base(path), report.HumanBytes(size))
+			}
+			return mediaProgress(g.Err, opts.Quiet, size)
+		},
+		OnSource: func(r *casework.SourceResult) {
+			if r.OpenErr != nil {
+				fmt.Fprintf(g.Err, "triage: error: %v\n", r.OpenErr)
+				failed = true
+				return
+			}
+			if r.Image != nil {
+				printImageCheck(g.Err, opts.Quiet, r.Image)
+			}
+			if r.Result != nil && !opts.Quiet {
+				printSummary(g.Err, r.Path, r.Result)
+			}
+			switch {
+			case errors.Is(r.Err, context.Canceled) && ctx.Err() != nil:
+			case r.Err != nil:
+				fmt.Fprintf(g.Err, "triage: error: %s: %v\n", r.Path, r.Err)
+				failed = true
+			case r.Partial():
+				partial = true
+			}
+			if r.Mismatch() {
+				mismatch = append(mismatch, r.Path)
+			}
+		},
+	})
+	if err != nil {
+		return hashsetHint(err)
 	}
 	switch {
 	case len(mismatch) > 0:
@@ -280,25 +285,12 @@ func printSummary(w io.Writer, src string, r *triage.Result) {
 	d := r.Finished.Sub(r.Started)
 	rate := ""
 	if s := d.Seconds(); s > 0 {
-		rate = fmt.Sprintf(", %s/s", humanBytes(int64(float64(r.Bytes)/s)))
+		rate = fmt.Sprintf(", %s per second", report.HumanBytes(int64(float64(r.Bytes)/s)))
 	}
 	resumed := ""
 	if r.Resumed {
 		resumed = fmt.Sprintf(" (resumed; %d records were already in the case)", r.Existing)
 	}
 	fmt.Fprintf(w, "triage: %s: evidence %d %s: %d records, %s in %s%s, %d errors%s\n",
-		src, r.EvidenceID, r.State, r.Files, humanBytes(r.Bytes), d.Round(time.Millisecond), rate, r.Errors, resumed)
-}
-
-func humanBytes(n int64) string {
-	const unit = 1000
-	if n < unit {
-		return fmt.Sprintf("%d B", n)
-	}
-	div, exp := int64(unit), 0
-	for m := n / unit; m >= unit; m /= unit {
-		div *= unit
-		exp++
-	}
-	return fmt.Sprintf("%.1f %cB", float64(n)/float64(div), "kMGTPE"[exp])
+		src, r.EvidenceID, r.State, r.Files, report.HumanBytes(r.Bytes), d.Round(time.Millisecond), rate, r.Errors, resumed)
 }

@@ -257,15 +257,25 @@ func TestScanE01BadChunkInFile(t *testing.T) {
 	defer c.Close()
 	var complete bool
 	var msg string
-	if err := c.DB().QueryRow(`SELECT complete, coalesce(error, '') FROM files WHERE path = '/ones.bin'`).Scan(&complete, &msg); err != nil {
-		t.Fatal(err)
+	ones := 0
+	if err := c.Files(context.Background(), casedb.FileFilter{Path: "/ones.bin"}, func(r *casedb.FileRecord) error {
+		complete, msg = r.Complete, r.Error
+		ones++
+		return nil
+	}); err != nil || ones == 0 {
+		t.Fatal(err, ones)
 	}
 	if complete || !strings.Contains(msg, "chunk 240") {
 		t.Errorf("ones.bin complete=%v error %q", complete, msg)
 	}
 	// Files away from the chunk are intact: Hello world text document.txt.
 	var md5 string
-	c.DB().QueryRow(`SELECT md5 FROM files WHERE path = '/Folder A/Folder B/Hello world text document.txt' AND size = 12`).Scan(&md5)
+	c.Files(context.Background(), casedb.FileFilter{Path: "/Folder A/Folder B/Hello world text document.txt"}, func(r *casedb.FileRecord) error {
+		if r.Size == 12 {
+			md5 = r.MD5
+		}
+		return nil
+	})
 	if md5 != "86fb269d190d2c85f6e0468ceca42a20" { // md5 of "Hello world!"
 		t.Errorf("hello world md5 %q", md5)
 	}

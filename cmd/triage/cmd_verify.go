@@ -9,10 +9,9 @@ import (
 	"github.com/spf13/cobra"
 	"github.com/spf13/pflag"
 
-	"github.com/triagekit/triage/internal/mediahash"
 	"github.com/triagekit/triage/report"
 	"github.com/triagekit/triage/triage/casedb"
-	"github.com/triagekit/triage/triage/image"
+	"github.com/triagekit/triage/triage/casework"
 )
 
 func init() { registerCommand(newVerifyCommand) }
@@ -73,7 +72,7 @@ Exits with status 1 when any check fails.
 }
 
 func runVerify(ctx context.Context, opts *VerifyOptions, g *globalOptions, args []string) error {
-	vo := report.VerifyOptions{NoEvidence: opts.NoEvidence, Rehash: rehashMedia}
+	vo := report.VerifyOptions{NoEvidence: opts.NoEvidence, Rehash: casework.RehashMedia}
 	if opts.PubKey != "" {
 		b, err := os.ReadFile(opts.PubKey)
 		if err != nil {
@@ -112,18 +111,3 @@ func runVerify(ctx context.Context, opts *VerifyOptions, g *globalOptions, args 
 
 // rehashMedia reads the whole media of a disk image (raw, split raw, E01:
 // the decoded media) and returns its MD5, SHA-1 and SHA-256.
-func rehashMedia(ctx context.Context, source, typ string) (map[string]string, error) {
-	img, err := image.Open(source)
-	if err != nil {
-		return nil, err
-	}
-	defer img.Close()
-	res, err := mediahash.Sum(ctx, img, img.Size(), 0, nil)
-	if err != nil {
-		return nil, err
-	}
-	if len(res.Bad) > 0 {
-		return nil, fmt.Errorf("%d ranges of the media could not be read", len(res.Bad))
-	}
-	return map[string]string{"md5": res.MD5, "sha1": res.SHA1, "sha256": res.SHA256}, nil
-}

@@ -19,16 +19,22 @@ func main() {
 // run executes triage with args and returns the process exit status. It is
 // the whole program, so tests can run it in-process.
 func run(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
+	return runWith(&globalOptions{In: stdin, Out: stdout, Err: stderr}, args)
+}
+
+// runWith executes triage with the streams and settings of g; g.Args is set
+// from args.
+func runWith(g *globalOptions, args []string) int {
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
-	g := &globalOptions{In: stdin, Out: stdout, Err: stderr, Args: append([]string{"triage"}, args...)}
+	g.Args = append([]string{"triage"}, args...)
 	root := newRootCommand(g)
 	root.SetArgs(args)
-	root.SetIn(stdin)
-	root.SetOut(stdout)
-	root.SetErr(stderr)
+	root.SetIn(g.In)
+	root.SetOut(g.Out)
+	root.SetErr(g.Err)
 	err := root.ExecuteContext(ctx)
-	return exitStatus(err, ctx, stderr)
+	return exitStatus(err, ctx, g.Err)
 }
 
 // Exit statuses; the table is repeated in every command's help.

@@ -5,19 +5,37 @@ import (
 	"os"
 	"runtime/pprof"
 	"sort"
+	"time"
 
 	"github.com/spf13/cobra"
 
 	"github.com/triagekit/triage/internal/buildinfo"
+	"github.com/triagekit/triage/report"
+	"github.com/triagekit/triage/triage/casework"
 )
 
-// globalOptions are shared by every command: the I/O streams and the
-// process arguments (recorded in cases and reports).
+// globalOptions are shared by every command: the I/O streams, the process
+// arguments (recorded in cases and reports), and what tests fix to make
+// custody logs and reports deterministic.
 type globalOptions struct {
 	In   io.Reader
 	Out  io.Writer
 	Err  io.Writer
 	Args []string
+
+	// Now is the clock of custody events and reports (nil: time.Now);
+	// Host the host name they record ("": the system's).
+	Now  func() time.Time
+	Host string
+	// ReportID and ReportTool fix the id and the tool identity of
+	// reports ("" and nil: a fresh id and the running binary).
+	ReportID   string
+	ReportTool *report.Tool
+}
+
+// env returns the environment of the case workflows.
+func (g *globalOptions) env() *casework.Env {
+	return &casework.Env{Now: g.Now, Host: g.Host}
 }
 
 // commandFactories lists the subcommands; each cmd_*.go file registers its

@@ -4,7 +4,12 @@
 //
 // The layout is documented in docs/case-format.md and versioned by
 // SchemaVersion, kept both in the meta table and in SQLite's user_version.
-// Later commands (hash sets, reports) read the same database.
+// The case header ([CaseInfo]) and the exhibit details of each evidence item
+// are kept here too.
+//
+// The database is not handed out: readers such as reports use the typed
+// reads ([Case.EvidenceItems], [Case.Runs], [Case.HashSetsUsed],
+// [Case.CountFiles], [Case.Files] with a [FileFilter], [Case.Errors]).
 package casedb
 
 import (
@@ -44,9 +49,6 @@ type Case struct {
 	Dir string
 	db  *sql.DB
 }
-
-// DB returns the underlying database handle, for readers such as reports.
-func (c *Case) DB() *sql.DB { return c.db }
 
 // Close closes the database.
 func (c *Case) Close() error { return c.db.Close() }
@@ -334,7 +336,8 @@ type Evidence struct {
 	Metadata map[string]any
 }
 
-// Run is one invocation that worked on an evidence item.
+// Run is one invocation that worked on an evidence item. StartRun reads
+// the fields up to Examiner; Runs fills them all.
 type Run struct {
 	ID          int64
 	EvidenceID  int64
@@ -344,6 +347,12 @@ type Run struct {
 	ToolCommit  string
 	Host        string
 	Examiner    string
+	// Recorded when the run finishes.
+	FinishedAt time.Time
+	State      string
+	Files      int64
+	Bytes      int64
+	Errors     int64
 }
 
 func ts(t time.Time) any {

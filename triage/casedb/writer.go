@@ -212,11 +212,17 @@ func (w *Writer) Abort() {
 	}
 }
 
-// FileFilter selects records for Files.
+// FileFilter selects records for Files and CountMatching. The zero value
+// selects every record; each set field narrows the selection.
 type FileFilter struct {
-	EvidenceID int64  // 0: all items
-	Where      string // extra SQL condition on the files table, "" for none
-	Args       []any
+	EvidenceID        int64    // 0: all items
+	Path              string   // only records with this path (raw bytes, as recorded)
+	Status            []string // only records with one of these statuses
+	ExtensionMismatch bool     // only records whose extension contradicts their content
+	Deleted           bool     // only deleted entries
+	Incomplete        bool     // only records not read completely or with an error
+	HasError          bool     // only records with an error
+	Limit             int      // at most this many records (Files only); 0: no limit
 }
 
 const fileCols = `evidence_id, key, path_bytes, stream, type, link_target, size, md5, sha1, sha256, blake3, mime, extension,
@@ -224,17 +230,12 @@ const fileCols = `evidence_id, key, path_bytes, stream, type, link_target, size,
 
 // Files calls fn for each file record matching f, in evidence and walk order.
 func (c *Case) Files(ctx context.Context, f FileFilter, fn func(*FileRecord) error) error {
-	q := `SELECT ` + fileCols + ` FROM files WHERE 1=1`
-	var args []any
-	if f.EvidenceID != 0 {
-		q += ` AND evidence_id = ?`
-		args = append(args, f.EvidenceID)
+	w, args := f.where()
+	q := `SELECT ` + fileCols + ` FROM files` + w + ` ORDER BY evidence_id, id`
+	if f.Limit > 0 {
+		q += ` LIMIT ?`
+		args = append(args, f.Limit)
 	}
-	if f.Where != "" {
-		q += ` AND (` + f.Where + `)`
-		args = append(args, f.Args...)
-	}
-	q += ` ORDER BY evidence_id, id`
 	rows, err := c.db.QueryContext(ctx, q, args...)
 	if err != nil {
 		return err

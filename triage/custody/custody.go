@@ -21,7 +21,6 @@ import (
 	"io"
 	"os"
 	"path/filepath"
-	"strings"
 	"time"
 
 	"github.com/triagekit/triage/internal/buildinfo"
@@ -304,13 +303,4 @@ func VerifyReader(r io.Reader) (events []Event, head string, err error) {
 		return nil, "", nil
 	}
 	return events, prev, nil
-}
-
-// Summary renders an event on one line for terminals.
-func Summary(e *Event) string {
-	var parts []string
-	for k, v := range e.Details {
-		parts = append(parts, fmt.Sprintf("%s=%v", k, v))
-	}
-	return fmt.Sprintf("#%d %s %s %s %s", e.Seq, e.Time, e.Actor, e.Action, strings.Join(parts, " "))
 }

@@ -1,16 +1,10 @@
-package report
+package casedb
 
 import (
 	"context"
 	"encoding/json"
 	"fmt"
-	"math"
-	"sort"
-	"strconv"
-	"strings"
 	"time"
-
-	"github.com/triagekit/triage/triage/casedb"
 )
 
 // CaseInfoKey is the key of the case header in the case's meta table.
@@ -73,7 +67,7 @@ func (ci *CaseInfo) Location() (*time.Location, error) {
 }
 
 // LoadCaseInfo reads the case header; a case without one gives the zero value.
-func LoadCaseInfo(ctx context.Context, c *casedb.Case) (CaseInfo, error) {
+func LoadCaseInfo(ctx context.Context, c *Case) (CaseInfo, error) {
 	var ci CaseInfo
 	v, err := c.Meta(ctx, CaseInfoKey)
 	if err != nil {
@@ -89,7 +83,7 @@ func LoadCaseInfo(ctx context.Context, c *casedb.Case) (CaseInfo, error) {
 }
 
 // SaveCaseInfo stores the case header.
-func SaveCaseInfo(ctx context.Context, c *casedb.Case, ci CaseInfo) error {
+func SaveCaseInfo(ctx context.Context, c *Case, ci CaseInfo) error {
 	b, err := json.Marshal(ci)
 	if err != nil {
 		return err
@@ -117,7 +111,7 @@ func DiffCaseInfo(a, b CaseInfo) map[string]Change {
 	return m
 }
 
-// Evidence item (exhibit) metadata keys in casedb.Evidence.Metadata.
+// Evidence item (exhibit) metadata keys in Evidence.Metadata.
 const (
 	MetaExhibitID     = "exhibit_id"
 	MetaExhibitDesc   = "exhibit_description"
@@ -164,60 +158,4 @@ func NormalizeReceived(s string, loc *time.Location) (string, error) {
 		}
 	}
 	return "", fmt.Errorf("cannot read date %q: want RFC 3339 (2026-01-02T15:04:05Z) or YYYY-MM-DD", s)
-}
-
-// metaString renders a metadata value for display.
-func metaString(v any) string {
-	switch x := v.(type) {
-	case nil:
-		return ""
-	case string:
-		return x
-	case map[string]any, []any:
-		b, _ := json.Marshal(x)
-		return string(b)
-	case float64:
-		// JSON numbers come back as float64: whole ones print as integers
-		// (10485760, not 1.048576e+07).
-		if x == math.Trunc(x) && math.Abs(x) < 1<<53 {
-			return strconv.FormatInt(int64(x), 10)
-		}
-		return strconv.FormatFloat(x, 'f', -1, 64)
-	default:
-		return fmt.Sprint(x)
-	}
-}
-
-// KV is a label and a value for display.
-type KV struct {
-	Key   string `json:"key"`
-	Value string `json:"value"`
-}
-
-// otherMetadata returns the metadata entries that are not exhibit fields,
-// sorted by key.
-func otherMetadata(m map[string]any) []KV {
-	known := map[string]bool{}
-	for _, f := range ExhibitFields {
-		known[f.Key] = true
-	}
-	var out []KV
-	for k, v := range m {
-		if known[k] {
-			continue
-		}
-		out = append(out, KV{k, metaString(v)})
-	}
-	sort.Slice(out, func(i, j int) bool { return out[i].Key < out[j].Key })
-	return out
-}
-
-func joinNonEmpty(sep string, s ...string) string {
-	var out []string
-	for _, x := range s {
-		if x != "" {
-			out = append(out, x)
-		}
-	}
-	return strings.Join(out, sep)
 }

@@ -1,0 +1,256 @@
+package report
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io/fs"
+	"sort"
+	"time"
+
+	"github.com/triagekit/triage/triage/casedb"
+	"github.com/triagekit/triage/triage/custody"
+)
+
+// Build reads the case and assembles the report. The case must stay open
+// while the report is rendered: the listing is streamed from it.
+func Build(ctx context.Context, c *casedb.Case, o Options) (*Report, error) {
+	now := o.Now
+	if now.IsZero() {
+		now = time.Now()
+	}
+	tool := CurrentTool()
+	if o.Tool != nil {
+		tool = *o.Tool
+	}
+	r := &Report{SchemaVersion: SchemaVersion, ID: o.ID, Title: Title, GeneratedAt: now.UTC().Format(time.RFC3339),
+		CaseDir: c.Dir, Tool: tool, CommandLine: o.CommandLine, Host: o.Host, Statement: Statement,
+		Listing: !o.NoListing, c: c, metaLabel: o.MetadataLabel}
+	if r.ID == "" {
+		r.ID = NewID(now)
+	}
+	if r.CommandLine == nil {
+		r.CommandLine = []string{}
+	}
+	var err error
+	if r.Case, err = casedb.LoadCaseInfo(ctx, c); err != nil {
+		return nil, err
+	}
+	if r.loc, err = r.Case.Location(); err != nil {
+		return nil, err
+	}
+	r.TimeZone = r.loc.String()
+	r.CaseCreatedAt, _ = c.Meta(ctx, "created_at")
+
+	events, head, cerr := custody.Verify(c.Dir)
+	r.Custody = CustodyLog{Events: events, Head: head, Intact: cerr == nil}
+	switch {
+	case errors.Is(cerr, fs.ErrNotExist):
+		r.Custody.Problem = "the case has no custody log (custody.jsonl is missing)"
+	case cerr != nil:
+		r.Custody.Problem = cerr.Error()
+	}
+	if r.Custody.Events == nil {
+		r.Custody.Events = []custody.Event{}
+	}
+	if !r.Custody.Intact && !o.AllowBrokenChain {
+		return nil, fmt.Errorf("%w: %s", ErrBrokenChain, r.Custody.Problem)
+	}
+
+	if err := r.loadEvidence(ctx); err != nil {
+		return nil, err
+	}
+	if err := r.loadRuns(ctx); err != nil {
+		return nil, err
+	}
+	if err := r.loadHashSets(ctx); err != nil {
+		return nil, err
+	}
+	if err := r.loadSummary(ctx); err != nil {
+		return nil, err
+	}
+	if err := r.loadSections(ctx); err != nil {
+		return nil, err
+	}
+	r.NoScans = len(r.Runs) == 0
+	r.Limitations = r.limitations()
+	return r, nil
+}
+
+func (r *Report) loadEvidence(ctx context.Context) error {
+	items, err := r.c.EvidenceItems(ctx)
+	if err != nil {
+		return fmt.Errorf("failed to read evidence items: %w", err)
+	}
+	r.Evidence = []EvidenceItem{}
+	for _, e := range items {
+		it := EvidenceItem{ID: e.ID, Source: casedb.DisplayString(e.Source), Type: e.Type, Size: e.Size, State: e.State,
+			StartedAt: fmtTS(e.StartedAt), FinishedAt: fmtTS(e.FinishedAt),
+			Tool:        Tool{Program: "triage", Version: e.ToolVersion, Commit: e.ToolCommit, SHA256: e.ToolSHA256, GoVersion: e.GoVersion, Platform: e.Platform},
+			CommandLine: e.CommandLine, Host: e.Host, Examiner: e.Examiner, HashAlgorithms: e.HashAlgorithms,
+			Files: e.Files, Bytes: e.Bytes, Errors: e.Errors, Metadata: e.Metadata}
+		if it.CommandLine == nil {
+			it.CommandLine = []string{}
+		}
+		for _, f := range casedb.ExhibitFields {
+			if v, ok := e.Metadata[f.Key]; ok && metaString(v) != "" {
+				it.Exhibit = append(it.Exhibit, KV{f.Label, metaString(v)})
+			}
+		}
+		it.MediaHashes, it.Verification, it.OtherMetadata = labeler{r.metaLabel}.splitMetadata(e.Metadata)
+		if it.Volumes, err = r.c.Volumes(ctx, e.ID); err != nil {
+			return err
+		}
+		if it.Volumes == nil {
+			it.Volumes = []casedb.Volume{}
+		}
+		r.Evidence = append(r.Evidence, it)
+	}
+	return nil
+}
+
+func (r *Report) loadRuns(ctx context.Context) error {
+	runs, err := r.c.Runs(ctx)
+	if err != nil {
+		return fmt.Errorf("failed to read runs: %w", err)
+	}
+	r.Runs = []Run{}
+	for _, u := range runs {
+		run := Run{ID: u.ID, EvidenceID: u.EvidenceID, StartedAt: fmtTS(u.StartedAt), FinishedAt: fmtTS(u.FinishedAt),
+			State: u.State, CommandLine: u.CommandLine, ToolVersion: u.ToolVersion, ToolCommit: u.ToolCommit,
+			Host: u.Host, Examiner: u.Examiner, Files: u.Files, Bytes: u.Bytes, Errors: u.Errors}
+		if run.CommandLine == nil {
+			run.CommandLine = []string{}
+		}
+		r.Runs = append(r.Runs, run)
+	}
+	return nil
+}
+
+func (r *Report) loadHashSets(ctx context.Context) error {
+	used, err := r.c.HashSetsUsed(ctx)
+	if err != nil {
+		return fmt.Errorf("failed to read hash sets: %w", err)
+	}
+	r.HashSets = []HashSet{}
+	idx := map[string]int{}
+	for _, u := range used {
+		det, _ := json.Marshal(u.Details)
+		key := u.Name + "\x00" + u.Category + "\x00" + string(det)
+		if i, ok := idx[key]; ok {
+			r.HashSets[i].Runs = append(r.HashSets[i].Runs, u.RunID)
+			continue
+		}
+		idx[key] = len(r.HashSets)
+		r.HashSets = append(r.HashSets, HashSet{Name: u.Name, Category: u.Category, Runs: []int64{u.RunID},
+			Details: FlattenDetails(u.Details), Meaning: Meaning(u.Category)})
+	}
+	return nil
+}
+
+func (r *Report) loadSummary(ctx context.Context) error {
+	n, err := r.c.CountFiles(ctx)
+	if err != nil {
+		return fmt.Errorf("failed to count records: %w", err)
+	}
+	r.Summary = Summary{Records: n.Records, Files: n.Files, Bytes: n.Bytes, KnownBad: n.KnownBad, Notable: n.Notable,
+		KnownGood: n.KnownGood, Unknown: n.Unknown, ExtensionMismatch: n.ExtensionMismatch, Deleted: n.Deleted,
+		Incomplete: n.Incomplete}
+	if r.Summary.Errors, err = r.c.CountErrors(ctx, 0); err != nil {
+		return err
+	}
+	r.ErrorsTotal = r.Summary.Errors
+	return nil
+}
+
+// The findings sections.
+var (
+	filterHits       = casedb.FileFilter{Status: []string{casedb.StatusKnownBad, casedb.StatusNotable}}
+	filterMismatch   = casedb.FileFilter{ExtensionMismatch: true}
+	filterIncomplete = casedb.FileFilter{Incomplete: true}
+)
+
+// loadSection reads the first MaxSectionRows records matching f and counts
+// them all.
+func (r *Report) loadSection(ctx context.Context, f casedb.FileFilter, s *Section) error {
+	s.Records = []*casedb.FileRecord{}
+	f.Limit = MaxSectionRows
+	err := r.c.Files(ctx, f, func(rec *casedb.FileRecord) error {
+		s.Records = append(s.Records, rec)
+		return nil
+	})
+	if err != nil {
+		return fmt.Errorf("failed to read records: %w", err)
+	}
+	if s.Total, err = r.c.CountMatching(ctx, f); err != nil {
+		return err
+	}
+	return nil
+}
+
+func (r *Report) loadSections(ctx context.Context) error {
+	if err := r.loadSection(ctx, filterHits, &r.Hits); err != nil {
+		return err
+	}
+	// known-bad before notable, each in evidence and walk order
+	sort.SliceStable(r.Hits.Records, func(i, j int) bool {
+		return r.Hits.Records[i].Status == casedb.StatusKnownBad && r.Hits.Records[j].Status != casedb.StatusKnownBad
+	})
+	if err := r.loadSection(ctx, filterMismatch, &r.Mismatches); err != nil {
+		return err
+	}
+	if err := r.loadSection(ctx, filterIncomplete, &r.Incomplete); err != nil {
+		return err
+	}
+	errs, err := r.c.Errors(ctx, 0)
+	if err != nil {
+		return fmt.Errorf("failed to read errors: %w", err)
+	}
+	r.Errors = []ErrorRow{}
+	for i, e := range errs {
+		if i >= MaxSectionRows {
+			break
+		}
+		r.Errors = append(r.Errors, ErrorRow{e.EvidenceID, e.RunID, casedb.DisplayString(e.Path), e.Offset, e.Message, fmtTS(e.At)})
+	}
+	return nil
+}
+
+func (r *Report) limitations() []string {
+	var l []string
+	if !r.Custody.Intact {
+		l = append(l, "THE CUSTODY LOG IS BROKEN: "+r.Custody.Problem+". The report was produced over a broken chain at the examiner's request (--allow-broken-chain).")
+	}
+	if r.NoScans {
+		l = append(l, "No evidence has been scanned in this case: the report holds no findings.")
+	}
+	if len(r.HashSets) == 0 && !r.NoScans {
+		l = append(l, "No hash sets were used: no file could be classified as known-bad, notable or known-good; every file is \"unknown\".")
+	}
+	for _, e := range r.Evidence {
+		switch e.State {
+		case casedb.StateInterrupted, casedb.StateRunning:
+			l = append(l, fmt.Sprintf("The scan of evidence item %d (%s) did not finish (%s): records of the unscanned part are missing.", e.ID, e.ExhibitID(), e.State))
+		case casedb.StateFailed:
+			l = append(l, fmt.Sprintf("The scan of evidence item %d (%s) failed.", e.ID, e.ExhibitID()))
+		}
+	}
+	if r.Summary.Incomplete > 0 {
+		l = append(l, fmt.Sprintf("%s incomplete or unreadable: %s hashes do not cover the whole content (see the tables below).",
+			plural(r.Summary.Incomplete, "record is", "records are"), plural2(r.Summary.Incomplete, "its", "their")))
+	}
+	if r.Summary.Errors > 0 {
+		l = append(l, fmt.Sprintf("%s recorded while reading the evidence.", plural(r.Summary.Errors, "problem was", "problems were")))
+	}
+	if !r.Listing {
+		l = append(l, "The full file listing was left out of this document (--no-listing); the CSV, JSON and DFXML outputs hold it.")
+	}
+	for _, s := range []*Section{&r.Hits, &r.Mismatches, &r.Incomplete} {
+		if s.Truncated() {
+			l = append(l, fmt.Sprintf("A findings table shows the first %d of %d rows; the full listing holds all.", len(s.Records), s.Total))
+			break
+		}
+	}
+	return l
+}

@@ -1,0 +1,63 @@
+package casework
+
+import (
+	"fmt"
+	"os"
+	"time"
+
+	"github.com/triagekit/triage/triage/casedb"
+	"github.com/triagekit/triage/triage/custody"
+)
+
+// Env is what the workflows take from their surroundings. The zero value
+// uses the system clock and host name.
+type Env struct {
+	// Now is the clock of custody events (and of reports made with the
+	// same Env); nil means time.Now.
+	Now func() time.Time
+	// Host is the host name recorded in custody events; "" means the
+	// system's.
+	Host string
+}
+
+// Time returns the current time of the Env's clock, in UTC.
+func (e *Env) Time() time.Time {
+	if e != nil && e.Now != nil {
+		return e.Now().UTC()
+	}
+	return time.Now().UTC()
+}
+
+// HostName returns the host name of the Env.
+func (e *Env) HostName() string {
+	if e != nil && e.Host != "" {
+		return e.Host
+	}
+	h, _ := os.Hostname()
+	return h
+}
+
+// AppendCustody records one event in the custody log of the case in dir.
+func (e *Env) AppendCustody(dir, action, actor string, details map[string]any) error {
+	_, err := custody.Append(dir, custody.Event{Action: action, Actor: actor, Host: e.HostName(), Details: details}, custody.Options{Now: e.Time})
+	if err != nil {
+		return fmt.Errorf("failed to record %q in the custody log: %w", action, err)
+	}
+	return nil
+}
+
+// EnvExaminer names the environment variable holding the default examiner.
+const EnvExaminer = "TRIAGE_EXAMINER"
+
+// Actor returns who a custody event is recorded for: examiner when given,
+// else $TRIAGE_EXAMINER, else the case's examiner, else "" (the custody
+// package then uses the login name).
+func Actor(examiner string, ci casedb.CaseInfo) string {
+	if examiner != "" {
+		return examiner
+	}
+	if v := os.Getenv(EnvExaminer); v != "" {
+		return v
+	}
+	return ci.Examiner
+}

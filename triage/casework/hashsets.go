@@ -1,0 +1,262 @@
+package casework
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"os"
+	"path/filepath"
+	"strings"
+	"time"
+
+	"github.com/triagekit/triage/hashset"
+	_ "github.com/triagekit/triage/hashset/nsrlsqlite" // the nsrl-sqlite import format
+	"github.com/triagekit/triage/triage"
+	"github.com/triagekit/triage/triage/casedb"
+	"github.com/triagekit/triage/triage/custody"
+)
+
+// HashsetOptions select the hash sets a scan matches against.
+type HashsetOptions struct {
+	Names        []string // sets of the library to use; none: every set
+	Files        []string // hash-set files imported for this scan only
+	FileCategory string   // category of the Files sets
+	Dir          string   // the library; "": hashset.DefaultDir
+	None         bool     // use no set of the library (only Files)
+}
+
+// Validate checks the options without touching anything.
+func (o *HashsetOptions) Validate() error {
+	if !hashset.ValidCategory(o.FileCategory) {
+		return fmt.Errorf("--hashset-file-category %q: use known-bad, known-good or notable", o.FileCategory)
+	}
+	if o.None && len(o.Names) > 0 {
+		return errors.New("--no-hashsets and --hashset exclude each other")
+	}
+	return nil
+}
+
+// Library returns the hash-set library in dir, or the default one when dir
+// is "".
+func Library(dir string) (*hashset.Library, error) {
+	if dir == "" {
+		d, err := hashset.DefaultDir()
+		if err != nil {
+			return nil, err
+		}
+		dir = d
+	}
+	return &hashset.Library{Dir: dir}, nil
+}
+
+// DamagedSetsError is returned by OpenSets when some sets of the library
+// cannot be read.
+type DamagedSetsError struct{ Errs []error }
+
+func (e *DamagedSetsError) Error() string   { return errors.Join(e.Errs...).Error() }
+func (e *DamagedSetsError) Unwrap() []error { return e.Errs }
+
+// OpenSets opens the named sets, or every set when names is empty. A set
+// that is not found is an error wrapping hashset.ErrNotFound; damaged sets,
+// when every set is opened, are a *DamagedSetsError.
+func OpenSets(lib *hashset.Library, names []string) ([]*hashset.Set, error) {
+	if len(names) == 0 {
+		sets, errs, err := lib.OpenAll()
+		if err != nil {
+			return nil, err
+		}
+		if len(errs) > 0 {
+			CloseSets(sets)
+			return nil, &DamagedSetsError{errs}
+		}
+		return sets, nil
+	}
+	var sets []*hashset.Set
+	seen := map[string]bool{}
+	for _, n := range names {
+		if seen[n] {
+			continue
+		}
+		seen[n] = true
+		s, err := lib.Open(n)
+		if err != nil {
+			CloseSets(sets)
+			return nil, err
+		}
+		sets = append(sets, s)
+	}
+	return sets, nil
+}
+
+// CloseSets closes sets, except the built-in ones.
+func CloseSets(sets []*hashset.Set) {
+	for _, s := range sets {
+		if !s.BuiltIn {
+			s.Close()
+		}
+	}
+}
+
+// Hashsets are the sets a scan matches against.
+type Hashsets struct {
+	sets  []*hashset.Set
+	m     *hashset.Matcher
+	tmp   string
+	onFly map[string]bool
+}
+
+// OpenHashsets opens the library sets o selects and imports the o.Files
+// sets into a temporary library. onFile, when not nil, is called for each
+// file imported, with the set made of it (nil when it could not be opened).
+// Close releases them.
+func OpenHashsets(ctx context.Context, o *HashsetOptions, onFile func(file string, res *hashset.ImportResult, s *hashset.Set)) (*Hashsets, error) {
+	if err := o.Validate(); err != nil {
+		return nil, err
+	}
+	hs := &Hashsets{onFly: map[string]bool{}}
+	if !o.None {
+		lib, err := Library(o.Dir)
+		if err != nil {
+			return nil, err
+		}
+		sets, err := OpenSets(lib, o.Names)
+		if err != nil {
+			return nil, err
+		}
+		hs.sets = sets
+	}
+	if len(o.Files) > 0 {
+		tmp, err := os.MkdirTemp("", "triage-hashsets-")
+		if err != nil {
+			hs.Close()
+			return nil, err
+		}
+		hs.tmp = tmp
+		lib := &hashset.Library{Dir: tmp, NoBuiltin: true}
+		taken := map[string]bool{}
+		for _, s := range hs.sets {
+			taken[s.Name] = true
+		}
+		for _, f := range o.Files {
+			name := FileSetName(f, taken)
+			taken[name] = true
+			res, err := lib.Import(ctx, []string{f}, hashset.ImportOptions{Name: name, Category: o.FileCategory,
+				Description: "imported for one scan with --hashset-file"})
+			if err != nil {
+				hs.Close()
+				return nil, fmt.Errorf("--hashset-file: %w", err)
+			}
+			s, err := lib.Open(name)
+			if onFile != nil {
+				onFile(f, res, s)
+			}
+			if err != nil {
+				hs.Close()
+				return nil, err
+			}
+			hs.sets = append(hs.sets, s)
+			hs.onFly[name] = true
+		}
+	}
+	hs.m = hashset.NewMatcher(hs.sets)
+	return hs, nil
+}
+
+// FileSetName derives a set name from a file name, unique among taken.
+func FileSetName(path string, taken map[string]bool) string {
+	base := []byte(filepath.Base(path))
+	for i, c := range base {
+		if !(c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c >= '0' && c <= '9' || c == '.' || c == '_' || c == '-' || c == '+') {
+			base[i] = '_'
+		}
+	}
+	name := strings.TrimLeft(string(base), "._-+")
+	if len(name) > 100 {
+		name = name[:100]
+	}
+	if name == "" {
+		name = "hashset-file"
+	}
+	n := name
+	for i := 2; taken[n] || hashset.ValidName(n) != nil; i++ {
+		n = fmt.Sprintf("%s-%d", name, i)
+	}
+	return n
+}
+
+// Close releases the sets and removes the temporary library.
+func (hs *Hashsets) Close() {
+	if hs == nil {
+		return
+	}
+	CloseSets(hs.sets)
+	hs.sets = nil
+	if hs.tmp != "" {
+		os.RemoveAll(hs.tmp)
+	}
+}
+
+// scanMatcher adapts a hashset.Matcher to the scan engine.
+type scanMatcher struct{ m *hashset.Matcher }
+
+func (s scanMatcher) Match(d triage.Digests) (string, []string, error) {
+	return s.m.Find(d.MD5, d.SHA1, d.SHA256)
+}
+
+// Matcher returns the scan engine's matcher, nil when there is no set.
+func (hs *Hashsets) Matcher() triage.Matcher {
+	if hs == nil || len(hs.sets) == 0 {
+		return nil
+	}
+	return scanMatcher{hs.m}
+}
+
+// onEvidence wraps next (the custody hook of the scan): once the run is
+// recorded, every set used is recorded in the case and the custody log.
+func (hs *Hashsets) onEvidence(e *Env, c *casedb.Case, actor string, next func(*casedb.Evidence, int64, bool) error) func(*casedb.Evidence, int64, bool) error {
+	return func(ev *casedb.Evidence, runID int64, resumed bool) error {
+		if next != nil {
+			if err := next(ev, runID, resumed); err != nil {
+				return err
+			}
+		}
+		if hs == nil {
+			return nil
+		}
+		for _, s := range hs.m.Sets() {
+			d := UseDetails(s, hs.onFly[s.Name])
+			if err := c.AddHashSetUse(context.Background(), runID, casedb.HashSetUse{Name: s.Name, Category: s.Category, Details: d}); err != nil {
+				return fmt.Errorf("cannot record hash set %q in the case: %w", s.Name, err)
+			}
+			cd := map[string]any{"evidence": ev.ID, "run": runID, "name": s.Name, "category": s.Category,
+				"counts": d["counts"], "index_sha256": s.HeaderSHA256, "sources": d["sources"], "built_in": s.BuiltIn}
+			if err := e.AppendCustody(c.Dir, custody.ActionHashSetUsed, actor, cd); err != nil {
+				return err
+			}
+		}
+		return nil
+	}
+}
+
+// UseDetails is what a case records about a set used; onTheFly marks a set
+// imported for one scan.
+func UseDetails(s *hashset.Set, onTheFly bool) map[string]any {
+	var srcs []map[string]any
+	for _, src := range s.Sources {
+		srcs = append(srcs, map[string]any{"name": src.Name, "sha256": src.SHA256, "size": src.Size,
+			"format": src.Format, "records": src.Records, "malformed": src.Malformed})
+	}
+	d := map[string]any{
+		"description": s.Description, "sources": srcs, "counts": s.Counts, "index_sha256": s.HeaderSHA256,
+		"built_in": s.BuiltIn, "tool": s.Tool, "index_format_version": s.FormatVersion,
+	}
+	if !s.BuiltIn {
+		d["imported"] = s.Imported.UTC().Format(time.RFC3339)
+	}
+	if onTheFly {
+		d["hashset_file"] = true
+	} else if s.Path != "" {
+		d["path"] = s.Path
+	}
+	return d
+}
