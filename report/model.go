@@ -260,17 +260,6 @@ func fmtTS(t time.Time) string {
 	return t.UTC().Format(time.RFC3339Nano)
 }
 
-func normTS(s string) string {
-	if s == "" {
-		return ""
-	}
-	t, err := time.Parse(time.RFC3339Nano, s)
-	if err != nil {
-		return s
-	}
-	return fmtTS(t)
-}
-
 // plural returns "1 one" or "n many".
 func plural(n int64, one, many string) string {
 	if n == 1 {

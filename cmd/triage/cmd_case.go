@@ -280,7 +280,6 @@ func runCaseShow(ctx context.Context, opts *CaseOptions, g *globalOptions, dir s
 type EvidenceOptions struct {
 	Values   map[string]string
 	Examiner string
-	fs       *pflag.FlagSet
 }
 
 func newCaseEvidenceCommand(g *globalOptions, runF func(*EvidenceOptions, string, int64) error) *cobra.Command {
