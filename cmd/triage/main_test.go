@@ -5,10 +5,12 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"regexp"
 	"strconv"
 	"strings"
 	"syscall"
 	"testing"
+	"time"
 
 	"github.com/rogpeppe/go-internal/testscript"
 )
@@ -25,12 +27,35 @@ func TestScripts(t *testing.T) {
 		Cmds: map[string]func(ts *testscript.TestScript, neg bool, args []string){
 			"mkhostile": cmdMkhostile,
 			"mkbig":     cmdMkbig,
+			"waitfor":   cmdWaitfor,
 		},
 		Setup: func(env *testscript.Env) error {
 			env.Setenv("TRIAGE_EXAMINER", "")
 			return nil
 		},
 	})
+}
+
+// cmdWaitfor waits until a file exists and its content matches a regular
+// expression: a script waits for a state (a scan has recorded its
+// evidence), not for a clock. It gives up after two minutes.
+func cmdWaitfor(ts *testscript.TestScript, neg bool, args []string) {
+	if neg || len(args) != 2 {
+		ts.Fatalf("usage: waitfor FILE REGEXP")
+	}
+	re, err := regexp.Compile(args[1])
+	ts.Check(err)
+	p := ts.MkAbs(args[0])
+	deadline := time.Now().Add(2 * time.Minute)
+	for {
+		if b, err := os.ReadFile(p); err == nil && re.Match(b) {
+			return
+		}
+		if time.Now().After(deadline) {
+			ts.Fatalf("%s never matched %q", args[0], args[1])
+		}
+		time.Sleep(2 * time.Millisecond)
+	}
 }
 
 // cmdMkhostile builds an evidence folder that git cannot hold: names with
