@@ -5,7 +5,7 @@ import (
 	"io"
 	"path/filepath"
 
-	"github.com/triagekit/triage/internal/mediahash"
+	"github.com/triagekit/triage/triage/mediahash"
 	"github.com/triagekit/triage/triage/casework"
 )
 

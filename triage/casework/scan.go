@@ -9,7 +9,7 @@ import (
 	"time"
 
 	"github.com/triagekit/triage/hashset"
-	"github.com/triagekit/triage/internal/mediahash"
+	"github.com/triagekit/triage/triage/mediahash"
 	"github.com/triagekit/triage/report"
 	"github.com/triagekit/triage/triage"
 	"github.com/triagekit/triage/triage/casedb"

@@ -9,7 +9,7 @@ import (
 	"os"
 	"time"
 
-	"github.com/triagekit/triage/internal/mediahash"
+	"github.com/triagekit/triage/triage/mediahash"
 	"github.com/triagekit/triage/triage"
 	"github.com/triagekit/triage/triage/casedb"
 	"github.com/triagekit/triage/triage/custody"
