@@ -22,6 +22,9 @@ type folderSource struct {
 	root   string
 	single bool
 	size   int64
+	// openErr, when set (a test seam), can make opening a file fail: a
+	// root test process can read any file, so permissions cannot.
+	openErr func(abs string) error
 }
 
 func (s *folderSource) Info() SourceInfo {
@@ -117,7 +120,14 @@ func (s *folderSource) entry(abs, rel string) (*Entry, bool) {
 		e.Type, e.Inode = casedb.TypeDevice, &ino
 	case mode.IsRegular():
 		e.Type, e.Inode = casedb.TypeFile, &ino
-		e.Open = func() (io.ReadCloser, error) { return openEvidenceFile(abs, st) }
+		e.Open = func() (io.ReadCloser, error) {
+			if s.openErr != nil {
+				if err := s.openErr(abs); err != nil {
+					return nil, err
+				}
+			}
+			return openEvidenceFile(abs, st)
+		}
 	default:
 		e.Type, e.Inode = casedb.TypeOther, &ino
 	}
@@ -137,16 +147,7 @@ type evidenceFile struct {
 	eof    bool
 }
 
-// testOpenHook, when set by a test, can make opening a file fail (a root
-// test process can read any file, so permissions cannot simulate it).
-var testOpenHook func(abs string) error
-
 func openEvidenceFile(abs string, before fileStat) (io.ReadCloser, error) {
-	if testOpenHook != nil {
-		if err := testOpenHook(abs); err != nil {
-			return nil, err
-		}
-	}
 	f, err := openNoAtime(abs, false)
 	if err != nil {
 		return nil, err

@@ -320,15 +320,17 @@ func TestScanInterruptAndResume(t *testing.T) {
 
 func TestScanUnreadableFileIsRecordedAndScanGoesOn(t *testing.T) {
 	root := makeTree(t)
-	testOpenHook = func(abs string) error {
+	src := &folderSource{root: root, openErr: func(abs string) error {
 		if strings.HasSuffix(abs, "real.png") {
 			return &fs.PathError{Op: "open", Path: abs, Err: syscall.EIO}
 		}
 		return nil
-	}
-	defer func() { testOpenHook = nil }()
+	}}
 	c := newCase(t)
-	res := scanTree(t, c, root, Options{})
+	res, err := Scan(context.Background(), c, src, Options{})
+	if err != nil {
+		t.Fatalf("scan: %v", err)
+	}
 	if res.State != casedb.StatePartial || res.Errors != 1 {
 		t.Fatalf("state %s errors %d", res.State, res.Errors)
 	}
