@@ -5,11 +5,11 @@ import (
 	"fmt"
 	"path/filepath"
 
-	"github.com/triagekit/triage/triage/mediahash"
 	"github.com/triagekit/triage/report"
 	"github.com/triagekit/triage/triage/casedb"
 	"github.com/triagekit/triage/triage/custody"
 	"github.com/triagekit/triage/triage/image"
+	"github.com/triagekit/triage/triage/mediahash"
 )
 
 // ReportOptions control WriteReport.

@@ -9,11 +9,11 @@ import (
 	"time"
 
 	"github.com/triagekit/triage/hashset"
-	"github.com/triagekit/triage/triage/mediahash"
 	"github.com/triagekit/triage/report"
 	"github.com/triagekit/triage/triage"
 	"github.com/triagekit/triage/triage/casedb"
 	"github.com/triagekit/triage/triage/custody"
+	"github.com/triagekit/triage/triage/mediahash"
 )
 
 // ScanOptions control Scan.

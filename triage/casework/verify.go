@@ -9,12 +9,12 @@ import (
 	"os"
 	"time"
 
-	"github.com/triagekit/triage/triage/mediahash"
 	"github.com/triagekit/triage/triage"
 	"github.com/triagekit/triage/triage/casedb"
 	"github.com/triagekit/triage/triage/custody"
 	"github.com/triagekit/triage/triage/image"
 	"github.com/triagekit/triage/triage/image/container"
+	"github.com/triagekit/triage/triage/mediahash"
 )
 
 // VerifyImage hashes the whole media of img (MD5, SHA-1, SHA-256 in one
