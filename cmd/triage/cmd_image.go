@@ -15,11 +15,11 @@ import (
 	"github.com/spf13/cobra"
 	"github.com/spf13/pflag"
 
-	"github.com/triagekit/triage/triage/mediahash"
 	"github.com/triagekit/triage/report"
 	"github.com/triagekit/triage/triage/casework"
 	"github.com/triagekit/triage/triage/image"
 	"github.com/triagekit/triage/triage/image/container"
+	"github.com/triagekit/triage/triage/mediahash"
 )
 
 func init() {

@@ -5,8 +5,8 @@ import (
 	"io"
 	"path/filepath"
 
-	"github.com/triagekit/triage/triage/mediahash"
 	"github.com/triagekit/triage/triage/casework"
+	"github.com/triagekit/triage/triage/mediahash"
 )
 
 // printImageCheck prints the verification of a scanned disk image: its
