@@ -3,6 +3,7 @@ package fat
 import (
 	"slices"
 	"strings"
+	"unicode"
 	"unicode/utf8"
 )
 
@@ -33,8 +34,8 @@ func CodePages() []string {
 	return n
 }
 
-// writeByte writes the character of byte c, lower-cased (ASCII letters
-// only, as Windows applies the NT case flags) when lower is set.
+// writeByte writes the character of byte c, lower-cased when lower is set
+// (the NT case flags).
 func (cp *CodePage) writeByte(s *strings.Builder, c byte, lower bool) {
 	if c < 0x80 {
 		if lower && c >= 'A' && c <= 'Z' {
@@ -43,7 +44,11 @@ func (cp *CodePage) writeByte(s *strings.Builder, c byte, lower bool) {
 		s.WriteByte(c)
 		return
 	}
-	s.WriteRune(cp.high[c-0x80])
+	r := cp.high[c-0x80]
+	if lower {
+		r = unicode.ToLower(r)
+	}
+	s.WriteRune(r)
 }
 
 // decode converts b with the code page.
