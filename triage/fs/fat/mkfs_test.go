@@ -6,9 +6,11 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
+	"unicode/utf8"
 )
 
 // findTool returns the path of a tool, also looked for in the sbin folders
@@ -93,17 +95,17 @@ func makeImage(t *testing.T, fatBits int, sizeKB int, files []genFile) string {
 			t.Fatalf("%s %v: %v\n%s", name, args, err, out)
 		}
 	}
-	args := []string{"-C", "-F", itoa(fatBits), "-n", "GENVOL", "-i", "1234abcd"}
+	args := []string{"-C", "-F", strconv.Itoa(fatBits), "-n", "GENVOL", "-i", "1234abcd"}
 	if fatBits == 32 {
 		args = append(args, "-s", "1")
 	}
-	run(mkfs, append(args, img, itoa(sizeKB))...)
+	run(mkfs, append(args, img, strconv.Itoa(sizeKB))...)
 	for i, f := range files {
 		if f.content == nil {
 			run("mmd", "-i", img, "::"+f.path)
 			continue
 		}
-		src := filepath.Join(dir, "src"+itoa(i))
+		src := filepath.Join(dir, "src"+strconv.Itoa(i))
 		if err := os.WriteFile(src, f.content, 0o644); err != nil {
 			t.Fatal(err)
 		}
@@ -122,37 +124,14 @@ func makeImage(t *testing.T, fatBits int, sizeKB int, files []genFile) string {
 	return img
 }
 
-func itoa(n int) string { return strings.TrimSpace(strings.Repeat(" ", 0) + fmtInt(n)) }
-
-func fmtInt(n int) string {
-	if n == 0 {
-		return "0"
-	}
-	var b []byte
-	for ; n > 0; n /= 10 {
-		b = append([]byte{byte('0' + n%10)}, b...)
-	}
-	return string(b)
-}
-
 // shownAsDeleted reports whether name is the name of a deleted path:
 // the same, or with its first character lost ("_").
 func shownAsDeleted(name, orig string) bool {
 	if name == orig {
 		return true
 	}
-	_, size := firstRune(orig)
+	_, size := utf8.DecodeRuneInString(orig)
 	return strings.HasPrefix(name, "_") && name[1:] == orig[size:]
-}
-
-func firstRune(s string) (rune, int) {
-	for i, r := range s {
-		if i > 0 {
-			return 0, i
-		}
-		_ = r
-	}
-	return 0, len(s)
 }
 
 func TestGeneratedImages(t *testing.T) {
@@ -160,7 +139,7 @@ func TestGeneratedImages(t *testing.T) {
 		bits   int
 		sizeKB int
 	}{{12, 2048}, {16, 16384}, {32, 40960}} {
-		t.Run(FAT12.String()[:3]+itoa(tc.bits), func(t *testing.T) {
+		t.Run(Type(tc.bits).String(), func(t *testing.T) {
 			files := genFiles()
 			img := makeImage(t, tc.bits, tc.sizeKB, files)
 			b, err := os.ReadFile(img)

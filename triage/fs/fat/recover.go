@@ -95,6 +95,7 @@ func (w *walker) recover() {
 			it.Complete = false
 			it.Incomplete = fmt.Sprintf("only %d of %d clusters could be rebuilt from free clusters", got, c.need)
 		}
+		w.clip(it)
 	}
 }
 

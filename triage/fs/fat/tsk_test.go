@@ -41,9 +41,10 @@ var flsLine = regexp.MustCompile(`^(\S+) (\* )?(\d+):\t(.*)$`)
 // crossCheckTSK compares a walk with fls -r -p and icat: every allocated
 // file fls lists has the same path and MD5, every deleted entry it lists is
 // found, with the same name (or, where only the long name survived here,
-// the same 8.3 name). truth, when not nil, is the image authors' listing:
-// where fls gives another path and truth has ours, truth wins (the Sleuth
-// Kit cuts names of about 200 characters and more).
+// the same 8.3 name). truth, when not nil, lists the expected live paths
+// (the image authors' listing): where fls gives another path and truth has
+// ours, truth wins (the Sleuth Kit cuts names of about 200 characters and
+// more, and decodes 8.3 names as ASCII).
 func crossCheckTSK(t *testing.T, image string, fs *FS, items []*Item, truth map[string]string) {
 	t.Helper()
 	needTSK(t)
@@ -104,7 +105,7 @@ func crossCheckTSK(t *testing.T, image string, fs *FS, items []*Item, truth map[
 			t.Errorf("%s: MD5 %s, icat %x", p, got, want)
 		}
 	}
-	t.Logf("checked %d live files and %d deleted entries against the Sleuth Kit (%d of its paths overruled by the authors' listing)", live, deleted, overruled)
+	t.Logf("checked %d live files and %d deleted entries against the Sleuth Kit (%d of its paths overruled by the expected listing)", live, deleted, overruled)
 }
 
 func writeTemp(t *testing.T, name string, img []byte) string {

@@ -249,6 +249,24 @@ func (w *walker) file(it *Item) {
 	if cerr != nil {
 		w.incomplete(it, cerr.off, "%s", cerr.msg)
 	}
+	w.clip(it)
+}
+
+// clip limits an item's readable bytes to the clusters that lie within
+// the image (a truncated image).
+func (w *walker) clip(it *Item) {
+	fs := w.fs
+	var pos int64
+	for _, r := range it.runs {
+		off := fs.clusterOff(r.first)
+		l := int64(r.n) * fs.ClusterSize
+		if off+l > fs.size && pos+max(0, fs.size-off) < it.Readable {
+			it.Readable = pos + max(0, fs.size-off)
+			w.incomplete(it, max(off, fs.size), "content lies past the end of the image at file offset %d (truncated image?)", it.Readable)
+			return
+		}
+		pos += l
+	}
 }
 
 func (w *walker) incomplete(it *Item, off int64, format string, a ...any) {
