@@ -95,6 +95,9 @@ func crossCheckTSK(t *testing.T, image string, fs *FS, items []*Item, truth map[
 			continue
 		}
 		live++
+		if testing.Short() && live%16 != 1 {
+			continue // -short: every 16th file goes through icat
+		}
 		content, err := exec.Command("icat", image, strconv.FormatInt(inode, 10)).Output()
 		if err != nil {
 			t.Errorf("icat %d: %v", inode, err)
