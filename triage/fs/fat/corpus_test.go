@@ -113,6 +113,15 @@ func TestDFTT6(t *testing.T) {
 		if got := md5Of(t, fs, it); got != sum {
 			t.Errorf("%s: MD5 %s, want %s (recovered %q)", it.Path, got, sum, it.Recovered)
 		}
+		// The fragmented files are rebuilt by skipping the clusters of
+		// the others; the rest lie in one run.
+		wantRec := "contiguous"
+		if strings.Contains(it.Path, "_rag") || strings.Contains(it.Path, "frag") {
+			wantRec = "skip-claimed"
+		}
+		if it.Recovered != wantRec {
+			t.Errorf("%s: recovered %q, want %q", it.Path, it.Recovered, wantRec)
+		}
 	}
 	for p := range want {
 		if !found[p] {

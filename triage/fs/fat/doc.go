@@ -46,11 +46,32 @@
 // long-name entries before it still give the whole name (their checksum is
 // checked against the first character they imply). Deleted folders are
 // walked when their start cluster is free and still holds a folder; all
-// their entries are deleted too. The content of a deleted file is rebuilt
-// from its start cluster over free clusters, skipping the clusters other
-// deleted files claim (see the rebuilding rules on Walk's recover step in
-// recover.go); it is marked by Item.Recovered and is a reconstruction. A
-// start cluster that is allocated again gives Complete false, "overwritten".
+// their entries are deleted too.
+//
+// A deleted file keeps its start cluster and size; its chain is gone. Its
+// content is rebuilt from the start cluster, for its size, over clusters
+// free in the FAT. Deleted files are rebuilt in the order of their start
+// clusters, and each skips the clusters given to those before it, the
+// start cluster of every other deleted entry and the run that entry claims
+// (its size in free clusters, up to the next start cluster). Interleaved
+// files written at the same time (DFTT #6's frag1, frag2 and frag3) come
+// out whole. A file may not reach past the start of a file created after it
+// was last written (clusters are given out upwards); where skipping whole
+// runs would take it there, it is rebuilt again skipping start clusters
+// only. Item.Recovered marks such content ("contiguous" or
+// "skip-claimed"): it is a reconstruction, not what the FAT records. A
+// start cluster that is allocated again gives Complete false and the reason
+// "overwritten". Deleted files come after all other items in the walk,
+// once all of them are known.
+//
+// # Records
+//
+// For the project's JSON-lines records: the path is Item.Path, the inode
+// is Item.Entry (the 8.3 entry's volume offset; add the volume's image
+// offset for an image offset), deleted is Item.Deleted, complete is
+// Item.Complete. Extra fields: the entry's byte offset, LongEntry,
+// Attr.Names(), ShortName, Recovered, Incomplete, and the zone the times
+// were read in (FS.Zone()).
 //
 // # Safety
 //

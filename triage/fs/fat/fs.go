@@ -16,8 +16,8 @@ type Options struct {
 	Location *time.Location
 }
 
-// FS is an opened FAT12, FAT16 or FAT32 volume. Its methods may be called
-// concurrently, except Walk, which must not run twice at once.
+// FS is an opened FAT12, FAT16 or FAT32 volume. It is not changed after
+// Open: its methods, Walk included, may be called concurrently.
 type FS struct {
 	Type        Type
 	OEMName     string // the boot sector's OEM name ("MSDOS5.0", "mkfs.fat")
