@@ -55,12 +55,14 @@ func (w *walker) recover() {
 	}
 	sort.SliceStable(cands, func(i, j int) bool { return cands[i].start < cands[j].start })
 	starts := make(map[uint32]int, len(cands))
+	startBits := fs.newBitmap() // the keys of starts, for a quick test
 	for i, c := range cands {
 		if _, ok := starts[c.start]; !ok {
 			starts[c.start] = i
+			startBits.set(c.start)
 		}
 	}
-	taken := newBitmap(fs.Clusters)
+	taken := fs.newBitmap()
 	for _, c := range cands {
 		if c.dir {
 			for k := uint32(0); k < uint32(c.need); k++ {
@@ -68,7 +70,7 @@ func (w *walker) recover() {
 			}
 		}
 	}
-	r := &rebuilder{fs: fs, used: w.used, taken: taken, starts: starts, cands: cands}
+	r := &rebuilder{fs: fs, used: w.used, taken: taken, starts: starts, startBits: startBits, cands: cands, end: uint32(fs.imageClusters() + 2)}
 	for i := range cands {
 		c := &cands[i]
 		if c.dir {
@@ -100,11 +102,22 @@ func (w *walker) recover() {
 }
 
 type rebuilder struct {
-	fs     *FS
-	used   bitmap
-	taken  bitmap
-	starts map[uint32]int
-	cands  []claim
+	fs        *FS
+	used      bitmap
+	taken     bitmap
+	starts    map[uint32]int
+	startBits bitmap
+	cands     []claim
+	end       uint32 // the first cluster past the image
+}
+
+// start returns the candidate whose start cluster is c.
+func (r *rebuilder) start(c uint32) (int, bool) {
+	if !r.startBits.get(c) {
+		return 0, false
+	}
+	j, ok := r.starts[c]
+	return j, ok
 }
 
 // free reports whether cluster c may belong to a deleted file.
@@ -120,8 +133,8 @@ func (r *rebuilder) build(i int, skipRuns bool) (runs []run, skipped, wall bool)
 	runs = []run{{first: e.start, n: 1}}
 	got := int64(1)
 	c := e.start + 1
-	for steps := 0; got < e.need && steps < MaxRecoverySkip && r.fs.validCluster(c); steps++ {
-		if j, ok := r.starts[c]; ok && r.cands[j].start != e.start {
+	for steps := 0; got < e.need && steps < MaxRecoverySkip && c < r.end; steps++ {
+		if j, ok := r.start(c); ok && r.cands[j].start != e.start {
 			s := r.cands[j]
 			if createdAfter(s.it.Created, e.it.Modified) {
 				return runs, skipped, true
@@ -155,8 +168,8 @@ func (r *rebuilder) build(i int, skipRuns bool) (runs []run, skipped, wall bool)
 func (r *rebuilder) claimEnd(j int) uint32 {
 	s := r.cands[j]
 	c := s.start + 1
-	for n := int64(1); n < s.need && r.fs.validCluster(c); n++ {
-		if _, ok := r.starts[c]; ok || (!r.free(c) && !s.dir) {
+	for n := int64(1); n < s.need && c < r.end; n++ {
+		if _, ok := r.start(c); ok || (!r.free(c) && !s.dir) {
 			break
 		}
 		c++

@@ -203,10 +203,20 @@ func prevOf(runs []run) uint32 {
 	return r.first + r.n - 1
 }
 
-// bitmap is one bit per cluster.
+// bitmap is one bit per cluster. It covers the clusters that lie in the
+// image (see FS.imageClusters): those past its end cannot be read, and a
+// boot sector may declare far more clusters than the image holds.
 type bitmap []uint64
 
-func newBitmap(clusters int64) bitmap { return make(bitmap, (clusters+2+63)/64) }
+func (fs *FS) newBitmap() bitmap { return make(bitmap, (fs.imageClusters()+2+63)/64) }
+
+// imageClusters returns how many clusters start within the image.
+func (fs *FS) imageClusters() int64 {
+	if fs.size <= fs.dataOff {
+		return 0
+	}
+	return min(fs.Clusters, (fs.size-fs.dataOff+fs.ClusterSize-1)/fs.ClusterSize)
+}
 
 func (b bitmap) get(c uint32) bool {
 	i := c / 64

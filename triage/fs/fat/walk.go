@@ -119,7 +119,7 @@ func (fs *FS) Walk(ctx context.Context, visit func(*Item) error, problem func(er
 	for _, p := range fs.problems {
 		problem(p)
 	}
-	w := &walker{fs: fs, ctx: ctx, visit: visit, problem: problem, used: newBitmap(fs.Clusters), delDirs: newBitmap(fs.Clusters)}
+	w := &walker{fs: fs, ctx: ctx, visit: visit, problem: problem, used: fs.newBitmap(), delDirs: fs.newBitmap()}
 	var locs []extent
 	if fs.Type == FAT32 {
 		runs, cerr := fs.chain(fs.p.rootCluster, fs.maxDirClusters(), false, w.used, fs.base+0x2c)
