@@ -229,7 +229,7 @@ func last(runs []run) uint32 { r := runs[len(runs)-1]; return r.first + r.n - 1 
 
 // read reads the first size bytes of runs.
 func (fs *FS) read(runs []run, size int64, what string) ([]byte, error) {
-	size = min(size, fs.clustersOf(runs)*fs.ClusterSize)
+	size = max(0, min(size, fs.clustersOf(runs)*fs.ClusterSize))
 	buf := make([]byte, 0, min(size, 1<<20))
 	for _, r := range runs {
 		l := min(int64(r.n)*fs.ClusterSize, size-int64(len(buf)))
@@ -286,7 +286,7 @@ func (fs *FS) readRoot() error {
 			first := binary.LittleEndian.Uint32(e[20:])
 			length := int64(binary.LittleEndian.Uint64(e[24:]))
 			want := binary.LittleEndian.Uint32(e[4:])
-			if length > 1<<20 {
+			if length < 0 || length > 1<<20 {
 				fs.problems = append(fs.problems, &FormatError{Off: fs.base + fs.clusterOff(fs.root) + int64(pos), Msg: fmt.Sprintf("up-case table of %d bytes", length)})
 				continue
 			}
