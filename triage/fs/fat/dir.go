@@ -54,8 +54,8 @@ type dirent struct {
 	off      int64 // volume offset of the 8.3 entry
 	lfnOff   int64 // volume offset of the first long-name entry, -1 when none
 	short    [11]byte
-	name     string
-	rawName  []byte // the long name as UTF-16LE, nil when the 8.3 name is used
+	units    []uint16 // the long name, nil when none (valid during the callback only)
+	rawShort []byte   // the 8.3 name's bytes, in the folder's buffer
 	attr     Attr
 	ntres    uint8
 	deleted  bool
@@ -248,29 +248,28 @@ func trimSpaces(b []byte) []byte {
 	return b
 }
 
-// utf16Name converts a long name to UTF-8; unpaired surrogates become
+// writeUTF16 writes a long name as UTF-8; unpaired surrogates become
 // U+FFFD (the raw bytes keep them).
-func utf16Name(units []uint16) string {
-	ascii := true
-	for _, u := range units {
-		if u >= 0x80 {
-			ascii = false
-			break
+func writeUTF16(s *strings.Builder, units []uint16) {
+	for i := 0; i < len(units); i++ {
+		u := units[i]
+		switch {
+		case u < 0x80:
+			s.WriteByte(byte(u))
+		case utf16.IsSurrogate(rune(u)) && i+1 < len(units):
+			r := utf16.DecodeRune(rune(u), rune(units[i+1]))
+			if r != utf8.RuneError {
+				i++
+			}
+			s.WriteRune(r)
+		default:
+			if utf16.IsSurrogate(rune(u)) {
+				s.WriteRune(utf8.RuneError)
+			} else {
+				s.WriteRune(rune(u))
+			}
 		}
 	}
-	if ascii {
-		b := make([]byte, len(units))
-		for i, u := range units {
-			b[i] = byte(u)
-		}
-		return string(b)
-	}
-	var s strings.Builder
-	s.Grow(len(units) * 2)
-	for _, r := range utf16.Decode(units) {
-		s.WriteRune(r)
-	}
-	return s.String()
 }
 
 func utf16Raw(units []uint16) []byte {
@@ -317,9 +316,11 @@ type extent struct{ off, n int64 }
 
 // parseDir calls fn for every file and folder entry of the folder held in
 // buf (read from locs). inDeleted is set for a deleted folder: its entries
-// are all deleted and checked for plausibility. fn may keep the dirent.
+// are all deleted and checked for plausibility. The dirent is reused: fn
+// must copy what it keeps; its rawShort refers to buf.
 func (fs *FS) parseDir(buf []byte, locs []extent, inDeleted bool, fn func(*dirent)) {
 	var l lfnState
+	var d dirent
 	li, base := 0, int64(0) // locs index and the dir position where it starts
 	for pos := 0; pos+entrySize <= len(buf); pos += entrySize {
 		for li < len(locs)-1 && int64(pos) >= base+locs[li].n {
@@ -345,22 +346,16 @@ func (fs *FS) parseDir(buf []byte, locs []extent, inDeleted bool, fn func(*diren
 			l.reset()
 			continue
 		}
-		d := &dirent{off: off, lfnOff: -1}
-		fs.parseEntry(e, d)
+		d = dirent{off: off, lfnOff: -1, rawShort: e[:11:11]}
+		fs.parseEntry(e, &d)
 		d.deleted = deleted || inDeleted
 		d.shortStr = fs.decodeShort(&d.short, d.ntres, deleted)
 		if units, ok := l.name(&d.short, deleted); ok {
-			d.name = utf16Name(units)
-			d.rawName = utf16Raw(units)
+			d.units = units
 			d.lfnOff = l.off
-		} else {
-			d.name = d.shortStr
 		}
 		l.reset()
-		if !utf8.ValidString(d.name) {
-			d.name = strings.ToValidUTF8(d.name, "\uFFFD")
-		}
-		fn(d)
+		fn(&d)
 	}
 }
 

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"strings"
 	"time"
 )
 
@@ -191,18 +192,33 @@ func (w *walker) dir(path string, locs []extent, deleted bool, depth int) error 
 		shown = "/"
 	}
 	buf := w.read(locs, shown)
-	var ents []*dirent
-	fs.parseDir(buf, locs, deleted, func(d *dirent) { ents = append(ents, d) })
-	for _, d := range ents {
+	var ents []*Item
+	fs.parseDir(buf, locs, deleted, func(d *dirent) {
 		it := &Item{
-			Path: path + "/" + d.name, Name: d.name, ShortName: d.shortStr, RawName: d.rawName,
+			ShortName: d.shortStr, RawName: d.rawShort, // the folder's buffer is not reused
 			Entry: d.off, LongEntry: d.lfnOff, IsDir: d.attr&AttrDir != 0, Deleted: d.deleted,
 			Attr: d.attr &^ AttrDir, Size: int64(d.size), FirstCluster: d.first,
 			Created: d.ctime, Modified: d.mtime, Accessed: d.atime, Complete: true,
 		}
-		if it.RawName == nil {
-			it.RawName = append([]byte(nil), d.short[:]...)
+		// Name is the tail of Path: one string for both.
+		var p strings.Builder
+		if d.units != nil {
+			p.Grow(len(path) + 1 + 2*len(d.units))
+			p.WriteString(path)
+			p.WriteByte('/')
+			writeUTF16(&p, d.units)
+			it.RawName = utf16Raw(d.units)
+		} else {
+			p.Grow(len(path) + 1 + len(d.shortStr))
+			p.WriteString(path)
+			p.WriteByte('/')
+			p.WriteString(d.shortStr)
 		}
+		it.Path = p.String()
+		it.Name = it.Path[len(path)+1:]
+		ents = append(ents, it)
+	})
+	for _, it := range ents {
 		if it.IsDir {
 			it.Size = 0
 			if err := w.folder(it, deleted, depth); err != nil {
