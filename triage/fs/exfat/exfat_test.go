@@ -17,6 +17,8 @@ import (
 	"testing"
 	"time"
 	"unicode/utf16"
+
+	"github.com/triagekit/triage/triage/fs/fat"
 )
 
 // exImage is an exFAT volume made by mkfs.exfat, to which the test adds
@@ -299,6 +301,9 @@ func TestGeneratedVolume(t *testing.T) {
 	fs, items, problems := walkImage(t, bv.x.b)
 	for _, p := range problems {
 		t.Errorf("problem: %v", p)
+	}
+	if !Probe(bv.x.b) || fat.Probe(bv.x.b) {
+		t.Errorf("Probe %v, fat.Probe %v", Probe(bv.x.b), fat.Probe(bv.x.b))
 	}
 	if fs.Label != "EXVOL" || fs.Serial != 0x1234abcd || fs.ClusterSize != int64(bv.x.cs) {
 		t.Errorf("label %q serial %#x cluster %d", fs.Label, fs.Serial, fs.ClusterSize)

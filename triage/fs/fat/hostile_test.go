@@ -446,3 +446,24 @@ func TestDeletedLongName(t *testing.T) {
 		t.Errorf("mismatched deleted long name used: %v", keys(r.items))
 	}
 }
+
+func TestFAT32RootChain(t *testing.T) {
+	v := newFAT32(100)
+	root := v.alloc(2)
+	lfnEntries(v.b[v.off(root):], "a file.txt", "AFILE   TXT", 0x20, 0, 0)
+	v.set(root+1, 0x0ffffff0) // the root's second cluster points past the volume
+	r := walkVol(t, v.b)
+	p := r.problem(t, "root folder: cluster chain points to cluster 268435440")
+	if want := int64(0x1000 + v.fatOff + 4*int(root+1)); p.Off != want || p.Path != "/" {
+		t.Errorf("problem %v, want at %#x", p, want)
+	}
+	if r.items["/a file.txt"] == nil {
+		t.Errorf("the root's first clusters are not read: %v", keys(r.items))
+	}
+	binary.LittleEndian.PutUint32(v.b[0x2c:], 5000)
+	_, err := Open(bytes.NewReader(v.b), 0x1000, int64(len(v.b)), nil)
+	var fe *FormatError
+	if !errors.As(err, &fe) || fe.Off != 0x1000+0x2c {
+		t.Errorf("root cluster 5000: %v", err)
+	}
+}

@@ -152,6 +152,9 @@ func TestGeneratedImages(t *testing.T) {
 			for _, p := range problems {
 				t.Errorf("problem: %v", p)
 			}
+			if !Probe(b[:512]) {
+				t.Error("Probe refuses the boot sector")
+			}
 			if int(fs.Type) != tc.bits || fs.Label != "GENVOL" || fs.Serial != 0x1234abcd {
 				t.Errorf("type %v label %q serial %#x", fs.Type, fs.Label, fs.Serial)
 			}

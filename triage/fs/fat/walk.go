@@ -123,7 +123,7 @@ func (fs *FS) Walk(ctx context.Context, visit func(*Item) error, problem func(er
 	w := &walker{fs: fs, ctx: ctx, visit: visit, problem: problem, used: fs.newBitmap(), delDirs: fs.newBitmap()}
 	var locs []extent
 	if fs.Type == FAT32 {
-		runs, cerr := fs.chain(fs.p.rootCluster, fs.maxDirClusters(), false, w.used, fs.base+0x2c)
+		runs, cerr := fs.chain(fs.p.rootCluster, fs.maxDirClusters(), false, w.used, 0x2c)
 		if cerr != nil {
 			problem(&FormatError{Off: fs.base + cerr.off, Path: "/", Msg: "root folder: " + cerr.msg})
 		}
@@ -334,7 +334,7 @@ func (w *walker) deletedFolder(it *Item) []extent {
 	c := it.FirstCluster
 	switch {
 	case !fs.validCluster(c):
-		w.incomplete(it, it.Entry, "first cluster %d lies outside the volume", c)
+		it.Complete, it.Incomplete = false, fmt.Sprintf("first cluster %d lies outside the volume", c)
 		return nil
 	case fs.fat.get(c) != entryFree || w.used.get(c):
 		it.Complete, it.Incomplete = false, "overwritten"
