@@ -129,6 +129,7 @@ type FS struct {
 	root     uint32
 	fat      []byte
 	bitmap   []byte // allocation bitmap: bit k is cluster k+2
+	meta     []run  // clusters of the allocation bitmap and up-case table
 	problems []error
 }
 

@@ -540,3 +540,23 @@ func exercise(t *testing.T, b []byte) {
 		t.Fatal(err)
 	}
 }
+
+func TestCrossLinkWithBitmap(t *testing.T) {
+	bv := buildVolume(t)
+	x := bv.x
+	b := append([]byte(nil), x.b...)
+	// hello.txt's stream extension now names the allocation bitmap's
+	// cluster.
+	var pos int
+	for pos = x.off(x.root); b[pos] != 0x81; pos += 32 {
+	}
+	bitmapCluster := binary.LittleEndian.Uint32(b[pos+20:])
+	_, items, _ := walkImage(t, x.b)
+	hello := int(items["/hello.txt"].Entry)
+	binary.LittleEndian.PutUint32(b[hello+32+20:], bitmapCluster)
+	binary.LittleEndian.PutUint16(b[hello+2:], setChecksum(b[hello:hello+96]))
+	_, got, problems := walkImage(t, b)
+	if it := got["/hello.txt"]; it == nil || it.Complete || len(problems) != 1 || !strings.Contains(problems[0].Error(), "cross-linked") {
+		t.Errorf("%+v %v", it, problems)
+	}
+}

@@ -278,6 +278,7 @@ func (fs *FS) readRoot() error {
 			if cerr != nil {
 				fs.problems = append(fs.problems, &FormatError{Off: fs.base + cerr.off, Path: "$ALLOC_BITMAP", Msg: cerr.msg})
 			}
+			fs.meta = append(fs.meta, bruns...)
 			fs.bitmap, err = fs.read(bruns, need, "allocation bitmap")
 			if err != nil {
 				fs.problems = append(fs.problems, err)
@@ -291,6 +292,7 @@ func (fs *FS) readRoot() error {
 				continue
 			}
 			uruns, _ := fs.chain(first, (length+fs.ClusterSize-1)/fs.ClusterSize, false, nil, int64(pos))
+			fs.meta = append(fs.meta, uruns...)
 			table, err := fs.read(uruns, length, "up-case table")
 			if err != nil {
 				fs.problems = append(fs.problems, err)
@@ -385,6 +387,13 @@ func (fs *FS) Walk(ctx context.Context, visit func(*Item) error, problem func(er
 		problem(p)
 	}
 	w := &walker{fs: fs, ctx: ctx, visit: visit, problem: problem, used: fs.newBitmap(), delDirs: fs.newBitmap()}
+	// The allocation bitmap and up-case table belong to no item: a file
+	// claiming their clusters is cross-linked.
+	for _, r := range fs.meta {
+		for k := uint32(0); k < r.n; k++ {
+			w.used.set(r.first + k)
+		}
+	}
 	runs, cerr := fs.chain(fs.root, -1, false, w.used, 0)
 	if cerr != nil {
 		problem(&FormatError{Off: fs.base + cerr.off, Path: "/", Msg: "root folder: " + cerr.msg})
