@@ -211,14 +211,14 @@ func plausible(e []byte) bool {
 			return false
 		}
 	}
-	return e[1] != 0 || e[0] != 0xe5 || e[2] != 0
+	// A deleted entry whose name is otherwise blank is a wiped slot.
+	return e[0] != 0xe5 || string(e[1:11]) != "          "
 }
 
 // decodeShort returns the 8.3 name of n as shown: "NAME.EXT" with the NT
 // lower-case flags applied, the first character "_" when deleted.
 func (fs *FS) decodeShort(n *[11]byte, ntres uint8, deleted bool) string {
-	var b [11]byte
-	b = *n
+	b := *n
 	if b[0] == 0x05 {
 		b[0] = 0xe5
 	}

@@ -74,7 +74,7 @@ func (v *vol) entry(off int, name string, attr byte, first uint32, size uint32) 
 	e[11] = attr
 	binary.LittleEndian.PutUint16(e[14:], 10<<11|30<<5|5) // 10:30:10
 	binary.LittleEndian.PutUint16(e[16:], 44<<9|2<<5|14)  // 2024-02-14
-	binary.LittleEndian.PutUint16(e[22:], 11<<11|0<<5|0)  // 11:00:00
+	binary.LittleEndian.PutUint16(e[22:], 11<<11)         // 11:00:00
 	binary.LittleEndian.PutUint16(e[24:], 44<<9|2<<5|14)
 	binary.LittleEndian.PutUint16(e[26:], uint16(first))
 	binary.LittleEndian.PutUint32(e[28:], size)
