@@ -56,10 +56,12 @@ func mkfsExFAT(t *testing.T) *exImage {
 	if err := os.WriteFile(p, nil, 0o644); err != nil {
 		t.Fatal(err)
 	}
-	if err := os.Truncate(p, 8<<20); err != nil {
+	// 512 KiB, 4 KiB clusters aligned on 4 KiB: small enough for the
+	// fuzz targets to copy at every run.
+	if err := os.Truncate(p, 512<<10); err != nil {
 		t.Fatal(err)
 	}
-	if out, err := exec.Command(mkfs, "-L", "EXVOL", p).CombinedOutput(); err != nil {
+	if out, err := exec.Command(mkfs, "-L", "EXVOL", "-b", "4K", "-c", "4K", p).CombinedOutput(); err != nil {
 		t.Fatalf("mkfs.exfat: %v\n%s", err, out)
 	}
 	b, err := os.ReadFile(p)
