@@ -141,6 +141,14 @@ func (l *lfnState) name(short *[11]byte, deleted bool) ([]uint16, bool) {
 	}
 	for i, u := range units {
 		if u == 0 {
+			// After the terminator, the last part is padded with 0xffff:
+			// in a deleted set, anything else means parts of different
+			// names were joined (some writers pad live names with zeros).
+			for _, p := range units[i+1:] {
+				if p != 0xffff && l.deleted {
+					return nil, false
+				}
+			}
 			units = units[:i]
 			break
 		}

@@ -467,3 +467,35 @@ func TestFAT32RootChain(t *testing.T) {
 		t.Errorf("root cluster 5000: %v", err)
 	}
 }
+
+func TestDeletedFileOnDeletedFolder(t *testing.T) {
+	v := basic()
+	// A deleted folder at free cluster 20, and a deleted file whose start
+	// cluster is that folder's: the folder reused it.
+	v.entry(vRoot+160, "\xe5OLDER     ", 0x10, 20, 0)
+	v.entry(clusterAt(20), ".          ", 0x10, 20, 0)
+	v.entry(clusterAt(20)+32, "..         ", 0x10, 0, 0)
+	v.entry(vRoot+192, "\xe5ARLIER TXT", 0x20, 20, 100)
+	r := walkVol(t, v.b)
+	if it := r.items["/_ARLIER.TXT"]; it == nil || it.Complete || it.Incomplete != "overwritten" {
+		t.Errorf("%+v", it)
+	}
+	if it := r.items["/_OLDER"]; it == nil || !it.Complete {
+		t.Errorf("%+v", it)
+	}
+}
+
+func TestDeletedLongNamePadding(t *testing.T) {
+	v := basic()
+	// "Long name.txt" fills its 13 characters exactly: no terminator.
+	// Given a terminator and garbage after it, the deleted set is refused.
+	binary.LittleEndian.PutUint16(v.b[vRoot+96+24:], 0)
+	binary.LittleEndian.PutUint16(v.b[vRoot+96+28:], 'x')
+	v.b[vRoot+96] = 0xe5
+	v.b[vRoot+128] = 0xe5
+	v.set(10, 0)
+	r := walkVol(t, v.b)
+	if r.items["/_ONGNA~1.TXT"] == nil {
+		t.Errorf("joined deleted long name used: %v", keys(r.items))
+	}
+}

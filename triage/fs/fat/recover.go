@@ -76,6 +76,12 @@ func (w *walker) recover() {
 		if c.dir {
 			continue
 		}
+		if taken.get(c.start) {
+			// A deleted folder (or file) rebuilt before holds the start
+			// cluster: it was reused after this file was deleted.
+			c.it.Complete, c.it.Incomplete = false, "overwritten"
+			continue
+		}
 		runs, skipped, wall := r.build(i, true)
 		if wall && clusters(runs) < c.need {
 			runs, skipped, _ = r.build(i, false)
