@@ -562,3 +562,25 @@ func TestCrossLinkWithBitmap(t *testing.T) {
 		t.Errorf("%+v %v", it, problems)
 	}
 }
+
+// TestZoneAssumed: a time without a valid UTC offset is read in the zone
+// given, and the item says the zone was assumed.
+func TestZoneAssumed(t *testing.T) {
+	x := mkfsExFAT(t)
+	c := x.alloc(1)
+	ts := uint32(44<<25 | 5<<21 | 6<<16 | 7<<11 | 8<<5 | 5)
+	x.entrySet(x.rootPos, "local.txt", 0x20, c, 1, 1, true, ts, 0)
+	zone := time.FixedZone("UTC-5", -5*3600)
+	fs, err := Open(bytes.NewReader(x.b), 0, int64(len(x.b)), &Options{Location: zone})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var it *Item
+	if err := fs.Walk(context.Background(), func(i *Item) error { it = i; return nil }, func(err error) { t.Error(err) }); err != nil {
+		t.Fatal(err)
+	}
+	want := time.Date(2024, 5, 6, 7, 8, 10, 0, zone)
+	if it == nil || !it.ZoneAssumed || !it.Modified.Equal(want.Add(450*time.Millisecond)) || it.Modified.Location() != zone || fs.Zone() != zone {
+		t.Errorf("%+v", it)
+	}
+}
