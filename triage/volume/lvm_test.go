@@ -1,0 +1,91 @@
+package volume
+
+import (
+	"bytes"
+	"io"
+	"reflect"
+	"strconv"
+	"strings"
+	"testing"
+
+	"github.com/triagekit/triage/internal/lvmtest"
+)
+
+// TestLVM reads the logical volumes of lvmtest.Fixture in a 0x8e
+// partition, in a bare physical volume and in a GPT Linux LVM partition,
+// against the metadata the fixture wrote.
+func TestLVM(t *testing.T) {
+	content := make([]byte, 8<<20)
+	for i := range content {
+		content[i] = byte(i / 512)
+	}
+	copy(content, "BOOT")
+	pv := lvmtest.Fixture(content)
+	for _, tt := range []struct {
+		name string
+		img  []byte
+		base int64 // offset of the physical volume
+	}{
+		{"mbr", lvmtest.MBR(pv, 0x8e), 1 << 20},
+		{"bare", pv, 0},
+		{"linux-type", lvmtest.MBR(pv, 0x83), 1 << 20}, // lvm2 reads a label whatever the partition type
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			tab, err := Read(bytes.NewReader(tt.img), int64(len(tt.img)))
+			if err != nil {
+				t.Fatal(err)
+			}
+			if len(tab.Problems) > 0 {
+				t.Errorf("problems: %v", tab.Problems)
+			}
+			if len(tab.Partitions) != 1 {
+				t.Fatalf("partitions %+v", tab.Partitions)
+			}
+			p := tab.Partitions[0]
+			if want := (&PV{"lvm", "vg0", "Xc9aWq-1bxP-rZ8T-kD2Q-uHEl-pV3n-9MhXtA", "aB3dEf-GhIj-KlMn-OpQr-StUv-WxYz-012345"}); !reflect.DeepEqual(p.PV, want) {
+				t.Errorf("PV %+v, want %+v", p.PV, want)
+			}
+			// Visible volumes only, in metadata order, numbered after the partition.
+			var got []string
+			for _, l := range tab.Logical {
+				got = append(got, strings.Join([]string{itoa(int64(l.Index)), l.Name, l.Type, l.NotExamined, itoa(l.Length >> 20), rel(l.Offset, tt.base)}, "|"))
+			}
+			want := []string{
+				"1|vg0/data|LVM linear||8|" + itoa(7<<20), // pe_start 1 MiB + extent 6
+				"2|vg0/fast|LVM striped|LVM striped|2|" + itoa(1<<20),
+				"3|vg0/pool|LVM thin-pool|LVM thin-pool|1|none",
+				"4|vg0/thin1|LVM thin|LVM thin|4|none",
+			}
+			if strings.Join(got, "\n") != strings.Join(want, "\n") {
+				t.Errorf("logical volumes:\n%s\nwant:\n%s", strings.Join(got, "\n"), strings.Join(want, "\n"))
+			}
+			data := &tab.Logical[0]
+			wantExt := []Extent{{0, tt.base + 7<<20, 4 << 20}, {4 << 20, tt.base + 2<<20, 4 << 20}}
+			if !reflect.DeepEqual(data.Extents, wantExt) || !reflect.DeepEqual(data.Members, []int{0}) {
+				t.Errorf("extents %+v members %v, want %+v", data.Extents, data.Members, wantExt)
+			}
+			// Read through the map, across the segment boundary.
+			got2, err := io.ReadAll(io.NewSectionReader(data.Reader(bytes.NewReader(tt.img)), 0, data.Length))
+			if err != nil || !bytes.Equal(got2, content) {
+				t.Errorf("content through the map differs (err %v)", err)
+			}
+			if o := data.ImageOffset(4<<20 + 5); o != tt.base+2<<20+5 {
+				t.Errorf("ImageOffset = %#x", o)
+			}
+			buf := make([]byte, 10)
+			if n, err := data.Reader(bytes.NewReader(tt.img)).ReadAt(buf, data.Length-4); n != 4 || err != io.EOF {
+				t.Errorf("read at the end: %d, %v", n, err)
+			}
+		})
+	}
+}
+
+func itoa(n int64) string { return strconv.FormatInt(n, 10) }
+
+// rel is an image offset relative to base, "none" when there is none.
+func rel(off, base int64) string {
+	if off < 0 {
+		return "none"
+	}
+	return itoa(off - base)
+}
