@@ -314,6 +314,12 @@ func isoinfo(t *testing.T, iso string, w *walked, opts ...string) {
 	if err != nil {
 		t.Fatalf("isoinfo: %v", err)
 	}
+	compareIsoinfo(t, out, w, opts...)
+}
+
+// compareIsoinfo compares the walk with the output of isoinfo -l.
+func compareIsoinfo(t *testing.T, out []byte, w *walked, opts ...string) {
+	t.Helper()
 	dir, n := "", 0
 	sc := bufio.NewScanner(bytes.NewReader(out))
 	for sc.Scan() {

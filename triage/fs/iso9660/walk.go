@@ -15,7 +15,10 @@ type walker struct {
 	problem func(error)
 	seen    map[uint32]bool // directory extents walked
 	entries int
-	stopped bool
+	// dirBytes counts the folder bytes read: folders of a sound volume
+	// do not overlap, so more than the volume holds means they do.
+	dirBytes int64
+	stopped  bool
 }
 
 func (w *walker) walk() error {
@@ -61,6 +64,11 @@ func (w *walker) dir(p string, rec record, depth int) error {
 	if start+size > v.size {
 		w.problem(v.errf(rec.off+10, "folder %q (%d bytes at block %d) runs past the end of the volume", p, size, rec.extent))
 		size = v.size - start
+	}
+	if w.dirBytes += size; w.dirBytes > v.size+sector {
+		w.problem(v.errf(rec.off, "folder %q: the folders read so far overlap (more folder bytes than the volume holds): the rest of the volume is not walked", p))
+		w.stopped = true
+		return nil
 	}
 	buf := make([]byte, sector)
 	var pending []record // the parts of a multi-extent file
