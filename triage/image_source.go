@@ -121,6 +121,12 @@ func (s *imageSource) Walk(ctx context.Context, v Visitor) error {
 				s.vols[len(s.vols)-1].Details["not_examined"] = "holds no file system by design (" + p.Type + ")"
 				continue
 			}
+			if volume.PhysicalVolume(head(sec)) {
+				// a label that Read could not use: its problem is recorded
+				s.notExamined(v, p.Offset, "its LVM label or metadata could not be read",
+					fmt.Errorf("volume %d at byte %#x: LVM physical volume: not examined (its label or metadata could not be read)", p.Index, p.Offset))
+				continue
+			}
 			if what, system, ok := p.Member(); ok {
 				s.notExamined(v, p.Offset, what+": "+system+" is not supported",
 					fmt.Errorf("volume %d at byte %#x: %s: not examined (%s is not supported)", p.Index, p.Offset, what, system))
@@ -182,6 +188,13 @@ func (s *imageSource) walkLogical(ctx context.Context, v Visitor, l *volume.Logi
 		return s.walkFS(ctx, v, vol{index: l.Index, base: l.Offset, logical: l}, f, r, l.Length)
 	}
 	return nil
+}
+
+// head returns the first four sectors of r (fewer when it is shorter).
+func head(r io.ReaderAt) []byte {
+	b := make([]byte, 2048)
+	n, _ := r.ReadAt(b, 0)
+	return b[:n]
 }
 
 // notExamined records why the volume added last is not examined, for the

@@ -121,3 +121,35 @@ func TestLogicalErrorOffset(t *testing.T) {
 		}
 	}
 }
+
+// TestScanLVMBadMetadata: a physical volume whose metadata text fails its
+// checksum is a problem naming the volume and the offset of the text, and
+// the partition is recorded as not examined; the scan goes on.
+func TestScanLVMBadMetadata(t *testing.T) {
+	pv := lvmtest.Fixture(nil)
+	pv[lvmtest.MetadataOffset+512+100] ^= 1
+	p := filepath.Join(t.TempDir(), "bad.raw")
+	if err := os.WriteFile(p, lvmtest.MBR(pv, 0x8e), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	res, _, c := scanImage(t, p, SourceOptions{})
+	errs, _ := c.Errors(context.Background(), res.EvidenceID)
+	var got []string
+	for _, e := range errs {
+		got = append(got, e.Message)
+		if e.Offset == nil || *e.Offset < 1<<20 {
+			t.Errorf("%q at offset %v", e.Message, e.Offset)
+		}
+	}
+	want := []string{
+		"volume 0 at byte 0x100000: LVM physical volume not read: lvm: metadata text checksum",
+		"volume 0 at byte 0x100000: LVM physical volume: not examined (its label or metadata could not be read)",
+	}
+	if len(got) != 2 || !strings.HasPrefix(got[0], want[0]) || !strings.HasSuffix(got[0], "at byte 0x101200") || got[1] != want[1] {
+		t.Errorf("problems:\n%s", strings.Join(got, "\n"))
+	}
+	vols, _ := c.Volumes(context.Background(), res.EvidenceID)
+	if len(vols) != 1 || vols[0].Details["not_examined"] != "its LVM label or metadata could not be read" {
+		t.Errorf("volumes %+v", vols)
+	}
+}

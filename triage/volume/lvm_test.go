@@ -3,6 +3,9 @@ package volume
 import (
 	"bytes"
 	"io"
+	"os"
+	"os/exec"
+	"path/filepath"
 	"reflect"
 	"strconv"
 	"strings"
@@ -88,4 +91,37 @@ func rel(off, base int64) string {
 		return "none"
 	}
 	return itoa(off - base)
+}
+
+// TestLVMGPT: a GPT "Linux LVM" partition (sgdisk type 8e00) holding the
+// physical volume of lvmtest.Fixture is read like the MBR one; mmls's
+// rows stay the partitions of the table.
+func TestLVMGPT(t *testing.T) {
+	if _, err := exec.LookPath("sgdisk"); err != nil {
+		t.Skip("sgdisk not installed (Debian package gdisk)")
+	}
+	pv := lvmtest.Fixture(nil)
+	p := filepath.Join(t.TempDir(), "gpt.raw")
+	if err := os.WriteFile(p, make([]byte, 1<<20+len(pv)+1<<20), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	end := strconv.Itoa(2048 + len(pv)/512 - 1)
+	if out, err := exec.Command("sgdisk", "-n", "1:2048:"+end, "-t", "1:8e00", "-c", "1:pv", p).CombinedOutput(); err != nil {
+		t.Fatalf("sgdisk: %v\n%s", err, out)
+	}
+	img, err := os.ReadFile(p)
+	if err != nil {
+		t.Fatal(err)
+	}
+	copy(img[1<<20:], pv)
+	tab, err := Read(bytes.NewReader(img), int64(len(img)))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if tab.Scheme != SchemeGPT || len(tab.Partitions) != 1 || tab.Partitions[0].PV == nil || tab.Partitions[0].Type != "Linux LVM" {
+		t.Fatalf("table %+v", tab)
+	}
+	if len(tab.Logical) != 4 || tab.Logical[0].Name != "vg0/data" || tab.Logical[0].Extents[0].Image != 1<<20+7<<20 {
+		t.Errorf("logical volumes %+v", tab.Logical)
+	}
 }
