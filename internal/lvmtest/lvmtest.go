@@ -294,14 +294,17 @@ func Fixture(data []byte) []byte {
 
 // MBR returns a disk with a DOS partition table whose one partition, of
 // type typ, holds part from sector 2048.
-func MBR(part []byte, typ byte) []byte {
-	b := make([]byte, 1<<20+len(part))
+func MBR(part []byte, typ byte) []byte { return MBRAt(part, typ, 2048) }
+
+// MBRAt is MBR with the partition at sector start.
+func MBRAt(part []byte, typ byte, start int) []byte {
+	b := make([]byte, start*512+len(part))
 	e := b[446:]
 	e[4] = typ
-	binary.LittleEndian.PutUint32(e[8:], 2048)
+	binary.LittleEndian.PutUint32(e[8:], uint32(start))
 	binary.LittleEndian.PutUint32(e[12:], uint32(len(part)/512))
 	b[510], b[511] = 0x55, 0xaa
-	copy(b[1<<20:], part)
+	copy(b[start*512:], part)
 	return b
 }
 

@@ -293,7 +293,7 @@ func FuzzRead(f *testing.F) {
 	f.Add(append(append([]byte(nil), gpt[:34*512]...), gpt[len(gpt)-33*512:]...))
 	mbr := testImage(f, "mbr-ntfs-ext4.raw")
 	f.Add(mbr[:512])
-	f.Add(lvmtest.MBR(lvmtest.SmallPV(16<<10, 12<<10, lvmtest.FixtureUUID, lvmtest.FixtureText), 0x8e))
+	f.Add(lvmtest.MBRAt(lvmtest.SmallPV(16<<10, 12<<10, lvmtest.FixtureUUID, lvmtest.FixtureText), 0x8e, 1))
 	f.Fuzz(func(t *testing.T, b []byte) {
 		tab, err := Read(bytes.NewReader(b), int64(len(b)))
 		if err != nil {
