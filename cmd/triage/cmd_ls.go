@@ -57,8 +57,9 @@ system is listed without reading content, in the order a scan records them:
   VOLUME TYPE [*] INODE[:STREAM] SIZE PATH
 
 TYPE is r/r for a file or stream and d/d for a folder; * marks a deleted
-entry; INODE is the MFT entry number, or "slack" for a name carved from a
-folder index with --ntfs-index-slack. Problems found on the way are printed on standard error and give
+entry; INODE is the MFT entry number (NTFS), the byte offset of the
+directory record in the volume (ISO 9660), or "slack" for a name carved
+from a folder index with --ntfs-index-slack. Problems found on the way are printed on standard error and give
 exit status 3.
 
 ` + exitStatusHelp,

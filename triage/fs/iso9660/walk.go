@@ -34,6 +34,17 @@ func (w *walker) walk() error {
 	if !v.created.IsZero() {
 		e.Btime = v.created
 	}
+	// The root's own "." record has its date (the copy in the volume
+	// descriptor often has none) and, with Rock Ridge, its mode and times.
+	if dot, err := v.firstRecord(v.root); err == nil {
+		if !dot.time.IsZero() {
+			e.Mtime = dot.time
+		}
+		if v.rr {
+			rr := v.rockRidge(dot, w.problem)
+			w.rrExtra(e, dot, rr)
+		}
+	}
 	if err := w.visit(e); err != nil {
 		return err
 	}
@@ -164,14 +175,7 @@ func (w *walker) entry(p string, parts []record, depth int) error {
 		if rr.hasName {
 			e.Extra["iso_name"] = string(r.name)
 		}
-		if rr.hasMode {
-			e.Extra["posix_mode"] = modeString(rr.mode)
-			e.Extra["uid"], e.Extra["gid"], e.Extra["nlink"] = rr.uid, rr.gid, rr.nlink
-		}
-		if !rr.mtime.IsZero() {
-			e.Mtime = rr.mtime
-		}
-		e.Atime, e.Ctime, e.Btime = rr.atime, rr.ctime, rr.btime
+		w.rrExtra(e, r, rr)
 	}
 	if rr.hasChild { // a folder relocated by Rock Ridge: walk it here
 		dot, err := v.firstRecord(record{off: r.off, extent: rr.child})
@@ -216,6 +220,26 @@ func (w *walker) entry(p string, parts []record, depth int) error {
 		return w.dir(path+"/", r, depth+1)
 	}
 	return nil
+}
+
+// rrExtra puts the Rock Ridge mode, owner and times of rr on e.
+func (w *walker) rrExtra(e *fs.Entry, r record, rr rrInfo) {
+	if rr.hasMode {
+		e.Extra["posix_mode"] = modeString(rr.mode)
+		e.Extra["uid"], e.Extra["gid"], e.Extra["nlink"] = rr.uid, rr.gid, rr.nlink
+	}
+	if !rr.mtime.IsZero() {
+		e.Mtime = rr.mtime
+	}
+	if !rr.atime.IsZero() {
+		e.Atime = rr.atime
+	}
+	if !rr.ctime.IsZero() {
+		e.Ctime = rr.ctime
+	}
+	if !rr.btime.IsZero() {
+		e.Btime = rr.btime
+	}
 }
 
 // span is an extent of a file in the volume.
