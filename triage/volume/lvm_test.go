@@ -2,6 +2,7 @@ package volume
 
 import (
 	"bytes"
+	"encoding/binary"
 	"io"
 	"os"
 	"os/exec"
@@ -123,5 +124,99 @@ func TestLVMGPT(t *testing.T) {
 	}
 	if len(tab.Logical) != 4 || tab.Logical[0].Name != "vg0/data" || tab.Logical[0].Extents[0].Image != 1<<20+7<<20 {
 		t.Errorf("logical volumes %+v", tab.Logical)
+	}
+}
+
+// twoPVText is a group over two physical volumes (4 MiB extents of 1 MiB
+// after a 1 MiB header each) whose volume "span" has its first segment on
+// pv1 and its second on pv0; seqno and the volume list vary.
+func twoPVText(seqno int, lvs string) string {
+	return `vg1 {
+id = "GrOuP1-aaaa-bbbb-cccc-dddd-eeee-ffffff"
+seqno = ` + strconv.Itoa(seqno) + `
+extent_size = 2048
+physical_volumes {
+pv0 {
+id = "PvZero-aaaa-bbbb-cccc-dddd-eeee-ffffff"
+pe_start = 2048
+pe_count = 4
+}
+pv1 {
+id = "PvOne0-aaaa-bbbb-cccc-dddd-eeee-ffffff"
+pe_start = 2048
+pe_count = 4
+}
+}
+logical_volumes {
+` + lvs + `
+}
+}
+`
+}
+
+const spanLV = `span {
+id = "SpAn00-aaaa-bbbb-cccc-dddd-eeee-ffffff"
+status = ["READ", "WRITE", "VISIBLE"]
+segment1 {
+start_extent = 0
+extent_count = 2
+type = "striped"
+stripe_count = 1
+stripes = ["pv1", 1]
+}
+segment2 {
+start_extent = 2
+extent_count = 1
+type = "striped"
+stripe_count = 1
+stripes = ["pv0", 3]
+}
+}`
+
+// mbr2 is a DOS table with the two 5 MiB partitions a and b from sectors
+// 2048 and 2048+10240.
+func mbr2(a, b []byte) []byte {
+	img := make([]byte, 1<<20+len(a)+len(b))
+	for i, start := range []int{2048, 2048 + len(a)/512} {
+		e := img[446+16*i:]
+		e[4] = 0x8e
+		binary.LittleEndian.PutUint32(e[8:], uint32(start))
+		binary.LittleEndian.PutUint32(e[12:], uint32(len(a)/512))
+	}
+	img[510], img[511] = 0x55, 0xaa
+	copy(img[1<<20:], a)
+	copy(img[1<<20+len(a):], b)
+	return img
+}
+
+// TestLVMTwoPVs: a volume group over two partitions is read from the
+// newest metadata (pv0 holds an older copy without the volume); a volume
+// is mapped across both; with one physical volume missing it is not
+// examined.
+func TestLVMTwoPVs(t *testing.T) {
+	pv0 := lvmtest.PV(5<<20, "PvZeroaaaabbbbccccddddeeeeffffff", twoPVText(3, ""))
+	pv1 := lvmtest.PV(5<<20, "PvOne0aaaabbbbccccddddeeeeffffff", twoPVText(4, spanLV))
+	img := mbr2(pv0, pv1)
+	tab, err := Read(bytes.NewReader(img), int64(len(img)))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(tab.Problems) > 0 || len(tab.Logical) != 1 {
+		t.Fatalf("problems %v, logical %+v", tab.Problems, tab.Logical)
+	}
+	l := tab.Logical[0]
+	p0, p1 := int64(1<<20), int64(1<<20+5<<20) // partition offsets
+	want := []Extent{{0, p1 + 1<<20 + 1<<20, 2 << 20}, {2 << 20, p0 + 1<<20 + 3<<20, 1 << 20}}
+	if l.Name != "vg1/span" || l.Index != 2 || l.Length != 3<<20 || !reflect.DeepEqual(l.Extents, want) || !reflect.DeepEqual(l.Members, []int{1, 0}) {
+		t.Errorf("span: %+v, want extents %+v", l, want)
+	}
+	// Only the partition holding pv1.
+	clear(img[p0 : p0+4096])
+	tab, err = Read(bytes.NewReader(img), int64(len(img)))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(tab.Logical) != 1 || tab.Logical[0].NotExamined != "LVM physical volume PvZero-aaaa-bbbb-cccc-dddd-eeee-ffffff is not in the image" || tab.Logical[0].Extents != nil {
+		t.Errorf("span without pv0: %+v", tab.Logical)
 	}
 }

@@ -2,6 +2,7 @@ package lvm
 
 import (
 	"bytes"
+	"encoding/binary"
 	"testing"
 
 	"github.com/triagekit/triage/internal/lvmtest"
@@ -49,6 +50,30 @@ func FuzzMetadata(f *testing.F) {
 		for i := range g.LVs {
 			g.LVs[i].Unsupported()
 			_, _ = g.Map(&g.LVs[i])
+		}
+	})
+}
+
+// FuzzLabel parses hostile label sectors whose signature, sector number
+// and checksum are made right, so that the physical volume header and its
+// area lists are what varies.
+func FuzzLabel(f *testing.F) {
+	f.Add(lvmtest.Fixture(nil)[512:1024])
+	f.Fuzz(func(t *testing.T, b []byte) {
+		if len(b) < sectorSize {
+			return
+		}
+		s := append([]byte(nil), b[:sectorSize]...)
+		copy(s, labelID)
+		copy(s[8:], []byte{1, 0, 0, 0, 0, 0, 0, 0})
+		copy(s[24:], labelType)
+		binary.LittleEndian.PutUint32(s[16:], crc(s[20:]))
+		l, err := parseLabel(s, 1)
+		if err != nil {
+			return
+		}
+		if len(l.Data) > MaxAreas || len(l.Metadata) > MaxAreas {
+			t.Fatalf("%d data and %d metadata areas", len(l.Data), len(l.Metadata))
 		}
 	})
 }
