@@ -165,3 +165,39 @@ func TestBadDisc(t *testing.T) {
 		})
 	}
 }
+
+// TestMultiExtent: a file stored in two extents (two directory records of
+// one name, the first flagged multi-extent, as mkisofs writes files of 4
+// GiB and more) is one entry whose content is the extents in order. The
+// records are added by hand to the root folder of the fixture.
+func TestMultiExtent(t *testing.T) {
+	b := testfixture.Image(t, "iso-rr-joliet.iso")
+	hello := recordOf(t, b, 19, "HELLO.TXT;1")
+	ext := int(b[hello+2]) | int(b[hello+3])<<8 // "hello\n"
+	copy(b[100*sector:], "lo\n")
+	rec := func(extent, size uint32, flags byte) []byte {
+		r := make([]byte, 34+10)
+		r[0] = byte(len(r))
+		putBoth32(r[2:], extent)
+		putBoth32(r[10:], size)
+		r[25] = flags
+		r[32] = 11
+		copy(r[33:], "MULTI.TXT;1")
+		return r
+	}
+	// the end of the root folder's records
+	q := 19 * sector
+	for b[q] != 0 {
+		q += int(b[q])
+	}
+	q += copy(b[q:], rec(uint32(ext), 3, flagMultiExt))
+	copy(b[q:], rec(100, 3, 0))
+	w, partial, err := walkBytes(t, b)
+	if err != nil {
+		t.Fatal(err)
+	}
+	e := w.entries["/MULTI.TXT"]
+	if e == nil || e.Size != 6 || w.content["/MULTI.TXT"] != "b1946ac92492d2347c6235b4d2611184" || len(partial) > 0 || len(w.problems) > 0 {
+		t.Errorf("multi-extent file: %+v %s, problems %q, incomplete %v", e, w.content["/MULTI.TXT"], w.problems, partial)
+	}
+}

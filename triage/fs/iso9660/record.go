@@ -27,6 +27,7 @@ type record struct {
 	name   []byte
 	time   time.Time
 	su     []byte // system use area
+	suOff  int64  // its offset in the volume
 }
 
 func le16(b []byte) uint16 { return binary.LittleEndian.Uint16(b) }
@@ -49,7 +50,7 @@ func (v *volume) parseRecord(b []byte, off int64) (record, error) {
 		su++ // padding after an even-length name
 	}
 	if su < len(b) {
-		r.su = b[su:]
+		r.su, r.suOff = b[su:], off+int64(su)
 	}
 	return r, nil
 }

@@ -39,7 +39,7 @@ const (
 // with a problem; what was read before stays.
 func (v *volume) rockRidge(rec record, problem func(error)) rrInfo {
 	var rr rrInfo
-	area, areaOff := rec.su, rec.off+int64(len(rec.name))+recordNameBase
+	area, areaOff := rec.su, rec.suOff
 	if len(area) > v.skip {
 		area, areaOff = area[v.skip:], areaOff+int64(v.skip)
 	} else {
