@@ -121,7 +121,7 @@ func (s *imageSource) Walk(ctx context.Context, v Visitor) error {
 				s.vols[len(s.vols)-1].Details["not_examined"] = "holds no file system by design (" + p.Type + ")"
 				continue
 			}
-			if volume.PhysicalVolume(head(sec)) {
+			if volume.PhysicalVolume(firstSectors(sec)) {
 				// a label that Read could not use: its problem is recorded
 				s.notExamined(v, p.Offset, "its LVM label or metadata could not be read",
 					fmt.Errorf("volume %d at byte %#x: LVM physical volume: not examined (its label or metadata could not be read)", p.Index, p.Offset))
@@ -190,8 +190,8 @@ func (s *imageSource) walkLogical(ctx context.Context, v Visitor, l *volume.Logi
 	return nil
 }
 
-// head returns the first four sectors of r (fewer when it is shorter).
-func head(r io.ReaderAt) []byte {
+// firstSectors returns the first four sectors of r (fewer when it is shorter).
+func firstSectors(r io.ReaderAt) []byte {
 	b := make([]byte, 2048)
 	n, _ := r.ReadAt(b, 0)
 	return b[:n]

@@ -9,7 +9,10 @@
 // reader is triage's own, on an io.ReaderAt: every block number, length
 // and count comes from the evidence and is checked against the volume
 // size and a named maximum before it is used; a directory reached twice
-// is a problem, not a loop.
+// is a problem, not a loop. (github.com/kdomanski/iso9660 v0.4.0 reads no
+// Joliet, reads volume descriptors until a read fails, computes
+// directory offsets in 32 bits and returns no error when a directory
+// cannot be read: wrapping it would have cost more than this reader.)
 //
 // An entry's address is the byte offset of its directory record in the
 // volume: ISO 9660 has no inode numbers, and the record is what an
