@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"io/fs"
 	"sort"
+	"strconv"
 	"time"
 
 	"github.com/triagekit/triage/triage/casedb"
@@ -217,6 +218,19 @@ func (r *Report) loadSections(ctx context.Context) error {
 	return nil
 }
 
+// volumeName describes a volume for the limitations: its type, label and
+// offset in the image.
+func volumeName(v casedb.Volume) string {
+	s := v.Type
+	if v.Label != "" {
+		s += " " + strconv.Quote(v.Label)
+	}
+	if v.Offset >= 0 {
+		s += fmt.Sprintf(" at byte %#x", v.Offset)
+	}
+	return s
+}
+
 func (r *Report) limitations() []string {
 	var l []string
 	if !r.Custody.Intact {
@@ -234,6 +248,13 @@ func (r *Report) limitations() []string {
 			l = append(l, fmt.Sprintf("The scan of evidence item %d (%s) did not finish (%s): records of the unscanned part are missing.", e.ID, e.ExhibitID(), e.State))
 		case casedb.StateFailed:
 			l = append(l, fmt.Sprintf("The scan of evidence item %d (%s) failed.", e.ID, e.ExhibitID()))
+		}
+	}
+	for _, e := range r.Evidence {
+		for _, v := range e.Volumes {
+			if why := metaString(v.Details["not_examined"]); why != "" {
+				l = append(l, fmt.Sprintf("Volume %d of evidence item %d (%s) was not examined: %s.", v.Index, e.ID, volumeName(v), why))
+			}
 		}
 	}
 	if r.Summary.Incomplete > 0 {

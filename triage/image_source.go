@@ -102,34 +102,106 @@ func (s *imageSource) Walk(ctx context.Context, v Visitor) error {
 		}
 		length := p.Length
 		if p.Offset >= size {
-			v.Problem("", p.Offset, fmt.Errorf("volume %d at byte %#x starts past the end of the image (%d bytes): not read", p.Index, p.Offset, size))
 			s.addVolume(p, t, "")
+			s.notExamined(v, p.Offset, "starts past the end of the image",
+				fmt.Errorf("volume %d at byte %#x starts past the end of the image (%d bytes): not read", p.Index, p.Offset, size))
 			continue
 		}
 		sec := io.NewSectionReader(s.img, p.Offset, length)
 		f := formats.DetectAt(sec, 0)
 		switch {
+		case f == nil && p.PV != nil:
+			// a physical volume: examined through its logical volumes
+			s.addVolume(p, t, "")
 		case f == nil:
 			s.addVolume(p, t, "")
 			if p.NoData() {
-				continue // a partition that holds no data by design
-			}
-			if what, system, ok := p.Member(); ok {
-				v.Problem("", p.Offset, fmt.Errorf("volume %d at byte %#x: %s: not examined (%s is not supported)", p.Index, p.Offset, what, system))
+				// a partition that holds no data by design: no problem, but
+				// the report still says it was not examined
+				s.vols[len(s.vols)-1].Details["not_examined"] = "holds no file system by design (" + p.Type + ")"
 				continue
 			}
-			v.Problem("", p.Offset, fmt.Errorf("volume %d at byte %#x (%s, %d bytes): no supported file system found", p.Index, p.Offset, p.Type, p.Length))
+			if volume.PhysicalVolume(firstSectors(sec)) {
+				// a label that Read could not use: its problem is recorded
+				s.notExamined(v, p.Offset, "its LVM label or metadata could not be read",
+					fmt.Errorf("volume %d at byte %#x: LVM physical volume: not examined (its label or metadata could not be read)", p.Index, p.Offset))
+				continue
+			}
+			if what, system, ok := p.Member(); ok {
+				s.notExamined(v, p.Offset, what+": "+system+" is not supported",
+					fmt.Errorf("volume %d at byte %#x: %s: not examined (%s is not supported)", p.Index, p.Offset, what, system))
+				continue
+			}
+			s.notExamined(v, p.Offset, "no supported file system found",
+				fmt.Errorf("volume %d at byte %#x (%s, %d bytes): no supported file system found", p.Index, p.Offset, p.Type, p.Length))
 		case f.Open == nil:
 			s.addVolume(p, t, f.Name)
-			v.Problem("", p.Offset, fmt.Errorf("volume %d at byte %#x (%s): file system %s is not supported", p.Index, p.Offset, p.Type, f.Name))
+			s.notExamined(v, p.Offset, "file system "+f.Name+" is not supported",
+				fmt.Errorf("volume %d at byte %#x (%s): file system %s is not supported", p.Index, p.Offset, p.Type, f.Name))
 		default:
 			s.addVolume(p, t, f.Name)
-			if err := s.walkFS(ctx, v, p, f, sec, length); err != nil {
+			if err := s.walkFS(ctx, v, vol{index: p.Index, base: p.Offset}, f, sec, length); err != nil {
 				return err
 			}
 		}
 	}
+	for i := range t.Logical {
+		if err := ctx.Err(); err != nil {
+			return err
+		}
+		if err := s.walkLogical(ctx, v, &t.Logical[i]); err != nil {
+			return err
+		}
+	}
 	return nil
+}
+
+// walkLogical records the logical volume l (a volume a volume manager
+// assembles) and walks its file system through its extent map.
+func (s *imageSource) walkLogical(ctx context.Context, v Visitor, l *volume.Logical) error {
+	d := map[string]any{}
+	for k, x := range l.Details {
+		d[k] = x
+	}
+	d["members"] = l.Members
+	s.vols = append(s.vols, casedb.Volume{Index: l.Index, Offset: l.Offset, Length: l.Length, Type: l.Type, Label: l.Name, Details: d})
+	where := fmt.Sprintf("volume %d (%s)", l.Index, l.Name)
+	if l.Offset >= 0 {
+		where += fmt.Sprintf(" at byte %#x", l.Offset)
+	}
+	if l.NotExamined != "" {
+		s.notExamined(v, l.Offset, l.NotExamined, fmt.Errorf("%s: not examined: %s", where, l.NotExamined))
+		return nil
+	}
+	r := l.Reader(s.img)
+	f := formats.DetectAt(r, 0)
+	switch {
+	case f == nil:
+		s.notExamined(v, l.Offset, "no supported file system found",
+			fmt.Errorf("%s (%s, %d bytes): no supported file system found", where, l.Type, l.Length))
+	case f.Open == nil:
+		s.vols[len(s.vols)-1].FS = f.Name
+		s.notExamined(v, l.Offset, "file system "+f.Name+" is not supported",
+			fmt.Errorf("%s (%s): file system %s is not supported", where, l.Type, f.Name))
+	default:
+		s.vols[len(s.vols)-1].FS = f.Name
+		return s.walkFS(ctx, v, vol{index: l.Index, base: l.Offset, logical: l}, f, r, l.Length)
+	}
+	return nil
+}
+
+// firstSectors returns the first four sectors of r (fewer when it is shorter).
+func firstSectors(r io.ReaderAt) []byte {
+	b := make([]byte, 2048)
+	n, _ := r.ReadAt(b, 0)
+	return b[:n]
+}
+
+// notExamined records why the volume added last is not examined, for the
+// report's limitations, and reports err as a problem.
+func (s *imageSource) notExamined(v Visitor, off int64, reason string, err error) {
+	s.vols[len(s.vols)-1].Details["not_examined"] = reason
+	v.Problem("", off, err)
 }
 
 func (s *imageSource) addVolume(p volume.Partition, t *volume.Table, fs string) {
@@ -143,42 +215,74 @@ func (s *imageSource) addVolume(p volume.Partition, t *volume.Table, fs string) 
 	if t.DiskGUID != "" {
 		d["disk_guid"] = t.DiskGUID
 	}
+	if p.PV != nil {
+		d["pv_system"], d["vg"], d["vg_uuid"], d["pv_uuid"] = p.PV.System, p.PV.Group, p.PV.GroupUUID, p.PV.UUID
+	}
 	s.vols = append(s.vols, casedb.Volume{Index: p.Index, Offset: p.Offset, Length: p.Length, Type: p.Type, Label: p.Label, FS: fs, Details: d})
+}
+
+// vol is the volume a file system is read from: its index, its offset in
+// the image and, for a logical volume, its extent map.
+type vol struct {
+	index   int
+	base    int64
+	logical *volume.Logical
 }
 
 // volumeError places a file-system error at its image offset.
 type volumeError struct {
-	vol  int
-	base int64
-	err  error
+	vol vol
+	err error
 }
 
 func (e *volumeError) Error() string {
-	return fmt.Sprintf("volume %d at byte %#x: %v", e.vol, e.base, e.err)
+	if o := e.mapped(); o >= 0 {
+		return fmt.Sprintf("volume %d at byte %#x: %v (image byte %#x)", e.vol.index, e.vol.base, e.err, o)
+	}
+	return fmt.Sprintf("volume %d at byte %#x: %v", e.vol.index, e.vol.base, e.err)
 }
 func (e *volumeError) Unwrap() error { return e.err }
 func (e *volumeError) Offset() int64 {
+	if o := e.mapped(); o >= 0 {
+		return o
+	}
 	if o := ErrorOffset(e.err); o >= 0 {
 		return o
 	}
-	return e.base
+	return e.vol.base
 }
 
-// walkFS walks the file system f of volume p, held in r.
-func (s *imageSource) walkFS(ctx context.Context, v Visitor, p volume.Partition, f *fs.Format, r io.ReaderAt, length int64) error {
-	fsys, err := f.Open(r, p.Offset, length, s.opts.FS)
+// mapped returns the image offset of the error in a logical volume whose
+// extents are not contiguous in the image, where the file system's offset
+// (base + offset in the volume) is not the image offset; -1 otherwise.
+func (e *volumeError) mapped() int64 {
+	l := e.vol.logical
+	o := ErrorOffset(e.err)
+	if l == nil || o < 0 || o < e.vol.base {
+		return -1
+	}
+	m := l.ImageOffset(o - e.vol.base)
+	if m == o {
+		return -1
+	}
+	return m
+}
+
+// walkFS walks the file system f of volume vl, held in r.
+func (s *imageSource) walkFS(ctx context.Context, v Visitor, vl vol, f *fs.Format, r io.ReaderAt, length int64) error {
+	fsys, err := f.Open(r, vl.base, length, s.opts.FS)
 	if err != nil {
-		v.Problem("", -1, &volumeError{p.Index, p.Offset, err})
+		s.notExamined(v, -1, "the file system could not be opened: "+err.Error(), &volumeError{vl, err})
 		return nil
 	}
 	if l := fsys.Label(); l != "" && len(s.vols) > 0 {
 		s.vols[len(s.vols)-1].Details["fs_label"] = l
 	}
-	vol := p.Index
-	prefix := "v" + strconv.Itoa(vol) + "/"
-	problem := func(err error) { v.Problem("", -1, &volumeError{p.Index, p.Offset, err}) }
+	index := vl.index
+	prefix := "v" + strconv.Itoa(index) + "/"
+	problem := func(err error) { v.Problem("", -1, &volumeError{vl, err}) }
 	return fsys.Walk(ctx, func(fe *fs.Entry) error {
-		return v.Entry(fsEntry(fe, &vol, prefix))
+		return v.Entry(fsEntry(fe, &index, prefix))
 	}, problem)
 }
 

@@ -46,6 +46,10 @@ func newLsCommandWith(g *globalOptions, runF func(*LsOptions, []string) error) *
 and prints it as the Sleuth Kit's mmls does: one row per partition with its
 slot, first and last sector, length in sectors and type. GPT partitions show
 their name. An image without a partition table shows one volume covering it.
+The logical volumes of LVM physical volumes follow, numbered after the
+partitions, with their length in sectors, type and the image sectors of
+each extent; those triage cannot read (striped, mirrored, thin...) say
+"not examined".
 
 With --files, every file, folder and data stream of every supported file
 system is listed without reading content, in the order a scan records them:
@@ -53,8 +57,9 @@ system is listed without reading content, in the order a scan records them:
   VOLUME TYPE [*] INODE[:STREAM] SIZE PATH
 
 TYPE is r/r for a file or stream and d/d for a folder; * marks a deleted
-entry; INODE is the MFT entry number, or "slack" for a name carved from a
-folder index with --ntfs-index-slack. Problems found on the way are printed on standard error and give
+entry; INODE is the MFT entry number (NTFS), the byte offset of the
+directory record in the volume (ISO 9660), or "slack" for a name carved
+from a folder index with --ntfs-index-slack. Problems found on the way are printed on standard error and give
 exit status 3.
 
 ` + exitStatusHelp,
@@ -118,6 +123,25 @@ func writeTable(w io.Writer, t *volume.Table) {
 			desc = p.Label
 		}
 		fmt.Fprintf(w, "%03d:  %-8s  %010d   %010d   %010d   %s\n", p.Index, p.Slot, p.Start, p.End, p.End-p.Start+1, desc)
+	}
+	if len(t.Logical) == 0 {
+		return
+	}
+	// The volumes that volume managers (LVM) assemble from partitions:
+	// their length, and where each extent lies in the image.
+	fmt.Fprintf(w, "\nLogical volumes\n      Name                  Length       Description\n")
+	for _, l := range t.Logical {
+		desc := l.Type
+		if l.NotExamined != "" {
+			desc += ": not examined (" + l.NotExamined + ")"
+		}
+		if l.UUID != "" {
+			desc += ", UUID " + l.UUID
+		}
+		fmt.Fprintf(w, "%03d:  %-20s  %010d   %s\n", l.Index, l.Name, l.Length/512, desc)
+		for _, e := range l.Extents {
+			fmt.Fprintf(w, "      extent at %010d: image sectors %010d-%010d\n", e.Offset/512, e.Image/512, (e.Image+e.Length)/512-1)
+		}
 	}
 }
 

@@ -3,7 +3,8 @@
 # expected listings with the Sleuth Kit (never with triage itself).
 #
 # Needs: mkntfs and ntfs-3g (FUSE: /dev/fuse), sfdisk, sgdisk, mkfs.ext4,
-# python3 (to set extended attributes), and the Sleuth Kit (fls, icat, mmls).
+# python3 (to set extended attributes), the Sleuth Kit (fls, icat, mmls),
+# xorriso and isoinfo (genisoimage).
 # Run as root from anywhere: bash testdata/images/make.sh
 #
 # Images (committed gzip-compressed):
@@ -15,6 +16,9 @@
 #   mbr-ntfs-ext4.raw  DOS partition table: NTFS primary partition, and an
 #                    ext4 logical partition inside an extended partition.
 #   gpt-ntfs.raw     GPT (protective MBR) with one named NTFS partition.
+#   iso-rr-joliet.iso  ISO 9660 with Rock Ridge and Joliet (xorriso): a link,
+#                    a non-ASCII name; with IMAGE.isoinfo.txt (isoinfo -R -l)
+#                    and IMAGE.md5 (md5sum of its source files).
 # Each IMAGE.gz has IMAGE.mmls.txt (mmls), IMAGE.fls.txt (fls -r -p per
 # NTFS volume) and IMAGE.expected.tsv: volume offset (sectors), inode-type-id,
 # deleted flag, size and MD5 (icat | md5sum) of every $DATA stream fls finds.
@@ -139,7 +143,22 @@ mkvol "$work/g1.ntfs" 8 2048 gptntfs
 dd if="$work/g1.ntfs" of="$img" bs=512 seek=2048 conv=notrunc status=none
 expected "$img" 2048
 
-for f in ntfs-basic.raw mbr-ntfs-ext4.raw gpt-ntfs.raw; do
+# 4. ISO 9660 with Rock Ridge and Joliet names (xorriso, Debian package
+# xorriso): the seed of the ISO 9660 fuzz test, and a disc its tests read
+# when xorriso is not installed. isoinfo -R -l (genisoimage) records its
+# listing, md5sum the content of its source files.
+src=$work/isosrc
+mkdir -p "$src/dir/sub"
+printf 'hello\n' >"$src/hello.txt"
+printf 'ünï\n' >"$src/dir/ünïcödé.txt"
+ln -s ../hello.txt "$src/dir/link"
+head -c 3000 /dev/zero | tr '\0' x >"$src/dir/sub/big.txt"
+find "$src" -exec touch -h -d @"$SOURCE_DATE_EPOCH" {} +
+xorriso -as mkisofs -quiet -R -J -V SEED -o "$work/iso-rr-joliet.iso" "$src" 2>/dev/null
+isoinfo -R -l -i "$work/iso-rr-joliet.iso" >"$out/iso-rr-joliet.iso.isoinfo.txt"
+(cd "$src" && find . -type f -exec md5sum {} + | sort -k2) >"$out/iso-rr-joliet.iso.md5"
+
+for f in ntfs-basic.raw mbr-ntfs-ext4.raw gpt-ntfs.raw iso-rr-joliet.iso; do
   gzip -9 -n -c "$work/$f" >"$out/$f.gz"
   printf '%s  %s\n' "$(sha256sum <"$work/$f" | cut -d' ' -f1)" "$f" >"$out/$f.sha256"
 done

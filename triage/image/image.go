@@ -59,6 +59,9 @@ const (
 	KindNone Kind = ""
 	KindEWF  Kind = "ewf"
 	KindMBR  Kind = "mbr" // DOS partition table (or a GPT protective MBR)
+	// KindPV is a physical volume of a volume manager (an LVM2 label in
+	// one of the first four sectors) without a partition table.
+	KindPV Kind = "pv"
 )
 
 // Detect tells from its content whether r holds a disk image or volume. It
@@ -118,6 +121,9 @@ func detectBytes(b []byte) Kind {
 	}
 	if volume.SaneMBR(b) {
 		return KindMBR
+	}
+	if volume.PhysicalVolume(b) {
+		return KindPV
 	}
 	return KindNone
 }

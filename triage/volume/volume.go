@@ -47,6 +47,10 @@ type Partition struct {
 	Label  string // GPT partition name
 	// Start and End are the first and last sector, as mmls shows them.
 	Start, End int64
+	// PV is set when the partition is a physical volume of a volume
+	// manager (LVM) whose metadata was read: its content is examined
+	// through the logical volumes of Table.Logical.
+	PV *PV
 }
 
 // Table is the volume system of an image.
@@ -55,9 +59,12 @@ type Table struct {
 	SectorSize int
 	DiskGUID   string // GPT only
 	Partitions []Partition
+	// Logical are the volumes that volume managers (LVM) assemble from
+	// the partitions, numbered after them.
+	Logical []Logical
 	// Problems are inconsistencies that did not stop the read: a bad
 	// primary GPT header, a partition running past the end of the image,
-	// a loop in the extended chain.
+	// a loop in the extended chain, LVM metadata that does not parse.
 	Problems []error
 }
 
@@ -98,12 +105,14 @@ func Read(r io.ReaderAt, size int64) (*Table, error) {
 	if formats.Detect(probe) != nil || !SaneMBR(mbr) {
 		t.Scheme = SchemeNone
 		t.Partitions = []Partition{{Index: 0, Slot: "-", Offset: 0, Length: size, Type: "none", Start: 0, End: (size - 1) / 512}}
+		readManagers(r, size, t)
 		return t, nil
 	}
 	for i := range 4 {
 		if mbr[446+16*i+4] == 0xee {
 			err := readGPT(r, size, t)
 			if err == nil {
+				readManagers(r, size, t)
 				return t, nil
 			}
 			t.Problems = append(t.Problems, fmt.Errorf("no usable GPT behind the protective MBR, reading the MBR: %w", err))
@@ -116,7 +125,16 @@ func Read(r io.ReaderAt, size int64) (*Table, error) {
 	t.Partitions = nil
 	readMBR(r, size, mbr, t)
 	sortPartitions(t)
+	readManagers(r, size, t)
 	return t, nil
+}
+
+// readManagers reads the volume managers whose physical volumes are
+// partitions of t (or the whole image).
+func readManagers(r io.ReaderAt, size int64, t *Table) {
+	for _, m := range managers {
+		m(r, size, t)
+	}
 }
 
 // SaneMBR reports whether sector b (at least 512 bytes) holds a DOS

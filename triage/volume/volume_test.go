@@ -5,6 +5,7 @@ import (
 	"bytes"
 	"encoding/binary"
 	"errors"
+	"github.com/triagekit/triage/internal/lvmtest"
 	"github.com/triagekit/triage/internal/testfixture"
 	"hash/crc32"
 	"os"
@@ -292,6 +293,7 @@ func FuzzRead(f *testing.F) {
 	f.Add(append(append([]byte(nil), gpt[:34*512]...), gpt[len(gpt)-33*512:]...))
 	mbr := testImage(f, "mbr-ntfs-ext4.raw")
 	f.Add(mbr[:512])
+	f.Add(lvmtest.MBRAt(lvmtest.SmallPV(16<<10, 12<<10, lvmtest.FixtureUUID, lvmtest.FixtureText), 0x8e, 1))
 	f.Fuzz(func(t *testing.T, b []byte) {
 		tab, err := Read(bytes.NewReader(b), int64(len(b)))
 		if err != nil {
@@ -300,6 +302,13 @@ func FuzzRead(f *testing.F) {
 		for _, p := range tab.Partitions {
 			if p.Length < 0 || p.End < p.Start || p.Offset < 0 {
 				t.Fatalf("impossible partition %+v", p)
+			}
+		}
+		for _, l := range tab.Logical {
+			for _, e := range l.Extents {
+				if e.Length <= 0 || e.Offset < 0 || e.Image < 0 || e.Offset+e.Length > l.Length {
+					t.Fatalf("impossible extent %+v of %s", e, l.Name)
+				}
 			}
 		}
 		if len(tab.Partitions) > 4+MaxLogical*2+MaxGPTEntries {

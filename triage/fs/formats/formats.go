@@ -8,6 +8,7 @@ import (
 	"io"
 
 	"github.com/triagekit/triage/triage/fs"
+	"github.com/triagekit/triage/triage/fs/iso9660"
 	"github.com/triagekit/triage/triage/fs/ntfs"
 )
 
@@ -19,6 +20,8 @@ var All = []*fs.Format{
 	&ntfs.Format,
 	{Name: "exfat", Probe: probeExFAT},
 	{Name: "fat", Probe: probeFAT},
+	&iso9660.Format,
+	{Name: "xfs", Probe: probeXFS},
 }
 
 // Detect returns the file system whose boot sector or superblock starts b

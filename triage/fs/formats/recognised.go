@@ -24,3 +24,13 @@ func probeFAT(b []byte) bool {
 	return bootSector(b) && (bytes.Equal(b[54:59], []byte("FAT12")) || bytes.Equal(b[54:59], []byte("FAT16")) ||
 		bytes.Equal(b[82:87], []byte("FAT32")))
 }
+
+// probeXFS finds the XFS superblock at 0: "XFSB" and a block size that is
+// a power of two from 512 bytes to 64 KiB.
+func probeXFS(b []byte) bool {
+	if len(b) < 8 || string(b[:4]) != "XFSB" {
+		return false
+	}
+	bs := binary.BigEndian.Uint32(b[4:])
+	return bs >= 512 && bs <= 64<<10 && bs&(bs-1) == 0
+}

@@ -1,0 +1,167 @@
+package volume
+
+import (
+	"fmt"
+	"io"
+
+	"github.com/triagekit/triage/triage/volume/lvm"
+)
+
+// managers read the volume managers whose physical volumes are partitions
+// of the table (or the whole image): each marks the partitions it reads
+// as physical volumes (Partition.PV) and appends the volumes it assembles
+// to Table.Logical, numbered after the partitions.
+var managers = []func(r io.ReaderAt, size int64, t *Table){readLVM}
+
+// PhysicalVolume tells whether b, the first bytes of a volume or image,
+// hold the label of a physical volume of a volume manager (LVM2).
+func PhysicalVolume(b []byte) bool { return lvm.Probe(b) }
+
+// readLVM reads every partition that holds an LVM2 label, groups the
+// physical volumes by volume group, and maps each visible logical volume
+// of a group from the metadata with the highest sequence number.
+func readLVM(r io.ReaderAt, size int64, t *Table) {
+	type member struct {
+		part   *Partition
+		length int64
+		pv     *lvm.PhysicalVolume
+	}
+	var members []member
+	for i := range t.Partitions {
+		p := &t.Partitions[i]
+		if p.Offset >= size || p.PV != nil {
+			continue
+		}
+		length := min(p.Length, size-p.Offset)
+		sec := io.NewSectionReader(r, p.Offset, length)
+		head := make([]byte, 4*512)
+		n, _ := sec.ReadAt(head, 0)
+		if !lvm.Probe(head[:n]) {
+			continue
+		}
+		pv, err := lvm.Read(sec, p.Offset, length)
+		if err != nil {
+			t.Problems = append(t.Problems, fmt.Errorf("volume %d at byte %#x: LVM physical volume not read: %w", p.Index, p.Offset, err))
+			continue
+		}
+		for _, e := range pv.Problems {
+			t.Problems = append(t.Problems, fmt.Errorf("volume %d at byte %#x: %w", p.Index, p.Offset, e))
+		}
+		g := pv.Group
+		p.PV = &PV{System: "lvm", Group: g.Name, GroupUUID: g.UUID, UUID: pv.Label.UUID}
+		members = append(members, member{p, length, pv})
+	}
+	// The groups in order of their first member; each read from its
+	// newest metadata.
+	var order []string
+	newest := map[string]*lvm.Group{}
+	for _, m := range members {
+		g := m.pv.Group
+		key := g.UUID + "\x00" + g.Name
+		if cur, ok := newest[key]; !ok {
+			order = append(order, key)
+			newest[key] = g
+		} else if g.Seqno > cur.Seqno {
+			newest[key] = g
+		}
+	}
+	next := len(t.Partitions)
+	for _, key := range order {
+		g := newest[key]
+		byUUID := map[string]member{}
+		for _, m := range members {
+			if m.pv.Group.UUID+"\x00"+m.pv.Group.Name == key {
+				byUUID[m.pv.Label.UUID] = m
+			}
+		}
+		// The copy-on-write volumes of snapshots hold no file system.
+		cow := map[string]bool{}
+		for _, lv := range g.LVs {
+			for _, s := range lv.Segments {
+				if s.Type == "snapshot" && s.COW != "" {
+					cow[s.COW] = true
+				}
+			}
+		}
+		for i := range g.LVs {
+			lv := &g.LVs[i]
+			if !lv.Visible {
+				continue // an internal volume (RAID image, pool data): part of a visible one
+			}
+			l := Logical{Index: next, System: "lvm", Name: g.Name + "/" + lv.Name, UUID: lv.UUID, Length: g.Size(lv), Offset: -1}
+			next++
+			l.Details = lvmDetails(g, lv)
+			// where its first extent lies, and on which partitions
+			seen := map[int]bool{}
+			for _, s := range lv.Segments {
+				for _, st := range s.Stripes {
+					pi := g.PV(st.PV)
+					if pi == nil {
+						continue
+					}
+					if m, ok := byUUID[pi.UUID]; ok {
+						if l.Offset < 0 {
+							l.Offset = m.part.Offset + pi.PEStart + st.StartExtent*g.ExtentSize
+						}
+						if !seen[m.part.Index] {
+							seen[m.part.Index] = true
+							l.Members = append(l.Members, m.part.Index)
+						}
+					}
+				}
+			}
+			typ := lv.Unsupported()
+			switch {
+			case typ != "":
+				l.Type = "LVM " + typ
+				l.NotExamined = "LVM " + typ
+			case cow[lv.Name]:
+				l.Type = "LVM snapshot"
+				l.NotExamined = "LVM snapshot (copy-on-write store)"
+			default:
+				l.Type = "LVM linear"
+				ext, err := g.Map(lv)
+				if err != nil {
+					l.NotExamined = err.Error()
+					break
+				}
+				for _, e := range ext {
+					m, ok := byUUID[e.PV]
+					if !ok {
+						l.NotExamined = fmt.Sprintf("LVM physical volume %s is not in the image", e.PV)
+						l.Extents = nil
+						break
+					}
+					if e.PVOffset+e.Length > m.length {
+						t.Problems = append(t.Problems, &FormatError{m.part.Offset, fmt.Sprintf("LVM logical volume %s: extents at %d+%d run past the end of its physical volume (volume %d, %d bytes)",
+							l.Name, e.PVOffset, e.Length, m.part.Index, m.length)})
+					}
+					l.Extents = append(l.Extents, Extent{Offset: e.Offset, Image: m.part.Offset + e.PVOffset, Length: e.Length})
+				}
+			}
+			t.Logical = append(t.Logical, l)
+		}
+	}
+}
+
+// lvmDetails are what the case records of a logical volume.
+func lvmDetails(g *lvm.Group, lv *lvm.LogicalVolume) map[string]any {
+	var segs []map[string]any
+	for _, s := range lv.Segments {
+		var stripes []map[string]any
+		for _, st := range s.Stripes {
+			m := map[string]any{"pv": st.PV, "start_extent": st.StartExtent}
+			if p := g.PV(st.PV); p != nil {
+				m["pv_uuid"] = p.UUID
+			}
+			stripes = append(stripes, m)
+		}
+		seg := map[string]any{"start_extent": s.StartExtent, "extent_count": s.ExtentCount, "type": s.Type}
+		if stripes != nil {
+			seg["stripes"] = stripes
+		}
+		segs = append(segs, seg)
+	}
+	return map[string]any{"scheme": "lvm", "vg": g.Name, "vg_uuid": g.UUID, "vg_seqno": g.Seqno, "lv": lv.Name, "lv_uuid": lv.UUID,
+		"extent_size": g.ExtentSize, "status": lv.Status, "segments": segs}
+}
