@@ -128,8 +128,13 @@ func (s *imageSource) Walk(ctx context.Context, v Visitor) error {
 				continue
 			}
 			if what, system, ok := p.Member(); ok {
-				s.notExamined(v, p.Offset, what+": "+system+" is not supported",
-					fmt.Errorf("volume %d at byte %#x: %s: not examined (%s is not supported)", p.Index, p.Offset, what, system))
+				// LVM is read (Read found no label here); Linux RAID is not.
+				reason := system + " is not supported"
+				if system == "LVM" {
+					reason = "no LVM label was found in it"
+				}
+				s.notExamined(v, p.Offset, what+": "+reason,
+					fmt.Errorf("volume %d at byte %#x: %s: not examined (%s)", p.Index, p.Offset, what, reason))
 				continue
 			}
 			s.notExamined(v, p.Offset, "no supported file system found",

@@ -536,7 +536,7 @@ func TestVolumesNotExamined(t *testing.T) {
 	mbr[510], mbr[511] = 0x55, 0xaa
 	got := walkProblems(t, mbr)
 	want := []string{
-		"volume 0 at byte 0x200: Linux LVM physical volume: not examined (LVM is not supported)",
+		"volume 0 at byte 0x200: Linux LVM physical volume: not examined (no LVM label was found in it)",
 		"volume 1 at byte 0x1200: Linux RAID member: not examined (Linux RAID (md) is not supported)",
 		"volume 3 at byte 0x3200 (Linux (0x83), 4096 bytes): no supported file system found",
 	}
@@ -549,7 +549,7 @@ func TestVolumesNotExamined(t *testing.T) {
 		guid string // mixed-endian bytes of the type GUID
 		want string
 	}{
-		{"79d3d6e607f5c244a23c238f2a3df928", "volume 0 at byte 0x100000: Linux LVM physical volume: not examined (LVM is not supported)"},
+		{"79d3d6e607f5c244a23c238f2a3df928", "volume 0 at byte 0x100000: Linux LVM physical volume: not examined (no LVM label was found in it)"},
 		{"0f889da1fc053b4da006743f0f84911e", "volume 0 at byte 0x100000: Linux RAID member: not examined (Linux RAID (md) is not supported)"},
 		{"16e3c9e35c0bb84d817df92df00215ae", ""}, // Microsoft reserved
 	} {
