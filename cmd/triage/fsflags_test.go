@@ -40,7 +40,7 @@ func TestFSFlags(t *testing.T) {
 	if err := ls.Execute(); err != nil {
 		t.Fatal(err)
 	}
-	if !lsGot.FS["ntfs-index-slack"] {
+	if lsGot.FS["ntfs-index-slack"] != true {
 		t.Errorf("ls options %v", lsGot.FS)
 	}
 
