@@ -236,6 +236,14 @@ func (r *Report) limitations() []string {
 			l = append(l, fmt.Sprintf("The scan of evidence item %d (%s) failed.", e.ID, e.ExhibitID()))
 		}
 	}
+	for _, e := range r.Evidence {
+		for _, v := range e.Volumes {
+			if z, ok := v.Details["fs_time_zone"].(string); ok && z != "" {
+				l = append(l, fmt.Sprintf("Evidence item %d (%s), volume %d (%s): the file system stores times without a time zone (all times on FAT, times without a UTC offset on exFAT); they were read as times in the zone %q (--source-timezone) and recorded in UTC. If the device's clock was set to another zone, these times are off by the difference.",
+					e.ID, e.ExhibitID(), v.Index, v.FS, z))
+			}
+		}
+	}
 	if r.Summary.Incomplete > 0 {
 		l = append(l, fmt.Sprintf("%s incomplete or unreadable: %s hashes do not cover the whole content (see the tables below).",
 			plural(r.Summary.Incomplete, "record is", "records are"), plural2(r.Summary.Incomplete, "its", "their")))
