@@ -543,3 +543,87 @@ func TestScanFATTruncated(t *testing.T) {
 		t.Errorf("%d complete, %d incomplete files: want both", ok, bad)
 	}
 }
+
+// TestScanExFAT: the exFAT image of make_fat.sh against what fls and icat
+// recorded for it: every file with its path, size and MD5 (deleted ones
+// included), the folders, the label and serial on the volume; and fls/icat
+// run live when installed.
+func TestScanExFAT(t *testing.T) {
+	const name = "exfat-basic.raw"
+	p := imageFile(t, name)
+	res, recs, c := scanImage(t, p, SourceOptions{})
+	if res.State != casedb.StateComplete {
+		t.Errorf("state %s (%d errors)", res.State, res.Errors)
+	}
+	vols, err := c.Volumes(context.Background(), res.EvidenceID)
+	if err != nil || len(vols) != 1 || vols[0].FS != "exfat" || vols[0].Details["fs_label"] != "EXVOL" || vols[0].Details["fs_serial"] == nil {
+		t.Errorf("volumes %+v %v", vols, err)
+	}
+	f, err := os.Open(filepath.Join("..", "testdata", "images", name+".expected.tsv"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	want := map[string][]string{}
+	sc := bufio.NewScanner(f)
+	sc.Scan()
+	for sc.Scan() {
+		x := strings.Split(sc.Text(), "\t") // addr deleted size md5 path
+		if strings.HasPrefix(x[4], "$") || strings.HasSuffix(x[4], "(Volume Label Entry)") {
+			continue // the bitmap and up-case table are not files
+		}
+		want["/"+x[4]] = x
+	}
+	checkExFAT(t, recs, want)
+	if r := byPath(recs)["/olddir"]; r.Type != "dir" || !r.Deleted {
+		t.Errorf("/olddir: %+v", r)
+	}
+	if _, err := exec.LookPath("fls"); err != nil {
+		t.Log("fls not installed: no live cross-check")
+		return
+	}
+	out, err := exec.Command("fls", "-r", "-p", p).Output()
+	if err != nil {
+		t.Fatal(err)
+	}
+	live := map[string][]string{}
+	for _, line := range strings.Split(strings.TrimSpace(string(out)), "\n") {
+		m := flsFAT.FindStringSubmatch(line)
+		if m == nil || m[1] != "r/r" || strings.HasPrefix(m[4], "$") || strings.HasSuffix(m[4], "(Volume Label Entry)") {
+			continue
+		}
+		data, err := exec.Command("icat", p, m[3]).Output()
+		if err != nil {
+			t.Fatal(err)
+		}
+		live["/"+m[4]] = []string{m[3], strconv.FormatBool(m[2] != ""), strconv.Itoa(len(data)), md5Hex(data), m[4]}
+	}
+	checkExFAT(t, recs, live)
+}
+
+// checkExFAT compares the file records with want (fls/icat's address,
+// deleted flag, size, MD5 and path by path), both ways.
+func checkExFAT(t *testing.T, recs []jsonRec, want map[string][]string) {
+	t.Helper()
+	n := 0
+	for _, r := range recs {
+		if r.Type != "file" {
+			continue
+		}
+		n++
+		w, ok := want[r.Path]
+		if !ok {
+			t.Errorf("%s recorded, not listed by fls", r.Path)
+			continue
+		}
+		if r.MD5 == nil || *r.MD5 != w[3] || strconv.FormatInt(r.Size, 10) != w[2] || strconv.FormatBool(r.Deleted) != w[1] || !r.Complete {
+			t.Errorf("%s: size %d md5 %v deleted %v complete %v; fls/icat %v", r.Path, r.Size, r.MD5, r.Deleted, r.Complete, w)
+		}
+		if rec, _ := r.Extra["recovered"].(string); (rec != "") != r.Deleted {
+			t.Errorf("%s: deleted %v, extra.recovered %q", r.Path, r.Deleted, rec)
+		}
+	}
+	if n != len(want) {
+		t.Errorf("%d files recorded, fls lists %d", n, len(want))
+	}
+}
