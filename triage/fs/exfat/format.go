@@ -27,7 +27,7 @@ func openVolume(r io.ReaderAt, base, size int64, opts fs.Options) (fs.FS, error)
 	}
 	v, err := Open(r, base, size, &Options{Location: loc})
 	if errors.Is(err, ErrNotExFAT) {
-		return nil, &FormatError{Off: base, Msg: "bad boot sector: no jump instruction (0xeb)"}
+		return nil, &FormatError{Off: base, Msg: "boot sector cannot be read (a volume of fewer than 512 bytes?)"}
 	}
 	if err != nil {
 		return nil, err

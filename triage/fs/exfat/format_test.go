@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"io"
+	"strings"
 	"testing"
 	"time"
 
@@ -69,5 +70,30 @@ func TestFormat(t *testing.T) {
 	}
 	if a, _ := loc.Extra["attributes"].([]string); len(a) != 2 || a[0] != "read-only" || a[1] != "archive" {
 		t.Errorf("attributes %v", loc.Extra["attributes"])
+	}
+}
+
+// TestBackupBootRegion: a main boot sector whose jump instruction is gone
+// is still recognised by its name, and the backup boot region is used,
+// with a problem naming the main one's offset.
+func TestBackupBootRegion(t *testing.T) {
+	x := mkfsExFAT(t)
+	x.b[0] = 0
+	if !Format.Probe(x.b) {
+		t.Fatal("not recognised")
+	}
+	v, err := Format.Open(bytes.NewReader(x.b), 0x1000, int64(len(x.b)), nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var problems []error
+	if err := v.Walk(context.Background(), func(*fs.Entry) error { return nil }, func(err error) { problems = append(problems, err) }); err != nil {
+		t.Fatal(err)
+	}
+	if len(problems) != 1 || problems[0].(*FormatError).Offset() != 0x1000 || !strings.Contains(problems[0].Error(), "jump instruction 0x0") {
+		t.Errorf("problems %v", problems)
+	}
+	if v.Label() != "EXVOL" {
+		t.Errorf("label %q", v.Label())
 	}
 }
