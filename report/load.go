@@ -255,6 +255,10 @@ func (r *Report) limitations() []string {
 			if why := metaString(v.Details["not_examined"]); why != "" {
 				l = append(l, fmt.Sprintf("Volume %d of evidence item %d (%s) was not examined: %s.", v.Index, e.ID, volumeName(v), why))
 			}
+			if z, ok := v.Details["fs_time_zone"].(string); ok && z != "" {
+				l = append(l, fmt.Sprintf("Evidence item %d (%s), volume %d (%s): the file system stores times without a time zone (all times on FAT, times without a UTC offset on exFAT); they were read as times in the zone %q (--source-timezone) and recorded in UTC. If the device's clock was set to another zone, these times are off by the difference.",
+					e.ID, e.ExhibitID(), v.Index, v.FS, z))
+			}
 		}
 	}
 	if r.Summary.Incomplete > 0 {

@@ -27,8 +27,8 @@
 // volume system (package volume: MBR with its extended chain, GPT, or none),
 // names the file system of each volume from the table of package
 // fs/formats, walks those it can read through the fs.FS interface (NTFS:
-// package fs/ntfs, go-ntfs behind a panic boundary), and reports every other
-// volume as a problem. File-system options (fs.Options) reach the readers
+// package fs/ntfs, go-ntfs behind a panic boundary; FAT and exFAT: packages
+// fs/fat and fs/exfat), and reports every other volume as a problem. File-system options (fs.Options) reach the readers
 // by name through ImageOptions. Volumes are stored in the case through the
 // VolumeLister interface. docs/images.md is the contract.
 //

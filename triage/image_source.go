@@ -286,9 +286,17 @@ func (s *imageSource) walkFS(ctx context.Context, v Visitor, vl vol, f *fs.Forma
 	index := vl.index
 	prefix := "v" + strconv.Itoa(index) + "/"
 	problem := func(err error) { v.Problem("", -1, &volumeError{vl, err}) }
-	return fsys.Walk(ctx, func(fe *fs.Entry) error {
+	err = fsys.Walk(ctx, func(fe *fs.Entry) error {
 		return v.Entry(fsEntry(fe, &index, prefix))
 	}, problem)
+	// After the walk: a file system may only know then (the zone its
+	// times were read in, when some had none).
+	if d, ok := fsys.(fs.Detailer); ok && len(s.vols) > 0 {
+		for k, x := range d.Details() {
+			s.vols[len(s.vols)-1].Details[k] = x
+		}
+	}
+	return err
 }
 
 // fsEntry converts an entry of volume *vol, whose keys start with prefix.

@@ -43,6 +43,7 @@ type jsonRec struct {
 	Extra    map[string]any `json:"extra"`
 	Status   string         `json:"status"`
 	Hashsets []string       `json:"hashsets"`
+	Mtime    string         `json:"mtime"`
 }
 
 func scanImage(t *testing.T, path string, opts SourceOptions) (*Result, []jsonRec, *casedb.Case) {

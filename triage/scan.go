@@ -484,10 +484,23 @@ func (s *scanner) finish(rec *casedb.FileRecord, e *Entry, hr *hashResult, reaso
 		// file's digests, which known-good sets list. The matching sets
 		// stay listed; a known-bad or notable match stands, since the
 		// bytes read are that content.
-		if !rec.Complete && rec.Status == casedb.StatusKnownGood {
+		// Content rebuilt from free clusters (extra.recovered) is a
+		// reconstruction: the clusters may hold what another file left
+		// there, so a known-good match says nothing of the deleted file.
+		// A known-bad or notable match stands: those bytes are there.
+		if (!rec.Complete || recovered(e)) && rec.Status == casedb.StatusKnownGood {
 			rec.Status = casedb.StatusUnknown
 		}
 	}
+}
+
+// recovered reports whether the content of e is a reconstruction: a
+// deleted file's content rebuilt from clusters the file system no longer
+// assigns to it (a non-empty extra "recovered", see docs/jsonl.md). Such a
+// record is never known-good.
+func recovered(e *Entry) bool {
+	r, _ := e.Extra["recovered"].(string)
+	return r != ""
 }
 
 // batchItem is one entry of a batch while it is read and hashed.

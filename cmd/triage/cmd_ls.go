@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"sort"
 
 	"github.com/spf13/cobra"
 	"github.com/spf13/pflag"
@@ -13,6 +14,7 @@ import (
 	"github.com/triagekit/triage/triage"
 	"github.com/triagekit/triage/triage/casedb"
 	"github.com/triagekit/triage/triage/fs"
+	"github.com/triagekit/triage/triage/fs/formats"
 	"github.com/triagekit/triage/triage/image"
 	"github.com/triagekit/triage/triage/volume"
 )
@@ -50,6 +52,8 @@ The logical volumes of LVM physical volumes follow, numbered after the
 partitions, with their length in sectors, type and the image sectors of
 each extent; those triage cannot read (striped, mirrored, thin...) say
 "not examined".
+The file system of each volume follows, with its label and what it records
+of itself (serial number, FAT variant, volume GUID...).
 
 With --files, every file, folder and data stream of every supported file
 system is listed without reading content, in the order a scan records them:
@@ -58,14 +62,16 @@ system is listed without reading content, in the order a scan records them:
 
 TYPE is r/r for a file or stream and d/d for a folder; * marks a deleted
 entry; INODE is the MFT entry number (NTFS), the byte offset of the
-directory record in the volume (ISO 9660), or "slack" for a name carved
+directory record in the volume (ISO 9660), the byte offset of the
+directory entry in its volume (FAT, exFAT), or "slack" for a name carved
 from a folder index with --ntfs-index-slack. Problems found on the way are printed on standard error and give
 exit status 3.
 
 ` + exitStatusHelp,
 		Example: `  triage ls disk.dd
   triage volumes usb.001
-  triage ls --files --skip-metafiles disk.dd | grep '\*'`,
+  triage ls --files --skip-metafiles disk.dd | grep '\*'
+  triage ls --files --source-timezone Europe/Berlin sdcard.dd`,
 		Args: exactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			if runF != nil {
@@ -96,13 +102,64 @@ func runLs(ctx context.Context, opts *LsOptions, g *globalOptions, args []string
 	}
 	w := bufio.NewWriter(g.Out)
 	writeTable(w, t)
+	bad := writeFileSystems(w, g.Err, img, img.Size(), t, opts.FS)
 	if err := w.Flush(); err != nil {
 		return err
 	}
-	if len(t.Problems) > 0 {
+	if len(t.Problems) > 0 || bad > 0 {
 		return errPartial
 	}
 	return nil
+}
+
+// writeFileSystems prints the file system of each volume, with its label
+// and the details it gives (serial number...), after the table:
+//
+//	v0  fat  label "USBSTICK"  fs_serial=1234-ABCD fs_type=FAT32 ...
+//
+// A file system that cannot be opened is a warning on errw; it returns
+// how many.
+func writeFileSystems(w io.Writer, errw io.Writer, r io.ReaderAt, size int64, t *volume.Table, opts fs.Options) int {
+	fmt.Fprintln(w, "\nFile systems:")
+	bad := 0
+	for _, p := range t.Partitions {
+		if p.Offset >= size {
+			continue
+		}
+		sec := io.NewSectionReader(r, p.Offset, p.Length)
+		f := formats.DetectAt(sec, 0)
+		switch {
+		case f == nil:
+			continue
+		case f.Open == nil:
+			fmt.Fprintf(w, "v%d  %s  (not supported)\n", p.Index, f.Name)
+			continue
+		}
+		fsys, err := f.Open(sec, p.Offset, min(p.Length, size-p.Offset), opts)
+		if err != nil {
+			bad++
+			fmt.Fprintf(w, "v%d  %s  (cannot be opened)\n", p.Index, f.Name)
+			fmt.Fprintf(errw, "triage: warning: volume %d at byte %#x: %v\n", p.Index, p.Offset, err)
+			continue
+		}
+		line := fmt.Sprintf("v%d  %s", p.Index, f.Name)
+		if l := fsys.Label(); l != "" {
+			line += fmt.Sprintf("  label %q", l)
+		}
+		if d, ok := fsys.(fs.Detailer); ok {
+			det := d.Details()
+			keys := make([]string, 0, len(det))
+			for k := range det {
+				keys = append(keys, k)
+			}
+			sort.Strings(keys)
+			for _, k := range keys {
+				line += fmt.Sprintf("  %s=%v", k, det[k])
+			}
+		}
+		fmt.Fprintln(w, line)
+	}
+	return bad
 }
 
 // writeTable prints t in the layout of mmls.

@@ -40,7 +40,7 @@ func TestFSFlags(t *testing.T) {
 	if err := ls.Execute(); err != nil {
 		t.Fatal(err)
 	}
-	if !lsGot.FS["ntfs-index-slack"] {
+	if lsGot.FS["ntfs-index-slack"] != true {
 		t.Errorf("ls options %v", lsGot.FS)
 	}
 
@@ -51,6 +51,37 @@ func TestFSFlags(t *testing.T) {
 	} {
 		if !strings.Contains(usage, want) {
 			t.Errorf("scan help lacks %q:\n%s", want, usage)
+		}
+	}
+}
+
+// TestFSTextFlags: string options are flags of scan and ls with their
+// defaults in the help; a value their check refuses is a usage error.
+func TestFSTextFlags(t *testing.T) {
+	var got *ScanOptions
+	g := &globalOptions{Out: &bytes.Buffer{}, Err: &bytes.Buffer{}}
+	cmd := newScanCommandWith(g, func(o *ScanOptions, args []string) error { got = o; return nil })
+	cmd.SetArgs([]string{"ev", "--case", "c", "--fat-codepage", "850", "--source-timezone", "Europe/Berlin"})
+	if err := cmd.Execute(); err != nil {
+		t.Fatal(err)
+	}
+	if got.FS["fat-codepage"] != "850" || got.FS["source-timezone"] != "Europe/Berlin" {
+		t.Errorf("options %v", got.FS)
+	}
+	usage := cmd.Flags().FlagUsages()
+	for _, want := range []string{`--fat-codepage string`, `(default "437")`, `--source-timezone string`, `(default "UTC")`} {
+		if !strings.Contains(usage, want) {
+			t.Errorf("scan help lacks %q:\n%s", want, usage)
+		}
+	}
+	for _, args := range [][]string{
+		{"scan", "ev", "--case", "c", "--fat-codepage", "999"},
+		{"ls", "--files", "--source-timezone", "Nowhere/City", "img"},
+		{"ls", "--source-timezone=", "img"},
+	} {
+		var out, errb bytes.Buffer
+		if st := run(args, nil, &out, &errb); st != 2 || !strings.Contains(errb.String(), "triage: error:") {
+			t.Errorf("%q: status %d, stderr %q; want 2", args, st, errb.String())
 		}
 	}
 }

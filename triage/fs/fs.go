@@ -37,23 +37,51 @@ type Format struct {
 	Options []Option
 }
 
-// Option is a switch of one file system, set by name in Options.
+// Kind is the kind of value an Option takes.
+type Kind int
+
+// Kinds of options.
+const (
+	// Switch is an option that is on or off (a boolean flag).
+	Switch Kind = iota
+	// Text is an option that takes a string (a code page, a time zone).
+	Text
+)
+
+// Option is a setting of one file system, set by name in Options: a switch
+// (the zero Kind) or a string value (Kind Text).
 type Option struct {
 	Name    string // the flag name, e.g. "skip-metafiles"
 	Usage   string // the flag's help
-	Default bool
+	Kind    Kind
+	Default bool // a switch's default
+	// DefaultText is a Text option's default value.
+	DefaultText string
+	// Check validates a Text option's value; the command refuses a value
+	// it rejects (a usage error) before anything is read. nil accepts any
+	// value.
+	Check func(string) error
 }
 
-// Options are the values of file-system options by Option.Name. An option
-// that is not set has its default.
-type Options map[string]bool
+// Options are the values of file-system options by Option.Name: a bool for
+// a switch, a string for a Text option. An option that is not set has its
+// default.
+type Options map[string]any
 
-// Bool returns the value of o.
+// Bool returns the value of the switch o.
 func (opts Options) Bool(o Option) bool {
-	if v, ok := opts[o.Name]; ok {
+	if v, ok := opts[o.Name].(bool); ok {
 		return v
 	}
 	return o.Default
+}
+
+// Text returns the value of the Text option o.
+func (opts Options) Text(o Option) string {
+	if v, ok := opts[o.Name].(string); ok {
+		return v
+	}
+	return o.DefaultText
 }
 
 // FS is an opened file system.
@@ -68,6 +96,14 @@ type FS interface {
 	// visit must not keep the *Entry (Walk may reuse it) but may keep its
 	// Extra and Open.
 	Walk(ctx context.Context, visit func(*Entry) error, problem func(error)) error
+}
+
+// Detailer is implemented by an FS that knows more of its volume than the
+// label: a serial number, a GUID, the time zone its local times were read
+// in. The engine adds the map to the volume's details in the case
+// (casedb.Volume.Details), next to "fs_label"; keys start with "fs_".
+type Detailer interface {
+	Details() map[string]any
 }
 
 // Types of an Entry: the record types of the case (casedb.TypeFile...).

@@ -153,10 +153,12 @@ func bootChecksum(region []byte, sector int) uint32 {
 
 // Open opens the exFAT volume held in r (offset 0 is its boot sector, size
 // the bytes available). base is the volume's offset in its image, for
-// messages.
+// messages. A boot sector without the "EXFAT   " name gives ErrNotExFAT;
+// a main boot region that is otherwise bad (its jump instruction, a
+// field, its checksum) is replaced by the backup when that one is good.
 func Open(r io.ReaderAt, base, size int64, opts *Options) (*FS, error) {
 	boot := make([]byte, 512)
-	if n, _ := r.ReadAt(boot, 0); n < 512 || !Probe(boot) {
+	if n, _ := r.ReadAt(boot, 0); n < 512 || string(boot[3:11]) != "EXFAT   " {
 		return nil, ErrNotExFAT
 	}
 	fs := &FS{r: r, base: base, size: size, loc: time.UTC}
@@ -228,8 +230,11 @@ func (fs *FS) bootRegion(first int64) ([]byte, error) {
 	bad := func(o int64, format string, a ...any) error {
 		return &FormatError{Off: fs.base + off + o, Msg: "bad boot sector: " + fmt.Sprintf(format, a...)}
 	}
-	if !Probe(boot) {
+	if string(boot[3:11]) != "EXFAT   " {
 		return nil, bad(3, "no exFAT signature")
+	}
+	if boot[0] != 0xeb {
+		return nil, bad(0, "jump instruction %#x is not 0xeb", boot[0])
 	}
 	if boot[510] != 0x55 || boot[511] != 0xaa {
 		return nil, bad(510, "no 0x55aa signature")

@@ -8,6 +8,8 @@ import (
 	"io"
 
 	"github.com/triagekit/triage/triage/fs"
+	"github.com/triagekit/triage/triage/fs/exfat"
+	"github.com/triagekit/triage/triage/fs/fat"
 	"github.com/triagekit/triage/triage/fs/iso9660"
 	"github.com/triagekit/triage/triage/fs/ntfs"
 )
@@ -18,8 +20,8 @@ import (
 var All = []*fs.Format{
 	{Name: "ext", Probe: probeExt},
 	&ntfs.Format,
-	{Name: "exfat", Probe: probeExFAT},
-	{Name: "fat", Probe: probeFAT},
+	&exfat.Format, // before FAT: an exFAT boot sector has a jump instruction too
+	&fat.Format,
 	&iso9660.Format,
 	{Name: "xfs", Probe: probeXFS},
 }
@@ -44,11 +46,18 @@ func DetectAt(r io.ReaderAt, off int64) *fs.Format {
 	return Detect(b[:n])
 }
 
-// Options returns the options of every file system, in table order.
+// Options returns the options of every file system, in table order. An
+// option several file systems list (fs.SourceTimezone) is returned once.
 func Options() []fs.Option {
 	var out []fs.Option
+	seen := map[string]bool{}
 	for _, f := range All {
-		out = append(out, f.Options...)
+		for _, o := range f.Options {
+			if !seen[o.Name] {
+				seen[o.Name] = true
+				out = append(out, o)
+			}
+		}
 	}
 	return out
 }

@@ -1,9 +1,6 @@
 package formats
 
-import (
-	"bytes"
-	"encoding/binary"
-)
+import "encoding/binary"
 
 // Probes of the file systems that are recognised but not read yet. Each
 // moves into its file system's package with the reader.
@@ -13,16 +10,6 @@ import (
 func probeExt(b []byte) bool {
 	return len(b) >= 0x440 && binary.LittleEndian.Uint16(b[0x438:]) == 0xef53 &&
 		binary.LittleEndian.Uint32(b[0x418:]) <= 6
-}
-
-// bootSector tells whether b starts with a sector ending in 55AA.
-func bootSector(b []byte) bool { return len(b) >= 512 && b[510] == 0x55 && b[511] == 0xaa }
-
-func probeExFAT(b []byte) bool { return bootSector(b) && bytes.Equal(b[3:11], []byte("EXFAT   ")) }
-
-func probeFAT(b []byte) bool {
-	return bootSector(b) && (bytes.Equal(b[54:59], []byte("FAT12")) || bytes.Equal(b[54:59], []byte("FAT16")) ||
-		bytes.Equal(b[82:87], []byte("FAT32")))
 }
 
 // probeXFS finds the XFS superblock at 0: "XFSB" and a block size that is
