@@ -8,6 +8,7 @@ import (
 	"io"
 
 	"github.com/triagekit/triage/triage/fs"
+	"github.com/triagekit/triage/triage/fs/ext"
 	"github.com/triagekit/triage/triage/fs/ntfs"
 )
 
@@ -15,7 +16,7 @@ import (
 // whose Probe accepts a volume's first bytes names it. A Format without
 // Open is recognised and reported as not supported.
 var All = []*fs.Format{
-	{Name: "ext", Probe: probeExt},
+	&ext.Format,
 	&ntfs.Format,
 	{Name: "exfat", Probe: probeExFAT},
 	{Name: "fat", Probe: probeFAT},
