@@ -264,6 +264,9 @@ func (w *walker) fill(e *fs.Entry, in *Inode, deleted bool) {
 	}
 	e.Size = in.Size
 	if in.Flags&flagInlineData != 0 {
+		if deleted {
+			e.Extra["recovered"] = true
+		}
 		r := &inlineReader{b: in.Inline}
 		if int64(len(in.Inline)) < in.Size {
 			r.reason = fmt.Sprintf("ext: inode %d: inline data holds %d of %d bytes at byte %#x", in.Num, len(in.Inline), in.Size, in.Off)
