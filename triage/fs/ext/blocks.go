@@ -218,3 +218,15 @@ func (m *indirectWalker) indirect(p uint64, level int, first uint64, off int64) 
 	}
 	return nil
 }
+
+// maxFileSize is the largest content the inode's map can address: 2^32
+// blocks for an extent tree (32-bit logical block numbers), the direct and
+// indirect blocks for a block map.
+func (v *Volume) maxFileSize(in *Inode) int64 {
+	bs := v.sb.blockSize
+	if in.Flags&flagExtents != 0 {
+		return bs << 32
+	}
+	p := bs / 4
+	return (12 + p + p*p + p*p*p) * bs
+}

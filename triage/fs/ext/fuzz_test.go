@@ -30,7 +30,8 @@ func walkAll(t *testing.T, b []byte) {
 			if err != nil {
 				return nil
 			}
-			n, _ := io.Copy(io.Discard, r)
+			// Up to 64 MiB: a sparse file may declare terabytes.
+			n, _ := io.CopyN(io.Discard, r, 64<<20)
 			if n > e.Size {
 				t.Fatalf("%s: read %d bytes of %d", e.Path, n, e.Size)
 			}

@@ -17,13 +17,25 @@ type contentReader struct {
 	pos    int64
 	cut    int64  // content offset from which the map is unknown, -1 when whole
 	cutWhy string // why
-	reason string
+	// limit, when above 0, is where reading stops short of the size.
+	limit    int64
+	limitWhy string
+	reason   string
 }
 
 // Read implements io.Reader.
 func (r *contentReader) Read(p []byte) (int, error) {
+	if r.limit > 0 && r.pos >= r.limit {
+		if r.reason == "" {
+			r.reason = r.limitWhy
+		}
+		return 0, io.EOF
+	}
 	if r.pos >= r.size {
 		return 0, io.EOF
+	}
+	if r.limit > 0 && int64(len(p)) > r.limit-r.pos {
+		p = p[:r.limit-r.pos]
 	}
 	if int64(len(p)) > r.size-r.pos {
 		p = p[:r.size-r.pos]

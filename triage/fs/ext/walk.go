@@ -320,10 +320,16 @@ func (w *walker) fill(e *fs.Entry, in *Inode, deleted bool) {
 		e.Extra["ext_sparse"] = true
 	}
 	size := in.Size
+	limit, limitWhy := int64(0), ""
+	if m := v.maxFileSize(in); size > m {
+		limit = m
+		limitWhy = fmt.Sprintf("ext: inode %d: size %d is over the largest file the volume can hold (%d bytes): read to there at byte %#x", in.Num, size, m, in.Off+4)
+		w.problem(&FormatError{Off: in.Off + 4, Inode: in.Num, Msg: fmt.Sprintf("size %d is over the largest file the volume can hold (%d bytes)", size, m)})
+	}
 	enc := in.Flags&flagEncrypt != 0
 	num, off := in.Num, in.Off
 	e.Open = func() (io.ReadCloser, error) {
-		r := &contentReader{v: v, runs: runs, size: size, cut: cut, cutWhy: why}
+		r := &contentReader{v: v, runs: runs, size: size, cut: cut, cutWhy: why, limit: limit, limitWhy: limitWhy}
 		if enc {
 			r.reason = fmt.Sprintf("ext: inode %d: the content is encrypted (ext4 encryption) and was read as stored at byte %#x", num, off)
 		}
