@@ -91,6 +91,7 @@ func runLs(ctx context.Context, opts *LsOptions, g *globalOptions, args []string
 	}
 	w := bufio.NewWriter(g.Out)
 	writeTable(w, t)
+	writeFileSystems(w, t, img)
 	if err := w.Flush(); err != nil {
 		return err
 	}
@@ -121,6 +122,23 @@ func writeTable(w io.Writer, t *volume.Table) {
 	}
 }
 
+// writeFileSystems names the file system of each partition that holds one
+// triage recognises, after the table.
+func writeFileSystems(w io.Writer, t *volume.Table, r io.ReaderAt) {
+	head := false
+	for _, p := range t.Partitions {
+		name := volume.DetectFS(r, p.Offset)
+		if name == "" {
+			continue
+		}
+		if !head {
+			fmt.Fprintln(w, "\nFile systems")
+			head = true
+		}
+		fmt.Fprintf(w, "  volume %03d  %s\n", p.Index, name)
+	}
+}
+
 // lsVisitor prints entries as a listing.
 type lsVisitor struct {
 	w        *bufio.Writer
@@ -134,8 +152,11 @@ func (v *lsVisitor) Entry(e *triage.Entry) error {
 		vol = fmt.Sprintf("v%d", *e.Volume)
 	}
 	typ := "r/r"
-	if e.Type == casedb.TypeDir {
+	switch e.Type {
+	case casedb.TypeDir:
 		typ = "d/d"
+	case casedb.TypeSymlink:
+		typ = "l/l"
 	}
 	del := ""
 	if e.Deleted {

@@ -118,3 +118,25 @@ func TestScanImageExitCodes(t *testing.T) {
 		})
 	}
 }
+
+// TestLsExt: ls names the file system of each volume (volume.DetectFS),
+// and ls --files lists an ext volume as fls does (ext4-small.raw.fls.txt).
+func TestLsExt(t *testing.T) {
+	var out, errb bytes.Buffer
+	if st := run([]string{"ls", unpackImage(t, "mbr-ntfs-ext4.raw")}, nil, &out, &errb); st != 0 {
+		t.Fatalf("status %d: %s", st, errb.String())
+	}
+	if !strings.Contains(out.String(), "\nFile systems\n  volume 000  ntfs\n  volume 001  ext\n") {
+		t.Errorf("ls output:\n%s", out.String())
+	}
+	out.Reset()
+	if st := run([]string{"ls", "--files", unpackImage(t, "ext4-small.raw")}, nil, &out, &errb); st != 0 {
+		t.Fatalf("status %d: %s", st, errb.String())
+	}
+	for _, want := range []string{"v0 l/l 16\t0\t/fast-link\n", "v0 r/r * 17\t14\t/gone.txt\n", "v0 d/d 20\t0\t/ünïcödé\n",
+		"v0 r/r 21\t16\t/ünïcödé/日本語.txt\n", "v0 r/r 14\t12\t/docs/hello-link.txt\n"} {
+		if !strings.Contains(out.String(), want) {
+			t.Errorf("listing lacks %q:\n%s", want, out.String())
+		}
+	}
+}
