@@ -254,6 +254,20 @@ func buildImage(t *testing.T, typ string, big bool, opts ...string) string {
 	exec.Command("e2fsck", "-fyD", img).Run() // exit status 1: folders optimised
 	tool(t, "debugfs", "-w", "-R", "rm /gone.txt", img)
 	tool(t, "debugfs", "-w", "-R", "rm /docs/gone-big.txt", img)
+	// An orphan: inode 200, never allocated, made to look used (a change
+	// time) and named by no folder. An inode on the orphan list: 201,
+	// allocated, no links.
+	cmds := filepath.Join(dir, "debugfs.cmd")
+	os.WriteFile(cmds, []byte(`sif <200> mode 0100644
+sif <200> ctime 1700000000
+sif <200> dtime 1700000001
+seti <201>
+sif <201> mode 0100600
+sif <201> ctime 1700000000
+sif <201> links_count 0
+ssv last_orphan 201
+`), 0o644)
+	tool(t, "debugfs", "-w", "-f", cmds, img)
 	return img
 }
 
@@ -296,6 +310,15 @@ func TestBuiltImages(t *testing.T) {
 			if r := one("/gone.txt"); !r.Deleted || r.md5 != "b1304b81a2e029bff466f2c245f1dbfd" || r.Extra["recovered"] != true {
 				// debugfs rm leaves the block map: the content is read
 				t.Errorf("deleted gone.txt: %+v %s", r.Entry, r.md5)
+			}
+			if r := one("/$OrphanFiles/OrphanFile-200"); !r.Deleted || r.Extra["orphan"] != true || r.Addr != 200 {
+				t.Errorf("orphan %+v", r.Entry)
+			}
+			if r := one("/$OrphanFiles/OrphanFile-201"); r.Extra["ext_orphan_list"] != true || r.Addr != 201 {
+				t.Errorf("orphan list %+v", r.Entry)
+			}
+			if r := one("/$OrphanFiles"); r.Key != "orphans" || r.Type != fs.TypeDir {
+				t.Errorf("$OrphanFiles %+v", r.Entry)
 			}
 			if r := one("/sparse.bin"); r.Extra["ext_sparse"] != true {
 				t.Errorf("sparse.bin: %v", r.Extra)

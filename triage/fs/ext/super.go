@@ -88,6 +88,7 @@ type superblock struct {
 	label         string
 	descSize      uint32
 	firstMetaBG   uint32
+	lastOrphan    uint32 // head of the orphan inode list
 	csumSeed      uint32
 	hasCsum       bool // metadata_csum
 	groups        uint32
@@ -110,7 +111,7 @@ func parseSuper(b []byte, off, size int64) (*superblock, error) {
 		blocksPerGrp: le.Uint32(b[0x20:]), inodesPerGrp: le.Uint32(b[0x28:]), rev: le.Uint32(b[0x4c:]),
 		firstIno: 11, inodeSize: 128, groupNr: le.Uint16(b[0x5a:]),
 		compat: le.Uint32(b[0x5c:]), incompat: le.Uint32(b[0x60:]), roCompat: le.Uint32(b[0x64:]),
-		descSize: 32, firstMetaBG: le.Uint32(b[0x104:]),
+		descSize: 32, firstMetaBG: le.Uint32(b[0x104:]), lastOrphan: le.Uint32(b[0xe8:]),
 	}
 	copy(s.uuid[:], b[0x68:0x78])
 	s.label = strings.TrimRight(string(b[0x78:0x88]), "\x00")

@@ -24,16 +24,17 @@ type node struct {
 
 // walker holds the state of one Walk.
 type walker struct {
-	v        *Volume
-	ctx      context.Context
-	problem  func(error)
-	bitmaps  map[uint32][]byte
-	named    map[uint32]bool // every inode a name points to
-	live     map[uint32]int  // names of each allocated inode
-	links    map[uint32][]string
-	done     map[uint32]bool // inodes already recorded
-	expanded map[uint32]bool // folders already read
-	nodes    int
+	v          *Volume
+	ctx        context.Context
+	problem    func(error)
+	bitmaps    map[uint32][]byte
+	named      map[uint32]bool // every inode a name points to
+	live       map[uint32]int  // names of each allocated inode
+	links      map[uint32][]string
+	done       map[uint32]bool // inodes already recorded
+	expanded   map[uint32]bool // folders already read
+	orphanList map[uint32]bool // inodes on the superblock's orphan list
+	nodes      int
 }
 
 const rootIno = 2
@@ -57,6 +58,7 @@ func (v *Volume) Walk(ctx context.Context, visit func(*fs.Entry) error, problem 
 	if root.CsumError {
 		problem(&FormatError{Off: root.Off, Inode: rootIno, Msg: "inode checksum mismatch"})
 	}
+	w.orphanList = w.readOrphanList()
 	top := &node{ino: rootIno, inode: root}
 	w.expanded[rootIno] = true
 	w.named[rootIno] = true
@@ -229,6 +231,9 @@ func (w *walker) fill(e *fs.Entry, in *Inode, deleted bool) {
 	e.Extra["ext_uid"] = in.UID
 	e.Extra["ext_gid"] = in.GID
 	e.Extra["ext_links"] = in.Links
+	if w.orphanList[in.Num] {
+		e.Extra["ext_orphan_list"] = true
+	}
 	if !in.Dtime.IsZero() {
 		e.Extra["ext_dtime"] = fs.FormatTime(in.Dtime)
 	}
@@ -445,7 +450,7 @@ func (w *walker) orphans(e *fs.Entry, visit func(*fs.Entry) error) error {
 			if n > s.inodes {
 				break
 			}
-			if n < s.firstIno || w.named[n] || w.allocated(n) {
+			if n < s.firstIno || w.named[n] || (w.allocated(n) && !w.orphanList[n]) {
 				continue
 			}
 			blk := d.inodeTable + uint64(int64(i)/perBlock)
@@ -460,7 +465,7 @@ func (w *walker) orphans(e *fs.Entry, visit func(*fs.Entry) error) error {
 			}
 			o := (int64(i) % perBlock) * isz
 			in, err := v.parseInode(buf[o:o+isz], n, v.base+int64(blk)*s.blockSize+o)
-			if err != nil || !in.used() {
+			if err != nil || (!in.used() && !w.orphanList[n]) {
 				continue
 			}
 			if !virtual {
@@ -479,4 +484,25 @@ func (w *walker) orphans(e *fs.Entry, visit func(*fs.Entry) error) error {
 		}
 	}
 	return nil
+}
+
+// readOrphanList follows the superblock's list of orphan inodes (files
+// unlinked while open, or cut short, when the volume was last in use),
+// linked through their deletion time field.
+func (w *walker) readOrphanList() map[uint32]bool {
+	out := map[uint32]bool{}
+	for n := w.v.sb.lastOrphan; n != 0; {
+		if out[n] || n > w.v.sb.inodes || len(out) > 1<<20 {
+			w.problem(&FormatError{Off: w.v.base + 1024 + 0xe8, Inode: n, Msg: "orphan inode list loops or points past the inodes of the volume"})
+			break
+		}
+		in, err := w.v.readInode(n)
+		if err != nil {
+			w.problem(err)
+			break
+		}
+		out[n] = true
+		n = in.rawDtime
+	}
+	return out
 }
