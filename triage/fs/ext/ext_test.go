@@ -14,6 +14,7 @@ import (
 	"strconv"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/triagekit/triage/internal/testfixture"
 	"github.com/triagekit/triage/triage/fs"
@@ -511,4 +512,28 @@ func TestDamage(t *testing.T) {
 			t.Errorf("error %v", err)
 		}
 	})
+}
+
+// TestTimes: nanoseconds, the creation time and the epoch bits of 256-byte
+// inodes, against istat.
+func TestTimes(t *testing.T) {
+	needTools(t, "istat")
+	img := buildImage(t, "ext4", false, "-b", "1024", "-I", "256")
+	cmds := filepath.Join(t.TempDir(), "cmd")
+	os.WriteFile(cmds, []byte("sif /tiny.txt mtime_extra 0x12345678\nsif /tiny.txt crtime 0x40000000\nsif /tiny.txt crtime_extra 0x00000004\nsif /tiny.txt atime_extra 0x00000001\n"), 0o644)
+	tool(t, "debugfs", "-w", "-f", cmds, img)
+	got, _ := walkVolume(t, img, 0)
+	r := got["/tiny.txt"][0]
+	ist := string(tool(t, "istat", img, strconv.FormatInt(r.Addr, 10)))
+	// The Sleuth Kit ignores the epoch bits of the extra fields; the
+	// kernel adds them as bits 32-33 of the seconds (atime_extra = 1).
+	for label, tm := range map[string]time.Time{"Accessed": r.Atime.Add(-(1 << 32) * time.Second), "File Modified": r.Mtime, "Inode Modified": r.Ctime, "File Created": r.Btime} {
+		want := regexp.MustCompile(label + `:\t(\S+ \S+) \(UTC\)`).FindStringSubmatch(ist)
+		if want == nil || tm.UTC().Format("2006-01-02 15:04:05.000000000") != want[1] {
+			t.Errorf("%s: %v, istat %q", label, tm, want)
+		}
+	}
+	if r.Mtime.Nanosecond() != 0x12345678>>2 || r.Atime.Year() < 2106 {
+		t.Errorf("mtime %v (nanoseconds from mtime_extra), atime %v (epoch bit)", r.Mtime, r.Atime)
+	}
 }
