@@ -504,6 +504,18 @@ func TestDamage(t *testing.T) {
 			t.Errorf("not read with the backup")
 		}
 	})
+	t.Run("folder-loop", func(t *testing.T) {
+		loop := filepath.Join(t.TempDir(), "loop.img")
+		os.WriteFile(loop, messWith(t, img, func([]byte) {}), 0o644)
+		tool(t, "debugfs", "-w", "-R", "link /docs /docs/again", loop)
+		got, problems := walkVolume(t, loop, 0)
+		if len(problems) != 1 || !strings.Contains(problems[0].Error(), `folder "again"`) || !strings.Contains(problems[0].Error(), "reached a second time") {
+			t.Errorf("problems %v", problems)
+		}
+		if len(got["/docs/again"]) != 0 || len(got["/docs/report.txt"]) != 1 {
+			t.Errorf("loop walked: %v", got["/docs/again"])
+		}
+	})
 	t.Run("unknown-incompat", func(t *testing.T) {
 		e2 := buildImage(t, "ext2", false)
 		b := messWith(t, e2, func(b []byte) { b[1024+0x63] |= 0x80 })

@@ -85,12 +85,17 @@ func (w *walker) expand(n *node, depth int) error {
 		return nil
 	}
 	var kids []*node
+	problem := w.problem
+	if n.deleted {
+		// The blocks of a deleted folder may hold anything by now.
+		problem = func(error) {}
+	}
 	w.v.readDir(n.inode, func(d dirent) {
 		if !d.deleted && (string(d.name) == "." || string(d.name) == "..") {
 			return
 		}
 		if d.ino > w.v.sb.inodes {
-			w.problem(&FormatError{Off: d.off, Inode: n.ino, Msg: fmt.Sprintf("name %q points to inode %d, past the %d inodes of the volume", d.name, d.ino, w.v.sb.inodes)})
+			problem(&FormatError{Off: d.off, Inode: n.ino, Msg: fmt.Sprintf("name %q points to inode %d, past the %d inodes of the volume", d.name, d.ino, w.v.sb.inodes)})
 			return
 		}
 		if !d.deleted && d.ino == 0 {
@@ -103,7 +108,7 @@ func (w *walker) expand(n *node, depth int) error {
 				w.live[d.ino]++
 			}
 		}
-	}, w.problem)
+	}, problem)
 	sort.SliceStable(kids, func(a, b int) bool {
 		if kids[a].name != kids[b].name {
 			return kids[a].name < kids[b].name
@@ -165,8 +170,8 @@ func (w *walker) emit(n *node, path string, e *fs.Entry, visit func(*fs.Entry) e
 			}
 		}
 		p := path + "/" + k.name
-		if !k.deleted && w.done[k.ino] && k.inode == nil {
-			continue // another name of an inode already recorded
+		if !k.deleted && w.done[k.ino] {
+			continue // another name of an inode already recorded (a hard link, or a folder loop)
 		}
 		w.entry(e, k, p)
 		if err := visit(e); err != nil {
