@@ -11,6 +11,7 @@ import (
 	"os/exec"
 	"path/filepath"
 	"regexp"
+	"slices"
 	"strconv"
 	"strings"
 	"testing"
@@ -441,6 +442,12 @@ func compareFlsFile(t *testing.T, got map[string][]rec, fls string) {
 			for _, r := range got[n.path] {
 				ok = ok || (r.Deleted == n.deleted && uint64(r.Addr) == n.ino)
 			}
+			for _, rs := range got {
+				for _, r := range rs {
+					l, _ := r.Extra["ext_hard_links"].([]string)
+					ok = ok || (!n.deleted && uint64(r.Addr) == n.ino && slices.Contains(l, n.path))
+				}
+			}
 			if !ok {
 				t.Errorf("%s lists %+v; walked %+v", filepath.Base(fls), n, got[n.path])
 			}
@@ -547,5 +554,38 @@ func TestTimes(t *testing.T) {
 	}
 	if r.Mtime.Nanosecond() != 0x12345678>>2 || r.Atime.Year() < 2106 {
 		t.Errorf("mtime %v (nanoseconds from mtime_extra), atime %v (epoch bit)", r.Mtime, r.Atime)
+	}
+}
+
+// TestSmallImages: the committed images against the fls listings make.sh
+// stored beside them, and against the Sleuth Kit live; a truncated copy
+// gives problems and no panic.
+func TestSmallImages(t *testing.T) {
+	for _, name := range []string{"ext2-small.raw", "ext4-small.raw"} {
+		t.Run(name, func(t *testing.T) {
+			p := testfixture.ImageFile(t, name)
+			got, problems := walkVolume(t, p, 0)
+			if len(problems) > 0 {
+				t.Errorf("problems %v", problems)
+			}
+			compareFlsFile(t, got, filepath.Join(testfixture.Root(t), "testdata", "images", name+".fls.txt"))
+			if r := got["/gone.txt"]; len(r) != 1 || !r[0].Deleted || r[0].Extra["recovered"] != true {
+				t.Errorf("gone.txt %+v", r)
+			}
+			compareTSK(t, p, 0, got)
+			b := testfixture.Image(t, name)
+			got, problems = walkReader(t, bytes.NewReader(b[:len(b)/12]), 0, int64(len(b)/12))
+			incomplete := 0
+			for _, rs := range got {
+				for _, r := range rs {
+					if r.incomplete != "" && !r.Deleted {
+						incomplete++
+					}
+				}
+			}
+			if len(problems)+incomplete == 0 {
+				t.Errorf("truncated to %d bytes: no problem, no incomplete content; %d entries", len(b)/12, len(got))
+			}
+		})
 	}
 }
