@@ -149,6 +149,9 @@ func parseSuper(b []byte, off, size int64) (*superblock, error) {
 		return nil, &FormatError{Off: off + 4, Msg: fmt.Sprintf("%d block groups (at most %d)", groups, MaxGroups)}
 	}
 	s.groups = uint32(groups)
+	if uint64(s.inodes)*uint64(s.inodeSize) > s.blocks*uint64(s.blockSize) {
+		return nil, &FormatError{Off: off, Msg: fmt.Sprintf("%d inodes of %d bytes do not fit the %d blocks of the volume", s.inodes, s.inodeSize, s.blocks)}
+	}
 	if uint64(s.groups)*uint64(s.inodesPerGrp) < uint64(s.inodes) {
 		return nil, &FormatError{Off: off, Msg: fmt.Sprintf("%d inodes do not fit %d groups of %d", s.inodes, s.groups, s.inodesPerGrp)}
 	}

@@ -39,6 +39,9 @@ type walker struct {
 
 const rootIno = 2
 
+// maxBitmaps bounds the inode bitmaps kept in memory during a walk.
+const maxBitmaps = 256
+
 // Walk yields the entries of the volume depth first, names sorted
 // byte-wise within a folder (the root itself is not yielded): live names,
 // deleted names found in folder slack, then the orphan inodes (unallocated,
@@ -400,6 +403,9 @@ func (w *walker) allocated(n uint32) bool {
 	g := (n - 1) / s.inodesPerGrp
 	bm, ok := w.bitmaps[g]
 	if !ok {
+		if len(w.bitmaps) >= maxBitmaps {
+			clear(w.bitmaps) // memory stays bounded on volumes of many groups
+		}
 		bm = w.v.inodeBitmap(g, w.problem)
 		w.bitmaps[g] = bm
 	}
@@ -448,6 +454,10 @@ func (w *walker) orphans(e *fs.Entry, visit func(*fs.Entry) error) error {
 		count := s.inodesPerGrp
 		if csum && d.itableUnused < count {
 			count -= d.itableUnused
+		}
+		if d.inodeTable >= s.blocks || int64(d.inodeTable) >= v.size/s.blockSize {
+			w.problem(&FormatError{Off: v.base + v.size, Msg: fmt.Sprintf("the inode table of block group %d (block %d) lies past the end of the volume: not searched for orphans", g, d.inodeTable)})
+			continue
 		}
 		first := g*s.inodesPerGrp + 1
 		for i := uint32(0); i < count; i++ {
