@@ -4,8 +4,9 @@ import (
 	"context"
 	"fmt"
 	"io"
-	"sort"
+	"slices"
 	"strconv"
+	"strings"
 
 	"github.com/triagekit/triage/triage/fs"
 )
@@ -19,7 +20,7 @@ type node struct {
 	off      int64 // image offset of the folder record
 	dir      uint32
 	inode    *Inode // read for folders
-	children []*node
+	children []node
 }
 
 // walker holds the state of one Walk.
@@ -28,16 +29,47 @@ type walker struct {
 	ctx        context.Context
 	problem    func(error)
 	bitmaps    map[uint32][]byte
-	named      map[uint32]bool // every inode a name points to
-	live       map[uint32]int  // names of each allocated inode
+	named      bits            // every inode a name points to
+	live1      bits            // inodes with a live name
+	liveMore   map[uint32]bool // inodes with several live names
 	links      map[uint32][]string
-	done       map[uint32]bool // inodes already recorded
+	done       bits            // inodes already recorded
 	expanded   map[uint32]bool // folders already read
 	orphanList map[uint32]bool // inodes on the superblock's orphan list
-	nodes      int
+	// A chunk of an inode table: inodes are mostly read in order.
+	chunk    []byte
+	chunkOff int64
+	nodes    int
 }
 
 const rootIno = 2
+
+// inodeChunk is how much of an inode table is read at once.
+const inodeChunk = 64 << 10
+
+// readInode reads inode n through a cache of one chunk of inode table.
+func (w *walker) readInode(n uint32) (*Inode, error) {
+	v := w.v
+	off, err := v.inodeLoc(n)
+	if err != nil {
+		return nil, &FormatError{Off: v.base + 1024, Inode: n, Msg: err.Error()}
+	}
+	isz := int64(v.sb.inodeSize)
+	c := off &^ (inodeChunk - 1)
+	if w.chunk == nil || c != w.chunkOff {
+		if w.chunk == nil {
+			w.chunk = make([]byte, inodeChunk)
+		}
+		k, _ := v.r.ReadAt(w.chunk[:min(inodeChunk, v.size-c)], c)
+		w.chunk = w.chunk[:k]
+		w.chunkOff = c
+	}
+	if off+isz > c+int64(len(w.chunk)) {
+		w.chunk, w.chunkOff = w.chunk[:0], -1
+		return v.readInode(n) // the chunk was cut short: read the inode alone
+	}
+	return v.parseInode(w.chunk[off-c:off-c+isz], n, v.base+off)
+}
 
 // maxBitmaps bounds the inode bitmaps kept in memory during a walk.
 const maxBitmaps = 256
@@ -52,8 +84,8 @@ func (v *Volume) Walk(ctx context.Context, visit func(*fs.Entry) error, problem 
 	for _, p := range v.pending {
 		problem(p)
 	}
-	w := &walker{v: v, ctx: ctx, problem: problem, bitmaps: map[uint32][]byte{}, named: map[uint32]bool{},
-		live: map[uint32]int{}, done: map[uint32]bool{}, expanded: map[uint32]bool{}}
+	w := &walker{v: v, ctx: ctx, problem: problem, bitmaps: map[uint32][]byte{}, named: newBits(v.sb.inodes),
+		live1: newBits(v.sb.inodes), liveMore: map[uint32]bool{}, done: newBits(v.sb.inodes), expanded: map[uint32]bool{}}
 	root, err := v.readInode(rootIno)
 	if err != nil {
 		return fmt.Errorf("failed to read the root folder: %w", err)
@@ -64,7 +96,7 @@ func (v *Volume) Walk(ctx context.Context, visit func(*fs.Entry) error, problem 
 	w.orphanList = w.readOrphanList()
 	top := &node{ino: rootIno, inode: root}
 	w.expanded[rootIno] = true
-	w.named[rootIno] = true
+	w.named.set(rootIno)
 	if err := w.expand(top, 0); err != nil {
 		return err
 	}
@@ -87,7 +119,7 @@ func (w *walker) expand(n *node, depth int) error {
 		w.problem(&FormatError{Off: n.inode.Off, Inode: n.ino, Msg: fmt.Sprintf("folders nested deeper than %d: not read", MaxDirDepth)})
 		return nil
 	}
-	var kids []*node
+	var kids []node
 	problem := w.problem
 	if n.deleted {
 		// The blocks of a deleted folder may hold anything by now.
@@ -104,30 +136,40 @@ func (w *walker) expand(n *node, depth int) error {
 		if !d.deleted && d.ino == 0 {
 			return
 		}
-		kids = append(kids, &node{name: string(d.name), ino: d.ino, ftype: d.ftype, deleted: d.deleted, off: d.off, dir: n.ino})
+		kids = append(kids, node{name: string(d.name), ino: d.ino, ftype: d.ftype, deleted: d.deleted, off: d.off, dir: n.ino})
 		if d.ino != 0 {
-			w.named[d.ino] = true
+			w.named.set(d.ino)
 			if !d.deleted {
-				w.live[d.ino]++
+				if w.live1.get(d.ino) {
+					w.liveMore[d.ino] = true
+				}
+				w.live1.set(d.ino)
 			}
 		}
 	}, problem)
-	sort.SliceStable(kids, func(a, b int) bool {
-		if kids[a].name != kids[b].name {
-			return kids[a].name < kids[b].name
+	slices.SortStableFunc(kids, func(a, b node) int {
+		if c := strings.Compare(a.name, b.name); c != 0 {
+			return c
 		}
-		return !kids[a].deleted && kids[b].deleted
+		switch {
+		case !a.deleted && b.deleted:
+			return -1
+		case a.deleted && !b.deleted:
+			return 1
+		}
+		return 0
 	})
 	n.children = kids
 	w.nodes += len(kids)
-	for _, k := range kids {
+	for i := range kids {
+		k := &kids[i]
 		if k.ino == 0 || (k.ftype != 0 && k.ftype != ftDir) {
 			continue
 		}
 		if k.deleted && w.allocated(k.ino) {
 			continue // the name of a deleted folder whose inode was reused
 		}
-		in, err := w.v.readInode(k.ino)
+		in, err := w.readInode(k.ino)
 		if err != nil {
 			w.problem(err)
 			continue
@@ -153,9 +195,10 @@ func (w *walker) expand(n *node, depth int) error {
 // collectLinks records the paths of the allocated inodes with several
 // live names.
 func (w *walker) collectLinks(n *node, path string) {
-	for _, k := range n.children {
+	for i := range n.children {
+		k := &n.children[i]
 		p := path + "/" + k.name
-		if !k.deleted && w.live[k.ino] > 1 && k.inode == nil {
+		if !k.deleted && k.inode == nil && w.liveMore[k.ino] {
 			w.links[k.ino] = append(w.links[k.ino], p)
 		}
 		if k.inode != nil && k.children != nil {
@@ -166,14 +209,15 @@ func (w *walker) collectLinks(n *node, path string) {
 
 // emit yields the names below folder n, whose path is path.
 func (w *walker) emit(n *node, path string, e *fs.Entry, visit func(*fs.Entry) error) error {
-	for i, k := range n.children {
+	for i := range n.children {
+		k := &n.children[i]
 		if i%256 == 0 {
 			if err := w.ctx.Err(); err != nil {
 				return err
 			}
 		}
 		p := path + "/" + k.name
-		if !k.deleted && w.done[k.ino] {
+		if !k.deleted && w.done.get(k.ino) {
 			continue // another name of an inode already recorded (a hard link, or a folder loop)
 		}
 		w.entry(e, k, p)
@@ -198,7 +242,7 @@ func (w *walker) entry(e *fs.Entry, k *node, p string) {
 		// A deleted name whose inode number was cleared.
 		e.Addr, e.Key = -1, slackKey
 		return
-	case k.deleted && (w.done[k.ino] || w.allocated(k.ino)):
+	case k.deleted && (w.done.get(k.ino) || w.allocated(k.ino)):
 		// A deleted name whose inode is in use by another file, or is
 		// recorded already: the name only.
 		e.Key = slackKey
@@ -207,11 +251,11 @@ func (w *walker) entry(e *fs.Entry, k *node, p string) {
 		}
 		return
 	}
-	w.done[k.ino] = true
+	w.done.set(k.ino)
 	in := k.inode
 	if in == nil {
 		var err error
-		if in, err = w.v.readInode(k.ino); err != nil {
+		if in, err = w.readInode(k.ino); err != nil {
 			w.problem(err)
 			return
 		}
@@ -235,7 +279,7 @@ func (w *walker) fill(e *fs.Entry, in *Inode, deleted bool) {
 		w.problem(&FormatError{Off: in.Off, Inode: in.Num, Msg: "inode checksum mismatch (read all the same)"})
 	}
 	e.Mtime, e.Atime, e.Ctime, e.Btime = in.Mtime, in.Atime, in.Ctime, in.Btime
-	e.Extra["ext_mode"] = fmt.Sprintf("%04o", in.Mode&0o7777)
+	e.Extra["ext_mode"] = octalMode(in.Mode)
 	e.Extra["ext_uid"] = in.UID
 	e.Extra["ext_gid"] = in.GID
 	e.Extra["ext_links"] = in.Links
@@ -465,7 +509,7 @@ func (w *walker) orphans(e *fs.Entry, visit func(*fs.Entry) error) error {
 			if n > s.inodes {
 				break
 			}
-			if n < s.firstIno || w.named[n] || (w.allocated(n) && !w.orphanList[n]) {
+			if n < s.firstIno || w.named.get(n) || (w.allocated(n) && !w.orphanList[n]) {
 				continue
 			}
 			blk := d.inodeTable + uint64(int64(i)/perBlock)
@@ -511,7 +555,7 @@ func (w *walker) readOrphanList() map[uint32]bool {
 			w.problem(&FormatError{Off: w.v.base + 1024 + 0xe8, Inode: n, Msg: "orphan inode list loops or points past the inodes of the volume"})
 			break
 		}
-		in, err := w.v.readInode(n)
+		in, err := w.readInode(n)
 		if err != nil {
 			w.problem(err)
 			break
@@ -521,3 +565,16 @@ func (w *walker) readOrphanList() map[uint32]bool {
 	}
 	return out
 }
+
+// octalMode formats the permission bits of a mode as four octal digits.
+func octalMode(m uint16) string {
+	return string([]byte{byte('0' + m>>9&7), byte('0' + m>>6&7), byte('0' + m>>3&7), byte('0' + m&7)})
+}
+
+// bits is a set of inode numbers.
+type bits []uint64
+
+func newBits(n uint32) bits { return make(bits, uint64(n)/64+1) }
+
+func (b bits) set(n uint32)      { b[n/64] |= 1 << (n % 64) }
+func (b bits) get(n uint32) bool { return b[n/64]&(1<<(n%64)) != 0 }
