@@ -523,6 +523,23 @@ func TestDamage(t *testing.T) {
 			t.Errorf("loop walked: %v", got["/docs/again"])
 		}
 	})
+	for _, feat := range []string{"metadata_csum", "^metadata_csum,uninit_bg"} {
+		t.Run("descriptor-checksum-"+feat, func(t *testing.T) {
+			g := img
+			if feat != "metadata_csum" {
+				g = buildImage(t, "ext4", false, "-b", "1024", "-O", feat)
+			}
+			// The free block count of group 0's descriptor (block 2).
+			b := messWith(t, g, func(b []byte) { b[2048+0x0c] ^= 1 })
+			got, problems := walkBytes(b)
+			if len(problems) != 1 || problems[0].Error() != "ext: block group 0: descriptor checksum mismatch at byte 0x81e" {
+				t.Errorf("problems %v", problems)
+			}
+			if len(got["/docs/report.txt"]) != 1 {
+				t.Errorf("not read")
+			}
+		})
+	}
 	t.Run("unknown-incompat", func(t *testing.T) {
 		e2 := buildImage(t, "ext2", false)
 		b := messWith(t, e2, func(b []byte) { b[1024+0x63] |= 0x80 })

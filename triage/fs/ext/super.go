@@ -229,6 +229,15 @@ func (s *superblock) parseGroup(b []byte, g uint32) (group, bool) {
 		d.itableUnused |= uint32(le.Uint16(b[0x38:])) << 16
 	}
 	ok := true
+	if !s.hasCsum && s.roCompat&roCompatGDTCsum != 0 {
+		var n [4]byte
+		le.PutUint32(n[:], g)
+		c := crc16(0xffff, s.uuid[:])
+		c = crc16(c, n[:])
+		c = crc16(c, b[:0x1e])
+		c = crc16(c, b[0x20:])
+		ok = c == le.Uint16(b[0x1e:])
+	}
 	if s.hasCsum {
 		var n [4]byte
 		le.PutUint32(n[:], g)
@@ -295,4 +304,20 @@ func (v *Volume) readBlock(b []byte, n uint64) error {
 		return &FormatError{Off: v.base + off, Msg: fmt.Sprintf("failed to read block %d", n), Err: err}
 	}
 	return nil
+}
+
+// crc16 is the kernel's crc16 (polynomial 0x8005, bits reflected, no
+// final inversion), the checksum of group descriptors with gdt_csum.
+func crc16(crc uint16, b []byte) uint16 {
+	for _, c := range b {
+		crc ^= uint16(c)
+		for range 8 {
+			if crc&1 != 0 {
+				crc = crc>>1 ^ 0xa001
+			} else {
+				crc >>= 1
+			}
+		}
+	}
+	return crc
 }
