@@ -540,6 +540,19 @@ func TestDamage(t *testing.T) {
 			}
 		})
 	}
+	t.Run("deleted-map-cleared", func(t *testing.T) {
+		// As the kernel deletes on ext4: the extents freed, the size 0.
+		d := filepath.Join(t.TempDir(), "del.img")
+		os.WriteFile(d, messWith(t, img, func([]byte) {}), 0o644)
+		tool(t, "debugfs", "-w", "-R", "punch /docs/report.txt 0", d)
+		tool(t, "debugfs", "-w", "-R", "sif /docs/report.txt size 0", d)
+		tool(t, "debugfs", "-w", "-R", "rm /docs/report.txt", d)
+		got, _ := walkVolume(t, d, 0)
+		r := got["/docs/report.txt"]
+		if len(r) != 1 || !r[0].Deleted || r[0].Addr != int64(ino) || r[0].incomplete == "" || r[0].Mtime.IsZero() || r[0].Extra["ext_dtime"] == nil {
+			t.Errorf("deleted report.txt %+v %q", r, r[0].incomplete)
+		}
+	})
 	t.Run("unknown-incompat", func(t *testing.T) {
 		e2 := buildImage(t, "ext2", false)
 		b := messWith(t, e2, func(b []byte) { b[1024+0x63] |= 0x80 })
