@@ -18,7 +18,7 @@ type run struct {
 // block, and the problems found in the map (the runs before a problem are
 // kept) in warn, such as checksum mismatches, and in err what cut the map
 // short. Only the blocks that hold the first size bytes are mapped.
-func (v *Volume) blockMap(in *Inode) (runs []run, warn []error, err error) {
+func (v *Volume) blockMap(in *inode) (runs []run, warn []error, err error) {
 	nblocks := (uint64(in.Size) + uint64(v.sb.blockSize) - 1) / uint64(v.sb.blockSize)
 	if in.Flags&flagExtents != 0 {
 		m := &extentWalker{v: v, in: in, limit: nblocks}
@@ -34,7 +34,7 @@ func (v *Volume) blockMap(in *Inode) (runs []run, warn []error, err error) {
 // extentWalker reads an extent tree.
 type extentWalker struct {
 	v     *Volume
-	in    *Inode
+	in    *inode
 	limit uint64 // blocks of the content
 	runs  []run
 	warn  []error
@@ -113,7 +113,7 @@ func (m *extentWalker) node(b []byte, level int, want int, off int64, root bool)
 }
 
 // inodeSeed is the seed of an inode's metadata checksums.
-func (v *Volume) inodeSeed(in *Inode) uint32 {
+func (v *Volume) inodeSeed(in *inode) uint32 {
 	var n [4]byte
 	binary.LittleEndian.PutUint32(n[:], in.Num)
 	c := crc32c(v.sb.csumSeed, n[:])
@@ -125,7 +125,7 @@ func (v *Volume) inodeSeed(in *Inode) uint32 {
 // single, double and triple indirect blocks.
 type indirectWalker struct {
 	v     *Volume
-	in    *Inode
+	in    *inode
 	limit uint64
 	runs  []run
 	reads int
@@ -222,7 +222,7 @@ func (m *indirectWalker) indirect(p uint64, level int, first uint64, off int64) 
 // maxFileSize is the largest content the inode's map can address: 2^32
 // blocks for an extent tree (32-bit logical block numbers), the direct and
 // indirect blocks for a block map.
-func (v *Volume) maxFileSize(in *Inode) int64 {
+func (v *Volume) maxFileSize(in *inode) int64 {
 	bs := v.sb.blockSize
 	if in.Flags&flagExtents != 0 {
 		return bs << 32

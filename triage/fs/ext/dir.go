@@ -115,7 +115,7 @@ func (v *Volume) slackNames(b []byte, off int64, ft bool, add func(dirent)) {
 
 // checkDirBlock verifies the checksum tail of a folder leaf block, when
 // metadata_csum is set and the block has one.
-func (v *Volume) checkDirBlock(b []byte, in *Inode) bool {
+func (v *Volume) checkDirBlock(b []byte, in *inode) bool {
 	le := binary.LittleEndian
 	if !v.sb.hasCsum || len(b) < 12 {
 		return true
@@ -139,7 +139,7 @@ func isDXNode(b []byte, i uint64) bool {
 
 // readDir calls add for every name of folder in, live and deleted, and
 // problem for what is corrupt.
-func (v *Volume) readDir(in *Inode, add func(dirent), problem func(error)) {
+func (v *Volume) readDir(in *inode, add func(dirent), problem func(error)) {
 	if in.Flags&flagInlineData != 0 {
 		b := in.Inline
 		if len(b) < 4 {

@@ -16,8 +16,8 @@ const (
 	flagEncrypt    = 0x800      // content encrypted (fscrypt)
 )
 
-// Inode is the part of an inode the walk uses.
-type Inode struct {
+// inode is the part of an inode the walk uses.
+type inode struct {
 	Num                               uint32
 	Off                               int64 // image offset of the inode
 	Mode                              uint16
@@ -49,14 +49,14 @@ const (
 	modeSocket = 0xc000
 )
 
-func (in *Inode) fileType() uint16 { return in.Mode & 0xf000 }
+func (in *inode) fileType() uint16 { return in.Mode & 0xf000 }
 
 // IsDir tells whether the inode is a folder.
-func (in *Inode) IsDir() bool { return in.fileType() == modeDir }
+func (in *inode) IsDir() bool { return in.fileType() == modeDir }
 
 // used tells whether the inode was ever used (the Sleuth Kit's test for
 // an orphan: a change time).
-func (in *Inode) used() bool { return in.rawCtime != 0 || in.rawDtime != 0 }
+func (in *inode) used() bool { return in.rawCtime != 0 || in.rawDtime != 0 }
 
 // inodeLoc returns the volume offset of inode n.
 func (v *Volume) inodeLoc(n uint32) (int64, error) {
@@ -81,7 +81,7 @@ func (v *Volume) inodeLoc(n uint32) (int64, error) {
 }
 
 // readInode reads and parses inode n.
-func (v *Volume) readInode(n uint32) (*Inode, error) {
+func (v *Volume) readInode(n uint32) (*inode, error) {
 	off, err := v.inodeLoc(n)
 	if err != nil {
 		return nil, &FormatError{Off: v.base + 1024, Inode: n, Msg: err.Error()}
@@ -95,12 +95,12 @@ func (v *Volume) readInode(n uint32) (*Inode, error) {
 
 // parseInode parses the inode n held in b (the inode size), found at
 // image offset off.
-func (v *Volume) parseInode(b []byte, n uint32, off int64) (*Inode, error) {
+func (v *Volume) parseInode(b []byte, n uint32, off int64) (*inode, error) {
 	le := binary.LittleEndian
 	if len(b) < 128 {
 		return nil, &FormatError{Off: off, Inode: n, Msg: "inode truncated"}
 	}
-	in := &Inode{Num: n, Off: off, Mode: le.Uint16(b[0:]), UID: uint32(le.Uint16(b[2:])) | uint32(le.Uint16(b[0x78:]))<<16,
+	in := &inode{Num: n, Off: off, Mode: le.Uint16(b[0:]), UID: uint32(le.Uint16(b[2:])) | uint32(le.Uint16(b[0x78:]))<<16,
 		GID: uint32(le.Uint16(b[0x18:])) | uint32(le.Uint16(b[0x7a:]))<<16, Links: le.Uint16(b[0x1a:]),
 		Flags: le.Uint32(b[0x20:]), Generation: le.Uint32(b[0x64:]),
 		FileACL:  uint64(le.Uint32(b[0x68:])) | uint64(le.Uint16(b[0x76:]))<<32,
@@ -180,7 +180,7 @@ func allZero(b []byte) bool {
 // inlineData returns the content of an inline-data inode: i_block and the
 // value of the system.data attribute in the inode's extra space, cut to
 // the size (nil when the attribute cannot be found: i_block only).
-func (v *Volume) inlineData(in *Inode, b []byte, extra int) []byte {
+func (v *Volume) inlineData(in *inode, b []byte, extra int) []byte {
 	out := append([]byte(nil), in.Block[:]...)
 	le := binary.LittleEndian
 	start := 128 + extra

@@ -19,7 +19,7 @@ type node struct {
 	deleted  bool
 	off      int64 // image offset of the folder record
 	dir      uint32
-	inode    *Inode // read for folders
+	inode    *inode // read for folders
 	children []node
 }
 
@@ -48,7 +48,7 @@ const rootIno = 2
 const inodeChunk = 64 << 10
 
 // readInode reads inode n through a cache of one chunk of inode table.
-func (w *walker) readInode(n uint32) (*Inode, error) {
+func (w *walker) readInode(n uint32) (*inode, error) {
 	v := w.v
 	off, err := v.inodeLoc(n)
 	if err != nil {
@@ -273,7 +273,7 @@ func (w *walker) entry(e *fs.Entry, k *node, p string) {
 }
 
 // fill sets e from inode in.
-func (w *walker) fill(e *fs.Entry, in *Inode, deleted bool) {
+func (w *walker) fill(e *fs.Entry, in *inode, deleted bool) {
 	v := w.v
 	if in.CsumError {
 		w.problem(&FormatError{Off: in.Off, Inode: in.Num, Msg: "inode checksum mismatch (read all the same)"})
@@ -396,7 +396,7 @@ func (w *walker) fill(e *fs.Entry, in *Inode, deleted bool) {
 
 // linkTarget returns the target of a symbolic link: in i_block (a fast
 // link), inline, or in its blocks; at most MaxSymlink bytes.
-func (w *walker) linkTarget(in *Inode) string {
+func (w *walker) linkTarget(in *inode) string {
 	v := w.v
 	n := min(in.Size, MaxSymlink)
 	if in.Size > MaxSymlink {
