@@ -301,7 +301,7 @@ func (s *imageSource) walkFS(ctx context.Context, v Visitor, vl vol, f *fs.Forma
 
 // fsEntry converts an entry of volume *vol, whose keys start with prefix.
 func fsEntry(fe *fs.Entry, vol *int, prefix string) *Entry {
-	e := &Entry{Path: fe.Path, Stream: fe.Stream, Type: fe.Type, Size: fe.Size, Volume: vol, Deleted: fe.Deleted,
+	e := &Entry{Path: fe.Path, Stream: fe.Stream, Type: fe.Type, Size: fe.Size, LinkTarget: fe.LinkTarget, Volume: vol, Deleted: fe.Deleted,
 		Mtime: fe.Mtime, Atime: fe.Atime, Ctime: fe.Ctime, Btime: fe.Btime, Extra: fe.Extra, Open: fe.Open}
 	switch {
 	case fe.Key != "":

@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"io"
 	"sort"
+	"strconv"
 
 	"github.com/spf13/cobra"
 	"github.com/spf13/pflag"
@@ -204,37 +205,54 @@ func writeTable(w io.Writer, t *volume.Table) {
 
 // lsVisitor prints entries as a listing.
 type lsVisitor struct {
+	buf      []byte
 	w        *bufio.Writer
 	errw     io.Writer
 	problems int
 }
 
 func (v *lsVisitor) Entry(e *triage.Entry) error {
-	vol := "-"
+	b := v.buf[:0]
 	if e.Volume != nil {
-		vol = fmt.Sprintf("v%d", *e.Volume)
+		b = append(b, 'v')
+		b = strconv.AppendInt(b, int64(*e.Volume), 10)
+	} else {
+		b = append(b, '-')
 	}
-	typ := "r/r"
-	if e.Type == casedb.TypeDir {
-		typ = "d/d"
+	switch e.Type {
+	case casedb.TypeDir:
+		b = append(b, " d/d "...)
+	case casedb.TypeSymlink:
+		b = append(b, " l/l "...)
+	default:
+		b = append(b, " r/r "...)
 	}
-	del := ""
 	if e.Deleted {
-		del = "* "
+		b = append(b, "* "...)
 	}
-	ino := "-"
-	if e.Extra["ntfs_index_slack"] == true {
-		ino = "slack"
+	switch {
+	case e.Inode != nil:
+		b = strconv.AppendUint(b, *e.Inode, 10)
+	case e.Extra["ntfs_index_slack"] == true:
+		b = append(b, "slack"...)
+	default:
+		b = append(b, '-')
 	}
-	if e.Inode != nil {
-		ino = fmt.Sprint(*e.Inode)
-	}
-	p := casedb.DisplayString(e.Path)
 	if e.Stream != "" {
-		ino += ":" + e.Stream
-		p += ":" + e.Stream
+		b = append(b, ':')
+		b = append(b, e.Stream...)
 	}
-	_, err := fmt.Fprintf(v.w, "%s %s %s%s\t%d\t%s\n", vol, typ, del, ino, e.Size, p)
+	b = append(b, '\t')
+	b = strconv.AppendInt(b, e.Size, 10)
+	b = append(b, '\t')
+	b = append(b, casedb.DisplayString(e.Path)...)
+	if e.Stream != "" {
+		b = append(b, ':')
+		b = append(b, e.Stream...)
+	}
+	b = append(b, '\n')
+	v.buf = b
+	_, err := v.w.Write(b)
 	return err
 }
 

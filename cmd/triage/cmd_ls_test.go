@@ -49,12 +49,13 @@ func TestLsLikeMmls(t *testing.T) {
 func TestLsFiles(t *testing.T) {
 	p := unpackImage(t, "mbr-ntfs-ext4.raw")
 	var out, errb bytes.Buffer
-	// The ext4 partition is not supported: listed as a warning, status 3.
-	if st := run([]string{"volumes", "--files", "--skip-metafiles", p}, nil, &out, &errb); st != 3 {
+	// Both volumes are read: the ext4 one holds only lost+found (inode 11).
+	if st := run([]string{"volumes", "--files", "--skip-metafiles", p}, nil, &out, &errb); st != 0 {
 		t.Fatalf("status %d: %s", st, errb.String())
 	}
 	// Entries and sizes from mbr-ntfs-ext4.raw.fls.txt / expected.tsv.
-	for _, want := range []string{"v0 r/r * 76\t17\t/gone-small.txt\n", "v0 r/r 70:secret\t5000\t/docs/ads.txt:secret\n", "v0 d/d * 68\t0\t/deleted-dir\n"} {
+	for _, want := range []string{"v0 r/r * 76\t17\t/gone-small.txt\n", "v0 r/r 70:secret\t5000\t/docs/ads.txt:secret\n", "v0 d/d * 68\t0\t/deleted-dir\n",
+		"v1 d/d 11\t0\t/lost+found\n"} {
 		if !strings.Contains(out.String(), want) {
 			t.Errorf("listing lacks %q", want)
 		}
@@ -62,7 +63,7 @@ func TestLsFiles(t *testing.T) {
 	if strings.Contains(out.String(), "$MFT") {
 		t.Errorf("metafiles listed with --skip-metafiles")
 	}
-	if !strings.Contains(errb.String(), "file system ext is not supported") {
+	if errb.Len() != 0 {
 		t.Errorf("stderr %q", errb.String())
 	}
 }
@@ -71,6 +72,16 @@ func TestScanImageExitCodes(t *testing.T) {
 	bare := unpackImage(t, "ntfs-basic.raw") // its wof.txt cannot be decoded: partial
 	gpt := unpackImage(t, "gpt-ntfs.raw")
 	mbr := unpackImage(t, "mbr-ntfs-ext4.raw")
+	// The same image with a FAT boot sector (recognised, not read) in place
+	// of the ext4 volume at sector 20480.
+	fat := unpackImage(t, "mbr-ntfs-ext4.raw")
+	if b, err := os.ReadFile(fat); err == nil {
+		v := b[20480*512:]
+		clear(v[:4096])
+		copy(v[54:], "FAT16   ")
+		v[510], v[511] = 0x55, 0xaa
+		os.WriteFile(fat, b, 0o644)
+	}
 	trunc := unpackImage(t, "gpt-ntfs.raw")
 	os.Truncate(trunc, 6<<20)
 	for _, tt := range []struct {
@@ -80,7 +91,8 @@ func TestScanImageExitCodes(t *testing.T) {
 	}{
 		{"bare-ntfs", []string{"scan", bare}, 3},
 		{"gpt-ntfs", []string{"scan", gpt}, 0},
-		{"unsupported-partition", []string{"scan", mbr}, 3},
+		{"ntfs-and-ext4", []string{"scan", mbr}, 0},
+		{"unsupported-partition", []string{"scan", fat}, 3},
 		{"truncated", []string{"scan", trunc}, 3},
 		{"forced-file", []string{"scan", "--as", "file", bare}, 0},
 		{"bad-as", []string{"scan", "--as", "disk", bare}, 2},
@@ -104,5 +116,27 @@ func TestScanImageExitCodes(t *testing.T) {
 				}
 			}
 		})
+	}
+}
+
+// TestLsExt: ls names the file system of each volume,
+// and ls --files lists an ext volume as fls does (ext4-small.raw.fls.txt).
+func TestLsExt(t *testing.T) {
+	var out, errb bytes.Buffer
+	if st := run([]string{"ls", unpackImage(t, "mbr-ntfs-ext4.raw")}, nil, &out, &errb); st != 0 {
+		t.Fatalf("status %d: %s", st, errb.String())
+	}
+	if !strings.Contains(out.String(), "\nFile systems:\nv0  ntfs  label \"mbrntfs\"\nv1  ext\n") {
+		t.Errorf("ls output:\n%s", out.String())
+	}
+	out.Reset()
+	if st := run([]string{"ls", "--files", unpackImage(t, "ext4-small.raw")}, nil, &out, &errb); st != 0 {
+		t.Fatalf("status %d: %s", st, errb.String())
+	}
+	for _, want := range []string{"v0 l/l 16\t0\t/fast-link\n", "v0 r/r * 17\t14\t/gone.txt\n", "v0 d/d 20\t0\t/ünïcödé\n",
+		"v0 r/r 21\t16\t/ünïcödé/日本語.txt\n", "v0 r/r 14\t12\t/docs/hello-link.txt\n"} {
+		if !strings.Contains(out.String(), want) {
+			t.Errorf("listing lacks %q:\n%s", want, out.String())
+		}
 	}
 }

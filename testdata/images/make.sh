@@ -19,6 +19,10 @@
 #   iso-rr-joliet.iso  ISO 9660 with Rock Ridge and Joliet (xorriso): a link,
 #                    a non-ASCII name; with IMAGE.isoinfo.txt (isoinfo -R -l)
 #                    and IMAGE.md5 (md5sum of its source files).
+#   ext2-small.raw, ext4-small.raw  bare ext2 (1 KiB blocks, block maps)
+#                    and ext4 (metadata_csum, 64bit, inline_data) volumes of
+#                    512 KiB: hard and symbolic links, a sparse file, unicode
+#                    names, two files deleted with debugfs (IMAGE.fls.txt).
 # Each IMAGE.gz has IMAGE.mmls.txt (mmls), IMAGE.fls.txt (fls -r -p per
 # NTFS volume) and IMAGE.expected.tsv: volume offset (sectors), inode-type-id,
 # deleted flag, size and MD5 (icat | md5sum) of every $DATA stream fls finds.
@@ -162,4 +166,35 @@ for f in ntfs-basic.raw mbr-ntfs-ext4.raw gpt-ntfs.raw iso-rr-joliet.iso; do
   gzip -9 -n -c "$work/$f" >"$out/$f.gz"
   printf '%s  %s\n' "$(sha256sum <"$work/$f" | cut -d' ' -f1)" "$f" >"$out/$f.sha256"
 done
+# 4. ext: small volumes made by e2fsprogs without mounting (mkfs -d), with
+# files deleted by debugfs; the seeds of the ext fuzz tests, and
+# cross-checked against the Sleuth Kit by triage/fs/ext. (Larger images
+# are built by the tests themselves when e2fsprogs is installed.)
+extsrc=$work/extsrc
+mkdir -p "$extsrc/docs" "$extsrc/ünïcödé"
+printf 'Hello world\n' >"$extsrc/hello.txt"
+ln "$extsrc/hello.txt" "$extsrc/docs/hello-link.txt"
+ln -s hello.txt "$extsrc/fast-link"
+ln -s "$(printf 'x%.0s' $(seq 80))/slow/link/target" "$extsrc/slow-link"
+printf 'unicode content\n' >"$extsrc/ünïcödé/日本語.txt"
+python3 -c 'import sys; sys.stdout.write("".join("line %05d of the report\n" % i for i in range(800)))' >"$extsrc/docs/report.txt"
+python3 -c 'import sys; f=open(sys.argv[1],"wb"); f.write(b"start\n"); f.seek(40*1024); f.write(b"end\n")' "$extsrc/sparse.bin"
+printf 'deleted small\n' >"$extsrc/gone.txt"
+python3 -c 'import sys; sys.stdout.write("deleted big %05d\n" * 1 % 0 + "y" * 20000)' >"$extsrc/docs/gone-big.txt"
+find "$extsrc" -exec touch -h -d @1700000000 {} +
+export E2FSPROGS_FAKE_TIME=1700000000
+mkfs.ext2 -q -F -b 1024 -N 64 -L ext2small -U 22222222-2222-2222-2222-222222222222 -E hash_seed=22222222-2222-2222-2222-222222222222 \
+  -d "$extsrc" "$work/ext2-small.raw" 512K
+mkfs.ext4 -q -F -b 1024 -N 64 -I 256 -O metadata_csum,64bit,inline_data,^has_journal -L ext4small \
+  -U 44444444-4444-4444-4444-444444444444 -E hash_seed=44444444-4444-4444-4444-444444444444 \
+  -d "$extsrc" "$work/ext4-small.raw" 512K
+for f in ext2-small.raw ext4-small.raw; do
+  debugfs -w -R "rm /gone.txt" "$work/$f" 2>/dev/null
+  debugfs -w -R "rm /docs/gone-big.txt" "$work/$f" 2>/dev/null
+  fls -r -p "$work/$f" >"$out/$f.fls.txt"
+  gzip -9 -n -c "$work/$f" >"$out/$f.gz"
+  printf '%s  %s\n' "$(sha256sum <"$work/$f" | cut -d' ' -f1)" "$f" >"$out/$f.sha256"
+done
+unset E2FSPROGS_FAKE_TIME
+
 ls -l "$out"

@@ -133,6 +133,9 @@ type Entry struct {
 	Type    string // TypeFile, TypeDir, ...
 	Size    int64  // the logical size of the content
 	Deleted bool
+	// LinkTarget is the target of a symbolic link, recorded as is and
+	// never followed.
+	LinkTarget string
 	// Zero times are unknown.
 	Mtime, Atime, Ctime, Btime time.Time
 	// Extra holds what only this file system knows, recorded as is in the

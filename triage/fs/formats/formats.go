@@ -9,6 +9,7 @@ import (
 
 	"github.com/triagekit/triage/triage/fs"
 	"github.com/triagekit/triage/triage/fs/exfat"
+	"github.com/triagekit/triage/triage/fs/ext"
 	"github.com/triagekit/triage/triage/fs/fat"
 	"github.com/triagekit/triage/triage/fs/iso9660"
 	"github.com/triagekit/triage/triage/fs/ntfs"
@@ -18,7 +19,7 @@ import (
 // whose Probe accepts a volume's first bytes names it. A Format without
 // Open is recognised and reported as not supported.
 var All = []*fs.Format{
-	{Name: "ext", Probe: probeExt},
+	&ext.Format,
 	&ntfs.Format,
 	&exfat.Format, // before FAT: an exFAT boot sector has a jump instruction too
 	&fat.Format,

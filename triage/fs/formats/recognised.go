@@ -5,13 +5,6 @@ import "encoding/binary"
 // Probes of the file systems that are recognised but not read yet. Each
 // moves into its file system's package with the reader.
 
-// probeExt finds the ext2/3/4 superblock at 1024 (magic 0xef53) with a
-// sane block size (at most 64 KiB).
-func probeExt(b []byte) bool {
-	return len(b) >= 0x440 && binary.LittleEndian.Uint16(b[0x438:]) == 0xef53 &&
-		binary.LittleEndian.Uint32(b[0x418:]) <= 6
-}
-
 // probeXFS finds the XFS superblock at 0: "XFSB" and a block size that is
 // a power of two from 512 bytes to 64 KiB.
 func probeXFS(b []byte) bool {

@@ -1,0 +1,151 @@
+package ext
+
+import (
+	"bytes"
+	"context"
+	"encoding/binary"
+	"io"
+	"testing"
+
+	"github.com/triagekit/triage/internal/testfixture"
+	"github.com/triagekit/triage/triage/fs"
+)
+
+// seeds are the small test images (testdata/images/make.sh).
+func seeds(f *testing.F) [][]byte {
+	return [][]byte{testfixture.Image(f, "ext2-small.raw"), testfixture.Image(f, "ext4-small.raw")}
+}
+
+// walkAll opens a volume, walks it and reads every entry's content, as
+// the scan does.
+func walkAll(t *testing.T, b []byte) {
+	v, err := Open(bytes.NewReader(b), 0, int64(len(b)), nil)
+	if err != nil {
+		return
+	}
+	v.Label()
+	v.Walk(context.Background(), func(e *fs.Entry) error {
+		if e.Open != nil {
+			r, err := e.Open()
+			if err != nil {
+				return nil
+			}
+			// Up to 64 MiB: a sparse file may declare terabytes.
+			n, _ := io.CopyN(io.Discard, r, 64<<20)
+			if n > e.Size {
+				t.Fatalf("%s: read %d bytes of %d", e.Path, n, e.Size)
+			}
+			r.(interface{ Incomplete() (string, bool) }).Incomplete()
+			r.Close()
+		}
+		return nil
+	}, func(error) {})
+}
+
+// FuzzVolume mutates a whole small volume: superblock, group descriptors,
+// inode tables, block maps, extent trees and folder blocks at once.
+func FuzzVolume(f *testing.F) {
+	for _, s := range seeds(f) {
+		f.Add(s)
+	}
+	f.Fuzz(func(t *testing.T, b []byte) { walkAll(t, b) })
+}
+
+// FuzzSuper mutates the superblock and the group descriptors that follow
+// it (the first 4 KiB after byte 1024) of a seed volume.
+func FuzzSuper(f *testing.F) {
+	imgs := seeds(f)
+	for i, s := range imgs {
+		f.Add(uint8(i), s[1024:5120])
+	}
+	f.Fuzz(func(t *testing.T, which uint8, sb []byte) {
+		b := bytes.Clone(imgs[int(which)%len(imgs)])
+		copy(b[1024:5120], sb)
+		walkAll(t, b)
+	})
+}
+
+// inodeOf returns the volume offset of inode n of a seed volume.
+func inodeOf(t testing.TB, b []byte, n uint32) int64 {
+	v, err := New(bytes.NewReader(b), 0, int64(len(b)))
+	if err != nil {
+		t.Fatal(err)
+	}
+	off, err := v.inodeLoc(n)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return off
+}
+
+// FuzzInode mutates the inode of a folder (the root), of a file with an
+// extent tree or a block map (docs/report.txt, inode 15) and of a sparse
+// file (19) in the seed volumes: the inode parser, the block maps and
+// extent trees and the folder reader.
+func FuzzInode(f *testing.F) {
+	imgs := seeds(f)
+	for i, s := range imgs {
+		for _, n := range []uint32{2, 12, 15, 19} {
+			o := inodeOf(f, s, n)
+			f.Add(uint8(i), n, s[o:o+256])
+		}
+	}
+	// A deep extent tree that points back at itself.
+	in := make([]byte, 256)
+	binary.LittleEndian.PutUint16(in, 0x81a4)
+	binary.LittleEndian.PutUint32(in[4:], 1<<20)
+	binary.LittleEndian.PutUint32(in[0x20:], flagExtents)
+	copy(in[0x28:], []byte{0x0a, 0xf3, 1, 0, 4, 0, 5, 0, 0, 0, 0, 0, 0, 0, 0, 0, 10, 0, 0, 0})
+	f.Add(uint8(1), uint32(15), in)
+	f.Fuzz(func(t *testing.T, which uint8, n uint32, ino []byte) {
+		b := bytes.Clone(imgs[int(which)%len(imgs)])
+		n = 2 + n%20
+		o := inodeOf(t, b, n)
+		copy(b[o:o+256], ino)
+		walkAll(t, b)
+	})
+}
+
+// FuzzDirBlock parses a folder block, slack included.
+func FuzzDirBlock(f *testing.F) {
+	imgs := seeds(f)
+	v, err := New(bytes.NewReader(imgs[1]), 0, int64(len(imgs[1])))
+	if err != nil {
+		f.Fatal(err)
+	}
+	root, err := v.readInode(rootIno)
+	if err != nil {
+		f.Fatal(err)
+	}
+	runs, _, _ := v.blockMap(root)
+	if len(runs) > 0 {
+		blk := int64(runs[0].phys) * v.sb.blockSize
+		f.Add(imgs[1][blk : blk+v.sb.blockSize])
+	}
+	f.Add(root.Inline)
+	f.Fuzz(func(t *testing.T, b []byte) {
+		v.parseDirBlock(b, 0, 2, true, func(d dirent) {
+			if len(d.name) == 0 || len(d.name) > len(b) {
+				t.Fatalf("name of %d bytes in a block of %d", len(d.name), len(b))
+			}
+		})
+		v.checkDirBlock(b, root)
+	})
+}
+
+// FuzzGroup parses a group descriptor.
+func FuzzGroup(f *testing.F) {
+	imgs := seeds(f)
+	v, err := New(bytes.NewReader(imgs[1]), 0, int64(len(imgs[1])))
+	if err != nil {
+		f.Fatal(err)
+	}
+	o := int64(v.sb.descBlock(0, 0)) * v.sb.blockSize
+	f.Add(imgs[1][o : o+int64(v.sb.descSize)])
+	f.Fuzz(func(t *testing.T, b []byte) {
+		if len(b) < int(v.sb.descSize) {
+			return
+		}
+		v.sb.parseGroup(b[:v.sb.descSize], 0)
+	})
+}
