@@ -2,6 +2,7 @@ package image
 
 import (
 	"github.com/triagekit/triage/triage/ewf"
+	"github.com/triagekit/triage/triage/qcow2"
 	"github.com/triagekit/triage/triage/vhd"
 )
 
@@ -13,6 +14,7 @@ import (
 var formats = []format{
 	{name: "e01", kind: KindEWF, match: matchEWF, open: openEWF, label: ewf.MetadataLabel},
 	{name: "vhd", kind: KindVHD, match: vhd.IsVHD, open: openVHD, label: vhd.MetadataLabel},
+	{name: "qcow2", kind: KindQCOW2, match: qcow2.IsQCOW2, open: openQCOW2, label: qcow2.MetadataLabel},
 }
 
 // Kinds of the virtual-disk formats.
@@ -55,6 +57,14 @@ func openEWF(path string, _ OpenOptions) (Image, error) {
 
 func openVHD(path string, o OpenOptions) (Image, error) {
 	r, err := vhd.Open(path, o.Parents...)
+	if err != nil {
+		return nil, err
+	}
+	return r, nil
+}
+
+func openQCOW2(path string, o OpenOptions) (Image, error) {
+	r, err := qcow2.Open(path, o.Parents...)
 	if err != nil {
 		return nil, err
 	}
