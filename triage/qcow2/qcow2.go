@@ -118,7 +118,9 @@ const (
 // of a file (at least 72; the backing file name and extensions are read
 // from b when it holds them).
 func ParseHeader(b []byte, name string) (*Header, error) {
-	ferr := func(off int64, msg string, val any) error { return &FormatError{File: name, Off: off, Msg: msg, Val: val} }
+	ferr := func(off int64, msg string, val any) error {
+		return &FormatError{File: name, Off: off, Msg: msg, Val: val}
+	}
 	if len(b) < 72 || !bytes.HasPrefix(b, magic) {
 		return nil, ErrNotQCOW2
 	}
@@ -199,17 +201,17 @@ func ParseHeader(b []byte, name string) (*Header, error) {
 
 // Reader reads a QCOW2 image and its backing files.
 type Reader struct {
-	f       io.ReaderAt
-	closer  io.Closer
-	path    string
-	fsize   int64
-	h       *Header
-	csize   int64
-	l1      []uint64
-	parent  vdisk.Disk
-	probs   []error
-	mu      sync.Mutex
-	l2      map[int64][]uint64
+	f        io.ReaderAt
+	closer   io.Closer
+	path     string
+	fsize    int64
+	h        *Header
+	csize    int64
+	l1       []uint64
+	parent   vdisk.Disk
+	probs    []error
+	mu       sync.Mutex
+	l2       map[int64][]uint64
 	zstdPool sync.Pool // *zstd.Decoder
 }
 
@@ -253,7 +255,9 @@ func newReader(f io.ReaderAt, fsize int64, path string, c *vdisk.Chain) (*Reader
 	if name == "" {
 		name = "image"
 	}
-	ferr := func(off int64, msg string, val any) error { return &FormatError{File: name, Off: off, Msg: msg, Val: val} }
+	ferr := func(off int64, msg string, val any) error {
+		return &FormatError{File: name, Off: off, Msg: msg, Val: val}
+	}
 	head := make([]byte, min(fsize, 1<<16))
 	n, _ := f.ReadAt(head, 0)
 	head = head[:n]
