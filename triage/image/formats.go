@@ -4,6 +4,7 @@ import (
 	"github.com/triagekit/triage/triage/ewf"
 	"github.com/triagekit/triage/triage/qcow2"
 	"github.com/triagekit/triage/triage/vhd"
+	"github.com/triagekit/triage/triage/vmdk"
 )
 
 // formats is the table of container formats: the one place that names
@@ -15,6 +16,7 @@ var formats = []format{
 	{name: "e01", kind: KindEWF, match: matchEWF, open: openEWF, label: ewf.MetadataLabel},
 	{name: "vhd", kind: KindVHD, match: vhd.IsVHD, open: openVHD, label: vhd.MetadataLabel},
 	{name: "qcow2", kind: KindQCOW2, match: qcow2.IsQCOW2, open: openQCOW2, label: qcow2.MetadataLabel},
+	{name: "vmdk", kind: KindVMDK, match: vmdk.IsVMDK, open: openVMDK, label: vmdk.MetadataLabel},
 }
 
 // Kinds of the virtual-disk formats.
@@ -65,6 +67,14 @@ func openVHD(path string, o OpenOptions) (Image, error) {
 
 func openQCOW2(path string, o OpenOptions) (Image, error) {
 	r, err := qcow2.Open(path, o.Parents...)
+	if err != nil {
+		return nil, err
+	}
+	return r, nil
+}
+
+func openVMDK(path string, o OpenOptions) (Image, error) {
+	r, err := vmdk.Open(path, o.Parents...)
 	if err != nil {
 		return nil, err
 	}
