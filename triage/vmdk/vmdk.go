@@ -341,7 +341,9 @@ func (r *Reader) openExtents(d *Descriptor, path string) error {
 // openSparse reads a sparse extent's header, grain directory and (when
 // embedded is set) its embedded descriptor.
 func openSparse(f io.ReaderAt, fsize int64, name string, embedded bool) (*sparse, *Descriptor, error) {
-	ferr := func(off int64, msg string, val any) error { return &FormatError{File: name, Off: off, Msg: msg, Val: val} }
+	ferr := func(off int64, msg string, val any) error {
+		return &FormatError{File: name, Off: off, Msg: msg, Val: val}
+	}
 	hb := make([]byte, 512)
 	if err := vdisk.ReadFull(f, hb, 0); err != nil {
 		return nil, nil, ferr(0, "cannot read the sparse extent header: "+err.Error(), nil)
