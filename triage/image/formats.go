@@ -4,6 +4,7 @@ import (
 	"github.com/triagekit/triage/triage/ewf"
 	"github.com/triagekit/triage/triage/qcow2"
 	"github.com/triagekit/triage/triage/vhd"
+	"github.com/triagekit/triage/triage/vhdx"
 	"github.com/triagekit/triage/triage/vmdk"
 )
 
@@ -17,6 +18,7 @@ var formats = []format{
 	{name: "vhd", kind: KindVHD, match: vhd.IsVHD, open: openVHD, label: vhd.MetadataLabel},
 	{name: "qcow2", kind: KindQCOW2, match: qcow2.IsQCOW2, open: openQCOW2, label: qcow2.MetadataLabel},
 	{name: "vmdk", kind: KindVMDK, match: vmdk.IsVMDK, open: openVMDK, label: vmdk.MetadataLabel},
+	{name: "vhdx", kind: KindVHDX, match: vhdx.IsVHDX, open: openVHDX, label: vhdx.MetadataLabel},
 }
 
 // Kinds of the virtual-disk formats.
@@ -75,6 +77,14 @@ func openQCOW2(path string, o OpenOptions) (Image, error) {
 
 func openVMDK(path string, o OpenOptions) (Image, error) {
 	r, err := vmdk.Open(path, o.Parents...)
+	if err != nil {
+		return nil, err
+	}
+	return r, nil
+}
+
+func openVHDX(path string, o OpenOptions) (Image, error) {
+	r, err := vhdx.Open(path, o.Parents...)
 	if err != nil {
 		return nil, err
 	}

@@ -7,6 +7,7 @@ import (
 	"io"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 
@@ -114,6 +115,13 @@ func makeDifferencing(t *testing.T, child []byte, parentID [16]byte, parentName 
 		clear(m)
 		for _, s := range sectors {
 			m[s/8] |= 0x80 >> (s % 8)
+		}
+		// The block's other sectors hold what must not be read.
+		data := b[int(e)*512+bm : int(e)*512+bm+bs]
+		for s := range bs / 512 {
+			if !slices.Contains(sectors, s) {
+				copy(data[s*512:s*512+512], bytes.Repeat([]byte{0xee}, 512))
+			}
 		}
 	}
 	return b
