@@ -130,4 +130,3 @@ func MetadataLabel(key string) (string, bool) {
 	}
 	return "", false
 }
-

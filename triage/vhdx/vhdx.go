@@ -363,7 +363,9 @@ func newReader(f io.ReaderAt, fsize int64, path string, c *vdisk.Chain) (*Reader
 	if name == "" {
 		name = "image"
 	}
-	ferr := func(off int64, msg string, val any) error { return &FormatError{File: name, Off: off, Msg: msg, Val: val} }
+	ferr := func(off int64, msg string, val any) error {
+		return &FormatError{File: name, Off: off, Msg: msg, Val: val}
+	}
 	if fsize < regionOff2+regionSize {
 		if fsize >= 8 {
 			b := make([]byte, 8)
