@@ -35,6 +35,8 @@ type ImageVerifyOptions struct {
 	JSON         bool
 	Workers      int
 	Quiet        bool
+	// Parents are the parents of a differencing virtual disk (--parent).
+	Parents []string
 }
 
 // AddFlags registers the verify flags.
@@ -45,6 +47,13 @@ func (o *ImageVerifyOptions) AddFlags(f *pflag.FlagSet) {
 	f.BoolVar(&o.JSON, "json", false, "print the result as JSON")
 	f.IntVar(&o.Workers, "workers", 0, "parallel E01 chunk decoders (0: one per CPU)")
 	f.BoolVarP(&o.Quiet, "quiet", "q", false, "show no progress bar")
+	addParentFlag(f, &o.Parents)
+}
+
+// addParentFlag registers --parent, the parents of a differencing virtual
+// disk.
+func addParentFlag(f *pflag.FlagSet, parents *[]string) {
+	f.StringArrayVar(parents, "parent", nil, "parent `FILE` of a differencing virtual disk (VHD, VHDX, VMDK snapshot, QCOW2 backing file) when it is not next to it under the name it records (repeatable)")
 }
 
 // validateImageVerify checks the expected digests.
@@ -122,6 +131,8 @@ func newVerifyImageCommand(g *globalOptions) *cobra.Command {
 // ImageInfoOptions are the flags of `triage image info`.
 type ImageInfoOptions struct {
 	JSON bool
+	// Parents are the parents of a differencing virtual disk (--parent).
+	Parents []string
 }
 
 func newImageCommand(g *globalOptions) *cobra.Command {
@@ -167,12 +178,13 @@ decompress, a table replaced by its table2 copy) is printed as a warning.
 		},
 	}
 	info.Flags().BoolVar(&infoOpts.JSON, "json", false, "print as JSON")
+	addParentFlag(info.Flags(), &infoOpts.Parents)
 	cmd.AddCommand(info, newImageVerifyCommand(g, "verify", verifyF))
 	return cmd
 }
 
-func openImageDescribed(path string) (image.Image, image.Info, error) {
-	img, err := image.Open(path)
+func openImageDescribed(path string, parents []string) (image.Image, image.Info, error) {
+	img, err := image.OpenWith(path, image.OpenOptions{Parents: parents})
 	if err != nil {
 		return nil, image.Info{}, err
 	}
@@ -184,7 +196,7 @@ func openImageDescribed(path string) (image.Image, image.Info, error) {
 }
 
 func runImageInfo(ctx context.Context, opts *ImageInfoOptions, g *globalOptions, path string) error {
-	img, info, err := openImageDescribed(path)
+	img, info, err := openImageDescribed(path, opts.Parents)
 	if err != nil {
 		return err
 	}
@@ -291,7 +303,7 @@ func recordedDamage(img image.Image) []container.Damage {
 }
 
 func runImageVerify(ctx context.Context, opts *ImageVerifyOptions, g *globalOptions, path string) error {
-	img, info, err := openImageDescribed(path)
+	img, info, err := openImageDescribed(path, opts.Parents)
 	if err != nil {
 		return err
 	}
