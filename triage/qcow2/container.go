@@ -45,12 +45,14 @@ func (r *Reader) Problems() []error {
 }
 
 // allocated counts the clusters the L2 tables map (data, compressed or
-// zero clusters), reading at most the L1 table's L2 tables.
+// zero clusters), reading each distinct L2 table of the L1 table once.
 func (r *Reader) allocated() (data, compressed, zero int64) {
+	seen := map[uint64]bool{}
 	for _, l2 := range r.l1 {
-		if l2 == 0 {
+		if l2 == 0 || seen[l2] {
 			continue
 		}
+		seen[l2] = true
 		t, err := r.l2Table(int64(l2))
 		if err != nil {
 			continue

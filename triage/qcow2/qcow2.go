@@ -382,6 +382,9 @@ func (r *Reader) l2Table(off int64) ([]uint64, error) {
 	if ok {
 		return t, nil
 	}
+	if off%r.csize != 0 {
+		return nil, errors.New("L2 table not aligned on a cluster")
+	}
 	if off+r.csize > r.fsize {
 		return nil, errors.New("L2 table past the end of the file")
 	}

@@ -453,7 +453,7 @@ func newReader(f io.ReaderAt, fsize int64, path string, c *vdisk.Chain) (*Reader
 		case g.Required:
 			return nil, ferr(regionOff1+16+int64(i)*32, "required region unknown:", g.GUID)
 		}
-		if g.Off < 1<<20 || g.Off > fsize || g.Length > fsize-g.Off {
+		if g.Off < regionOff2+regionSize || g.Off > fsize || g.Length > fsize-g.Off {
 			return nil, ferr(regionOff1+16+int64(i)*32+16, fmt.Sprintf("region %s of %d bytes outside the file:", g.GUID, g.Length), g.Off)
 		}
 	}
@@ -598,7 +598,7 @@ func (r *Reader) readBlock(p []byte, b, within int64) error {
 	default:
 		return r.regionErr(moff, len(p), entryOff, "unknown block state %d", state)
 	}
-	if foff < 1<<20 || foff+within+int64(len(p)) > r.fsize {
+	if foff < regionOff2+regionSize || foff+within+int64(len(p)) > r.fsize {
 		return r.regionErr(moff, len(p), entryOff, "block %d at byte %#x lies outside the file", b, foff)
 	}
 	if state == blockFull || !r.meta.HasParent {
@@ -612,7 +612,7 @@ func (r *Reader) readBlock(p []byte, b, within int64) error {
 	sbIdx := (b/r.chunkRatio)*(r.chunkRatio+1) + r.chunkRatio
 	sb := r.bat[sbIdx]
 	sbOff := int64(sb>>20) << 20
-	if sb&7 != 6 || sbOff < 1<<20 || sbOff+(1<<20) > r.fsize {
+	if sb&7 != 6 || sbOff < regionOff2+regionSize || sbOff+(1<<20) > r.fsize {
 		return r.regionErr(moff, len(p), r.batOff+sbIdx*8, "sector bitmap of block %d missing or outside the file", b)
 	}
 	first := within / ss

@@ -57,7 +57,14 @@ func (r *Reader) allocation() (alloc, total int64) {
 			continue
 		}
 		total += (e.sectors*512 + e.sp.grain - 1) / e.sp.grain
-		for i := range e.sp.gd {
+		seen := map[uint32]bool{}
+		for i, off := range e.sp.gd {
+			// Each distinct table once; tables must not overlap, so
+			// that the reading is bounded by the file's size.
+			if off == 0 || seen[off] || int64(len(seen))*int64(e.sp.h.NumGTEsPerGT)*4 > e.fsize {
+				continue
+			}
+			seen[off] = true
 			t, err := e.gt(int64(i))
 			if err != nil {
 				continue

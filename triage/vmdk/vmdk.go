@@ -32,7 +32,7 @@ import (
 
 // Limits on what a header may declare.
 const (
-	maxGrainSectors = 1 << 16
+	maxGrainSectors = 1 << 12 // 2 MiB grains
 	maxGTEs         = 1 << 16
 	maxGDEntries    = 1 << 24
 	maxDiskSectors  = 1 << 47

@@ -15,6 +15,7 @@ import (
 	"testing"
 
 	"github.com/triagekit/triage/internal/testfixture"
+	"github.com/triagekit/triage/triage/image/container"
 )
 
 // QemuImg skips the test when qemu-img (Debian qemu-utils) is absent.
@@ -95,4 +96,54 @@ func MD5(t testing.TB, r io.ReaderAt, size int64) string {
 		off += int64(n)
 	}
 	return hex.EncodeToString(h.Sum(nil))
+}
+
+// Fixture returns the content of testdata/images/NAME.gz, a tiny virtual
+// disk made by make.sh, and the MD5 of its logical disk as qemu-img
+// converted it (vdisk-tiny.md5).
+func Fixture(t testing.TB, name string) ([]byte, string) {
+	t.Helper()
+	b := testfixture.Gunzip(t, filepath.Join(testfixture.Root(t), "testdata", "images", name+".gz"))
+	return b, testfixture.Sum(t, "vdisk-tiny.md5", name)
+}
+
+// FuzzSeeds returns the tiny fixtures named, whole and cut to their
+// first n bytes (n > 0), as seeds for a fuzz test.
+func FuzzSeeds(f *testing.F, n int, names ...string) [][]byte {
+	var out [][]byte
+	for _, name := range names {
+		b, _ := Fixture(f, name)
+		out = append(out, b)
+		if n > 0 && len(b) > n {
+			out = append(out, b[:n])
+		}
+	}
+	return out
+}
+
+// Exercise calls every accessor of an opened image, as a fuzz test does
+// on a successful parse, and reads some of its media: the start, the
+// middle and the end.
+func Exercise(img interface {
+	io.ReaderAt
+	Size() int64
+}) {
+	if d, ok := img.(container.Describer); ok {
+		_ = d.Describe()
+	}
+	if s, ok := img.(container.SegmentFiler); ok {
+		_ = s.SegmentFiles()
+	}
+	if p, ok := img.(container.ProblemReporter); ok {
+		_ = p.Problems()
+	}
+	if a, ok := img.(container.AcquisitionReporter); ok {
+		_, _ = a.AcquisitionMetadata(), a.AcquisitionReport()
+	}
+	buf := make([]byte, 70000)
+	for _, off := range []int64{0, img.Size() / 2, img.Size() - 100} {
+		if off >= 0 {
+			_, _ = img.ReadAt(buf, off)
+		}
+	}
 }
