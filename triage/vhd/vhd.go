@@ -394,6 +394,10 @@ func newReader(f io.ReaderAt, fsize int64, path string, c *vdisk.Chain) (*Reader
 				pr.Close()
 				return nil, fmt.Errorf("vhd: parent %s has unique ID %s, %s expects %s", pp, uuidString(pr.footer.UniqueID), filepath.Base(name), uuidString(dyn.ParentUniqueID))
 			}
+			if pr.size != r.size {
+				pr.Close()
+				return nil, fmt.Errorf("vhd: parent %s has %d bytes, %s expects %d", pp, pr.size, filepath.Base(name), r.size)
+			}
 			return pr, nil
 		})
 		if err != nil {
