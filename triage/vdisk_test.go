@@ -2,6 +2,8 @@ package triage
 
 import (
 	"archive/zip"
+	"context"
+	"encoding/binary"
 	"fmt"
 	"io"
 	"os"
@@ -12,6 +14,7 @@ import (
 
 	"github.com/triagekit/triage/internal/testfixture"
 	"github.com/triagekit/triage/internal/vdisk/vdisktest"
+	"github.com/triagekit/triage/triage/casedb"
 )
 
 // recordSet renders the records of a scan for comparison: everything a
@@ -183,5 +186,56 @@ func TestScanCorpusVHDX(t *testing.T) {
 	}
 	if r := got["/Hello.txt.txt"]; r.MD5 == nil || *r.MD5 != "3e25960a79dbc69b674cd4ec67a72c62" { // md5("Hello world")
 		t.Errorf("Hello.txt.txt: %+v", r)
+	}
+}
+
+// TestScanTruncatedVHD: a dynamic VHD cut inside a block of the NTFS
+// volume is read with its footer copy; the files in the lost range are
+// recorded incomplete with the container's error and its offset, the
+// others as in the raw disk.
+func TestScanTruncatedVHD(t *testing.T) {
+	vdisktest.QemuImg(t)
+	dir := t.TempDir()
+	raw := vdisktest.RawDisk(t, dir)
+	_, want, _ := scanImage(t, raw, SourceOptions{})
+	p := vdisktest.Convert(t, raw, filepath.Join(dir, "cut.vhd"), "vpc")
+	b, err := os.ReadFile(p)
+	if err != nil {
+		t.Fatal(err)
+	}
+	// Block 2 (media bytes 4-6 MiB) is cut after its first 512 KiB.
+	hdr := int64(binary.BigEndian.Uint64(b[16:]))
+	bat := int64(binary.BigEndian.Uint64(b[hdr+16:]))
+	blk := int64(binary.BigEndian.Uint32(b[bat+8:])) * 512
+	if err := os.Truncate(p, blk+512+512<<10); err != nil {
+		t.Fatal(err)
+	}
+	res, got, c := scanImage(t, p, SourceOptions{})
+	if res.State != casedb.StatePartial {
+		t.Errorf("state %s", res.State)
+	}
+	ok := map[string]bool{}
+	for _, s := range recordSet(want) {
+		ok[s] = true
+	}
+	var same, cut int
+	for i, r := range got {
+		switch {
+		case ok[recordSet(got[i:i+1])[0]]:
+			same++
+		case !r.Complete && r.Error != nil && strings.Contains(*r.Error, "vhd: media bytes") && strings.Contains(*r.Error, "past the end of the file"):
+			cut++
+		}
+	}
+	if same == 0 || cut == 0 || same+cut != len(got) {
+		t.Errorf("%d records as in the raw disk, %d cut, of %d", same, cut, len(got))
+	}
+	errs, _ := c.Errors(context.Background(), res.EvidenceID)
+	var footer bool
+	for _, e := range errs {
+		footer = footer || strings.Contains(e.Message, "using its copy at byte 0")
+	}
+	if !footer {
+		t.Errorf("no problem for the lost footer: %+v", errs)
 	}
 }
