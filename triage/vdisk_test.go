@@ -221,7 +221,7 @@ func TestScanTruncatedVHD(t *testing.T) {
 	var same, cut int
 	for i, r := range got {
 		switch {
-		case ok[recordSet(got[i:i+1])[0]]:
+		case ok[recordSet(got[i : i+1])[0]]:
 			same++
 		case !r.Complete && r.Error != nil && strings.Contains(*r.Error, "vhd: media bytes") && strings.Contains(*r.Error, "past the end of the file"):
 			cut++
