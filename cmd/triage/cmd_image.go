@@ -80,7 +80,9 @@ func validateImageVerify(o *ImageVerifyOptions) error {
 const imageVerifyLong = `Verify reads the whole media of IMAGE read-only and computes its MD5, SHA-1
 and SHA-256, as ewfverify does for E01 images. IMAGE is an E01 (or SMART
 S01) segment set, given by its first segment, a raw image, a split raw image
-(name.001, name.000, nameaa) or a block device.
+(name.001, name.000, nameaa), a block device, or a virtual disk (VHD, VHDX,
+VMDK, QCOW2) read with its parents (found next to it by the name it
+records, or given with --parent).
 
 The computed digests are compared with the hashes an E01 stores (digest,
 hash and xhash sections, the srce category of its header) and with
@@ -142,7 +144,7 @@ func newImageCommand(g *globalOptions) *cobra.Command {
 func newImageCommandWith(g *globalOptions, infoF func(*ImageInfoOptions, []string) error, verifyF func(*ImageVerifyOptions, []string) error) *cobra.Command {
 	cmd := &cobra.Command{
 		Use:   "image",
-		Short: "Inspect and verify disk images (E01, raw, split raw)",
+		Short: "Inspect and verify disk images (E01, raw, split raw, virtual disks)",
 		Long: `Image groups the commands that look at a disk image as acquired evidence
 rather than at the files in it.
 
@@ -158,8 +160,10 @@ rather than at the files in it.
 the case metadata of its header (case and evidence number, description,
 examiner, notes, acquisition date, software and operating system, media
 model and serial), the media geometry, the stored hashes, the read errors
-the acquisition recorded, and its segment files. For a raw or split raw
-image it prints the format, size and segment files. Nothing is hashed: use
+the acquisition recorded, and its segment files. For a virtual disk (VHD,
+VHDX, VMDK, QCOW2) it prints the format, virtual size, allocation,
+identifiers and the files of its chain. For a raw or split raw image it
+prints the format, size and segment files. Nothing is hashed: use
 "triage image verify" for that.
 
 Dates from an E01 header2 section are shown in UTC; an older header section
