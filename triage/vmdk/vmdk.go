@@ -133,13 +133,12 @@ type extent struct {
 
 // sparse is an opened sparse extent.
 type sparse struct {
-	h      *SparseHeader
-	gd     []uint32
-	gdOff  int64
-	grain  int64 // bytes
-	mu     sync.Mutex
-	gts    map[uint32][]uint32
-	allocN int64
+	h     *SparseHeader
+	gd    []uint32
+	gdOff int64
+	grain int64 // bytes
+	mu    sync.Mutex
+	gts   map[uint32][]uint32
 }
 
 // Reader reads a VMDK and its parents.
