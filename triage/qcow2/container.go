@@ -1,6 +1,7 @@
 package qcow2
 
 import (
+	"context"
 	"fmt"
 
 	"github.com/triagekit/triage/internal/vdisk"
@@ -14,7 +15,14 @@ var (
 	_ container.SegmentFiler        = (*Reader)(nil)
 	_ container.ProblemReporter     = (*Reader)(nil)
 	_ container.AcquisitionReporter = (*Reader)(nil)
+	_ container.Streamer            = (*Reader)(nil)
 )
+
+// Stream delivers the whole media in order, read by workers goroutines
+// at once (see container.Streamer).
+func (r *Reader) Stream(ctx context.Context, workers int, fn func(data []byte, bad *container.RegionError) error) error {
+	return vdisk.Stream(ctx, r, r.Size(), workers, fn)
+}
 
 // Files lists the file of the image, then those of its backing files.
 func (r *Reader) Files() []container.Segment {

@@ -201,18 +201,19 @@ func ParseHeader(b []byte, name string) (*Header, error) {
 
 // Reader reads a QCOW2 image and its backing files.
 type Reader struct {
-	f        io.ReaderAt
-	closer   io.Closer
-	path     string
-	fsize    int64
-	h        *Header
-	csize    int64
-	l1       []uint64
-	parent   vdisk.Disk
-	probs    []error
-	mu       sync.Mutex
-	l2       map[int64][]uint64
-	zstdPool sync.Pool // *zstd.Decoder
+	f         io.ReaderAt
+	closer    io.Closer
+	path      string
+	fsize     int64
+	h         *Header
+	csize     int64
+	l1        []uint64
+	parent    vdisk.Disk
+	probs     []error
+	mu        sync.Mutex
+	l2        map[int64][]uint64
+	zstdPool  sync.Pool // *zstd.Decoder
+	flatePool sync.Pool // flate readers
 }
 
 // New reads the QCOW2 image held by r (size bytes) with no backing file:
@@ -452,7 +453,11 @@ func (r *Reader) readCompressed(p []byte, e uint64, within, moff, entryOff int64
 	if err := vdisk.ReadFull(r.f, src, host); err != nil {
 		return r.regionErr(moff, len(p), host, "%v", err)
 	}
-	out := make([]byte, r.csize)
+	// Decompress into p when it is the whole cluster.
+	out := p
+	if within != 0 || int64(len(p)) != r.csize {
+		out = make([]byte, r.csize)
+	}
 	var err error
 	if r.h.Compression == 1 {
 		// The sectors of a compressed cluster run past its zstd frame:
@@ -468,13 +473,23 @@ func (r *Reader) readCompressed(p []byte, e uint64, within, moff, entryOff int64
 			r.zstdPool.Put(d)
 		}
 	} else {
-		zr := flate.NewReader(bytes.NewReader(src))
-		_, err = io.ReadFull(zr, out)
-		zr.Close()
+		var zr io.ReadCloser
+		if z, ok := r.flatePool.Get().(io.ReadCloser); ok {
+			zr = z
+			err = z.(flate.Resetter).Reset(bytes.NewReader(src), nil)
+		} else {
+			zr = flate.NewReader(bytes.NewReader(src))
+		}
+		if err == nil {
+			_, err = io.ReadFull(zr, out)
+		}
+		r.flatePool.Put(zr)
 	}
 	if err != nil {
 		return r.regionErr(moff, len(p), host, "compressed cluster does not decompress: %v", err)
 	}
-	copy(p, out[within:])
+	if len(out) != len(p) {
+		copy(p, out[within:])
+	}
 	return nil
 }

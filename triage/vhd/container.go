@@ -1,6 +1,7 @@
 package vhd
 
 import (
+	"context"
 	"fmt"
 	"strings"
 
@@ -15,7 +16,14 @@ var (
 	_ container.SegmentFiler        = (*Reader)(nil)
 	_ container.ProblemReporter     = (*Reader)(nil)
 	_ container.AcquisitionReporter = (*Reader)(nil)
+	_ container.Streamer            = (*Reader)(nil)
 )
+
+// Stream delivers the whole media in order, read by workers goroutines
+// at once (see container.Streamer).
+func (r *Reader) Stream(ctx context.Context, workers int, fn func(data []byte, bad *container.RegionError) error) error {
+	return vdisk.Stream(ctx, r, r.Size(), workers, fn)
+}
 
 // DiskTypeName names a footer disk type.
 func DiskTypeName(t uint32) string {

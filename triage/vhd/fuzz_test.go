@@ -19,6 +19,11 @@ func TestFixtures(t *testing.T) {
 		if got := vdisktest.MD5(t, r, r.Size()); got != want {
 			t.Errorf("%s: media MD5 %s, qemu-img %s", name, got, want)
 		}
+		for _, w := range []int{1, 3} {
+			if got := vdisktest.StreamMD5(t, r, w); got != want {
+				t.Errorf("%s: streamed by %d: media MD5 %s, qemu-img %s", name, w, got, want)
+			}
+		}
 	}
 }
 

@@ -38,6 +38,9 @@ func TestQemuImages(t *testing.T) {
 			if got := vdisktest.MD5(t, r, r.Size()); got != want {
 				t.Errorf("media MD5 %s, qemu-img convert %s", got, want)
 			}
+			if got := vdisktest.StreamMD5(t, r, 3); got != want {
+				t.Errorf("streamed media MD5 %s, qemu-img convert %s", got, want)
+			}
 			if p := r.Problems(); len(p) > 0 {
 				t.Errorf("problems: %v", p)
 			}

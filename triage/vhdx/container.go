@@ -1,6 +1,7 @@
 package vhdx
 
 import (
+	"context"
 	"fmt"
 	"sort"
 	"strings"
@@ -16,7 +17,14 @@ var (
 	_ container.SegmentFiler        = (*Reader)(nil)
 	_ container.ProblemReporter     = (*Reader)(nil)
 	_ container.AcquisitionReporter = (*Reader)(nil)
+	_ container.Streamer            = (*Reader)(nil)
 )
+
+// Stream delivers the whole media in order, read by workers goroutines
+// at once (see container.Streamer).
+func (r *Reader) Stream(ctx context.Context, workers int, fn func(data []byte, bad *container.RegionError) error) error {
+	return vdisk.Stream(ctx, r, r.Size(), workers, fn)
+}
 
 // Files lists the file of the disk, then those of its parents.
 func (r *Reader) Files() []container.Segment {

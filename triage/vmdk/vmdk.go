@@ -141,6 +141,9 @@ type sparse struct {
 	gts   map[uint32][]uint32
 }
 
+// zlibPool holds zlib readers for compressed grains.
+var zlibPool sync.Pool
+
 // Reader reads a VMDK and its parents.
 type Reader struct {
 	path    string
@@ -600,17 +603,26 @@ func (r *Reader) readGrain(e *extent, p []byte, g, within, moff int64) error {
 	if err := vdisk.ReadFull(e.r, src, foff+12); err != nil {
 		return r.regionErr(e, moff, len(p), foff+12, "%v", err)
 	}
-	zr, err := zlib.NewReader(bytes.NewReader(src))
+	var zr io.ReadCloser
+	if z, ok := zlibPool.Get().(io.ReadCloser); ok {
+		zr, err = z, z.(zlib.Resetter).Reset(bytes.NewReader(src), nil)
+	} else {
+		zr, err = zlib.NewReader(bytes.NewReader(src))
+	}
 	if err == nil {
-		out := make([]byte, sp.grain)
+		out := p
+		if within != 0 || int64(len(p)) != sp.grain {
+			out = make([]byte, sp.grain)
+		}
 		var n int
 		n, err = io.ReadFull(zr, out)
 		if errors.Is(err, io.ErrUnexpectedEOF) && g == (int64(sp.h.Capacity)-1)/int64(sp.h.GrainSize) && int64(n) >= int64(sp.h.Capacity)*512-g*sp.grain {
 			err = nil // the last grain of a capacity not a multiple of the grain
 		}
-		if err == nil {
+		if err == nil && len(out) != len(p) {
 			copy(p, out[within:])
 		}
+		zlibPool.Put(zr)
 	}
 	if err != nil {
 		return r.regionErr(e, moff, len(p), foff+12, "compressed grain %d does not decompress: %v", g, err)

@@ -4,6 +4,7 @@
 package vdisktest
 
 import (
+	"context"
 	"crypto/md5"
 	"encoding/hex"
 	"errors"
@@ -146,4 +147,22 @@ func Exercise(img interface {
 			_, _ = img.ReadAt(buf, off)
 		}
 	}
+}
+
+// StreamMD5 hashes the media s streams with workers goroutines; an
+// unreadable piece fails the test.
+func StreamMD5(t testing.TB, s container.Streamer, workers int) string {
+	t.Helper()
+	h := md5.New()
+	err := s.Stream(context.Background(), workers, func(b []byte, bad *container.RegionError) error {
+		if bad != nil {
+			t.Errorf("unreadable: %v", bad)
+		}
+		h.Write(b)
+		return nil
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return hex.EncodeToString(h.Sum(nil))
 }
