@@ -210,6 +210,9 @@ func ReadBlocks(p []byte, off, size, blockSize int64, read func(p []byte, block,
 		p = p[:rem]
 	}
 	var first error
+	var firstRE *container.RegionError
+	var lastEnd int64
+	more := 0
 	n := 0
 	for n < len(p) {
 		b := (off + int64(n)) / blockSize
@@ -217,11 +220,25 @@ func ReadBlocks(p []byte, off, size, blockSize int64, read func(p []byte, block,
 		m := int(min(int64(len(p)-n), blockSize-within))
 		if err := read(p[n:n+m], b, within); err != nil {
 			clear(p[n : n+m])
-			if first == nil {
+			var re *container.RegionError
+			switch {
+			case first == nil:
 				first = err
+				if errors.As(err, &re) {
+					firstRE, lastEnd = re, re.Off+re.Length
+				}
+			case firstRE != nil && errors.As(err, &re):
+				more++
+				lastEnd = re.Off + re.Length
 			}
 		}
 		n += m
+	}
+	if more > 0 {
+		// One error for the read: from the first unreadable byte to the
+		// last, saying how many more ranges it covers.
+		return n, &container.RegionError{Off: firstRE.Off, Length: lastEnd - firstRE.Off,
+			Err: fmt.Errorf("%w (and %d more unreadable range(s) up to media byte %#x)", firstRE.Err, more, lastEnd-1)}
 	}
 	if first != nil {
 		return n, first
