@@ -11,10 +11,11 @@
 # times (best of RUNS=3):
 #   triage image verify -q IMAGE     the whole logical disk read and hashed
 #                                    (MD5 + SHA-1 + SHA-256)
-#   triage read                      the whole logical disk read only, in
-#                                    1 MiB reads through image.Open (the
-#                                    reader alone: BenchmarkRead in
-#                                    triage/image, no hashing)
+#   triage read                      the whole logical disk read only, as
+#                                    image verify reads it (the container's
+#                                    parallel stream), through image.Open:
+#                                    the reader alone, no hashing
+#                                    (BenchmarkRead in triage/image)
 #   qemu-img convert -n IMAGE null-co  the whole logical disk read by qemu and
 #                                    written to its null driver (qemu-img
 #                                    convert cannot write a raw image to
