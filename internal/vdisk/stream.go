@@ -34,6 +34,7 @@ func Stream(ctx context.Context, r io.ReaderAt, size int64, workers int, fn func
 		err  error
 		done chan struct{}
 	}
+	free := make(chan []byte, 3*workers) // buffers fn is done with
 	g, ctx := errgroup.WithContext(ctx)
 	order := make(chan *piece, workers)
 	jobs := make(chan struct {
@@ -44,7 +45,14 @@ func Stream(ctx context.Context, r io.ReaderAt, size int64, workers int, fn func
 		defer close(order)
 		defer close(jobs)
 		for off := int64(0); off < size; off += StreamChunk {
-			p := &piece{data: make([]byte, min(StreamChunk, size-off)), done: make(chan struct{})}
+			n := min(StreamChunk, size-off)
+			var buf []byte
+			select {
+			case buf = <-free:
+			default:
+				buf = make([]byte, StreamChunk)
+			}
+			p := &piece{data: buf[:n], done: make(chan struct{})}
 			select {
 			case <-ctx.Done():
 				return ctx.Err()
@@ -90,6 +98,10 @@ func Stream(ctx context.Context, r io.ReaderAt, size int64, workers int, fn func
 			}
 			if err := fn(p.data, p.bad); err != nil {
 				return err
+			}
+			select {
+			case free <- p.data[:cap(p.data)]:
+			default:
 			}
 		}
 		return nil

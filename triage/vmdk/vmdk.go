@@ -15,7 +15,6 @@ package vmdk
 
 import (
 	"bytes"
-	"compress/zlib"
 	"encoding/binary"
 	"errors"
 	"fmt"
@@ -25,6 +24,8 @@ import (
 	"sort"
 	"strings"
 	"sync"
+
+	"github.com/klauspost/compress/zlib"
 
 	"github.com/triagekit/triage/internal/vdisk"
 	"github.com/triagekit/triage/triage/image/container"
