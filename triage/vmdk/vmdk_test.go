@@ -122,6 +122,17 @@ func TestSnapshot(t *testing.T) {
 		t.Fatal(err)
 	}
 	r.Close()
+
+	// A parent with the expected CID but another size.
+	small := filepath.Join(other, "base.vmdk")
+	vdisktest.Run(t, "qemu-img", "create", "-f", "vmdk", small, "10M")
+	sb, _ := os.ReadFile(small)
+	i := bytes.Index(sb, []byte("\nCID="))
+	copy(sb[i+5:], cid(pcid))
+	os.WriteFile(small, sb, 0o644)
+	if _, err := Open(filepath.Join(other, "snap.vmdk")); err == nil || !strings.Contains(err.Error(), "has 10485760 bytes") || !strings.Contains(err.Error(), "expects 20971520") {
+		t.Errorf("parent of another size: %v", err)
+	}
 }
 
 // TestHostile: a descriptor naming a missing extent, an extent outside
