@@ -51,6 +51,11 @@ var (
 	magic          = []byte("QFI\xfb")
 )
 
+// ErrNoParent is wrapped by the error returned for a differencing disk
+// whose parent is not found (next to it under the name it records, nor
+// among the parents given).
+var ErrNoParent = vdisk.ErrNoParent
+
 // FormatError reports a problem in the structure of a QCOW2 file, at a
 // byte offset of that file.
 type FormatError struct {
@@ -217,7 +222,7 @@ type Reader struct {
 }
 
 // New reads the QCOW2 image held by r (size bytes) with no backing file:
-// an image that names one fails with vdisk.ErrNoParent.
+// an image that names one fails with ErrNoParent.
 func New(r io.ReaderAt, size int64) (*Reader, error) {
 	return newReader(r, size, "", &vdisk.Chain{})
 }

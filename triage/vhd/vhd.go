@@ -51,6 +51,11 @@ var (
 	dynCookie = []byte("cxsparse")
 )
 
+// ErrNoParent is wrapped by the error returned for a differencing disk
+// whose parent is not found (next to it under the name it records, nor
+// among the parents given).
+var ErrNoParent = vdisk.ErrNoParent
+
 // FormatError reports a problem in the structure of a VHD file, at a byte
 // offset of that file.
 type FormatError struct {
@@ -224,8 +229,8 @@ type Reader struct {
 	alloc  int64 // allocated blocks
 }
 
-// New reads the VHD held by r (size bytes, named name in errors) with no
-// parent: a differencing disk fails with vdisk.ErrNoParent.
+// New reads the VHD held by r (size bytes) with no
+// parent: a differencing disk fails with ErrNoParent.
 func New(r io.ReaderAt, size int64) (*Reader, error) {
 	return newReader(r, size, "", &vdisk.Chain{})
 }

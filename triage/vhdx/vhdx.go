@@ -90,6 +90,11 @@ func (g GUID) String() string {
 // IsZero tells whether g is all zeros.
 func (g GUID) IsZero() bool { return g == GUID{} }
 
+// ErrNoParent is wrapped by the error returned for a differencing disk
+// whose parent is not found (next to it under the name it records, nor
+// among the parents given).
+var ErrNoParent = vdisk.ErrNoParent
+
 // FormatError reports a problem in the structure of a VHDX file, at a
 // byte offset of that file.
 type FormatError struct {
@@ -324,7 +329,7 @@ type Reader struct {
 }
 
 // New reads the VHDX held by r (size bytes) with no parent: a
-// differencing disk fails with vdisk.ErrNoParent.
+// differencing disk fails with ErrNoParent.
 func New(r io.ReaderAt, size int64) (*Reader, error) {
 	return newReader(r, size, "", &vdisk.Chain{})
 }

@@ -53,6 +53,11 @@ var (
 	descMagic      = []byte("# Disk DescriptorFile")
 )
 
+// ErrNoParent is wrapped by the error returned for a differencing disk
+// whose parent is not found (next to it under the name it records, nor
+// among the parents given).
+var ErrNoParent = vdisk.ErrNoParent
+
 // FormatError reports a problem in the structure of a VMDK file, at a
 // byte offset of that file.
 type FormatError struct {
@@ -157,7 +162,7 @@ type Reader struct {
 }
 
 // New reads a monolithic sparse or stream-optimized VMDK held by r (size
-// bytes) with no parent: a snapshot fails with vdisk.ErrNoParent, and a
+// bytes) with no parent: a snapshot fails with ErrNoParent, and a
 // descriptor naming extent files is refused (use Open).
 func New(r io.ReaderAt, size int64) (*Reader, error) {
 	return newReader(r, nil, size, "", &vdisk.Chain{})
