@@ -127,8 +127,12 @@ func TestSnapshot(t *testing.T) {
 	small := filepath.Join(other, "base.vmdk")
 	vdisktest.Run(t, "qemu-img", "create", "-f", "vmdk", small, "10M")
 	sb, _ := os.ReadFile(small)
-	i := bytes.Index(sb, []byte("\nCID="))
-	copy(sb[i+5:], cid(pcid))
+	// The embedded descriptor is padded with zeros: the line may grow.
+	i := bytes.Index(sb, []byte("\nCID=")) + 5
+	j := i + bytes.IndexByte(sb[i:], '\n')
+	end := i + bytes.IndexByte(sb[i:], 0)
+	rest := append([]byte(cid(pcid)), sb[j:end]...)
+	copy(sb[i:], rest)
 	os.WriteFile(small, sb, 0o644)
 	if _, err := Open(filepath.Join(other, "snap.vmdk")); err == nil || !strings.Contains(err.Error(), "has 10485760 bytes") || !strings.Contains(err.Error(), "expects 20971520") {
 		t.Errorf("parent of another size: %v", err)
