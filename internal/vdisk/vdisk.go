@@ -76,7 +76,7 @@ var ErrNoParent = errors.New("missing parent")
 // other given parent. open opens and checks a candidate: a candidate with
 // the recorded name that fails its check is an error; any other that fails
 // is skipped. A path outside the child's folder is never followed unless
-// it is given.
+// it is given; a child read from memory (child "") has no folder.
 func FindParent(c *Chain, child, recorded, want string, identify bool, open func(path string) (Disk, error)) (Disk, error) {
 	base := BaseName(recorded)
 	var tried []string
@@ -92,9 +92,11 @@ func FindParent(c *Chain, child, recorded, want string, identify bool, open func
 				return try(g)
 			}
 		}
-		p := filepath.Join(filepath.Dir(child), base)
-		if fi, err := os.Stat(p); err == nil && fi.Mode().IsRegular() {
-			return try(p)
+		if child != "" {
+			p := filepath.Join(filepath.Dir(child), base)
+			if fi, err := os.Stat(p); err == nil && fi.Mode().IsRegular() {
+				return try(p)
+			}
 		}
 	}
 	var errs []string
@@ -110,7 +112,11 @@ func FindParent(c *Chain, child, recorded, want string, identify bool, open func
 			errs = append(errs, err.Error())
 		}
 	}
-	msg := fmt.Sprintf("parent %q (%s) of %s not found next to it", recorded, want, filepath.Base(child))
+	name := "the image"
+	if child != "" {
+		name = filepath.Base(child)
+	}
+	msg := fmt.Sprintf("parent %q (%s) of %s not found next to it", recorded, want, name)
 	if len(tried) > 0 {
 		msg += fmt.Sprintf(" nor among --parent %s", strings.Join(tried, ", "))
 		if len(errs) > 0 {

@@ -314,7 +314,7 @@ func newReader(f io.ReaderAt, fsize int64, path string, c *vdisk.Chain) (*Reader
 		if h.BackingFormat != "" {
 			want += " in format " + h.BackingFormat
 		}
-		p, err := vdisk.FindParent(c, name, h.BackingFile, want, false, func(pp string) (vdisk.Disk, error) {
+		p, err := vdisk.FindParent(c, path, h.BackingFile, want, false, func(pp string) (vdisk.Disk, error) {
 			return openBacking(pp, h.BackingFormat, c)
 		})
 		if err != nil {

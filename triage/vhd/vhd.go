@@ -390,7 +390,7 @@ func newReader(f io.ReaderAt, fsize int64, path string, c *vdisk.Chain) (*Reader
 				recorded = l.Path
 			}
 		}
-		p, err := vdisk.FindParent(c, name, recorded, want, true, func(pp string) (vdisk.Disk, error) {
+		p, err := vdisk.FindParent(c, path, recorded, want, true, func(pp string) (vdisk.Disk, error) {
 			pr, err := openChain(pp, c)
 			if err != nil {
 				return nil, err

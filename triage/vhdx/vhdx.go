@@ -522,7 +522,7 @@ func newReader(f io.ReaderAt, fsize int64, path string, c *vdisk.Chain) (*Reader
 			}
 		}
 		want := "data write identifier " + link
-		p, err := vdisk.FindParent(c, name, recorded, want, true, func(pp string) (vdisk.Disk, error) {
+		p, err := vdisk.FindParent(c, path, recorded, want, true, func(pp string) (vdisk.Disk, error) {
 			pr, err := openChain(pp, c)
 			if err != nil {
 				return nil, err

@@ -261,7 +261,7 @@ func newReader(ra io.ReaderAt, f *os.File, fsize int64, path string, c *vdisk.Ch
 			r.closeExtents()
 			return nil, fmt.Errorf("vmdk: %s: snapshot with parentCID %08x names no parentFileNameHint", filepath.Base(name), r.desc.ParentCID)
 		}
-		p, err := vdisk.FindParent(c, name, r.desc.ParentFileNameHint, want, true, func(pp string) (vdisk.Disk, error) {
+		p, err := vdisk.FindParent(c, path, r.desc.ParentFileNameHint, want, true, func(pp string) (vdisk.Disk, error) {
 			pr, err := openChain(pp, c)
 			if err != nil {
 				return nil, err
