@@ -6,6 +6,7 @@ require (
 	aead.dev/minisign v0.3.0
 	github.com/go-pdf/fpdf v0.9.0
 	github.com/h2non/filetype v1.1.3
+	github.com/klauspost/compress v1.20.4
 	github.com/minio/md5-simd v1.1.2
 	github.com/rogpeppe/go-internal v1.16.0
 	github.com/schollz/progressbar/v3 v3.19.1

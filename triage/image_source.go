@@ -27,6 +27,9 @@ type ImageOptions struct {
 	// FS holds the options of the file systems (fs.Format.Options in
 	// the table formats.All) by name; those not set have their defaults.
 	FS fs.Options
+	// Parents are the parents of a differencing virtual disk given by
+	// the examiner (image.OpenOptions.Parents).
+	Parents []string
 }
 
 // imageSource walks the volumes of a disk image.
@@ -42,7 +45,7 @@ type imageSource struct {
 // OpenImage opens the disk image at path (raw, split raw, device, or any
 // format image.Open knows) as a Source.
 func OpenImage(path string, opts ImageOptions) (Source, error) {
-	img, err := image.Open(path)
+	img, err := image.OpenWith(path, image.OpenOptions{Parents: opts.Parents})
 	if err != nil {
 		return nil, fmt.Errorf("cannot open image: %w", err)
 	}

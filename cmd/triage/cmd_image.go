@@ -35,6 +35,8 @@ type ImageVerifyOptions struct {
 	JSON         bool
 	Workers      int
 	Quiet        bool
+	// Parents are the parents of a differencing virtual disk (--parent).
+	Parents []string
 }
 
 // AddFlags registers the verify flags.
@@ -45,6 +47,13 @@ func (o *ImageVerifyOptions) AddFlags(f *pflag.FlagSet) {
 	f.BoolVar(&o.JSON, "json", false, "print the result as JSON")
 	f.IntVar(&o.Workers, "workers", 0, "parallel E01 chunk decoders (0: one per CPU)")
 	f.BoolVarP(&o.Quiet, "quiet", "q", false, "show no progress bar")
+	addParentFlag(f, &o.Parents)
+}
+
+// addParentFlag registers --parent, the parents of a differencing virtual
+// disk.
+func addParentFlag(f *pflag.FlagSet, parents *[]string) {
+	f.StringArrayVar(parents, "parent", nil, "parent `FILE` of a differencing virtual disk (VHD, VHDX, VMDK snapshot, QCOW2 backing file) when it is not next to it under the name it records (repeatable)")
 }
 
 // validateImageVerify checks the expected digests.
@@ -71,7 +80,9 @@ func validateImageVerify(o *ImageVerifyOptions) error {
 const imageVerifyLong = `Verify reads the whole media of IMAGE read-only and computes its MD5, SHA-1
 and SHA-256, as ewfverify does for E01 images. IMAGE is an E01 (or SMART
 S01) segment set, given by its first segment, a raw image, a split raw image
-(name.001, name.000, nameaa) or a block device.
+(name.001, name.000, nameaa), a block device, or a virtual disk (VHD, VHDX,
+VMDK, QCOW2) read with its parents (found next to it by the name it
+records, or given with --parent).
 
 The computed digests are compared with the hashes an E01 stores (digest,
 hash and xhash sections, the srce category of its header) and with
@@ -122,6 +133,8 @@ func newVerifyImageCommand(g *globalOptions) *cobra.Command {
 // ImageInfoOptions are the flags of `triage image info`.
 type ImageInfoOptions struct {
 	JSON bool
+	// Parents are the parents of a differencing virtual disk (--parent).
+	Parents []string
 }
 
 func newImageCommand(g *globalOptions) *cobra.Command {
@@ -131,7 +144,7 @@ func newImageCommand(g *globalOptions) *cobra.Command {
 func newImageCommandWith(g *globalOptions, infoF func(*ImageInfoOptions, []string) error, verifyF func(*ImageVerifyOptions, []string) error) *cobra.Command {
 	cmd := &cobra.Command{
 		Use:   "image",
-		Short: "Inspect and verify disk images (E01, raw, split raw)",
+		Short: "Inspect and verify disk images (E01, raw, split raw, virtual disks)",
 		Long: `Image groups the commands that look at a disk image as acquired evidence
 rather than at the files in it.
 
@@ -147,8 +160,10 @@ rather than at the files in it.
 the case metadata of its header (case and evidence number, description,
 examiner, notes, acquisition date, software and operating system, media
 model and serial), the media geometry, the stored hashes, the read errors
-the acquisition recorded, and its segment files. For a raw or split raw
-image it prints the format, size and segment files. Nothing is hashed: use
+the acquisition recorded, and its segment files. For a virtual disk (VHD,
+VHDX, VMDK, QCOW2) it prints the format, virtual size, allocation,
+identifiers and the files of its chain. For a raw or split raw image it
+prints the format, size and segment files. Nothing is hashed: use
 "triage image verify" for that.
 
 Dates from an E01 header2 section are shown in UTC; an older header section
@@ -167,12 +182,13 @@ decompress, a table replaced by its table2 copy) is printed as a warning.
 		},
 	}
 	info.Flags().BoolVar(&infoOpts.JSON, "json", false, "print as JSON")
+	addParentFlag(info.Flags(), &infoOpts.Parents)
 	cmd.AddCommand(info, newImageVerifyCommand(g, "verify", verifyF))
 	return cmd
 }
 
-func openImageDescribed(path string) (image.Image, image.Info, error) {
-	img, err := image.Open(path)
+func openImageDescribed(path string, parents []string) (image.Image, image.Info, error) {
+	img, err := image.OpenWith(path, image.OpenOptions{Parents: parents})
 	if err != nil {
 		return nil, image.Info{}, err
 	}
@@ -184,7 +200,7 @@ func openImageDescribed(path string) (image.Image, image.Info, error) {
 }
 
 func runImageInfo(ctx context.Context, opts *ImageInfoOptions, g *globalOptions, path string) error {
-	img, info, err := openImageDescribed(path)
+	img, info, err := openImageDescribed(path, opts.Parents)
 	if err != nil {
 		return err
 	}
@@ -291,7 +307,7 @@ func recordedDamage(img image.Image) []container.Damage {
 }
 
 func runImageVerify(ctx context.Context, opts *ImageVerifyOptions, g *globalOptions, path string) error {
-	img, info, err := openImageDescribed(path)
+	img, info, err := openImageDescribed(path, opts.Parents)
 	if err != nil {
 		return err
 	}

@@ -27,12 +27,15 @@ type LsOptions struct {
 	Files bool
 	// FS holds the file-system options (--skip-metafiles...).
 	FS fs.Options
+	// Parents are the parents of a differencing virtual disk (--parent).
+	Parents []string
 }
 
 // AddFlags registers the ls flags.
 func (o *LsOptions) AddFlags(f *pflag.FlagSet) {
 	f.BoolVar(&o.Files, "files", false, "list every file and stream of every volume (no hashing) instead of the partition table")
 	o.FS = addFSFlags(f, "with --files: ")
+	addParentFlag(f, &o.Parents)
 }
 
 func newLsCommand(g *globalOptions) *cobra.Command {
@@ -89,7 +92,7 @@ func runLs(ctx context.Context, opts *LsOptions, g *globalOptions, args []string
 	if opts.Files {
 		return runLsFiles(ctx, opts, g, args[0])
 	}
-	img, err := image.Open(args[0])
+	img, err := image.OpenWith(args[0], image.OpenOptions{Parents: opts.Parents})
 	if err != nil {
 		return err
 	}
@@ -262,7 +265,7 @@ func (v *lsVisitor) Problem(path string, offset int64, err error) {
 }
 
 func runLsFiles(ctx context.Context, opts *LsOptions, g *globalOptions, path string) error {
-	src, err := triage.OpenSourceWith(path, triage.SourceOptions{As: triage.AsImage, Image: triage.ImageOptions{FS: opts.FS}})
+	src, err := triage.OpenSourceWith(path, triage.SourceOptions{As: triage.AsImage, Image: triage.ImageOptions{FS: opts.FS, Parents: opts.Parents}})
 	if err != nil {
 		return err
 	}

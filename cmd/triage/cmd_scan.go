@@ -40,6 +40,8 @@ type ScanOptions struct {
 	// FS holds the file-system options (--skip-metafiles...), one flag
 	// per option of the table formats.All.
 	FS fs.Options
+	// Parents are the parents of differencing virtual disks (--parent).
+	Parents []string
 	// VerifyImage hashes the whole media of a disk-image source after
 	// its scan and checks it against the hashes an E01 stores.
 	VerifyImage bool
@@ -61,6 +63,7 @@ func (o *ScanOptions) AddFlags(f *pflag.FlagSet) {
 	o.CaseFlags.AddFlags(f, "examiner")
 	f.StringVar(&o.As, "as", "", "read each SOURCE file as `KIND`: file (one file) or image (disk image); default: decided from the content")
 	o.FS = addFSFlags(f, "")
+	addParentFlag(f, &o.Parents)
 	f.BoolVar(&o.VerifyImage, "verify-image", true, "hash the whole media of disk images (MD5, SHA-1, SHA-256) and check E01 stored hashes; --verify-image=false skips it")
 	o.Hashsets.AddFlags(f)
 }
@@ -220,7 +223,7 @@ func runScan(ctx context.Context, opts *ScanOptions, g *globalOptions, sources [
 		Examiner:    opts.Examiner,
 		Rescan:      opts.Rescan,
 		As:          opts.As,
-		Image:       triage.ImageOptions{FS: opts.FS},
+		Image:       triage.ImageOptions{FS: opts.FS, Parents: opts.Parents},
 		VerifyImage: opts.VerifyImage,
 		Hashsets:    opts.Hashsets.HashsetOptions,
 		OnHashsetFile: func(file string, res *hashset.ImportResult, s *hashset.Set) {

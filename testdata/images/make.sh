@@ -23,6 +23,10 @@
 #                    and ext4 (metadata_csum, 64bit, inline_data) volumes of
 #                    512 KiB: hard and symbolic links, a sparse file, unicode
 #                    names, two files deleted with debugfs (IMAGE.fls.txt).
+#   vdisk-tiny*.{vhd,vhdx,vmdk,qcow2}  a 1 MiB MBR disk in each virtual-disk
+#                    format qemu-img writes (needs qemu-utils), with
+#                    vdisk-tiny.md5: md5sum of each logical disk as
+#                    qemu-img convert -O raw gives it.
 # Each IMAGE.gz has IMAGE.mmls.txt (mmls), IMAGE.fls.txt (fls -r -p per
 # NTFS volume) and IMAGE.expected.tsv: volume offset (sectors), inode-type-id,
 # deleted flag, size and MD5 (icat | md5sum) of every $DATA stream fls finds.
@@ -166,7 +170,7 @@ for f in ntfs-basic.raw mbr-ntfs-ext4.raw gpt-ntfs.raw iso-rr-joliet.iso; do
   gzip -9 -n -c "$work/$f" >"$out/$f.gz"
   printf '%s  %s\n' "$(sha256sum <"$work/$f" | cut -d' ' -f1)" "$f" >"$out/$f.sha256"
 done
-# 4. ext: small volumes made by e2fsprogs without mounting (mkfs -d), with
+# 5. ext: small volumes made by e2fsprogs without mounting (mkfs -d), with
 # files deleted by debugfs; the seeds of the ext fuzz tests, and
 # cross-checked against the Sleuth Kit by triage/fs/ext. (Larger images
 # are built by the tests themselves when e2fsprogs is installed.)
@@ -196,5 +200,29 @@ for f in ext2-small.raw ext4-small.raw; do
   printf '%s  %s\n' "$(sha256sum <"$work/$f" | cut -d' ' -f1)" "$f" >"$out/$f.sha256"
 done
 unset E2FSPROGS_FAKE_TIME
+# 6. Tiny virtual disks (qemu-img, Debian qemu-utils) of a 1 MiB MBR disk
+# with text in two places, for the virtual-disk readers' tests and fuzz
+# seeds; vdisk-tiny.md5 holds md5sum of each one's logical disk as
+# qemu-img convert -O raw writes it.
+raw=$work/vdisk-tiny.raw
+truncate -s 1M "$raw"
+echo 'start=64, type=83' | sfdisk -q "$raw"
+printf 'triage virtual disk fixture: first partition\n' | dd of="$raw" bs=512 seek=64 conv=notrunc status=none
+printf 'triage virtual disk fixture: at 640 KiB\n' | dd of="$raw" bs=1024 seek=640 conv=notrunc status=none
+vd() { # vd NAME FORMAT [OPTIONS...]
+  local name=$1 fmt=$2; shift 2
+  qemu-img convert -O "$fmt" "$@" "$raw" "$work/$name"
+  gzip -9 -n -c "$work/$name" >"$out/$name.gz"
+  qemu-img convert -f "$fmt" -O raw "$work/$name" "$work/$name.raw"
+  printf '%s  %s\n' "$(md5sum <"$work/$name.raw" | cut -d' ' -f1)" "$name" >>"$out/vdisk-tiny.md5"
+}
+: >"$out/vdisk-tiny.md5"
+vd vdisk-tiny.vhd vpc -o subformat=dynamic
+vd vdisk-tiny-fixed.vhd vpc -o subformat=fixed
+vd vdisk-tiny.vhdx vhdx -o block_size=1048576
+vd vdisk-tiny.vmdk vmdk -o subformat=monolithicSparse
+vd vdisk-tiny-stream.vmdk vmdk -o subformat=streamOptimized
+vd vdisk-tiny.qcow2 qcow2 -o cluster_size=4096
+vd vdisk-tiny-c.qcow2 qcow2 -c -o cluster_size=4096
 
 ls -l "$out"

@@ -2,6 +2,10 @@ package image
 
 import (
 	"github.com/triagekit/triage/triage/ewf"
+	"github.com/triagekit/triage/triage/qcow2"
+	"github.com/triagekit/triage/triage/vhd"
+	"github.com/triagekit/triage/triage/vhdx"
+	"github.com/triagekit/triage/triage/vmdk"
 )
 
 // formats is the table of container formats: the one place that names
@@ -11,7 +15,19 @@ import (
 // here.
 var formats = []format{
 	{name: "e01", kind: KindEWF, match: matchEWF, open: openEWF, label: ewf.MetadataLabel},
+	{name: "vhd", kind: KindVHD, match: vhd.IsVHD, open: openVHD, label: vhd.MetadataLabel},
+	{name: "qcow2", kind: KindQCOW2, match: qcow2.IsQCOW2, open: openQCOW2, label: qcow2.MetadataLabel},
+	{name: "vmdk", kind: KindVMDK, match: vmdk.IsVMDK, open: openVMDK, label: vmdk.MetadataLabel},
+	{name: "vhdx", kind: KindVHDX, match: vhdx.IsVHDX, open: openVHDX, label: vhdx.MetadataLabel},
 }
+
+// Kinds of the virtual-disk formats.
+const (
+	KindVHD   Kind = "vhd"
+	KindVHDX  Kind = "vhdx"
+	KindVMDK  Kind = "vmdk"
+	KindQCOW2 Kind = "qcow2"
+)
 
 // format is one container format.
 type format struct {
@@ -21,10 +37,10 @@ type format struct {
 	// (at most matchSize of each; a file shorter than 2*matchSize gives
 	// overlapping slices). A VHD, for one, is recognised by its footer.
 	match func(head, tail []byte) bool
-	// open opens the image whose first (or only) file is path. The image
-	// implements the optional interfaces of package container that the
-	// format supports.
-	open func(path string) (Image, error)
+	// open opens the image whose first (or only) file is path, with the
+	// options (parents of a differencing disk). The image implements the
+	// optional interfaces of package container that the format supports.
+	open func(path string, o OpenOptions) (Image, error)
 	// label names the flattened keys of the metadata the format records
 	// on the evidence item, for reports; nil when it records none.
 	label func(key string) (string, bool)
@@ -35,8 +51,40 @@ const matchSize = 4096
 
 func matchEWF(head, _ []byte) bool { return ewf.IsEWF(head) }
 
-func openEWF(path string) (Image, error) {
+func openEWF(path string, _ OpenOptions) (Image, error) {
 	r, err := ewf.Open(path)
+	if err != nil {
+		return nil, err
+	}
+	return r, nil
+}
+
+func openVHD(path string, o OpenOptions) (Image, error) {
+	r, err := vhd.Open(path, o.Parents...)
+	if err != nil {
+		return nil, err
+	}
+	return r, nil
+}
+
+func openQCOW2(path string, o OpenOptions) (Image, error) {
+	r, err := qcow2.Open(path, o.Parents...)
+	if err != nil {
+		return nil, err
+	}
+	return r, nil
+}
+
+func openVMDK(path string, o OpenOptions) (Image, error) {
+	r, err := vmdk.Open(path, o.Parents...)
+	if err != nil {
+		return nil, err
+	}
+	return r, nil
+}
+
+func openVHDX(path string, o OpenOptions) (Image, error) {
+	r, err := vhdx.Open(path, o.Parents...)
 	if err != nil {
 		return nil, err
 	}

@@ -25,7 +25,7 @@ func TestFormatTableTail(t *testing.T) {
 		match: func(head, tail []byte) bool {
 			return len(tail) >= 512 && bytes.HasPrefix(tail[len(tail)-512:], footer)
 		},
-		open: func(string) (Image, error) { return nil, errOpened },
+		open: func(string, OpenOptions) (Image, error) { return nil, errOpened },
 	})
 	dir := t.TempDir()
 	for _, size := range []int{512, 1000, matchSize, matchSize + 1, 3*matchSize + 7, 1 << 20} {

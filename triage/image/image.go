@@ -128,13 +128,27 @@ func detectBytes(b []byte) Kind {
 	return KindNone
 }
 
+// OpenOptions control how an image is opened.
+type OpenOptions struct {
+	// Parents are files given by the examiner as the parents of a
+	// differencing virtual disk (VHD, VHDX, VMDK snapshot, QCOW2 backing
+	// file), wherever they are; without them a parent is looked for only
+	// next to its child, by the name the child records.
+	Parents []string
+}
+
 // Open opens the image at path read-only, choosing the reader from the
 // first and last bytes of the file: a container format of the table in
-// formats.go (E01) opens with its own reader; anything else is read as raw.
-// A first segment of a split raw image (name.000, name.001, nameaa) whose
-// next segment exists opens every segment as one image. Block devices are
-// read as raw.
+// formats.go (E01, VHD, VHDX, VMDK, QCOW2) opens with its own reader;
+// anything else is read as raw. A first segment of a split raw image
+// (name.000, name.001, nameaa) whose next segment exists opens every
+// segment as one image. Block devices are read as raw.
 func Open(path string) (Image, error) {
+	return OpenWith(path, OpenOptions{})
+}
+
+// OpenWith is Open with options.
+func OpenWith(path string, o OpenOptions) (Image, error) {
 	f, err := os.Open(path)
 	if err != nil {
 		return nil, err
@@ -154,7 +168,7 @@ func Open(path string) (Image, error) {
 	}
 	if ft := matchFormat(readEnds(f, size)); ft != nil {
 		f.Close()
-		return ft.open(path)
+		return ft.open(path, o)
 	}
 	if device {
 		return &rawImage{f: f, path: path, size: size, format: "device"}, nil
