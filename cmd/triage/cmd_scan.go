@@ -45,6 +45,8 @@ type ScanOptions struct {
 	VerifyImage bool
 	// Hashsets select the hash sets files are matched against.
 	Hashsets ScanHashsetFlags
+	// MismatchPolicy is a file adjusting the extension-mismatch table.
+	MismatchPolicy string
 
 	algorithms []triage.Algorithm
 }
@@ -63,6 +65,7 @@ func (o *ScanOptions) AddFlags(f *pflag.FlagSet) {
 	o.FS = addFSFlags(f, "")
 	f.BoolVar(&o.VerifyImage, "verify-image", true, "hash the whole media of disk images (MD5, SHA-1, SHA-256) and check E01 stored hashes; --verify-image=false skips it")
 	o.Hashsets.AddFlags(f)
+	f.StringVar(&o.MismatchPolicy, "mismatch-policy", "", "adjust the extension-mismatch table with policy `FILE` (format: docs/classification.md; default: the documented table)")
 }
 
 // ScanHashsetFlags are the hash-set flags of `triage scan`.
@@ -92,8 +95,9 @@ func newScanCommandWith(g *globalOptions, runF func(*ScanOptions, []string) erro
 		Short: "Hash and classify every file of folders, files or images into a case",
 		Long: `Scan walks each SOURCE read-only and records every file, folder, link and
 special file in the case: its MD5, SHA-1 and SHA-256 (from one read), its type
-by magic bytes, whether its extension contradicts that type, and the Shannon
-entropy of its content.
+by magic bytes, whether its name and that type disagree (in both directions:
+a JPEG named .dat, an executable named .jpg; --mismatch-policy adjusts the
+table, see docs/classification.md), and the Shannon entropy of its content.
 
 Evidence is never written: files are opened read-only (with O_NOATIME where
 the OS allows), symbolic links are recorded with their target and not
@@ -223,6 +227,8 @@ func runScan(ctx context.Context, opts *ScanOptions, g *globalOptions, sources [
 		Image:       triage.ImageOptions{FS: opts.FS},
 		VerifyImage: opts.VerifyImage,
 		Hashsets:    opts.Hashsets.HashsetOptions,
+
+		MismatchPolicy: opts.MismatchPolicy,
 		OnHashsetFile: func(file string, res *hashset.ImportResult, s *hashset.Set) {
 			printImportProblems(g.Err, res)
 			if s != nil && !opts.Quiet {

@@ -3,6 +3,7 @@ package casework
 import (
 	"context"
 	"errors"
+	"fmt"
 	"io"
 	"os"
 	"strings"
@@ -12,6 +13,7 @@ import (
 	"github.com/triagekit/triage/report"
 	"github.com/triagekit/triage/triage"
 	"github.com/triagekit/triage/triage/casedb"
+	"github.com/triagekit/triage/triage/classify"
 	"github.com/triagekit/triage/triage/custody"
 	"github.com/triagekit/triage/triage/mediahash"
 )
@@ -36,6 +38,9 @@ type ScanOptions struct {
 	VerifyImage bool
 	// Hashsets select the hash sets files are matched against.
 	Hashsets HashsetOptions
+	// MismatchPolicy is a policy file adjusting the extension-mismatch
+	// table (docs/classification.md); "": the default table.
+	MismatchPolicy string
 
 	// Hooks for what a command shows; each may be nil.
 
@@ -96,6 +101,14 @@ func (r *SourceResult) Verdict() string {
 // is one that stops everything: the hash sets cannot be opened, or ctx is
 // done (the results then hold the sources handled so far).
 func (e *Env) Scan(ctx context.Context, c *casedb.Case, sources []string, o *ScanOptions) ([]*SourceResult, error) {
+	pol := classify.Default()
+	if o.MismatchPolicy != "" {
+		p, err := classify.LoadPolicy(o.MismatchPolicy)
+		if err != nil {
+			return nil, fmt.Errorf("mismatch policy: %w", err)
+		}
+		pol = p
+	}
 	hs, err := OpenHashsets(ctx, &o.Hashsets, o.OnHashsetFile)
 	if err != nil {
 		return nil, err
@@ -110,7 +123,7 @@ func (e *Env) Scan(ctx context.Context, c *casedb.Case, sources []string, o *Sca
 		if err := ctx.Err(); err != nil {
 			return out, err
 		}
-		r := e.scanSource(ctx, c, p, host, hs, o)
+		r := e.scanSource(ctx, c, p, host, hs, pol, o)
 		out = append(out, r)
 		if o.OnSource != nil {
 			o.OnSource(r)
@@ -122,7 +135,7 @@ func (e *Env) Scan(ctx context.Context, c *casedb.Case, sources []string, o *Sca
 	return out, nil
 }
 
-func (e *Env) scanSource(ctx context.Context, c *casedb.Case, p, host string, hs *Hashsets, o *ScanOptions) *SourceResult {
+func (e *Env) scanSource(ctx context.Context, c *casedb.Case, p, host string, hs *Hashsets, pol *classify.Policy, o *ScanOptions) *SourceResult {
 	r := &SourceResult{Path: p}
 	src, err := triage.OpenSourceWith(p, triage.SourceOptions{As: o.As, Image: o.Image})
 	if err != nil {
@@ -148,6 +161,8 @@ func (e *Env) scanSource(ctx context.Context, c *casedb.Case, p, host string, hs
 		Now:         o.Now,
 		OnEvidence:  hs.onEvidence(e, c, sc.actor, sc.onEvidence),
 		Matcher:     hs.Matcher(),
+
+		MismatchPolicy: pol,
 	})
 	if res != nil {
 		if cerr := sc.finished(res.EvidenceID, res.RunID, res.State, res.Files, res.Bytes, res.Errors, res.Existing); cerr != nil && err == nil {
