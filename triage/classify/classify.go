@@ -1,6 +1,7 @@
 // Package classify identifies the type of file content from its leading
-// bytes, tells whether a file's extension contradicts that type, and measures
-// the Shannon entropy of content.
+// bytes, tells whether a file's name and that type disagree (in both
+// directions, under a type -> extensions Policy: see docs/classification.md),
+// and measures the Shannon entropy of content.
 //
 // Detection uses github.com/h2non/filetype for the common media, archive and
 // document signatures and adds matchers that forensic triage needs and that

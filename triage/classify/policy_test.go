@@ -291,9 +291,9 @@ application/pdf pdf . # PDFs without a name are fine
 
 func TestPolicyErrors(t *testing.T) {
 	for in, want := range map[string]string{
-		"jpeg jpg":                     `line 1 (offset 0): "jpeg" is not a MIME type`,
-		"\nimage/jpeg .jpg":            `line 2 (offset 1): ".jpg" is not an extension (give it without the dot)`,
-		"image/jpeg - jpg":             `line 1 (offset 0): "jpg" after -`,
+		"jpeg jpg":                               `line 1 (offset 0): "jpeg" is not a MIME type`,
+		"\nimage/jpeg .jpg":                      `line 2 (offset 1): ".jpg" is not an extension (give it without the dot)`,
+		"image/jpeg - jpg":                       `line 1 (offset 0): "jpg" after -`,
 		"image/jpeg " + strings.Repeat("x", 300): "line 1 (offset 0): token longer than 255 bytes",
 		strings.Repeat("#\n", classify.MaxPolicyLines) + "x/y z": fmt.Sprintf("line %d (offset %d): more than %d lines",
 			classify.MaxPolicyLines+1, 2*classify.MaxPolicyLines, classify.MaxPolicyLines),
