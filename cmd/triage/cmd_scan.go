@@ -17,6 +17,7 @@ import (
 	"github.com/triagekit/triage/report"
 	"github.com/triagekit/triage/triage"
 	"github.com/triagekit/triage/triage/casework"
+	"github.com/triagekit/triage/triage/classify"
 	"github.com/triagekit/triage/triage/fs"
 )
 
@@ -155,6 +156,12 @@ func validateScanOptions(o *ScanOptions, sources []string) error {
 	}
 	if o.Workers < 0 {
 		return usageErrorf("--workers must be 0 or more, got %d", o.Workers)
+	}
+	if o.MismatchPolicy != "" {
+		// Checked before the case is created; the scan loads it again.
+		if _, err := classify.LoadPolicy(o.MismatchPolicy); err != nil {
+			return usageErrorf("--mismatch-policy: %v", err)
+		}
 	}
 	if err := o.CaseFlags.validate(); err != nil {
 		return err

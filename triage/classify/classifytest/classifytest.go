@@ -19,7 +19,6 @@ import (
 	"os"
 	"path/filepath"
 	"runtime"
-	"testing"
 
 	"github.com/go-pdf/fpdf"
 	"golang.org/x/image/bmp"
@@ -35,6 +34,11 @@ const (
 	Executable = "executable"
 )
 
+// Failer stops a test: testing.TB and testscript's TestScript are ones.
+type Failer interface {
+	Fatalf(format string, args ...any)
+}
+
 // Sample is one file of a family, with the extension it is normally named
 // with and the MIME type its format's signature identifies.
 type Sample struct {
@@ -47,8 +51,7 @@ type Sample struct {
 // Samples returns the files of every family. Files from the Go
 // distribution are read from GOROOT; when it lacks them the test is failed,
 // since every Go installation ships them.
-func Samples(tb testing.TB) []Sample {
-	tb.Helper()
+func Samples(tb Failer) []Sample {
 	goroot := func(p string) []byte {
 		b, err := os.ReadFile(filepath.Join(runtime.GOROOT(), "src", filepath.FromSlash(p)))
 		if err != nil {
@@ -65,7 +68,7 @@ func Samples(tb testing.TB) []Sample {
 	enc := func(f func(*bytes.Buffer) error) []byte {
 		var b bytes.Buffer
 		if err := f(&b); err != nil {
-			tb.Fatal(err)
+			tb.Fatalf("%v", err)
 		}
 		return b.Bytes()
 	}
@@ -115,7 +118,7 @@ func Samples(tb testing.TB) []Sample {
 }
 
 // ELF returns a real ELF executable of the Go distribution.
-func ELF(tb testing.TB) []byte {
+func ELF(tb Failer) []byte {
 	b, err := os.ReadFile(filepath.Join(runtime.GOROOT(), "src", "debug", "elf", "testdata", "gcc-amd64-linux-exec"))
 	if err != nil {
 		tb.Fatalf("Go distribution test file: %v", err)
@@ -124,7 +127,7 @@ func ELF(tb testing.TB) []byte {
 }
 
 // PE returns a real Windows executable of the Go distribution.
-func PE(tb testing.TB) []byte {
+func PE(tb Failer) []byte {
 	b, err := os.ReadFile(filepath.Join(runtime.GOROOT(), "src", "debug", "pe", "testdata", "gcc-amd64-mingw-exec"))
 	if err != nil {
 		tb.Fatalf("Go distribution test file: %v", err)
@@ -132,7 +135,7 @@ func PE(tb testing.TB) []byte {
 	return b
 }
 
-func zipOf(tb testing.TB, names ...string) []byte {
+func zipOf(tb Failer, names ...string) []byte {
 	var buf bytes.Buffer
 	w := zip.NewWriter(&buf)
 	for _, n := range names {
@@ -142,7 +145,7 @@ func zipOf(tb testing.TB, names ...string) []byte {
 		}
 		f, err := w.CreateHeader(&zip.FileHeader{Name: n, Method: m})
 		if err != nil {
-			tb.Fatal(err)
+			tb.Fatalf("%v", err)
 		}
 		if n == "mimetype" {
 			f.Write([]byte("application/vnd.oasis.opendocument.text"))
@@ -151,7 +154,7 @@ func zipOf(tb testing.TB, names ...string) []byte {
 		}
 	}
 	if err := w.Close(); err != nil {
-		tb.Fatal(err)
+		tb.Fatalf("%v", err)
 	}
 	return buf.Bytes()
 }
