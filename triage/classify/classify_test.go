@@ -190,6 +190,10 @@ func FuzzDetect(f *testing.F) {
 		}
 		Mismatch("jpg", tt)
 		Mismatch("docx", tt)
+		if bad, why := Check("dat", tt); bad != (why != "") {
+			t.Fatalf("Check: %v with reason %q", bad, why)
+		}
+		Check("", tt)
 		if e := Entropy(b); e < 0 || e > 8 {
 			t.Fatalf("entropy %v out of range", e)
 		}

@@ -121,7 +121,8 @@ func ParsePolicy(r io.Reader, base *Policy) (*Policy, error) {
 			p.rules[m] = &c
 		}
 	}
-	sc := bufio.NewScanner(io.LimitReader(r, MaxPolicySize+1))
+	cr := &countReader{r: io.LimitReader(r, MaxPolicySize+1)}
+	sc := bufio.NewScanner(cr)
 	sc.Buffer(make([]byte, 0, 4096), 64<<10)
 	var off int64
 	for n := 1; sc.Scan(); n++ {
@@ -130,9 +131,6 @@ func ParsePolicy(r io.Reader, base *Policy) (*Policy, error) {
 		off += int64(len(line)) + 1
 		if n > MaxPolicyLines {
 			return nil, fmt.Errorf("line %d (offset %d): more than %d lines", n, lineOff, MaxPolicyLines)
-		}
-		if off > MaxPolicySize+1 {
-			return nil, fmt.Errorf("line %d (offset %d): table larger than %d bytes", n, lineOff, MaxPolicySize)
 		}
 		if i := strings.IndexByte(line, '#'); i >= 0 {
 			line = line[:i]
@@ -147,6 +145,9 @@ func ParsePolicy(r io.Reader, base *Policy) (*Policy, error) {
 	}
 	if err := sc.Err(); err != nil {
 		return nil, fmt.Errorf("after offset %d: %w", off, err)
+	}
+	if cr.n > MaxPolicySize {
+		return nil, fmt.Errorf("offset %d: table larger than %d bytes", MaxPolicySize, MaxPolicySize)
 	}
 	p.index()
 	return p, nil
@@ -268,4 +269,15 @@ func (p *Policy) index() {
 			}
 		}
 	}
+}
+
+type countReader struct {
+	r io.Reader
+	n int64
+}
+
+func (c *countReader) Read(p []byte) (int, error) {
+	n, err := c.r.Read(p)
+	c.n += int64(n)
+	return n, err
 }

@@ -303,6 +303,17 @@ func TestPolicyErrors(t *testing.T) {
 			t.Errorf("%.30q: %v, want %s", in, err, want)
 		}
 	}
+	// Exactly one byte too many, ending in a newline: refused, not cut.
+	line := "#" + strings.Repeat("x", 998) + "\n"
+	tooBig := strings.Repeat(line, (classify.MaxPolicySize+1)/len(line))
+	tooBig += "#" + strings.Repeat("x", classify.MaxPolicySize+1-len(tooBig)-2) + "\n"
+	if len(tooBig) != classify.MaxPolicySize+1 {
+		t.Fatal(len(tooBig))
+	}
+	if _, err := classify.ParsePolicy(strings.NewReader(tooBig), nil); err == nil ||
+		!strings.Contains(err.Error(), "larger than") {
+		t.Errorf("big table: %v", err)
+	}
 	big := filepath.Join(t.TempDir(), "big")
 	os.WriteFile(big, bytes.Repeat([]byte("#\n"), classify.MaxPolicySize), 0o644)
 	if _, err := classify.LoadPolicy(big); err == nil || !strings.Contains(err.Error(), "larger than") {
