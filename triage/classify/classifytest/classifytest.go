@@ -17,8 +17,10 @@ import (
 	"image/gif"
 	"image/png"
 	"os"
+	"os/exec"
 	"path/filepath"
-	"runtime"
+	"strings"
+	"sync"
 
 	"github.com/go-pdf/fpdf"
 	"golang.org/x/image/bmp"
@@ -53,7 +55,7 @@ type Sample struct {
 // since every Go installation ships them.
 func Samples(tb Failer) []Sample {
 	goroot := func(p string) []byte {
-		b, err := os.ReadFile(filepath.Join(runtime.GOROOT(), "src", filepath.FromSlash(p)))
+		b, err := os.ReadFile(filepath.Join(goroot(tb), "src", filepath.FromSlash(p)))
 		if err != nil {
 			tb.Fatalf("Go distribution test file: %v", err)
 		}
@@ -119,7 +121,7 @@ func Samples(tb Failer) []Sample {
 
 // ELF returns a real ELF executable of the Go distribution.
 func ELF(tb Failer) []byte {
-	b, err := os.ReadFile(filepath.Join(runtime.GOROOT(), "src", "debug", "elf", "testdata", "gcc-amd64-linux-exec"))
+	b, err := os.ReadFile(filepath.Join(goroot(tb), "src", "debug", "elf", "testdata", "gcc-amd64-linux-exec"))
 	if err != nil {
 		tb.Fatalf("Go distribution test file: %v", err)
 	}
@@ -128,11 +130,29 @@ func ELF(tb Failer) []byte {
 
 // PE returns a real Windows executable of the Go distribution.
 func PE(tb Failer) []byte {
-	b, err := os.ReadFile(filepath.Join(runtime.GOROOT(), "src", "debug", "pe", "testdata", "gcc-amd64-mingw-exec"))
+	b, err := os.ReadFile(filepath.Join(goroot(tb), "src", "debug", "pe", "testdata", "gcc-amd64-mingw-exec"))
 	if err != nil {
 		tb.Fatalf("Go distribution test file: %v", err)
 	}
 	return b
+}
+
+var (
+	gorootOnce sync.Once
+	gorootDir  string
+	gorootErr  error
+)
+
+// goroot is the Go distribution's root, as `go env GOROOT` says.
+func goroot(tb Failer) string {
+	gorootOnce.Do(func() {
+		out, err := exec.Command("go", "env", "GOROOT").Output()
+		gorootDir, gorootErr = strings.TrimSpace(string(out)), err
+	})
+	if gorootErr != nil || gorootDir == "" {
+		tb.Fatalf("go env GOROOT: %v", gorootErr)
+	}
+	return gorootDir
 }
 
 func zipOf(tb Failer, names ...string) []byte {
