@@ -2,12 +2,15 @@ package casework
 
 import (
 	"context"
+	"crypto/sha256"
+	"encoding/hex"
 	"os"
 	"path/filepath"
 	"strings"
 	"testing"
 
 	"github.com/triagekit/triage/triage/casedb"
+	"github.com/triagekit/triage/triage/custody"
 )
 
 // The scan applies a mismatch policy file; a broken one stops the scan
@@ -26,8 +29,10 @@ func TestScanMismatchPolicy(t *testing.T) {
 	bad := filepath.Join(tmp, "bad.txt")
 	os.WriteFile(bad, []byte("png thm\n"), 0o644)
 
+	var caseDir string
 	scan := func(policy string) (map[string]bool, error) {
-		c, _, err := env.OpenCase(context.Background(), filepath.Join(t.TempDir(), "case"), nil, "A. Smith")
+		caseDir = filepath.Join(t.TempDir(), "case")
+		c, _, err := env.OpenCase(context.Background(), caseDir, nil, "A. Smith")
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -50,6 +55,22 @@ func TestScanMismatchPolicy(t *testing.T) {
 	}
 	if got, err := scan(pol); err != nil || got["/a.thm"] || !got["/b.dat"] {
 		t.Errorf("with the policy: %v %v", got, err)
+	}
+	// The custody log records the policy file and its SHA-256.
+	evs, _, err := custody.Verify(caseDir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	sum := sha256.Sum256([]byte("image/png += thm\n"))
+	found := false
+	for _, e := range evs {
+		if e.Action == custody.ActionScanStarted {
+			mp, _ := e.Details["mismatch_policy"].(map[string]any)
+			found = mp["path"] == pol && mp["sha256"] == hex.EncodeToString(sum[:])
+		}
+	}
+	if !found {
+		t.Errorf("scan started event without the policy: %v", evs)
 	}
 	if _, err := scan(bad); err == nil || !strings.Contains(err.Error(), `line 1 (offset 0): "png" is not a MIME type`) {
 		t.Errorf("broken policy: %v", err)

@@ -144,6 +144,9 @@ func (e *Env) scanSource(ctx context.Context, c *casedb.Case, p, host string, hs
 	}
 	defer src.Close()
 	sc := e.newScanCustody(ctx, c, o.Examiner)
+	if o.MismatchPolicy != "" {
+		sc.mismatchPolicy = map[string]any{"path": o.MismatchPolicy, "sha256": pol.SHA256()}
+	}
 	prog := &triage.Progress{}
 	stopProgress := func() {}
 	if o.Progress != nil {
@@ -185,6 +188,9 @@ type scanCustody struct {
 	env        *Env
 	dir, actor string
 	started    bool
+	// mismatchPolicy is the policy file of the scan (path and SHA-256),
+	// nil for the default table.
+	mismatchPolicy map[string]any
 }
 
 func (e *Env) newScanCustody(ctx context.Context, c *casedb.Case, examiner string) *scanCustody {
@@ -202,10 +208,14 @@ func (s *scanCustody) onEvidence(ev *casedb.Evidence, runID int64, resumed bool)
 		}
 	}
 	s.started = true
-	return s.env.AppendCustody(s.dir, custody.ActionScanStarted, s.actor, map[string]any{
+	details := map[string]any{
 		"evidence": ev.ID, "run": runID, "resumed": resumed, "source": casedb.DisplayString(ev.Source),
 		"command_line": report.CommandLine(ev.CommandLine), "hash_algorithms": strings.Join(ev.HashAlgorithms, ","),
-	})
+	}
+	if s.mismatchPolicy != nil {
+		details["mismatch_policy"] = s.mismatchPolicy
+	}
+	return s.env.AppendCustody(s.dir, custody.ActionScanStarted, s.actor, details)
 }
 
 // finished records the end of a scan whose start was recorded.

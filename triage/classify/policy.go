@@ -3,7 +3,9 @@ package classify
 import (
 	"bufio"
 	"bytes"
+	"crypto/sha256"
 	_ "embed"
+	"encoding/hex"
 	"fmt"
 	"io"
 	"os"
@@ -52,7 +54,12 @@ type rule struct {
 type Policy struct {
 	rules    map[string]*rule
 	promises map[string]*promise
+	sha256   string
 }
+
+// SHA256 is the hex SHA-256 of the policy file LoadPolicy read, or "" for a
+// policy not read from a file.
+func (p *Policy) SHA256() string { return p.sha256 }
 
 var defaultPolicy = func() *Policy {
 	p, err := ParsePolicy(strings.NewReader(DefaultTable), nil)
@@ -95,6 +102,8 @@ func LoadPolicy(path string) (*Policy, error) {
 	if err != nil {
 		return nil, fmt.Errorf("%s: %w", path, err)
 	}
+	sum := sha256.Sum256(b)
+	p.sha256 = hex.EncodeToString(sum[:])
 	return p, nil
 }
 
