@@ -38,7 +38,7 @@ func (p *Policy) Check(ext string, t Type) (bool, string) {
 	if t.MIME == "" || t.MIME == MIMEEmpty {
 		return false, ""
 	}
-	if r := p.rules[t.MIME]; r != nil && !r.anyExt {
+	if r := p.rules[t.MIME]; r != nil && !r.AnyExt {
 		if _, ok := r.exts[ext]; !ok {
 			if ext == "" {
 				return true, fmt.Sprintf("content is %s; a name without an extension is not allowed for it", t.MIME)

@@ -45,8 +45,7 @@ type Rule struct {
 
 type rule struct {
 	Rule
-	anyExt bool
-	exts   map[string]struct{} // every extension the content may carry; "" when NoExt
+	exts map[string]struct{} // every extension the content may carry; "" when NoExt
 }
 
 // Policy is a type -> extensions table that decides extension mismatches.
@@ -76,7 +75,10 @@ func Default() *Policy { return defaultPolicy }
 func (p *Policy) Rules() []Rule {
 	var out []Rule
 	for _, r := range p.rules {
-		out = append(out, r.Rule)
+		c := r.Rule
+		c.Exts = append([]string(nil), r.Exts...)
+		c.Accepted = append([]string(nil), r.Accepted...)
+		out = append(out, c)
 	}
 	sort.Slice(out, func(i, j int) bool { return out[i].MIME < out[j].MIME })
 	return out
@@ -250,7 +252,6 @@ func validMIME(m string) bool {
 func (p *Policy) index() {
 	p.promises = map[string]*promise{}
 	for _, r := range p.rules {
-		r.anyExt = r.AnyExt
 		r.exts = map[string]struct{}{}
 		if r.NoExt {
 			r.exts[""] = struct{}{}

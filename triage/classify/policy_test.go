@@ -92,6 +92,7 @@ func TestCheckBothDirections(t *testing.T) {
 		}
 	}
 	zipData := samples["application/zip"]
+	mpegPS := append([]byte{0, 0, 1, 0xba, 0x44, 0, 4, 0, 4, 1, 1, 0x89, 0xc3, 0xf8}, make([]byte, 100)...)
 	docx := samples["application/vnd.openxmlformats-officedocument.wordprocessingml.document"]
 	for _, tt := range []struct {
 		name string
@@ -115,6 +116,11 @@ func TestCheckBothDirections(t *testing.T) {
 		{"a.efi", classifytest.PE(t), false},
 		{"a.com", classifytest.PE(t), false},
 		{"mpasbase.vdm", classifytest.PE(t), false},
+		// an MPEG program stream pack header (ISO/IEC 13818-1 2.5.3.3)
+		{"clip.mpg", mpegPS, false},
+		{"clip.mpeg", mpegPS, false},
+		{"clip.hmm", mpegPS, true},
+		{"page.htm", []byte("<html><body>x</body></html>"), false},
 		{"base.odex", classifytest.ELF(t), false},
 		{"book.xlsb", zipData, false},
 		{"a.bin", classifytest.PE(t), true},
