@@ -357,3 +357,12 @@ func FuzzParsePolicy(f *testing.F) {
 		p.Check("", classify.Type{MIME: classify.MIMEOctetStream})
 	})
 }
+
+func BenchmarkCheck(b *testing.B) {
+	t := classify.Detect(classifytest.Samples(b)[0].Data)
+	p := classify.Default()
+	for b.Loop() {
+		p.Check("jpg", t)
+		p.Check("dat", t)
+	}
+}
