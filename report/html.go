@@ -57,6 +57,7 @@ var htmlFuncs = template.FuncMap{
 		return Flags(f.Deleted, f.Stream, f.Complete, f.ExtensionMismatch)
 	},
 	"join":    strings.Join,
+	"reason":  func(f *casedb.FileRecord) string { return Visible(MismatchReason(f)) },
 	"flatten": FlattenDetails,
 	"add":     func(a, b int) int { return a + b },
 	"deref": func(p *int64) int64 {
@@ -202,9 +203,10 @@ This report was produced over a broken chain at the examiner's request; its cust
 
 <h2 id="mismatch">6. Extension mismatches</h2>
 {{if not .Mismatches.Records}}<p>None.</p>{{else}}
-<table><thead><tr><th>Item</th><th>Path</th><th>Size</th><th>Extension</th><th>Detected type</th><th>SHA-256</th></tr></thead><tbody>
-{{range .Mismatches.Records}}<tr><td class="num">{{.Evidence}}</td><td class="mono">{{vis .DisplayPath}}</td><td class="num">{{n .Size}}</td><td>{{vis .Extension}}</td><td>{{.MIME}}</td><td class="hash">{{.SHA256}}</td></tr>
-{{end}}</tbody></table>{{if .Mismatches.Truncated}}<p class="note">First {{len .Mismatches.Records}} of {{n .Mismatches.Total}} shown.</p>{{end}}{{end}}
+<table><thead><tr><th>Item</th><th>Path</th><th>Size</th><th>Extension</th><th>Reason</th><th>SHA-256</th></tr></thead><tbody>
+{{range .Mismatches.ByType}}<tr><th colspan="6">Detected type {{.MIME}} ({{len .Records}})</th></tr>
+{{range .Records}}<tr><td class="num">{{.Evidence}}</td><td class="mono">{{vis .DisplayPath}}</td><td class="num">{{n .Size}}</td><td>{{vis .Extension}}</td><td>{{reason .}}</td><td class="hash">{{.SHA256}}</td></tr>
+{{end}}{{end}}</tbody></table>{{if .Mismatches.Truncated}}<p class="note">First {{len .Mismatches.Records}} of {{n .Mismatches.Total}} shown.</p>{{end}}{{end}}
 
 <h2 id="limits">7. Errors, incomplete items and limitations</h2>
 {{if .Limitations}}<ul>{{range .Limitations}}<li>{{.}}</li>{{end}}</ul>{{else}}<p>No limitations were recorded.</p>{{end}}

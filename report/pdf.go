@@ -764,13 +764,16 @@ func (p *pdfWriter) mismatches() {
 	if len(r.Mismatches.Records) == 0 {
 		p.para("None.", 9, p.regular)
 	} else {
-		var rows [][]pdfCell
-		for _, f := range r.Mismatches.Records {
-			rows = append(rows, []pdfCell{{text: fmt.Sprint(f.Evidence)}, {text: Visible(f.DisplayPath())}, {text: Thousands(f.Size)},
-				{text: Visible(f.Extension)}, {text: f.MIME}, {text: f.SHA256}})
+		for _, g := range r.Mismatches.ByType() {
+			p.subheading(fmt.Sprintf("Detected type %s (%d)", g.MIME, len(g.Records)))
+			var rows [][]pdfCell
+			for _, f := range g.Records {
+				rows = append(rows, []pdfCell{{text: fmt.Sprint(f.Evidence)}, {text: Visible(f.DisplayPath())}, {text: Thousands(f.Size)},
+					{text: Visible(f.Extension)}, {text: Visible(MismatchReason(f))}, {text: f.SHA256}})
+			}
+			p.table([]pdfCol{{"Item", .06, false, true}, {"Path", .26, false, false}, {"Size", .08, false, true},
+				{"Extension", .08, false, false}, {"Reason", .24, false, false}, {"SHA-256", .28, true, false}}, 7, true, rowsOf(rows))
 		}
-		p.table([]pdfCol{{"Item", .06, false, true}, {"Path", .3, false, false}, {"Size", .09, false, true},
-			{"Extension", .1, false, false}, {"Detected type", .17, false, false}, {"SHA-256", .28, true, false}}, 7, true, rowsOf(rows))
 		if r.Mismatches.Truncated() {
 			p.para(fmt.Sprintf("First %d of %s shown.", len(r.Mismatches.Records), Thousands(r.Mismatches.Total)), 8, p.regular)
 		}

@@ -6,8 +6,9 @@
 //	go run testdata/gensample.go
 //
 // The folder holds ordinary files and the classic disguises a triage must
-// catch: an executable named as a picture, a ZIP named as a PNG, an Office
-// document that is a ZIP and must not be flagged, and random data.
+// catch: an executable named as a picture, a ZIP named as a PNG, a picture
+// and an executable under extensions that are not theirs (.hmm, .dat), an
+// Office document that is a ZIP and must not be flagged, and random data.
 package main
 
 import (
@@ -60,6 +61,9 @@ func main() {
 	rand.New(rand.NewSource(42)).Read(rnd)
 	write("Downloads/blob.bin", rnd)
 	write("Downloads/empty.dat", nil)
+	// Renamed copies, as a suspect hides them: the content decides.
+	write("Downloads/photo.hmm", jb.Bytes())
+	write("Downloads/report.dat", minimalPE())
 	write("Downloads/page.html", []byte("<!DOCTYPE html><html><body><script>alert(1)</script></body></html>\n"))
 }
 

@@ -42,7 +42,7 @@ func TestSampleGolden(t *testing.T) {
 		f.Close()
 		files = n
 	}
-	if files != 9 {
+	if files != 11 {
 		t.Errorf("golden lists %d files", files)
 	}
 	want := map[string]struct {
@@ -58,11 +58,30 @@ func TestSampleGolden(t *testing.T) {
 		"/Downloads/blob.bin":    {"application/octet-stream", false},
 		"/Downloads/empty.dat":   {"application/x-empty", false},
 		"/Downloads/page.html":   {"text/html", false},
+		"/Downloads/photo.hmm":   {"image/jpeg", true},
+		"/Downloads/report.dat":  {"application/vnd.microsoft.portable-executable", true},
 	}
 	for p, w := range want {
 		r := recs[p]
 		if r == nil || r.MIME != w.mime || r.ExtensionMismatch != w.mismatch {
 			t.Errorf("%s: %+v, want %+v", p, r, w)
+		}
+	}
+	// The reason names the content type and the extension (see
+	// docs/classification.md).
+	for p, why := range map[string]string{
+		"/Downloads/photo.hmm":   "content is image/jpeg; .hmm is not one of its extensions",
+		"/Downloads/report.dat":  "content is application/vnd.microsoft.portable-executable; .dat is not one of its extensions",
+		"/Pictures/invoice.jpg":  "content is application/vnd.microsoft.portable-executable; .jpg is not one of its extensions",
+		"/Documents/archive.png": "content is application/zip; .png is not one of its extensions",
+	} {
+		if r := recs[p]; r == nil || r.Extra["mismatch_reason"] != why {
+			t.Errorf("%s: reason %v, want %q", p, r.Extra, why)
+		}
+	}
+	for _, r := range recs {
+		if _, ok := r.Extra["mismatch_reason"]; ok != r.ExtensionMismatch {
+			t.Errorf("%s: mismatch %v, extra %v", r.Path, r.ExtensionMismatch, r.Extra)
 		}
 	}
 	if e := recs["/Downloads/blob.bin"].Entropy; e == nil || *e < 7.99 {

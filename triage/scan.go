@@ -45,6 +45,9 @@ type Options struct {
 	Algorithms []Algorithm // DefaultAlgorithms when empty
 	Workers    int         // runtime.NumCPU() when 0
 	Matcher    Matcher     // nil: every record is "unknown"
+	// MismatchPolicy decides extension mismatches; classify.Default() when
+	// nil.
+	MismatchPolicy *classify.Policy
 	// JSONL receives one JSON object per record written, when not nil.
 	JSONL io.Writer
 	// Progress is updated as the scan goes, when not nil.
@@ -455,7 +458,21 @@ func (s *scanner) finish(rec *casedb.FileRecord, e *Entry, hr *hashResult, reaso
 	rec.Entropy = &ent
 	t := classify.Detect(hr.head)
 	rec.MIME = t.MIME
-	rec.ExtensionMismatch = classify.Mismatch(rec.Extension, t)
+	pol := s.opts.MismatchPolicy
+	if pol == nil {
+		pol = classify.Default()
+	}
+	var why string
+	rec.ExtensionMismatch, why = pol.Check(rec.Extension, t)
+	if rec.ExtensionMismatch {
+		// The entry's Extra may be shared with the source: copy it.
+		extra := make(map[string]any, len(rec.Extra)+1)
+		for k, v := range rec.Extra {
+			extra[k] = v
+		}
+		extra["mismatch_reason"] = why
+		rec.Extra = extra
+	}
 	switch {
 	case hr.err != nil:
 		rec.Complete = false

@@ -17,6 +17,7 @@ import (
 	"github.com/triagekit/triage/report"
 	"github.com/triagekit/triage/triage"
 	"github.com/triagekit/triage/triage/casework"
+	"github.com/triagekit/triage/triage/classify"
 	"github.com/triagekit/triage/triage/fs"
 )
 
@@ -47,6 +48,8 @@ type ScanOptions struct {
 	VerifyImage bool
 	// Hashsets select the hash sets files are matched against.
 	Hashsets ScanHashsetFlags
+	// MismatchPolicy is a file adjusting the extension-mismatch table.
+	MismatchPolicy string
 
 	algorithms []triage.Algorithm
 }
@@ -66,6 +69,7 @@ func (o *ScanOptions) AddFlags(f *pflag.FlagSet) {
 	addParentFlag(f, &o.Parents)
 	f.BoolVar(&o.VerifyImage, "verify-image", true, "hash the whole media of disk images (MD5, SHA-1, SHA-256) and check E01 stored hashes; --verify-image=false skips it")
 	o.Hashsets.AddFlags(f)
+	f.StringVar(&o.MismatchPolicy, "mismatch-policy", "", "adjust the extension-mismatch table with policy `FILE` (format: docs/classification.md; default: the documented table)")
 }
 
 // ScanHashsetFlags are the hash-set flags of `triage scan`.
@@ -95,8 +99,9 @@ func newScanCommandWith(g *globalOptions, runF func(*ScanOptions, []string) erro
 		Short: "Hash and classify every file of folders, files or images into a case",
 		Long: `Scan walks each SOURCE read-only and records every file, folder, link and
 special file in the case: its MD5, SHA-1 and SHA-256 (from one read), its type
-by magic bytes, whether its extension contradicts that type, and the Shannon
-entropy of its content.
+by magic bytes, whether its name and that type disagree (in both directions:
+a JPEG named .dat, an executable named .jpg; --mismatch-policy adjusts the
+table, see docs/classification.md), and the Shannon entropy of its content.
 
 Evidence is never written: files are opened read-only (with O_NOATIME where
 the OS allows), symbolic links are recorded with their target and not
@@ -154,6 +159,12 @@ func validateScanOptions(o *ScanOptions, sources []string) error {
 	}
 	if o.Workers < 0 {
 		return usageErrorf("--workers must be 0 or more, got %d", o.Workers)
+	}
+	if o.MismatchPolicy != "" {
+		// Checked before the case is created; the scan loads it again.
+		if _, err := classify.LoadPolicy(o.MismatchPolicy); err != nil {
+			return usageErrorf("--mismatch-policy: %v", err)
+		}
 	}
 	if err := o.CaseFlags.validate(); err != nil {
 		return err
@@ -226,6 +237,8 @@ func runScan(ctx context.Context, opts *ScanOptions, g *globalOptions, sources [
 		Image:       triage.ImageOptions{FS: opts.FS, Parents: opts.Parents},
 		VerifyImage: opts.VerifyImage,
 		Hashsets:    opts.Hashsets.HashsetOptions,
+
+		MismatchPolicy: opts.MismatchPolicy,
 		OnHashsetFile: func(file string, res *hashset.ImportResult, s *hashset.Set) {
 			printImportProblems(g.Err, res)
 			if s != nil && !opts.Quiet {

@@ -13,6 +13,8 @@ import (
 	"time"
 
 	"github.com/rogpeppe/go-internal/testscript"
+
+	"github.com/triagekit/triage/triage/classify/classifytest"
 )
 
 func TestMain(m *testing.M) {
@@ -28,6 +30,7 @@ func TestScripts(t *testing.T) {
 			"mkhostile": cmdMkhostile,
 			"mkbig":     cmdMkbig,
 			"waitfor":   cmdWaitfor,
+			"mkrenamed": cmdMkrenamed,
 		},
 		Setup: func(env *testscript.Env) error {
 			env.Setenv("TRIAGE_EXAMINER", "")
@@ -168,4 +171,44 @@ func cmdMkbig(ts *testscript.TestScript, neg bool, args []string) {
 		copy(buf, fmt.Sprintf("file %d", i))
 		ts.Check(os.WriteFile(filepath.Join(dir, fmt.Sprintf("f%03d.bin", i)), buf, 0o644))
 	}
+}
+
+// cmdMkrenamed builds an evidence folder of real files of every family
+// (classifytest.Samples): under renamed/FAMILY/ each sample as a suspect
+// hides it (EXT-N.dat, EXT-N.hmm, EXT-N without an extension), under
+// named/FAMILY/ each sample with its own extension, and under named/other/
+// the cases that must not be flagged: UTF-16 text, binary garbage named
+// .log, an ELF named ld-linux-x86-64.so.2, ZIP files named .jar, .apk and
+// .docx. It prints the number of renamed files.
+func cmdMkrenamed(ts *testscript.TestScript, neg bool, args []string) {
+	if neg || len(args) != 1 {
+		ts.Fatalf("usage: mkrenamed DIR")
+	}
+	dir := ts.MkAbs(args[0])
+	write := func(name string, b []byte) {
+		p := filepath.Join(dir, filepath.FromSlash(name))
+		ts.Check(os.MkdirAll(filepath.Dir(p), 0o755))
+		ts.Check(os.WriteFile(p, b, 0o644))
+	}
+	renamed := 0
+	var zip []byte
+	for i, s := range classifytest.Samples(ts) {
+		base := fmt.Sprintf("%s-%d", s.Ext, i)
+		for _, n := range []string{base + ".dat", base + ".hmm", base} {
+			write("renamed/"+s.Family+"/"+n, s.Data)
+			renamed++
+		}
+		write(fmt.Sprintf("named/%s/%d.%s", s.Family, i, s.Ext), s.Data)
+		if s.MIME == "application/zip" {
+			zip = s.Data
+		}
+	}
+	garbage := bytes.Repeat([]byte{0x00, 0x9c, 0xf3, 0x17, 0x80, 0x01, 0xee}, 600)
+	write("named/other/notes.txt", []byte("\xff\xfeH\x00i\x00\r\x00\n\x00"))
+	write("named/other/setup.log", garbage)
+	write("named/other/ld-linux-x86-64.so.2", classifytest.ELF(ts))
+	write("named/other/lib.jar", zip)
+	write("named/other/app.apk", zip)
+	write("named/other/plain.docx", zip)
+	fmt.Fprintf(ts.Stdout(), "%d renamed\n", renamed)
 }

@@ -3,6 +3,7 @@ package casework
 import (
 	"context"
 	"errors"
+	"fmt"
 	"io"
 	"os"
 	"strings"
@@ -12,6 +13,7 @@ import (
 	"github.com/triagekit/triage/report"
 	"github.com/triagekit/triage/triage"
 	"github.com/triagekit/triage/triage/casedb"
+	"github.com/triagekit/triage/triage/classify"
 	"github.com/triagekit/triage/triage/custody"
 	"github.com/triagekit/triage/triage/mediahash"
 )
@@ -36,6 +38,9 @@ type ScanOptions struct {
 	VerifyImage bool
 	// Hashsets select the hash sets files are matched against.
 	Hashsets HashsetOptions
+	// MismatchPolicy is a policy file adjusting the extension-mismatch
+	// table (docs/classification.md); "": the default table.
+	MismatchPolicy string
 
 	// Hooks for what a command shows; each may be nil.
 
@@ -96,6 +101,14 @@ func (r *SourceResult) Verdict() string {
 // is one that stops everything: the hash sets cannot be opened, or ctx is
 // done (the results then hold the sources handled so far).
 func (e *Env) Scan(ctx context.Context, c *casedb.Case, sources []string, o *ScanOptions) ([]*SourceResult, error) {
+	pol := classify.Default()
+	if o.MismatchPolicy != "" {
+		p, err := classify.LoadPolicy(o.MismatchPolicy)
+		if err != nil {
+			return nil, fmt.Errorf("mismatch policy: %w", err)
+		}
+		pol = p
+	}
 	hs, err := OpenHashsets(ctx, &o.Hashsets, o.OnHashsetFile)
 	if err != nil {
 		return nil, err
@@ -110,7 +123,7 @@ func (e *Env) Scan(ctx context.Context, c *casedb.Case, sources []string, o *Sca
 		if err := ctx.Err(); err != nil {
 			return out, err
 		}
-		r := e.scanSource(ctx, c, p, host, hs, o)
+		r := e.scanSource(ctx, c, p, host, hs, pol, o)
 		out = append(out, r)
 		if o.OnSource != nil {
 			o.OnSource(r)
@@ -122,7 +135,7 @@ func (e *Env) Scan(ctx context.Context, c *casedb.Case, sources []string, o *Sca
 	return out, nil
 }
 
-func (e *Env) scanSource(ctx context.Context, c *casedb.Case, p, host string, hs *Hashsets, o *ScanOptions) *SourceResult {
+func (e *Env) scanSource(ctx context.Context, c *casedb.Case, p, host string, hs *Hashsets, pol *classify.Policy, o *ScanOptions) *SourceResult {
 	r := &SourceResult{Path: p}
 	src, err := triage.OpenSourceWith(p, triage.SourceOptions{As: o.As, Image: o.Image})
 	if err != nil {
@@ -131,6 +144,9 @@ func (e *Env) scanSource(ctx context.Context, c *casedb.Case, p, host string, hs
 	}
 	defer src.Close()
 	sc := e.newScanCustody(ctx, c, o.Examiner)
+	if o.MismatchPolicy != "" {
+		sc.mismatchPolicy = map[string]any{"path": o.MismatchPolicy, "sha256": pol.SHA256()}
+	}
 	prog := &triage.Progress{}
 	stopProgress := func() {}
 	if o.Progress != nil {
@@ -148,6 +164,8 @@ func (e *Env) scanSource(ctx context.Context, c *casedb.Case, p, host string, hs
 		Now:         o.Now,
 		OnEvidence:  hs.onEvidence(e, c, sc.actor, sc.onEvidence),
 		Matcher:     hs.Matcher(),
+
+		MismatchPolicy: pol,
 	})
 	if res != nil {
 		if cerr := sc.finished(res.EvidenceID, res.RunID, res.State, res.Files, res.Bytes, res.Errors, res.Existing); cerr != nil && err == nil {
@@ -170,6 +188,9 @@ type scanCustody struct {
 	env        *Env
 	dir, actor string
 	started    bool
+	// mismatchPolicy is the policy file of the scan (path and SHA-256),
+	// nil for the default table.
+	mismatchPolicy map[string]any
 }
 
 func (e *Env) newScanCustody(ctx context.Context, c *casedb.Case, examiner string) *scanCustody {
@@ -187,10 +208,14 @@ func (s *scanCustody) onEvidence(ev *casedb.Evidence, runID int64, resumed bool)
 		}
 	}
 	s.started = true
-	return s.env.AppendCustody(s.dir, custody.ActionScanStarted, s.actor, map[string]any{
+	details := map[string]any{
 		"evidence": ev.ID, "run": runID, "resumed": resumed, "source": casedb.DisplayString(ev.Source),
 		"command_line": report.CommandLine(ev.CommandLine), "hash_algorithms": strings.Join(ev.HashAlgorithms, ","),
-	})
+	}
+	if s.mismatchPolicy != nil {
+		details["mismatch_policy"] = s.mismatchPolicy
+	}
+	return s.env.AppendCustody(s.dir, custody.ActionScanStarted, s.actor, details)
 }
 
 // finished records the end of a scan whose start was recorded.

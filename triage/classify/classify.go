@@ -1,6 +1,7 @@
 // Package classify identifies the type of file content from its leading
-// bytes, tells whether a file's extension contradicts that type, and measures
-// the Shannon entropy of content.
+// bytes, tells whether a file's name and that type disagree (in both
+// directions, under a type -> extensions Policy: see docs/classification.md),
+// and measures the Shannon entropy of content.
 //
 // Detection uses github.com/h2non/filetype for the common media, archive and
 // document signatures and adds matchers that forensic triage needs and that
@@ -58,6 +59,8 @@ const (
 	MIMEHTML        = "text/html"
 	MIMEXML         = "text/xml"
 	MIMEPDF         = "application/pdf"
+	MIMEICO         = "image/vnd.microsoft.icon"
+	MIMEOLE         = "application/x-ole-storage"
 )
 
 // Type is the result of content detection.
@@ -89,6 +92,11 @@ func Detect(head []byte) (t Type) {
 		if k := m(head); k != types.Unknown && k.Extension != "" && k.MIME.Value != "" {
 			return Type{MIME: k.MIME.Value, Ext: k.Extension}
 		}
+	}
+	if bytes.HasPrefix(head, []byte("\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1")) {
+		// A compound file that is not recognisably Word, Excel or
+		// PowerPoint: an installer, a mail, a thumbnail cache...
+		return Type{MIME: MIMEOLE, Ext: "ole"}
 	}
 	if t, ok := detectText(head); ok {
 		return t
@@ -127,6 +135,13 @@ func detectOwn(b []byte) (Type, bool) {
 		return detectZip(b), true
 	case bytes.HasPrefix(b, []byte("%PDF-")):
 		return Type{MIME: MIMEPDF, Ext: "pdf"}, true
+	case bytes.HasPrefix(b, []byte("\x00\x00\x01\x00")):
+		// The ICO signature is four common bytes (an ETL trace starts
+		// with its 64 KiB buffer size, 00 00 01 00): check the header.
+		if isICO(b) {
+			return Type{MIME: MIMEICO, Ext: "ico"}, true
+		}
+		return Type{MIME: MIMEOctetStream}, true
 	}
 	if len(b) >= 8 {
 		be := binary.BigEndian.Uint32(b)
@@ -144,6 +159,27 @@ func detectOwn(b []byte) (Type, bool) {
 		}
 	}
 	return Type{}, false
+}
+
+// isICO reports whether b starts with an icon directory whose first entry
+// is plausible: a count of 1 to 256 images, a zero reserved byte, 0 or 1
+// colour planes, a usual bit depth, a non-zero size and image data after
+// the directory.
+func isICO(b []byte) bool {
+	if len(b) < 22 {
+		return false
+	}
+	n := int(binary.LittleEndian.Uint16(b[4:]))
+	planes := binary.LittleEndian.Uint16(b[10:])
+	bpp := binary.LittleEndian.Uint16(b[12:])
+	size := binary.LittleEndian.Uint32(b[14:])
+	off := int64(binary.LittleEndian.Uint32(b[18:]))
+	switch bpp {
+	case 0, 1, 2, 4, 8, 16, 24, 32:
+	default:
+		return false
+	}
+	return n >= 1 && n <= 256 && b[9] == 0 && planes <= 1 && size > 0 && off >= 6+16*int64(n)
 }
 
 // isPE reports whether an MZ header points at a "PE\0\0" signature.

@@ -75,6 +75,12 @@ func TestDetect(t *testing.T) {
 		{"html", []byte("\n  <!DOCTYPE html><html></html>"), MIMEHTML},
 		{"xml", []byte("<?xml version=\"1.0\"?><a/>"), MIMEXML},
 		{"binary-nul", []byte{1, 2, 0, 4, 5, 0, 0, 9}, MIMEOctetStream},
+		// ICONDIR, one ICONDIRENTRY: 16x16, 0 colours, reserved 0, 1 plane,
+		// 32 bpp, 1128 bytes at offset 22.
+		{"ico", []byte("\x00\x00\x01\x00\x01\x00\x10\x10\x00\x00\x01\x00\x20\x00\x68\x04\x00\x00\x16\x00\x00\x00"), MIMEICO},
+		// An ETL trace starts with its buffer size, 65536: not an icon.
+		{"etl-not-ico", []byte("\x00\x00\x01\x00\x4c\x03\x00\x00\xff\x7f\x9e\x01\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00"), MIMEOctetStream},
+		{"ole-other", append([]byte("\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"), make([]byte, 600)...), MIMEOLE},
 		{"invalid-utf8", []byte{'a', 0xff, 0xfe, 0xfd, 'b', 0xc0}, MIMEOctetStream},
 	}
 	for _, tt := range tests {
@@ -184,6 +190,10 @@ func FuzzDetect(f *testing.F) {
 		}
 		Mismatch("jpg", tt)
 		Mismatch("docx", tt)
+		if bad, why := Check("dat", tt); bad != (why != "") {
+			t.Fatalf("Check: %v with reason %q", bad, why)
+		}
+		Check("", tt)
 		if e := Entropy(b); e < 0 || e > 8 {
 			t.Fatalf("entropy %v out of range", e)
 		}
