@@ -225,4 +225,14 @@ vd vdisk-tiny-stream.vmdk vmdk -o subformat=streamOptimized
 vd vdisk-tiny.qcow2 qcow2 -o cluster_size=4096
 vd vdisk-tiny-c.qcow2 qcow2 -c -o cluster_size=4096
 
+# 7. The versions of the peer tools that recorded the expectations above,
+# named by the validation suite (triage validate) with each expectation.
+{
+  printf 'fls\t%s\n' "$(fls -V | head -1)"
+  printf 'icat\t%s\n' "$(icat -V | head -1)"
+  printf 'mmls\t%s\n' "$(mmls -V | head -1)"
+  printf 'md5sum\t%s\n' "$(md5sum --version | head -1)"
+  printf 'ewfacquire\t%s\n' "$(ewfacquire -V 2>&1 | head -1)"
+} >"$out/peer-versions.txt"
+
 ls -l "$out"

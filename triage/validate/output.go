@@ -1,0 +1,244 @@
+package validate
+
+import (
+	"crypto/rand"
+	"encoding/json"
+	"fmt"
+	"html/template"
+	"io"
+	"os"
+	"path/filepath"
+	"strings"
+
+	"aead.dev/minisign"
+
+	"github.com/triagekit/triage/report"
+)
+
+// maxRecord bounds the size of a record read by Load.
+const maxRecord = 64 << 20
+
+// Formats are the output formats of a record.
+var Formats = []string{"json", "html"}
+
+// Written is what Write produced.
+type Written struct {
+	Files     []string
+	Manifest  string
+	Signature string
+}
+
+// Write writes the record as BASE.json and/or BASE.html (base: out without
+// its extension) with BASE.manifest.json, a report manifest listing them
+// with their SHA-256, and with a signer BASE.manifest.json.minisig, so
+// that `triage verify` checks the record like a report.
+func Write(rec *Record, out string, formats []string, signer *report.Signer) (*Written, error) {
+	base := strings.TrimSuffix(out, filepath.Ext(out))
+	if len(formats) == 0 {
+		formats = []string{"json"}
+	}
+	w := &Written{Manifest: base + ".manifest.json"}
+	m := report.Manifest{SchemaVersion: report.SchemaVersion, Kind: report.ManifestKind, ReportID: rec.ID,
+		GeneratedAt: rec.GeneratedAt, Tool: rec.Tool}
+	for _, f := range formats {
+		var b []byte
+		var err error
+		switch f {
+		case "json":
+			b, err = json.MarshalIndent(rec, "", "  ")
+			b = append(b, '\n')
+		case "html":
+			var sb strings.Builder
+			err = htmlTemplate.Execute(&sb, rec)
+			b = []byte(sb.String())
+		default:
+			return nil, fmt.Errorf("unknown format %q (json, html)", f)
+		}
+		if err != nil {
+			return nil, err
+		}
+		p := base + "." + f
+		if err := os.WriteFile(p, b, 0o644); err != nil {
+			return nil, err
+		}
+		n, sum, err := report.FileSHA256(p)
+		if err != nil {
+			return nil, err
+		}
+		m.Outputs = append(m.Outputs, report.ManifestOutput{File: filepath.Base(p), Format: f, Size: n, SHA256: sum})
+		w.Files = append(w.Files, p)
+	}
+	sigPath := w.Manifest + ".minisig"
+	if signer != nil {
+		m.Signature = &struct {
+			File      string `json:"file"`
+			KeyID     string `json:"key_id"`
+			PublicKey string `json:"public_key"`
+		}{filepath.Base(sigPath), signer.KeyID(), signer.PublicKey()}
+	}
+	mb, err := json.MarshalIndent(m, "", "  ")
+	if err != nil {
+		return nil, err
+	}
+	mb = append(mb, '\n')
+	if err := os.WriteFile(w.Manifest, mb, 0o644); err != nil {
+		return nil, err
+	}
+	if signer != nil {
+		tc := fmt.Sprintf("triage validation record %s manifest %s", rec.ID, filepath.Base(w.Manifest))
+		if err := os.WriteFile(sigPath, signer.Sign(mb, tc), 0o644); err != nil {
+			return nil, err
+		}
+		w.Signature = sigPath
+	}
+	return w, nil
+}
+
+// Load reads a JSON validation record.
+func Load(path string) (*Record, error) {
+	f, err := os.Open(path)
+	if err != nil {
+		return nil, err
+	}
+	defer f.Close()
+	b, err := io.ReadAll(io.LimitReader(f, maxRecord+1))
+	if err != nil {
+		return nil, err
+	}
+	if len(b) > maxRecord {
+		return nil, fmt.Errorf("%s is larger than %d bytes", path, maxRecord)
+	}
+	var r Record
+	if err := json.Unmarshal(b, &r); err != nil {
+		return nil, fmt.Errorf("%s: not a validation record: %w", path, err)
+	}
+	if r.Kind != RecordKind {
+		return nil, fmt.Errorf("%s: not a validation record (kind %q)", path, r.Kind)
+	}
+	return &r, nil
+}
+
+// Change is one difference between two records.
+type Change struct {
+	ID   string `json:"id"`
+	What string `json:"what"` // "added", "removed", "result changed", "expectation changed"
+	Old  string `json:"old,omitempty"`
+	New  string `json:"new,omitempty"`
+}
+
+// Compare lists the cases added, removed, and whose result (pass/fail or
+// actual value) or expectation changed from old to new.
+func Compare(old, new *Record) []Change {
+	oldBy := map[string]Case{}
+	for _, c := range old.Cases {
+		oldBy[c.ID] = c
+	}
+	var out []Change
+	seen := map[string]bool{}
+	for _, c := range new.Cases {
+		seen[c.ID] = true
+		o, ok := oldBy[c.ID]
+		switch {
+		case !ok:
+			out = append(out, Change{ID: c.ID, What: "added", New: verdict(c)})
+		case o.Pass != c.Pass || o.Actual != c.Actual:
+			out = append(out, Change{ID: c.ID, What: "result changed", Old: verdict(o), New: verdict(c)})
+		case o.Expected != c.Expected || o.ImageSHA256 != c.ImageSHA256:
+			out = append(out, Change{ID: c.ID, What: "expectation changed", Old: o.Expected, New: c.Expected})
+		}
+	}
+	for _, c := range old.Cases {
+		if !seen[c.ID] {
+			out = append(out, Change{ID: c.ID, What: "removed", Old: verdict(c)})
+		}
+	}
+	return out
+}
+
+func verdict(c Case) string {
+	v := "FAIL"
+	if c.Pass {
+		v = "PASS"
+	}
+	return v + ": " + c.Actual
+}
+
+// checkReportTamper writes a signed record, checks that report.VerifyReport
+// accepts it, changes one byte of its JSON file and checks that the change
+// is caught.
+func checkReportTamper(e *env, s *spec) (string, string, []string, error) {
+	dir := filepath.Join(e.tmp, "tamper")
+	if err := os.MkdirAll(dir, 0o755); err != nil {
+		return "", "", nil, err
+	}
+	pub, priv, err := minisign.GenerateKey(rand.Reader)
+	if err != nil {
+		return "", "", nil, err
+	}
+	kt, err := priv.MarshalText()
+	if err != nil {
+		return "", "", nil, err
+	}
+	kp := filepath.Join(dir, "key")
+	if err := os.WriteFile(kp, kt, 0o600); err != nil {
+		return "", "", nil, err
+	}
+	signer, err := report.LoadSigner(kp, "")
+	if err != nil {
+		return "", "", nil, err
+	}
+	rec := &Record{SchemaVersion: SchemaVersion, Kind: RecordKind, ID: "TV-TAMPER", Cases: []Case{{ID: "X", Pass: true, Actual: "sample"}}}
+	w, err := Write(rec, filepath.Join(dir, "record.json"), []string{"json"}, signer)
+	if err != nil {
+		return "", "", nil, err
+	}
+	vo := report.VerifyOptions{PublicKey: pub.String(), NoEvidence: true}
+	exp := "intact record: every check OK; one byte changed: the changed file FAILED"
+	var diffs []string
+	for _, c := range report.VerifyReport(e.ctx, w.Manifest, vo) {
+		if c.Status != report.OK {
+			diffs = append(diffs, fmt.Sprintf("intact record: %s %s: %s", c.Name, c.Status, c.Detail))
+		}
+	}
+	b, err := os.ReadFile(w.Files[0])
+	if err != nil {
+		return "", "", nil, err
+	}
+	b[len(b)/2] ^= 0x01
+	if err := os.WriteFile(w.Files[0], b, 0o644); err != nil {
+		return "", "", nil, err
+	}
+	caught := ""
+	for _, c := range report.VerifyReport(e.ctx, w.Manifest, vo) {
+		if c.Status == report.Failed && strings.Contains(c.Name, filepath.Base(w.Files[0])) {
+			caught = c.Detail
+		}
+	}
+	act := "tamper caught: " + caught
+	if caught == "" {
+		act = "tamper not caught"
+		diffs = append(diffs, "a one-byte change to the record went unnoticed")
+	}
+	return exp, act, diffs, nil
+}
+
+var htmlTemplate = template.Must(template.New("record").Parse(`<!DOCTYPE html>
+<html lang="en"><head><meta charset="utf-8"><title>triage validation record {{.ID}}</title>
+<style>body{font-family:sans-serif;margin:2em}table{border-collapse:collapse}td,th{border:1px solid #999;padding:4px;vertical-align:top;font-size:90%}
+.pass{color:#060;font-weight:bold}.fail{color:#b00;font-weight:bold}code{word-break:break-all}</style></head><body>
+<h1>Validation record {{.ID}}</h1>
+<table>
+<tr><th>Tool</th><td>{{.Tool.Program}} {{.Tool.Version}} (commit {{.Tool.Commit}}, {{.Tool.GoVersion}}, {{.Tool.Platform}})</td></tr>
+<tr><th>Binary SHA-256</th><td><code>{{.Tool.SHA256}}</code></td></tr>
+<tr><th>Date</th><td>{{.GeneratedAt}}</td></tr>
+<tr><th>Examiner</th><td>{{.Examiner}}</td></tr>
+<tr><th>Host</th><td>{{.Host}}</td></tr>
+<tr><th>Result</th><td>{{.Passed}} passed, {{.Failed}} failed, in {{.Seconds}} s</td></tr>
+</table>
+<h2>Cases</h2>
+<table><tr><th>Case</th><th>Requirement</th><th>Image (SHA-256)</th><th>Expected</th><th>Source of the expectation</th><th>Actual</th><th>Result</th></tr>
+{{range .Cases}}<tr><td>{{.ID}}</td><td>{{.Requirement}}</td><td>{{.Image}}{{if .ImageSHA256}}<br><code>{{.ImageSHA256}}</code>{{end}}</td>
+<td>{{.Expected}}</td><td>{{.Source}}</td><td>{{.Actual}}{{range .Differences}}<br>{{.}}{{end}}</td>
+<td>{{if .Pass}}<span class="pass">PASS</span>{{else}}<span class="fail">FAIL</span>{{end}}</td></tr>
+{{end}}</table></body></html>
+`))
