@@ -82,7 +82,9 @@ type tsvRow struct {
 	deleted bool
 }
 
-func (r tsvRow) stream() bool     { return strings.Contains(r.path[strings.LastIndex(r.path, "/")+1:], ":") }
+func (r tsvRow) stream() bool {
+	return strings.Contains(r.path[strings.LastIndex(r.path, "/")+1:], ":")
+}
 func (r tsvRow) compressed() bool { return strings.HasPrefix(r.path, "/compressed/") }
 func (r tsvRow) sparse() bool     { return r.path == "/sparse.bin" }
 func (r tsvRow) ascii() bool {
