@@ -242,3 +242,74 @@ var htmlTemplate = template.Must(template.New("record").Parse(`<!DOCTYPE html>
 <td>{{if .Pass}}<span class="pass">PASS</span>{{else}}<span class="fail">FAIL</span>{{end}}</td></tr>
 {{end}}</table></body></html>
 `))
+
+// EnvDir names the environment variable that overrides DataDir.
+const EnvDir = "TRIAGE_VALIDATION_DIR"
+
+// DataDir returns the user's folder of validation records:
+// $TRIAGE_VALIDATION_DIR, else $XDG_DATA_HOME/triage/validation, else
+// ~/.local/share/triage/validation.
+func DataDir() (string, error) {
+	if d := os.Getenv(EnvDir); d != "" {
+		return d, nil
+	}
+	if d := os.Getenv("XDG_DATA_HOME"); d != "" {
+		return filepath.Join(d, "triage", "validation"), nil
+	}
+	home, err := os.UserHomeDir()
+	if err != nil {
+		return "", err
+	}
+	return filepath.Join(home, ".local", "share", "triage", "validation"), nil
+}
+
+// CaseDir is the folder of validation records inside a case folder.
+func CaseDir(caseDir string) string { return filepath.Join(caseDir, "validation") }
+
+// Store keeps a copy of a record in dir as BINARY-SHA256.json, where Find
+// looks for the record of a binary. A record without the binary's SHA-256
+// is not stored.
+func Store(rec *Record, dir string) (string, error) {
+	if !isHex64(rec.Tool.SHA256) {
+		return "", fmt.Errorf("the record names no binary SHA-256")
+	}
+	if err := os.MkdirAll(dir, 0o755); err != nil {
+		return "", err
+	}
+	b, err := json.MarshalIndent(rec, "", "  ")
+	if err != nil {
+		return "", err
+	}
+	p := filepath.Join(dir, rec.Tool.SHA256+".json")
+	return p, os.WriteFile(p, append(b, '\n'), 0o644)
+}
+
+// Find returns the stored validation record of the binary with this
+// SHA-256 in the first of dirs that holds one.
+func Find(binarySHA256 string, dirs ...string) (string, *Record, error) {
+	if !isHex64(binarySHA256) {
+		return "", nil, fmt.Errorf("not a SHA-256: %q", binarySHA256)
+	}
+	for _, d := range dirs {
+		if d == "" {
+			continue
+		}
+		p := filepath.Join(d, binarySHA256+".json")
+		if r, err := Load(p); err == nil && r.Tool.SHA256 == binarySHA256 {
+			return p, r, nil
+		}
+	}
+	return "", nil, os.ErrNotExist
+}
+
+func isHex64(s string) bool {
+	if len(s) != 64 {
+		return false
+	}
+	for _, c := range s {
+		if !(c >= '0' && c <= '9' || c >= 'a' && c <= 'f') {
+			return false
+		}
+	}
+	return true
+}
