@@ -34,6 +34,9 @@ type Tool struct {
 	SHA256    string `json:"sha256"`
 	GoVersion string `json:"go_version"`
 	Platform  string `json:"platform"`
+	// Validation names the validation record of this binary (triage
+	// validate), when one is found for its SHA-256.
+	Validation string `json:"validation,omitempty"`
 }
 
 // CurrentTool returns the identity of the running binary.

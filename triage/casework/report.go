@@ -10,6 +10,7 @@ import (
 	"github.com/triagekit/triage/triage/custody"
 	"github.com/triagekit/triage/triage/image"
 	"github.com/triagekit/triage/triage/mediahash"
+	"github.com/triagekit/triage/triage/validate"
 )
 
 // ReportOptions control WriteReport.
@@ -46,6 +47,7 @@ func (e *Env) WriteReport(ctx context.Context, c *casedb.Case, o *ReportOptions)
 	if err != nil {
 		return nil, nil, err
 	}
+	r.Tool.Validation = validationOf(r.Tool.SHA256, c.Dir)
 	if o.Check != nil {
 		if err := o.Check(r); err != nil {
 			return nil, nil, err
@@ -101,4 +103,18 @@ func RehashMedia(ctx context.Context, source, typ string) (map[string]string, er
 		return nil, fmt.Errorf("%d ranges of the media could not be read", len(res.Bad))
 	}
 	return map[string]string{"md5": res.MD5, "sha1": res.SHA1, "sha256": res.SHA256}, nil
+}
+
+// validationOf names the validation record of the binary with this SHA-256
+// found in the case folder or the user's data folder ("" when none).
+func validationOf(binarySHA256, caseDir string) string {
+	if binarySHA256 == "" {
+		return ""
+	}
+	data, _ := validate.DataDir()
+	p, rec, err := validate.Find(binarySHA256, validate.CaseDir(caseDir), data)
+	if err != nil {
+		return ""
+	}
+	return fmt.Sprintf("%s of %s by %s on %s: %d passed, %d failed (%s)", rec.ID, rec.GeneratedAt, rec.Examiner, rec.Host, rec.Passed, rec.Failed, p)
 }

@@ -14,7 +14,8 @@ import (
 
 	"github.com/triagekit/triage/triage"
 	"github.com/triagekit/triage/triage/casedb"
-	"github.com/triagekit/triage/triage/casework"
+	"github.com/triagekit/triage/triage/image"
+	"github.com/triagekit/triage/triage/mediahash"
 	"github.com/triagekit/triage/triage/volume"
 )
 
@@ -388,7 +389,7 @@ func checkE01(e *env, s *spec) (string, string, []string, error) {
 	if err != nil {
 		return "", "", nil, err
 	}
-	sums, err := casework.RehashMedia(e.ctx, p, "")
+	sums, err := rehashMedia(e, p)
 	if err != nil {
 		return "media MD5 " + want, "", nil, err
 	}
@@ -450,7 +451,7 @@ func checkE01Corrupt(e *env, s *spec) (string, string, []string, error) {
 		return "", "", nil, err
 	}
 	exp := fmt.Sprintf("byte %#x changed: an error naming the unreadable media, and no media MD5 equal to %s", at, orig)
-	sums, herr := casework.RehashMedia(e.ctx, p, "")
+	sums, herr := rehashMedia(e, p)
 	switch {
 	case herr != nil:
 		return exp, "caught: " + herr.Error(), nil, nil
@@ -507,4 +508,23 @@ func checkClassify(e *env, s *spec) (string, string, []string, error) {
 		}
 	}
 	return exp, strings.Join(parts, "; "), diffs, nil
+}
+
+// rehashMedia reads the whole media of a disk image and returns its
+// digests, as `triage verify` re-hashes evidence; media that cannot be
+// read completely is an error.
+func rehashMedia(e *env, path string) (map[string]string, error) {
+	img, err := image.Open(path)
+	if err != nil {
+		return nil, err
+	}
+	defer img.Close()
+	res, err := mediahash.Sum(e.ctx, img, img.Size(), 0, nil)
+	if err != nil {
+		return nil, err
+	}
+	if len(res.Bad) > 0 {
+		return nil, fmt.Errorf("%d ranges of the media could not be read (first at media offset %d)", len(res.Bad), res.Bad[0].Offset)
+	}
+	return map[string]string{"md5": res.MD5, "sha1": res.SHA1, "sha256": res.SHA256}, nil
 }
