@@ -108,12 +108,21 @@ func Load(path string) (*Record, error) {
 	if len(b) > maxRecord {
 		return nil, fmt.Errorf("%s is larger than %d bytes", path, maxRecord)
 	}
+	r, err := Parse(b)
+	if err != nil {
+		return nil, fmt.Errorf("%s: %w", path, err)
+	}
+	return r, nil
+}
+
+// Parse decodes a JSON validation record.
+func Parse(b []byte) (*Record, error) {
 	var r Record
 	if err := json.Unmarshal(b, &r); err != nil {
-		return nil, fmt.Errorf("%s: not a validation record: %w", path, err)
+		return nil, fmt.Errorf("not a validation record: %w", err)
 	}
 	if r.Kind != RecordKind {
-		return nil, fmt.Errorf("%s: not a validation record (kind %q)", path, r.Kind)
+		return nil, fmt.Errorf("not a validation record (kind %q)", r.Kind)
 	}
 	return &r, nil
 }
