@@ -24,6 +24,7 @@ type ValidateOptions struct {
 	PasswordFile string
 	Compare      string
 	Examiner     string
+	Case         string
 	NoStore      bool
 	JSON         bool
 }
@@ -36,6 +37,7 @@ func (o *ValidateOptions) AddFlags(f *pflag.FlagSet) {
 	f.StringVar(&o.PasswordFile, "password-file", "", "read the secret key's password from the first line of `FILE` (default: ask on the terminal)")
 	f.StringVar(&o.Compare, "compare", "", "compare with the older validation record `OLD.json`: cases added, removed, results changed")
 	f.StringVar(&o.Examiner, "examiner", os.Getenv("TRIAGE_EXAMINER"), "examiner name recorded in the record (default $TRIAGE_EXAMINER)")
+	f.StringVar(&o.Case, "case", "", "also keep a copy of the record in the case folder `DIR` (DIR/validation), where its reports find it")
 	f.BoolVar(&o.NoStore, "no-store", false, "do not keep a copy of the record in the user's data folder")
 	f.BoolVar(&o.JSON, "json", false, "print the record (or with --compare the changes) as JSON")
 }
@@ -58,8 +60,8 @@ With -o the record is written as JSON and HTML with a report manifest (and
 a minisign signature with --sign) that 'triage verify' checks like a report.
 A copy of the JSON record is kept in the user's data folder
 ($TRIAGE_VALIDATION_DIR, else $XDG_DATA_HOME/triage/validation, else
-~/.local/share/triage/validation) under the binary's SHA-256, where the
-reports of later scans find it and name it.
+~/.local/share/triage/validation), and with --case in the case folder, under
+the binary's SHA-256, where the reports of later scans find it and name it.
 
 With --compare OLD.json it also lists what changed since an older record:
 cases added, removed, and results changed.
@@ -171,6 +173,11 @@ func runValidate(ctx context.Context, opts *ValidateOptions, g *globalOptions) e
 		}
 		if !opts.JSON {
 			fmt.Fprintf(g.Err, "wrote %s and %s\n", strings.Join(w.Files, ", "), w.Manifest)
+		}
+	}
+	if opts.Case != "" {
+		if _, err := validate.Store(rec, validate.CaseDir(opts.Case)); err != nil {
+			return fmt.Errorf("cannot keep the record in the case: %w", err)
 		}
 	}
 	if !opts.NoStore {
