@@ -233,6 +233,7 @@ vd vdisk-tiny-c.qcow2 qcow2 -c -o cluster_size=4096
   printf 'mmls\t%s\n' "$(mmls -V | head -1)"
   printf 'md5sum\t%s\n' "$(md5sum --version | head -1)"
   printf 'ewfacquire\t%s\n' "$(ewfacquire -V 2>&1 | head -1)"
+  printf 'qemu-img\t%s\n' "$(qemu-img --version | head -1)"
 } >"$out/peer-versions.txt"
 
 ls -l "$out"
