@@ -131,7 +131,6 @@ func Run(ctx context.Context, o Options) (*Record, error) {
 	}
 	defer os.RemoveAll(tmp)
 	e := &env{ctx: ctx, data: data, tmp: tmp, scans: map[string]*scanResult{}}
-	defer e.close()
 	tool := report.CurrentTool()
 	if o.Tool != nil {
 		tool = *o.Tool
@@ -290,9 +289,10 @@ func (e *env) imageSHA256(name string) (string, error) {
 	return sum, nil
 }
 
-// sortedDiffs keeps the differences readable: at most maxDiffs lines.
+// maxDiffs bounds the differences listed per case.
 const maxDiffs = 50
 
+// capDiffs keeps at most maxDiffs differences, and says how many more.
 func capDiffs(d []string) []string {
 	if len(d) > maxDiffs {
 		return append(d[:maxDiffs:maxDiffs], fmt.Sprintf("… and %d more", len(d)-maxDiffs))
