@@ -216,7 +216,6 @@ type scanResult struct {
 	err  error
 }
 
-
 // scan scans a source (a reference image or a folder) into a scratch case
 // as `triage scan` does, and returns its JSONL records.
 func (e *env) scan(path string, as string) *scanResult {
