@@ -3,6 +3,7 @@ package casework
 import (
 	"context"
 	"errors"
+	"fmt"
 	"io"
 	"os"
 	"strings"
@@ -168,13 +169,14 @@ func (e *Env) scanSource(ctx context.Context, c *casedb.Case, p, host string, hs
 // "scan interrupted" with the counts.
 type scanCustody struct {
 	env        *Env
+	c          *casedb.Case
 	dir, actor string
 	started    bool
 }
 
 func (e *Env) newScanCustody(ctx context.Context, c *casedb.Case, examiner string) *scanCustody {
 	ci, _ := casedb.LoadCaseInfo(ctx, c)
-	return &scanCustody{env: e, dir: c.Dir, actor: Actor(examiner, ci)}
+	return &scanCustody{env: e, c: c, dir: c.Dir, actor: Actor(examiner, ci)}
 }
 
 // onEvidence is the triage.Options.OnEvidence hook.
@@ -203,8 +205,22 @@ func (s *scanCustody) finished(evidenceID, runID int64, state string, files, byt
 	if state == casedb.StateInterrupted {
 		action = custody.ActionScanInterrupted
 	}
-	return s.env.AppendCustody(s.dir, action, s.actor, map[string]any{
+	d := map[string]any{
 		"evidence": evidenceID, "run": runID, "state": state, "records": files, "bytes": bytes, "errors": errs,
 		"records_from_earlier_runs": existing,
-	})
+	}
+	// The seal of the item's records as the case holds them now (earlier
+	// runs included): verify recomputes it, so a later change to case.db
+	// is caught.
+	if s.c != nil {
+		ctx, cancel := context.WithTimeout(context.Background(), 10*time.Minute)
+		defer cancel()
+		seal, err := s.c.SealEvidence(ctx, evidenceID)
+		if err != nil {
+			return fmt.Errorf("cannot seal the records of evidence item %d: %w", evidenceID, err)
+		}
+		d["seal"] = map[string]any{"version": casedb.SealVersion, "records": seal.Records, "errors": seal.Errors,
+			"statuses": seal.Statuses, "records_sha256": seal.RecordsSHA256, "errors_sha256": seal.ErrorsSHA256}
+	}
+	return s.env.AppendCustody(s.dir, action, s.actor, d)
 }
