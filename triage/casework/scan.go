@@ -68,6 +68,10 @@ type SourceResult struct {
 	// Image is the verification of a disk image, nil when the source is
 	// not an image or was not verified.
 	Image *ImageCheck
+	// MediaHashResumed is set when the source's files were scanned by an
+	// earlier run whose media hash was interrupted, and this run hashed
+	// the media.
+	MediaHashResumed bool
 }
 
 // Failed reports whether the source could not be scanned.
@@ -157,11 +161,57 @@ func (e *Env) scanSource(ctx context.Context, c *casedb.Case, p, host string, hs
 	}
 	stopProgress()
 	r.Result = res
-	if o.VerifyImage && err == nil && res != nil && !res.Skipped && (res.State == casedb.StateComplete || res.State == casedb.StatePartial) {
-		r.Image, err = e.verifyScannedImage(ctx, c, src, res.EvidenceID, o)
+	if o.VerifyImage && err == nil && res != nil && triage.SourceImage(src) != nil {
+		switch {
+		case !res.Skipped && (res.State == casedb.StateComplete || res.State == casedb.StatePartial):
+			r.Image, err = e.mediaHashPhase(ctx, c, src, res, res.State, sc.actor, o)
+		case res.Skipped && res.State == casedb.StateMediaHashPending:
+			// the media hash of an earlier run was interrupted: finish it
+			scanState := casedb.StateComplete
+			if evs, ferr := c.EvidenceItems(ctx); ferr == nil {
+				for _, ev := range evs {
+					if s, ok := ev.Metadata[casedb.ScanStateKey].(string); ok && ev.ID == res.EvidenceID {
+						scanState = s
+					}
+				}
+			}
+			r.MediaHashResumed = true
+			r.Image, err = e.mediaHashPhase(ctx, c, src, res, scanState, sc.actor, o)
+		}
 	}
 	r.Err = err
 	return r
+}
+
+// mediaHashPhase hashes the whole media of an image source as the last
+// phase of its scan. Until it is done the evidence item is in state
+// casedb.StateMediaHashPending (the file scan's state kept in its metadata),
+// so an interrupted media hash is finished by the next run of the same
+// command; once done, the item gets the file scan's state back.
+func (e *Env) mediaHashPhase(ctx context.Context, c *casedb.Case, src triage.Source, res *triage.Result, scanState, actor string, o *ScanOptions) (*ImageCheck, error) {
+	if err := c.UpdateEvidenceMetadata(ctx, res.EvidenceID, map[string]any{casedb.ScanStateKey: scanState}); err != nil {
+		return nil, err
+	}
+	if err := c.SetEvidenceState(ctx, res.EvidenceID, casedb.StateMediaHashPending); err != nil {
+		return nil, err
+	}
+	res.State = casedb.StateMediaHashPending
+	ic, err := e.verifyScannedImage(ctx, c, src, res.EvidenceID, o)
+	if err != nil {
+		if ctx.Err() != nil {
+			if cerr := e.AppendCustody(c.Dir, custody.ActionScanInterrupted, actor, map[string]any{
+				"evidence": res.EvidenceID, "phase": "media hash", "state": casedb.StateMediaHashPending,
+			}); cerr != nil {
+				return nil, errors.Join(err, cerr)
+			}
+		}
+		return nil, err
+	}
+	if err := c.SetEvidenceState(context.WithoutCancel(ctx), res.EvidenceID, scanState); err != nil {
+		return nil, err
+	}
+	res.State = scanState
+	return ic, nil
 }
 
 // scanCustody records the custody events of a scan: "evidence added" for a
