@@ -4,8 +4,8 @@ import (
 	"database/sql"
 	"os"
 	"os/exec"
-	"strconv"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"testing"
 
