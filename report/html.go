@@ -122,6 +122,16 @@ td.num { text-align: right; white-space: nowrap; }
 This report was produced over a broken chain at the examiner's request; its custody section cannot be relied on.</div>{{end}}
 {{if .NoScans}}<div class="warn"><strong>No evidence has been scanned in this case.</strong> This report holds no findings.</div>{{end}}
 
+<section class="glance" id="findings">
+<h2>Findings at a glance</h2>
+<h3>What was examined</h3>
+{{if .Findings.Examined}}<ul>{{range .Findings.Examined}}<li>{{.}}</li>{{end}}</ul>{{else}}<p>No evidence item.</p>{{end}}
+<h3>What was found</h3>
+<ul>{{range .Findings.Found}}<li>{{.}}</li>{{end}}</ul>
+<h3>What was not examined</h3>
+{{if .NotExamined}}<ul>{{range .NotExamined}}<li>{{.}}</li>{{end}}</ul>{{else}}<p>Every evidence item was examined completely as far as triage reads (see section 7).</p>{{end}}
+</section>
+
 <h2 id="case">1. Case</h2>
 <table class="kv">
 <tr><th>Case number</th><td>{{.Case.CaseNumber}}</td></tr>
@@ -147,7 +157,7 @@ This report was produced over a broken chain at the examiner's request; its cust
 <tr><th>Size</th><td>{{bytes .Size}}</td></tr>
 <tr><th>Scan state</th><td>{{.State}}</td></tr>
 <tr><th>Scan started / finished</th><td>{{$.Time .StartedAt}} / {{$.Time .FinishedAt}}</td></tr>
-<tr><th>Examiner · host</th><td>{{if .Examiner}}{{.Examiner}}{{else}}(not recorded){{end}} · {{.Host}}</td></tr>
+<tr><th>Examiner · host</th><td>{{if .Examiner}}{{.Examiner}}{{else if $.Case.Examiner}}{{$.Case.Examiner}} (the case's examiner){{else}}(not recorded){{end}} · {{.Host}}</td></tr>
 <tr><th>Digests computed</th><td>{{join .HashAlgorithms ", "}}</td></tr>
 <tr><th>Records · content bytes · errors</th><td>{{n .Files}} · {{bytes .Bytes}} · {{n .Errors}}</td></tr>
 {{range .MediaHashes}}<tr><th>{{.Key}}</th><td class="hash">{{.Value}}</td></tr>

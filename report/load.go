@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"io/fs"
 	"sort"
+	"strings"
 	"time"
 
 	"github.com/triagekit/triage/triage/casedb"
@@ -74,7 +75,9 @@ func Build(ctx context.Context, c *casedb.Case, o Options) (*Report, error) {
 		return nil, err
 	}
 	r.NoScans = len(r.Runs) == 0
-	r.Limitations = r.limitations()
+	r.NotExamined = r.notExamined()
+	r.Findings = r.findings()
+	r.Limitations = append(append([]string{}, r.NotExamined...), r.limitations()...)
 	return r, nil
 }
 
@@ -104,6 +107,11 @@ func (r *Report) loadEvidence(ctx context.Context) error {
 		}
 		if it.Volumes == nil {
 			it.Volumes = []casedb.Volume{}
+		}
+		if len(it.Volumes) > 0 {
+			if it.volumeRecords, err = r.c.CountByVolume(ctx, e.ID); err != nil {
+				return err
+			}
 		}
 		r.Evidence = append(r.Evidence, it)
 	}
@@ -215,6 +223,84 @@ func (r *Report) loadSections(ctx context.Context) error {
 		r.Errors = append(r.Errors, ErrorRow{e.EvidenceID, e.RunID, casedb.DisplayString(e.Path), e.Offset, e.Message, fmtTS(e.At)})
 	}
 	return nil
+}
+
+// findings writes the first page's summary in sentences.
+func (r *Report) findings() Findings {
+	f := Findings{Examined: []string{}, Found: []string{}}
+	for _, e := range r.Evidence {
+		s := fmt.Sprintf("Evidence item %d (%s): %s %s, %s; scan %s; %s.", e.ID, e.ExhibitID(), e.Type, Visible(e.Source), HumanBytes(e.Size), e.State, plural(e.Files, "record", "records"))
+		switch v := e.Verdict(); {
+		case v != "":
+			s += " Image verification: " + v + "."
+		case isImageType(e.Type):
+			s += " The image was not verified."
+		}
+		f.Examined = append(f.Examined, s)
+	}
+	sm := r.Summary
+	bySet := map[string]int64{}
+	for _, h := range r.Hits.Records {
+		for _, n := range h.Hashsets {
+			bySet[n]++
+		}
+	}
+	sets := make([]string, 0, len(bySet))
+	for n, c := range bySet {
+		sets = append(sets, fmt.Sprintf("%s: %d", n, c))
+	}
+	sort.Strings(sets)
+	hit := fmt.Sprintf("%s and %s.", plural(sm.KnownBad, "known-bad file", "known-bad files"), plural(sm.Notable, "notable file", "notable files"))
+	if len(sets) > 0 && !r.Hits.Truncated() {
+		hit = strings.TrimSuffix(hit, ".") + " (matches by hash set: " + strings.Join(sets, ", ") + ")."
+	}
+	f.Found = append(f.Found, hit,
+		plural(sm.ExtensionMismatch, "file whose extension contradicts its content.", "files whose extension contradicts their content."),
+		plural(sm.Deleted, "deleted entry recovered from file-system metadata.", "deleted entries recovered from file-system metadata."),
+		plural(sm.Incomplete, "record incomplete, unreadable or encrypted (its hashes do not cover the whole content).", "records incomplete, unreadable or encrypted (their hashes do not cover the whole content)."),
+		plural(sm.Errors, "problem recorded while reading the evidence.", "problems recorded while reading the evidence."))
+	return f
+}
+
+// isImageType reports whether an evidence type is read as a disk image.
+func isImageType(t string) bool { return t != "folder" && t != "file" }
+
+// notExamined lists what the scans did not examine, from what the case
+// holds: its evidence items, their states and volumes.
+func (r *Report) notExamined() []string {
+	l := []string{}
+	for _, e := range r.Evidence {
+		if e.State == casedb.StateMediaHashPending {
+			l = append(l, fmt.Sprintf("Evidence item %d (%s): the hash of the whole media was interrupted and is not complete; running the same scan command again finishes it.", e.ID, e.ExhibitID()))
+		}
+		for _, v := range e.Volumes {
+			if e.volumeRecords[v.Index] > 0 {
+				continue
+			}
+			why := "no supported file system was found in it"
+			if v.FS != "" {
+				why = "its file system (" + v.FS + ") was not read"
+			}
+			l = append(l, fmt.Sprintf("Evidence item %d (%s), volume %d (%s, %s at byte %d): not examined: %s.", e.ID, e.ExhibitID(), v.Index, nonEmpty(v.Type, "unknown type"), HumanBytes(v.Length), v.Offset, why))
+		}
+		if isImageType(e.Type) {
+			if e.Metadata["media_hashes"] == nil && e.State != casedb.StateMediaHashPending {
+				l = append(l, fmt.Sprintf("Evidence item %d (%s): the whole media was not hashed (image verification was not run).", e.ID, e.ExhibitID()))
+			}
+			l = append(l, fmt.Sprintf("Evidence item %d (%s): unallocated space and file slack were not searched; only files the file systems list (allocated and deleted entries) were examined.", e.ID, e.ExhibitID()))
+		}
+	}
+	if r.Summary.Records > 0 {
+		l = append(l, "Archives and other containers inside files (ZIP, e-mail stores, disk images held as files) were not opened: the files inside them were not hashed or classified.")
+	}
+	return l
+}
+
+func nonEmpty(s, def string) string {
+	if s == "" {
+		return def
+	}
+	return s
 }
 
 func (r *Report) limitations() []string {

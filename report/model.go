@@ -94,6 +94,8 @@ type EvidenceItem struct {
 	OtherMetadata  []KV            `json:"other_metadata"`
 	Volumes        []casedb.Volume `json:"volumes"`
 	Metadata       map[string]any  `json:"metadata"`
+
+	volumeRecords map[int]int64 // records per volume index
 }
 
 // ExhibitID returns the exhibit id, or "item N" when none was recorded.
@@ -200,6 +202,12 @@ type Report struct {
 	ErrorsTotal   int64           `json:"errors_total"`
 	Custody       CustodyLog      `json:"custody"`
 	Limitations   []string        `json:"limitations"`
+	// NotExamined says what was not examined and why: volumes not read,
+	// unallocated space, archives, media not hashed... It is the head of
+	// Limitations and stands on the first page.
+	NotExamined []string `json:"not_examined"`
+	// Findings is the summary on the first page, in plain sentences.
+	Findings Findings `json:"findings"`
 	Statement     string          `json:"statement"`
 	Listing       bool            `json:"-"`
 
@@ -274,4 +282,21 @@ func plural2(n int64, one, many string) string {
 		return one
 	}
 	return many
+}
+
+// Findings is the first-page summary: what was examined, what was found,
+// and what was not examined (Report.NotExamined).
+type Findings struct {
+	Examined []string `json:"examined"`
+	Found    []string `json:"found"`
+}
+
+// Verdict returns the image verification verdict recorded for the item,
+// "" when there is none.
+func (e *EvidenceItem) Verdict() string {
+	if v, ok := e.Metadata["image_verification"].(map[string]any); ok {
+		s, _ := v["verdict"].(string)
+		return s
+	}
+	return ""
 }

@@ -551,6 +551,7 @@ func (p *pdfWriter) kv(pairs [][2]string) {
 
 func (p *pdfWriter) body(ctx context.Context) error {
 	p.title()
+	p.glance()
 	p.caseHeader()
 	p.evidence()
 	p.method()
@@ -599,6 +600,34 @@ func (p *pdfWriter) title() {
 	}
 }
 
+// caseExaminer names the case's examiner as the examiner of an item that
+// records none, "" when the case has none either.
+func caseExaminer(name string) string {
+	if name == "" {
+		return ""
+	}
+	return name + " (the case's examiner)"
+}
+
+// glance writes the findings summary on the first page: what was
+// examined, what was found, what was not examined.
+func (p *pdfWriter) glance() {
+	r := p.r
+	p.heading("Findings at a glance")
+	list := func(title string, items []string, none string) {
+		p.subheading(title)
+		if len(items) == 0 {
+			p.para(none, 9, p.regular)
+		}
+		for _, it := range items {
+			p.para("• "+it, 9, p.regular)
+		}
+	}
+	list("What was examined", r.Findings.Examined, "No evidence item.")
+	list("What was found", r.Findings.Found, "")
+	list("What was not examined", r.NotExamined, "Every evidence item was examined completely as far as triage reads (see section 7).")
+}
+
 // caseHeader writes the case header.
 func (p *pdfWriter) caseHeader() {
 	r := p.r
@@ -636,7 +665,7 @@ func (p *pdfWriter) evidence() {
 		}
 		pairs = append(pairs, [][2]string{{"Source", Visible(e.Source)}, {"Type", e.Type}, {"Size", HumanBytes(e.Size)},
 			{"Scan state", e.State}, {"Scan started / finished", r.Time(e.StartedAt) + " / " + r.Time(e.FinishedAt)},
-			{"Examiner · host", cmp.Or(e.Examiner, "(not recorded)") + " · " + e.Host}, {"Digests computed", strings.Join(e.HashAlgorithms, ", ")},
+			{"Examiner · host", cmp.Or(e.Examiner, caseExaminer(r.Case.Examiner), "(not recorded)") + " · " + e.Host}, {"Digests computed", strings.Join(e.HashAlgorithms, ", ")},
 			{"Records · content bytes · errors", Thousands(e.Files) + " · " + HumanBytes(e.Bytes) + " · " + Thousands(e.Errors)}}...)
 		for _, kv := range e.MediaHashes {
 			pairs = append(pairs, [2]string{kv.Key, kv.Value})

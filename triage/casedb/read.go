@@ -151,3 +151,23 @@ func (c *Case) CountMatching(ctx context.Context, f FileFilter) (int64, error) {
 	}
 	return n, nil
 }
+
+// CountByVolume returns the number of records of evidence item id in each
+// volume (by volume index); records outside any volume are not counted.
+func (c *Case) CountByVolume(ctx context.Context, evidenceID int64) (map[int]int64, error) {
+	rows, err := c.db.QueryContext(ctx, `SELECT volume, count(*) FROM files WHERE evidence_id = ? AND volume IS NOT NULL GROUP BY volume`, evidenceID)
+	if err != nil {
+		return nil, fmt.Errorf("failed to count records by volume: %w", err)
+	}
+	defer rows.Close()
+	m := map[int]int64{}
+	for rows.Next() {
+		var v int
+		var n int64
+		if err := rows.Scan(&v, &n); err != nil {
+			return nil, err
+		}
+		m[v] = n
+	}
+	return m, rows.Err()
+}

@@ -1,0 +1,120 @@
+package report
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/triagekit/triage/triage/casedb"
+)
+
+// TestFindingsGolden checks the first-page summary in the committed
+// goldens against the fixture's known content (fixture_test.go): one
+// known-bad file (set "VIC sample"), two notable ones ("Watch list"), one
+// extension mismatch, one deleted entry, one incomplete record, one error;
+// a raw image whose unallocated space no scan searches.
+func TestFindingsGolden(t *testing.T) {
+	b, err := os.ReadFile(filepath.Join("testdata", "golden.json"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var g struct {
+		Report struct {
+			Findings    Findings `json:"findings"`
+			NotExamined []string `json:"not_examined"`
+			Limitations []string `json:"limitations"`
+		} `json:"report"`
+	}
+	if err := json.Unmarshal(b, &g); err != nil {
+		t.Fatal(err)
+	}
+	found := strings.Join(g.Report.Findings.Found, "\n")
+	for _, want := range []string{"1 known-bad file and 2 notable files", "VIC sample: 1", "Watch list: 2",
+		"1 file whose extension contradicts", "1 deleted entry", "1 record incomplete", "1 problem recorded"} {
+		if !strings.Contains(found, want) {
+			t.Errorf("golden findings lack %q:\n%s", want, found)
+		}
+	}
+	if len(g.Report.Findings.Examined) != 1 || !strings.Contains(g.Report.Findings.Examined[0], "/evidence/usb-stick.dd") {
+		t.Errorf("golden examined: %v", g.Report.Findings.Examined)
+	}
+	ne := strings.Join(g.Report.NotExamined, "\n")
+	if !strings.Contains(ne, "unallocated space and file slack were not searched") || !strings.Contains(ne, "Archives") {
+		t.Errorf("golden not examined: %s", ne)
+	}
+	// every not-examined item stands in the limitations too
+	lim := strings.Join(g.Report.Limitations, "\n")
+	for _, l := range g.Report.NotExamined {
+		if !strings.Contains(lim, l) {
+			t.Errorf("limitations lack %q", l)
+		}
+	}
+	h, err := os.ReadFile(filepath.Join("testdata", "golden.html"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	html := string(h)
+	gl, cs := strings.Index(html, "Findings at a glance"), strings.Index(html, "1. Case</h2>")
+	if gl < 0 || cs < 0 || gl > cs || !strings.Contains(html[gl:cs], "What was not examined") || !strings.Contains(html[gl:cs], "unallocated space") {
+		t.Errorf("golden HTML: findings at a glance missing or not before the case section")
+	}
+	if strings.Contains(html, "No limitations were recorded") {
+		t.Error(`golden HTML says "No limitations were recorded" while the unallocated space was not searched`)
+	}
+	if strings.Contains(html, " MB (") || !strings.Contains(html, "1.0 MiB (1,048,576 bytes)") {
+		t.Error("golden HTML does not give sizes in IEC units")
+	}
+}
+
+// TestNotExaminedVolumes: volumes of an item that hold no record are
+// listed as not examined, with the reason, and never "no limitations".
+func TestNotExaminedVolumes(t *testing.T) {
+	c := newFixtureCase(t)
+	ctx := context.Background()
+	for _, v := range []casedb.Volume{
+		{Index: 7, Offset: 1 << 20, Length: 8 << 20, Type: "Linux LVM"},
+		{Index: 8, Offset: 9 << 20, Length: 4 << 20, Type: "Linux", FS: "ext4"},
+		{Index: 1, Offset: 0, Length: 1 << 20, Type: "FAT32", FS: "fat"}, // holds the fixture's records
+	} {
+		if err := c.AddVolume(ctx, 1, v); err != nil {
+			t.Fatal(err)
+		}
+	}
+	r := buildFixture(t, c, Options{})
+	ne := strings.Join(r.NotExamined, "\n")
+	for _, want := range []string{"volume 7 (Linux LVM, 8.0 MiB (8,388,608 bytes) at byte 1048576): not examined: no supported file system was found in it",
+		"volume 8 (Linux, 4.0 MiB (4,194,304 bytes) at byte 9437184): not examined: its file system (ext4) was not read"} {
+		if !strings.Contains(ne, want) {
+			t.Errorf("not examined lacks %q:\n%s", want, ne)
+		}
+	}
+	if strings.Contains(ne, "volume 1 ") {
+		t.Errorf("the volume holding records is listed as not examined:\n%s", ne)
+	}
+}
+
+// TestPDFFirstPage: page 1 of the PDF (pdftotext) holds the findings
+// summary with what was not examined.
+func TestPDFFirstPage(t *testing.T) {
+	if _, err := exec.LookPath("pdftotext"); err != nil {
+		t.Skip("pdftotext not installed (poppler-utils): PDF content not checked")
+	}
+	c := newFixtureCase(t)
+	r := buildFixture(t, c, Options{})
+	var b bytes.Buffer
+	if err := WritePDF(context.Background(), &b, r, PDFOptions{}); err != nil {
+		t.Fatal(err)
+	}
+	p1 := strings.Join(strings.Fields(pdfText(t, b.Bytes(), "-f", "1", "-l", "1")), " ")
+	for _, want := range []string{"Findings at a glance", "What was examined", "What was found", "What was not examined",
+		"1 known-bad file and 2 notable files", "unallocated space and file slack were not searched"} {
+		if !strings.Contains(p1, want) {
+			t.Errorf("page 1 lacks %q:\n%s", want, p1)
+		}
+	}
+}
