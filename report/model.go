@@ -207,9 +207,9 @@ type Report struct {
 	// Limitations and stands on the first page.
 	NotExamined []string `json:"not_examined"`
 	// Findings is the summary on the first page, in plain sentences.
-	Findings Findings `json:"findings"`
-	Statement     string          `json:"statement"`
-	Listing       bool            `json:"-"`
+	Findings  Findings `json:"findings"`
+	Statement string   `json:"statement"`
+	Listing   bool     `json:"-"`
 
 	loc *time.Location
 	c   *casedb.Case
