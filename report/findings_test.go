@@ -118,3 +118,40 @@ func TestPDFFirstPage(t *testing.T) {
 		}
 	}
 }
+
+// TestHashSetRows: the provenance a scan records (casework.UseDetails,
+// as decoded from the case) reads as labelled rows, one per digest, with
+// no raw keys.
+func TestHashSetRows(t *testing.T) {
+	c := newFixtureCase(t)
+	r := buildFixture(t, c, Options{})
+	var raw map[string]any
+	json.Unmarshal([]byte(`{"description":"seized set","sources":[{"name":"bad.md5","sha256":"`+strings.Repeat("ab", 32)+`","size":2048,"format":"md5sum","records":3,"malformed":1}],
+		"counts":{"md5":3,"sha1":0,"sha256":2},"index_sha256":"`+strings.Repeat("cd", 32)+`","built_in":false,"tool":"triage 1.4.0","index_format_version":1,"imported":"2026-01-02T09:00:00Z"}`), &raw)
+	rows := r.HashSetRows(HashSet{Name: "seized", Category: "known-bad", Meaning: Meaning("known-bad"), raw: raw})
+	var text []string
+	for _, row := range rows {
+		text = append(text, row.Label+" = "+row.Value)
+		if strings.Contains(row.Label, ".") || strings.Contains(row.Label, "_") {
+			t.Errorf("raw key as label: %q", row.Label)
+		}
+	}
+	got := strings.Join(text, "\n")
+	for _, want := range []string{
+		"Category and what a match means = Known-bad: a match means",
+		"Description = seized set",
+		"Source file = bad.md5 (md5sum format, 2.0 KiB (2,048 bytes), 3 entries read, 1 malformed line skipped)",
+		"Source file SHA-256 = " + strings.Repeat("ab", 32),
+		"Entries per digest = MD5: 3, SHA-1: 0, SHA-256: 2",
+		"Imported = 2026-01-02 09:00:00 UTC (2026-01-02 10:00:00 CET) by triage 1.4.0",
+		"Index SHA-256 = " + strings.Repeat("cd", 32),
+		"Index format version = 1",
+	} {
+		if !strings.Contains(got, want) {
+			t.Errorf("rows lack %q:\n%s", want, got)
+		}
+	}
+	if strings.Contains(got, "Built into triage") {
+		t.Errorf("a false flag is shown:\n%s", got)
+	}
+}

@@ -187,9 +187,12 @@ This report was produced over a broken chain at the examiner's request; its cust
 {{end}}{{end}}
 <h3>Hash sets used</h3>
 {{if not .HashSets}}<p>No hash sets were used: every file is reported as "unknown".</p>{{else}}
-<table><thead><tr><th>Name</th><th>Category</th><th>Version, source, counts, file hash</th><th>What a match means</th></tr></thead><tbody>
-{{range .HashSets}}<tr><td>{{.Name}}</td><td>{{.Category}}</td><td>{{range .Details}}<div>{{.Key}}: <span class="mono">{{.Value}}</span></div>{{end}}</td><td>{{.Meaning}}</td></tr>
-{{end}}</tbody></table>{{end}}
+<p>Each file's digests were looked up in the hash sets below. For each set: what it is, what a match means, the file it was imported from with that file's SHA-256, how many entries it holds for each digest, and when and by which triage it was imported.</p>
+{{range .HashSets}}<h4>Hash set “{{.Name}}”</h4>
+<table class="kv">
+{{range $.HashSetRows .}}<tr><th>{{.Label}}</th><td{{if .Mono}} class="hash"{{end}}>{{vis .Value}}</td></tr>
+{{end}}</table>
+{{end}}{{end}}
 
 <h2 id="summary">4. Summary</h2>
 <table class="kv">

@@ -152,7 +152,7 @@ func (r *Report) loadHashSets(ctx context.Context) error {
 		}
 		idx[key] = len(r.HashSets)
 		r.HashSets = append(r.HashSets, HashSet{Name: u.Name, Category: u.Category, Runs: []int64{u.RunID},
-			Details: FlattenDetails(u.Details), Meaning: Meaning(u.Category)})
+			Details: FlattenDetails(u.Details), Meaning: Meaning(u.Category), raw: u.Details})
 	}
 	return nil
 }

@@ -132,6 +132,8 @@ type HashSet struct {
 	Runs     []int64 `json:"runs"`
 	Details  []KV    `json:"details"`
 	Meaning  string  `json:"meaning"`
+
+	raw map[string]any // the details as the case records them
 }
 
 // Summary holds the counts of the case.

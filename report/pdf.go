@@ -727,16 +727,17 @@ func (p *pdfWriter) method() {
 	if len(r.HashSets) == 0 {
 		p.para("No hash sets were used: every file is reported as \"unknown\".", 9, p.regular)
 	} else {
-		var rows [][]pdfCell
+		p.para("Each file's digests were looked up in the hash sets below. For each set: what it is, what a match means, "+
+			"the file it was imported from with that file's SHA-256, how many entries it holds for each digest, and when and "+
+			"by which triage it was imported.", 9, p.regular)
 		for _, h := range r.HashSets {
-			var d []string
-			for _, kv := range h.Details {
-				d = append(d, kv.Key+": "+kv.Value)
+			p.para("Hash set “"+h.Name+"”", 9, p.bold)
+			var pairs [][2]string
+			for _, row := range r.HashSetRows(h) {
+				pairs = append(pairs, [2]string{row.Label, Visible(row.Value)})
 			}
-			rows = append(rows, []pdfCell{{text: h.Name}, {text: h.Category}, {text: strings.Join(d, "\n")}, {text: h.Meaning}})
+			p.kv(pairs)
 		}
-		p.table([]pdfCol{{"Name", .18, false, false}, {"Category", .12, false, false}, {"Version, source, counts, file hash", .4, false, false},
-			{"What a match means", .3, false, false}}, 7.5, true, rowsOf(rows))
 	}
 }
 
