@@ -155,3 +155,18 @@ func TestHashSetRows(t *testing.T) {
 		t.Errorf("a false flag is shown:\n%s", got)
 	}
 }
+
+// TestMatchedOn: a hit names the digest that matched: the digests the
+// record has that the set holds entries of.
+func TestMatchedOn(t *testing.T) {
+	r := &Report{HashSets: []HashSet{
+		{Name: "md5 only", raw: map[string]any{"counts": map[string]any{"md5": 3.0, "sha1": 0.0, "sha256": 0.0}}},
+		{Name: "both", raw: map[string]any{"counts": map[string]any{"md5": 3.0, "sha256": 2.0}}},
+		{Name: "no counts"},
+	}}
+	f := &casedb.FileRecord{MD5: "aa", SHA256: "bb", Hashsets: []string{"md5 only", "both", "no counts"}}
+	got := matchedOn(f, r.setDigests())
+	if want := "md5 only (matched on MD5), both (matched on MD5 or SHA-256), no counts"; got != want {
+		t.Errorf("matchedOn = %q, want %q", got, want)
+	}
+}

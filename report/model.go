@@ -165,6 +165,9 @@ type ErrorRow struct {
 type Section struct {
 	Total   int64                `json:"total"`
 	Records []*casedb.FileRecord `json:"records"`
+	// Matched says, for each record of the hits section, which digest
+	// matched each set: "VIC sample (matched on MD5)".
+	Matched []string `json:"matched,omitempty"`
 }
 
 // Truncated reports whether records were left out of the section.

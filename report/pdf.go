@@ -761,7 +761,11 @@ func (p *pdfWriter) hits() {
 		p.para("None.", 9, p.regular)
 	} else {
 		var rows [][]pdfCell
-		for _, f := range r.Hits.Records {
+		for i, f := range r.Hits.Records {
+			sets := strings.Join(f.Hashsets, ", ")
+			if i < len(r.Hits.Matched) {
+				sets = r.Hits.Matched[i]
+			}
 			var hs []string
 			for _, h := range [][2]string{{"MD5", f.MD5}, {"SHA-1", f.SHA1}, {"SHA-256", f.SHA256}} {
 				if h[1] != "" {
@@ -776,7 +780,7 @@ func (p *pdfWriter) hits() {
 			if fl := Flags(f.Deleted, f.Stream, f.Complete, f.ExtensionMismatch); fl != "" {
 				path += "\n[" + fl + "]"
 			}
-			rows = append(rows, []pdfCell{{text: fmt.Sprint(f.Evidence)}, {text: f.Status + "\n" + strings.Join(f.Hashsets, ", "), red: f.Status == casedb.StatusKnownBad},
+			rows = append(rows, []pdfCell{{text: fmt.Sprint(f.Evidence)}, {text: f.Status + "\n" + sets, red: f.Status == casedb.StatusKnownBad},
 				{text: path}, {text: Thousands(f.Size)}, {text: strings.Join(hs, "\n")}, {text: fileTimes(f)}, {text: vol}})
 		}
 		p.table([]pdfCol{{"Item", .05, false, true}, {"Status · set", .12, false, false}, {"Path · flags", .24, false, false},

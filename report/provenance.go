@@ -2,6 +2,8 @@ package report
 
 import (
 	"fmt"
+
+	"github.com/triagekit/triage/triage/casedb"
 	"sort"
 	"strings"
 )
@@ -123,4 +125,41 @@ func label(k string) string {
 		return k
 	}
 	return strings.ToUpper(k[:1]) + k[1:]
+}
+
+// setDigests returns, for each hash set, the digests it holds entries of
+// (from the counts its use records); nil for a set that records none.
+func (r *Report) setDigests() map[string][]string {
+	m := map[string][]string{}
+	for _, h := range r.HashSets {
+		c, _ := h.raw["counts"].(map[string]any)
+		for _, a := range []string{"md5", "sha1", "sha256", "blake3"} {
+			if v, ok := c[a].(float64); ok && v > 0 {
+				m[h.Name] = append(m[h.Name], a)
+			}
+		}
+	}
+	return m
+}
+
+// matchedOn names, for each set a hit record matched, the digest that
+// matched: the digests the record has and the set holds. A set holding
+// several of them is named with each ("MD5 or SHA-256").
+func matchedOn(f *casedb.FileRecord, sets map[string][]string) string {
+	have := map[string]string{"md5": f.MD5, "sha1": f.SHA1, "sha256": f.SHA256, "blake3": f.BLAKE3}
+	var out []string
+	for _, name := range f.Hashsets {
+		var on []string
+		for _, a := range sets[name] {
+			if have[a] != "" {
+				on = append(on, digestLabels[a])
+			}
+		}
+		if len(on) == 0 {
+			out = append(out, name)
+			continue
+		}
+		out = append(out, name+" (matched on "+strings.Join(on, " or ")+")")
+	}
+	return strings.Join(out, ", ")
 }
