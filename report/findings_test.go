@@ -7,6 +7,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"regexp"
 	"strings"
 	"testing"
 
@@ -168,5 +169,35 @@ func TestMatchedOn(t *testing.T) {
 	got := matchedOn(f, r.setDigests())
 	if want := "md5 only (matched on MD5), both (matched on MD5 or SHA-256), no counts"; got != want {
 		t.Errorf("matchedOn = %q, want %q", got, want)
+	}
+}
+
+// TestPDFListingDigests: in the PDF listing (pdftotext -layout) every
+// digest stands whole on one line after its label, as md5sum and
+// sha256sum compute them.
+func TestPDFListingDigests(t *testing.T) {
+	if _, err := exec.LookPath("pdftotext"); err != nil {
+		t.Skip("pdftotext not installed (poppler-utils): PDF content not checked")
+	}
+	c := newFixtureCase(t)
+	r := buildFixture(t, c, Options{})
+	var b bytes.Buffer
+	if err := WritePDF(context.Background(), &b, r, PDFOptions{}); err != nil {
+		t.Fatal(err)
+	}
+	text := pdfText(t, b.Bytes(), "-layout")
+	for _, content := range []string{"abc", "日本", "formula"} {
+		d := sums(content)
+		for _, want := range []string{`SHA-256\s+` + d.sha256, `MD5\s+` + d.md5, `SHA-1\s+` + d.sha1} {
+			// the hits section and the listing: every occurrence whole
+			if n := len(regexp.MustCompile(want).FindAllString(text, -1)); n == 0 {
+				t.Errorf("PDF lacks the line %q", want)
+			}
+		}
+		for _, h := range []string{d.sha256, d.md5, d.sha1} {
+			if whole, part := strings.Count(text, h), strings.Count(text, h[:20]); whole != part {
+				t.Errorf("%s is cut in %d of %d places", h, part-whole, part)
+			}
+		}
 	}
 }

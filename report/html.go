@@ -79,15 +79,17 @@ const htmlSource = `{{define "head"}}<!DOCTYPE html>
 <style>
 :root { --ink: #1a1a1a; --muted: #5a5a5a; --rule: #c8c8c8; --band: #f3f3f3; --bad: #a40000; --warn: #8a5a00; }
 html { font-family: "DejaVu Sans", "Segoe UI", Arial, sans-serif; font-size: 10pt; color: var(--ink); }
-body { max-width: 60em; margin: 1.5em auto; padding: 0 1em; line-height: 1.35; }
+body { max-width: none; margin: 1.5em 2em; padding: 0; line-height: 1.35; }
 h1 { font-size: 1.7em; margin: 0 0 .2em; }
 h2 { font-size: 1.25em; border-bottom: 2px solid var(--ink); padding-bottom: .15em; margin-top: 1.6em; break-after: avoid; }
 h3 { font-size: 1.05em; margin: 1.1em 0 .3em; break-after: avoid; }
 .idline { color: var(--muted); margin-bottom: 1em; }
 .mono, td.hash, code { font-family: "DejaVu Sans Mono", Consolas, monospace; font-size: .85em; word-break: break-all; }
+td.hash, td.hash div { word-break: normal; overflow-wrap: normal; white-space: nowrap; }
 table { border-collapse: collapse; width: 100%; margin: .4em 0 .8em; }
-th, td { border: 1px solid var(--rule); padding: .2em .4em; vertical-align: top; text-align: left; overflow-wrap: anywhere; }
+th, td { border: 1px solid var(--rule); padding: .2em .4em; vertical-align: top; text-align: left; overflow-wrap: break-word; hyphens: none; }
 th { background: var(--band); font-weight: 600; }
+thead th { white-space: nowrap; }
 table.kv th { width: 28%; }
 thead { display: table-header-group; }
 tr { break-inside: avoid; }
@@ -253,7 +255,7 @@ This report was produced over a broken chain at the examiner's request; its cust
 <h2 id="listing">Appendix A. Full file listing</h2>
 <table><thead><tr><th>#</th><th>Item</th><th>Path</th><th>Type</th><th>Size</th><th>Status</th><th>SHA-256 · MD5</th><th>Modified (UTC)</th><th>Flags</th></tr></thead><tbody>
 {{end}}
-{{define "listing-row"}}<tr><td class="num">{{.N}}</td><td class="num">{{.F.Evidence}}</td><td class="mono">{{vis .F.DisplayPath}}</td><td>{{.F.Type}}</td><td class="num">{{n .F.Size}}</td><td>{{.F.Status}}</td><td class="hash">{{.F.SHA256}}{{with .F.MD5}}<br>{{.}}{{end}}</td><td>{{if not .F.Mtime.IsZero}}{{.F.Mtime.UTC.Format "2006-01-02 15:04:05"}}{{end}}</td><td>{{flags .F}}</td></tr>
+{{define "listing-row"}}<tr><td class="num">{{.N}}</td><td class="num">{{.F.Evidence}}</td><td class="mono">{{vis .F.DisplayPath}}</td><td>{{.F.Type}}</td><td class="num">{{n .F.Size}}</td><td>{{.F.Status}}</td><td class="hash">{{with .F.SHA256}}<div>SHA-256 {{.}}</div>{{end}}{{with .F.MD5}}<div>MD5 {{.}}</div>{{end}}</td><td>{{if not .F.Mtime.IsZero}}{{.F.Mtime.UTC.Format "2006-01-02 15:04:05"}}{{end}}</td><td>{{flags .F}}</td></tr>
 {{end}}
 {{define "listing-end"}}</tbody></table>
 <p class="note">{{.}} records.</p>

@@ -780,11 +780,19 @@ func (p *pdfWriter) hits() {
 			if fl := Flags(f.Deleted, f.Stream, f.Complete, f.ExtensionMismatch); fl != "" {
 				path += "\n[" + fl + "]"
 			}
+			path += "\n" + Thousands(f.Size) + " bytes"
+			if vol != "" {
+				path += " · volume " + vol
+			}
+			if ts := fileTimes(f); ts != "" {
+				path += "\n" + ts + " (UTC)"
+			}
+			// digests in a column wide enough for a labelled SHA-256 on one line
 			rows = append(rows, []pdfCell{{text: fmt.Sprint(f.Evidence)}, {text: f.Status + "\n" + sets, red: f.Status == casedb.StatusKnownBad},
-				{text: path}, {text: Thousands(f.Size)}, {text: strings.Join(hs, "\n")}, {text: fileTimes(f)}, {text: vol}})
+				{text: path}, {text: strings.Join(hs, "\n")}})
 		}
-		p.table([]pdfCol{{"Item", .05, false, true}, {"Status · set", .12, false, false}, {"Path · flags", .24, false, false},
-			{"Size", .08, false, true}, {"Hashes", .3, true, false}, {"Times (UTC)", .16, false, false}, {"Vol", .05, false, true}}, 6.5, true, rowsOf(rows))
+		p.table([]pdfCol{{"Item", .05, false, true}, {"Status · set", .15, false, false}, {"Path · flags · size · volume · times", .24, false, false},
+			{"Hashes", .56, true, false}}, 6.5, true, rowsOf(rows))
 		if r.Hits.Truncated() {
 			p.para(fmt.Sprintf("First %d of %s shown; the full listing holds all.", len(r.Hits.Records), Thousands(r.Hits.Total)), 8, p.regular)
 		}
@@ -890,23 +898,26 @@ func (p *pdfWriter) listing(ctx context.Context) error {
 	}
 	pdf.AddPage()
 	p.heading("Appendix A. Full file listing")
-	t := p.newTable([]pdfCol{{"#", .05, false, true}, {"Item", .04, false, true}, {"Path", .25, false, false}, {"Type", .05, false, false},
-		{"Size", .08, false, true}, {"Status", .08, false, false}, {"SHA-256 · MD5", .25, true, false}, {"Modified (UTC)", .1, false, false},
-		{"Flags", .1, false, false}}, 5.8, true)
+	// One block per record in a monospaced face: the path, a line of
+	// facts, then one labelled line per digest, never wrapped.
+	t := p.newTable([]pdfCol{{"#", .06, false, true}, {"Item", .05, false, true}, {"Record (path; type, size, status, modified UTC, flags), then its digests: SHA-256 · MD5 · SHA-1", .89, true, false}}, 6.2, true)
 	n := 0
 	err := r.Files(ctx, func(f *casedb.FileRecord) error {
 		n++
-		mt := ""
+		facts := []string{f.Type, Thousands(f.Size) + " bytes", f.Status}
 		if !f.Mtime.IsZero() {
-			mt = f.Mtime.UTC().Format("2006-01-02 15:04:05")
+			facts = append(facts, "modified "+f.Mtime.UTC().Format("2006-01-02 15:04:05"))
 		}
-		sum := f.SHA256
-		if f.MD5 != "" {
-			sum += "\n" + f.MD5
+		if fl := Flags(f.Deleted, f.Stream, f.Complete, f.ExtensionMismatch); fl != "" {
+			facts = append(facts, fl)
 		}
-		t.row([]pdfCell{{text: fmt.Sprint(n)}, {text: fmt.Sprint(f.Evidence)}, {text: Visible(f.DisplayPath())}, {text: f.Type},
-			{text: Thousands(f.Size)}, {text: f.Status, red: f.Status == casedb.StatusKnownBad}, {text: sum}, {text: mt},
-			{text: Flags(f.Deleted, f.Stream, f.Complete, f.ExtensionMismatch)}})
+		block := Visible(f.DisplayPath()) + "\n" + strings.Join(facts, " · ")
+		for _, d := range [][2]string{{"SHA-256", f.SHA256}, {"MD5    ", f.MD5}, {"SHA-1  ", f.SHA1}, {"BLAKE3 ", f.BLAKE3}} {
+			if d[1] != "" {
+				block += "\n" + d[0] + " " + d[1]
+			}
+		}
+		t.row([]pdfCell{{text: fmt.Sprint(n)}, {text: fmt.Sprint(f.Evidence)}, {text: block, red: f.Status == casedb.StatusKnownBad}})
 		return pdf.Error()
 	})
 	if err != nil {
