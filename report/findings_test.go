@@ -201,3 +201,19 @@ func TestPDFListingDigests(t *testing.T) {
 		}
 	}
 }
+
+// TestHumanEvents: the fixture's transfer (fixture_test.go) reads as a
+// sentence in its own table, apart from triage's events.
+func TestHumanEvents(t *testing.T) {
+	c := newFixtureCase(t)
+	r := buildFixture(t, c, Options{})
+	hs := r.HumanEvents()
+	if len(hs) != 1 || hs[0].Text != "Transferred from A. Smith to Evidence store; reason: storage; seal S-1187 intact." {
+		t.Fatalf("human events: %+v", hs)
+	}
+	h := string(render(t, r, "html"))
+	i, j := strings.Index(h, "Transfers, seals and notes recorded by people"), strings.Index(h, "Every event, including those triage records")
+	if i < 0 || j < i || !strings.Contains(h[i:j], "Transferred from A. Smith to Evidence store") || strings.Contains(h[i:j], "scan finished") {
+		t.Error("HTML: the human events are not in their own table before the full log")
+	}
+}

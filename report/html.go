@@ -234,6 +234,11 @@ This report was produced over a broken chain at the examiner's request; its cust
 
 <h2 id="custody">8. Chain of custody</h2>
 <p>{{if .Custody.Intact}}The custody log (custody.jsonl) holds {{len .Custody.Events}} events; its hash chain was verified intact when this report was generated. Head hash: <span class="mono">{{.Custody.Head}}</span>.{{else}}<strong class="bad">The custody log is broken: {{.Custody.Problem}}.</strong> The events below are those before the break.{{end}}</p>
+<h3>Transfers, seals and notes recorded by people</h3>
+{{with .HumanEvents}}<table><thead><tr><th>#</th><th>Time</th><th>Who</th><th>What</th></tr></thead><tbody>
+{{range .}}<tr><td class="num">{{.Seq}}</td><td>{{$.Time .Time}}</td><td>{{.Actor}}</td><td>{{.Text}}</td></tr>
+{{end}}</tbody></table>{{else}}<p>None: no transfer, seal or note was recorded in the custody log.</p>{{end}}
+<h3>Every event, including those triage records</h3>
 {{if .Custody.Events}}<table><thead><tr><th>#</th><th>Time</th><th>Actor · host</th><th>Action</th><th>Details</th></tr></thead><tbody>
 {{range .Custody.Events}}<tr><td class="num">{{.Seq}}</td><td>{{$.Time .Time}}</td><td>{{.Actor}}<br><span class="note">{{.Host}}</span></td><td>{{.Action}}</td><td>{{range flatten .Details}}<div>{{.Key}}: {{vis .Value}}</div>{{end}}</td></tr>
 {{end}}</tbody></table>{{end}}

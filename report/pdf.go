@@ -861,6 +861,17 @@ func (p *pdfWriter) custody() {
 	} else {
 		p.para("The custody log is broken: "+r.Custody.Problem+". The events below are those before the break.", 9, p.bold)
 	}
+	p.subheading("Transfers, seals and notes recorded by people")
+	if hs := r.HumanEvents(); len(hs) == 0 {
+		p.para("None: no transfer, seal or note was recorded in the custody log.", 9, p.regular)
+	} else {
+		var rows [][]pdfCell
+		for _, h := range hs {
+			rows = append(rows, []pdfCell{{text: fmt.Sprint(h.Seq)}, {text: r.Time(h.Time)}, {text: h.Actor}, {text: h.Text}})
+		}
+		p.table([]pdfCol{{"#", .05, false, true}, {"Time", .25, false, false}, {"Who", .15, false, false}, {"What", .55, false, false}}, 7.5, true, rowsOf(rows))
+	}
+	p.subheading("Every event, including those triage records")
 	if len(r.Custody.Events) > 0 {
 		var rows [][]pdfCell
 		for _, e := range r.Custody.Events {
