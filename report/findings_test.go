@@ -217,3 +217,41 @@ func TestHumanEvents(t *testing.T) {
 		t.Error("HTML: the human events are not in their own table before the full log")
 	}
 }
+
+// TestRescanSupersedes: a second evidence item of the same source (a
+// rescan) supersedes the first, whose records are not counted twice.
+func TestRescanSupersedes(t *testing.T) {
+	c := newFixtureCase(t)
+	ctx := context.Background()
+	before := buildFixture(t, c, Options{}).Summary
+	items, err := c.EvidenceItems(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	ev := *items[0]
+	ev.ID = 0
+	if _, err := c.AddEvidence(ctx, &ev); err != nil {
+		t.Fatal(err)
+	}
+	run := &casedb.Run{EvidenceID: ev.ID, StartedAt: ev.StartedAt, CommandLine: ev.CommandLine, ToolVersion: ev.ToolVersion}
+	if _, err := c.StartRun(ctx, run); err != nil {
+		t.Fatal(err)
+	}
+	w := c.NewWriter(ev.ID, run.ID)
+	if err := w.AddFile(&casedb.FileRecord{Key: "only", Path: "/only.txt", Type: casedb.TypeFile, Size: 3, Status: casedb.StatusUnknown, Complete: true}); err != nil {
+		t.Fatal(err)
+	}
+	if err := w.Commit(); err != nil {
+		t.Fatal(err)
+	}
+	r := buildFixture(t, c, Options{})
+	if r.Evidence[0].SupersededBy != ev.ID || r.Evidence[1].SupersededBy != 0 {
+		t.Fatalf("superseded: %d %d", r.Evidence[0].SupersededBy, r.Evidence[1].SupersededBy)
+	}
+	if r.Summary.Records != 1 || r.Summary.KnownBad != 0 || before.Records <= 1 {
+		t.Errorf("summary counts the superseded item: %+v (before %+v)", r.Summary, before)
+	}
+	if !strings.Contains(strings.Join(r.Findings.Examined, "\n"), "superseded by evidence item 2") {
+		t.Errorf("findings: %v", r.Findings.Examined)
+	}
+}

@@ -157,7 +157,7 @@ This report was produced over a broken chain at the examiner's request; its cust
 {{end}}<tr><th>Source</th><td class="mono">{{vis .Source}}</td></tr>
 <tr><th>Type</th><td>{{.Type}}</td></tr>
 <tr><th>Size</th><td>{{bytes .Size}}</td></tr>
-<tr><th>Scan state</th><td>{{.State}}</td></tr>
+<tr><th>Scan state</th><td>{{.State}}{{with .SupersededBy}} — superseded by evidence item {{.}} (a rescan of the same source); not counted in the summary{{end}}</td></tr>
 <tr><th>Scan started / finished</th><td>{{$.Time .StartedAt}} / {{$.Time .FinishedAt}}</td></tr>
 <tr><th>Examiner · host</th><td>{{if .Examiner}}{{.Examiner}}{{else if $.Case.Examiner}}{{$.Case.Examiner}} (the case's examiner){{else}}(not recorded){{end}} · {{.Host}}</td></tr>
 <tr><th>Digests computed</th><td>{{join .HashAlgorithms ", "}}</td></tr>

@@ -115,7 +115,28 @@ func (r *Report) loadEvidence(ctx context.Context) error {
 		}
 		r.Evidence = append(r.Evidence, it)
 	}
+	// a rescan of a source supersedes the earlier items of that source
+	latest := map[string]int64{}
+	for _, e := range items {
+		latest[e.Source] = max(latest[e.Source], e.ID)
+	}
+	for i, e := range items {
+		if l := latest[e.Source]; l != e.ID {
+			r.Evidence[i].SupersededBy = l
+		}
+	}
 	return nil
+}
+
+// superseded returns the ids of the evidence items a rescan superseded.
+func (r *Report) superseded() []int64 {
+	var ids []int64
+	for _, e := range r.Evidence {
+		if e.SupersededBy != 0 {
+			ids = append(ids, e.ID)
+		}
+	}
+	return ids
 }
 
 func (r *Report) loadRuns(ctx context.Context) error {
@@ -158,17 +179,24 @@ func (r *Report) loadHashSets(ctx context.Context) error {
 }
 
 func (r *Report) loadSummary(ctx context.Context) error {
-	n, err := r.c.CountFiles(ctx)
+	n, err := r.c.CountFilesExcept(ctx, r.superseded())
 	if err != nil {
 		return fmt.Errorf("failed to count records: %w", err)
 	}
 	r.Summary = Summary{Records: n.Records, Files: n.Files, Bytes: n.Bytes, KnownBad: n.KnownBad, Notable: n.Notable,
 		KnownGood: n.KnownGood, Unknown: n.Unknown, ExtensionMismatch: n.ExtensionMismatch, Deleted: n.Deleted,
 		Incomplete: n.Incomplete}
-	if r.Summary.Errors, err = r.c.CountErrors(ctx, 0); err != nil {
+	if r.ErrorsTotal, err = r.c.CountErrors(ctx, 0); err != nil {
 		return err
 	}
-	r.ErrorsTotal = r.Summary.Errors
+	r.Summary.Errors = r.ErrorsTotal
+	for _, id := range r.superseded() {
+		n, err := r.c.CountErrors(ctx, id)
+		if err != nil {
+			return err
+		}
+		r.Summary.Errors -= n
+	}
 	return nil
 }
 
@@ -234,6 +262,10 @@ func (r *Report) findings() Findings {
 	f := Findings{Examined: []string{}, Found: []string{}}
 	for _, e := range r.Evidence {
 		s := fmt.Sprintf("Evidence item %d (%s): %s %s, %s; scan %s; %s.", e.ID, e.ExhibitID(), e.Type, Visible(e.Source), HumanBytes(e.Size), e.State, plural(e.Files, "record", "records"))
+		if e.SupersededBy != 0 {
+			f.Examined = append(f.Examined, fmt.Sprintf("Evidence item %d (%s): superseded by evidence item %d, a rescan of the same source; its %s are not counted below.", e.ID, e.ExhibitID(), e.SupersededBy, plural(e.Files, "record", "records")))
+			continue
+		}
 		switch v := e.Verdict(); {
 		case v != "":
 			s += " Image verification: " + v + "."

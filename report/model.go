@@ -95,6 +95,11 @@ type EvidenceItem struct {
 	Volumes        []casedb.Volume `json:"volumes"`
 	Metadata       map[string]any  `json:"metadata"`
 
+	// SupersededBy is the evidence item that rescanned the same source
+	// later (0: none); the records of a superseded item are not counted
+	// in the summary.
+	SupersededBy int64 `json:"superseded_by,omitempty"`
+
 	volumeRecords map[int]int64 // records per volume index
 }
 

@@ -600,6 +600,14 @@ func (p *pdfWriter) title() {
 	}
 }
 
+// supersededNote says that a rescan superseded an item.
+func supersededNote(by int64) string {
+	if by == 0 {
+		return ""
+	}
+	return fmt.Sprintf(" — superseded by evidence item %d (a rescan of the same source); not counted in the summary", by)
+}
+
 // caseExaminer names the case's examiner as the examiner of an item that
 // records none, "" when the case has none either.
 func caseExaminer(name string) string {
@@ -664,7 +672,7 @@ func (p *pdfWriter) evidence() {
 			pairs = append(pairs, [2]string{kv.Key, v})
 		}
 		pairs = append(pairs, [][2]string{{"Source", Visible(e.Source)}, {"Type", e.Type}, {"Size", HumanBytes(e.Size)},
-			{"Scan state", e.State}, {"Scan started / finished", r.Time(e.StartedAt) + " / " + r.Time(e.FinishedAt)},
+			{"Scan state", e.State + supersededNote(e.SupersededBy)}, {"Scan started / finished", r.Time(e.StartedAt) + " / " + r.Time(e.FinishedAt)},
 			{"Examiner · host", cmp.Or(e.Examiner, caseExaminer(r.Case.Examiner), "(not recorded)") + " · " + e.Host}, {"Digests computed", strings.Join(e.HashAlgorithms, ", ")},
 			{"Records · content bytes · errors", Thousands(e.Files) + " · " + HumanBytes(e.Bytes) + " · " + Thousands(e.Errors)}}...)
 		for _, kv := range e.MediaHashes {
