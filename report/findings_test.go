@@ -255,3 +255,19 @@ func TestRescanSupersedes(t *testing.T) {
 		t.Errorf("findings: %v", r.Findings.Examined)
 	}
 }
+
+// TestDateValues: E01 header dates show as dates in the report's time
+// format, epoch seconds as stored with the date beside them.
+func TestDateValues(t *testing.T) {
+	c := newFixtureCase(t)
+	r := buildFixture(t, c, Options{})
+	for _, tc := range []struct{ label, in, want string }{
+		{"E01 header: acquired", "2024-04-05T10:11:12Z", "2024-04-05 10:11:12 UTC (2024-04-05 12:11:12 CEST)"},
+		{"E01 header: acquired (as stored)", "1712311872", "1712311872 (2024-04-05 10:11:12 UTC (2024-04-05 12:11:12 CEST))"},
+		{"E01 header: notes", "1712311872", "1712311872"},
+	} {
+		if got := r.dateValue(tc.label, tc.in); got != tc.want {
+			t.Errorf("dateValue(%q, %q) = %q, want %q", tc.label, tc.in, got, tc.want)
+		}
+	}
+}

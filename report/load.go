@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"io/fs"
 	"sort"
+	"strconv"
 	"strings"
 	"time"
 
@@ -102,6 +103,9 @@ func (r *Report) loadEvidence(ctx context.Context) error {
 			}
 		}
 		it.MediaHashes, it.Verification, it.OtherMetadata = labeler{r.metaLabel}.splitMetadata(e.Metadata)
+		for i, kv := range it.OtherMetadata {
+			it.OtherMetadata[i].Value = r.dateValue(kv.Key, kv.Value)
+		}
 		if it.Volumes, err = r.c.Volumes(ctx, e.ID); err != nil {
 			return err
 		}
@@ -126,6 +130,23 @@ func (r *Report) loadEvidence(ctx context.Context) error {
 		}
 	}
 	return nil
+}
+
+// dateValue shows a metadata value that is a time as the report shows
+// times: an RFC 3339 value in the one time format, and a date stored as
+// epoch seconds (E01 headers) with that date beside it.
+func (r *Report) dateValue(label, v string) string {
+	if t, err := time.Parse(time.RFC3339Nano, v); err == nil {
+		return r.TimeOf(t)
+	}
+	l := strings.ToLower(label)
+	if !strings.Contains(l, "date") && !strings.Contains(l, "acquired") && !strings.Contains(l, "time") {
+		return v
+	}
+	if n, err := strconv.ParseInt(strings.TrimSpace(v), 10, 64); err == nil && n > 0 && n < 1<<34 {
+		return v + " (" + r.TimeOf(time.Unix(n, 0)) + ")"
+	}
+	return v
 }
 
 // superseded returns the ids of the evidence items a rescan superseded.
