@@ -202,7 +202,12 @@ func verifySeals(ctx context.Context, c *casedb.Case, events []custody.Event) []
 			cs = append(cs, Check{name, OK, fmt.Sprintf("%d records and %d errors as sealed by custody event %d", got.Records, got.Errors, events[i].Seq)})
 		}
 	}
+	ids := make([]int64, 0, len(sealed))
 	for id := range sealed {
+		ids = append(ids, id)
+	}
+	sort.Slice(ids, func(i, j int) bool { return ids[i] < ids[j] })
+	for _, id := range ids {
 		found := false
 		for _, ev := range items {
 			found = found || ev.ID == id

@@ -197,3 +197,17 @@ func TestVerifyTruncatedLog(t *testing.T) {
 }
 
 func itoa(n int) string { return strconv.Itoa(n) }
+
+// TestVerifyForgedTail appends a well-formed, correctly chained custody
+// line by hand: the head case.db records shows it was not written by
+// triage.
+func TestVerifyForgedTail(t *testing.T) {
+	d := copyCase(t, integrityCase(t))
+	if _, err := custody.Append(d, custody.Event{Action: custody.ActionNote, Details: map[string]any{"text": "forged"}}, custody.Options{}); err != nil {
+		t.Fatal(err)
+	}
+	st, out, _ := tri(t, "verify", d, "--no-evidence")
+	if st != 1 || !strings.Contains(out, "appended outside triage") {
+		t.Errorf("forged tail: %d\n%s", st, out)
+	}
+}

@@ -6,6 +6,7 @@ import (
 	"encoding/hex"
 	"encoding/json"
 	"fmt"
+	"sort"
 	"strconv"
 	"strings"
 )
@@ -119,14 +120,21 @@ func (s *Seal) Compare(got *Seal) string {
 	if got.Records != s.Records {
 		d = append(d, fmt.Sprintf("%d file records sealed, %d in case.db (records deleted or added)", s.Records, got.Records))
 	}
-	for k, n := range s.Statuses {
-		if got.Statuses[k] != n {
-			d = append(d, fmt.Sprintf("%d %s records sealed, %d in case.db (a status was changed)", n, k, got.Statuses[k]))
-		}
+	keys := map[string]bool{}
+	for k := range s.Statuses {
+		keys[k] = true
 	}
-	for k, n := range got.Statuses {
-		if _, ok := s.Statuses[k]; !ok && n > 0 {
-			d = append(d, fmt.Sprintf("0 %s records sealed, %d in case.db (a status was changed)", k, n))
+	for k := range got.Statuses {
+		keys[k] = true
+	}
+	sorted := make([]string, 0, len(keys))
+	for k := range keys {
+		sorted = append(sorted, k)
+	}
+	sort.Strings(sorted)
+	for _, k := range sorted {
+		if got.Statuses[k] != s.Statuses[k] {
+			d = append(d, fmt.Sprintf("%d %s records sealed, %d in case.db (a status was changed)", s.Statuses[k], k, got.Statuses[k]))
 		}
 	}
 	if got.Errors != s.Errors {
