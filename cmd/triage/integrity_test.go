@@ -211,3 +211,20 @@ func TestVerifyForgedTail(t *testing.T) {
 		t.Errorf("forged tail: %d\n%s", st, out)
 	}
 }
+
+// TestScanJSONLAppends: --jsonl FILE keeps what FILE holds and appends
+// the records after it.
+func TestScanJSONLAppends(t *testing.T) {
+	fixedClock(t)
+	ev := evidenceTree(t)
+	j := filepath.Join(t.TempDir(), "r.jsonl")
+	os.WriteFile(j, []byte("{\"earlier\":true}\n"), 0o644)
+	if st, _, errs := tri(t, "scan", ev, "--case", filepath.Join(t.TempDir(), "case"), "-q", "--jsonl", j); st != 0 {
+		t.Fatal(errs)
+	}
+	b, _ := os.ReadFile(j)
+	lines := strings.Split(strings.TrimSuffix(string(b), "\n"), "\n")
+	if lines[0] != `{"earlier":true}` || len(lines) != 1+7 {
+		t.Errorf("--jsonl file after the scan:\n%s", b)
+	}
+}
