@@ -56,3 +56,22 @@ func orEmpty(v any) any {
 	}
 	return v
 }
+
+// EventDetails returns the details of a custody event as labelled rows:
+// keys in words ("manifest sha256" for manifest_sha256), recorded times in
+// the report's one time format.
+func (r *Report) EventDetails(e custody.Event) []KV {
+	var out []KV
+	for _, kv := range FlattenDetails(e.Details) {
+		out = append(out, KV{eventLabel(kv.Key), r.dateValue(kv.Key, kv.Value)})
+	}
+	return out
+}
+
+func eventLabel(k string) string {
+	k = strings.ReplaceAll(strings.ReplaceAll(k, "_", " "), ".", " · ")
+	for _, d := range []string{"md5", "sha1", "sha256"} {
+		k = strings.ReplaceAll(k, d, digestLabels[d])
+	}
+	return k
+}

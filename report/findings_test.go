@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"fmt"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -12,6 +13,7 @@ import (
 	"testing"
 
 	"github.com/triagekit/triage/triage/casedb"
+	"github.com/triagekit/triage/triage/custody"
 )
 
 // TestFindingsGolden checks the first-page summary in the committed
@@ -269,5 +271,17 @@ func TestDateValues(t *testing.T) {
 		if got := r.dateValue(tc.label, tc.in); got != tc.want {
 			t.Errorf("dateValue(%q, %q) = %q, want %q", tc.label, tc.in, got, tc.want)
 		}
+	}
+}
+
+// TestEventDetails: custody details read as words, times in the report's
+// format, digests labelled.
+func TestEventDetails(t *testing.T) {
+	c := newFixtureCase(t)
+	r := buildFixture(t, c, Options{})
+	got := r.EventDetails(custody.Event{Details: map[string]any{"computed_sha256": "ab", "at": "2026-01-02T09:00:00Z", "records_from_earlier_runs": 3.0}})
+	want := []KV{{"at", "2026-01-02 09:00:00 UTC (2026-01-02 10:00:00 CET)"}, {"computed SHA-256", "ab"}, {"records from earlier runs", "3"}}
+	if fmt.Sprint(got) != fmt.Sprint(want) {
+		t.Errorf("EventDetails = %v, want %v", got, want)
 	}
 }

@@ -240,7 +240,7 @@ This report was produced over a broken chain at the examiner's request; its cust
 {{end}}</tbody></table>{{else}}<p>None: no transfer, seal or note was recorded in the custody log.</p>{{end}}
 <h3>Every event, including those triage records</h3>
 {{if .Custody.Events}}<table><thead><tr><th>#</th><th>Time</th><th>Actor · host</th><th>Action</th><th>Details</th></tr></thead><tbody>
-{{range .Custody.Events}}<tr><td class="num">{{.Seq}}</td><td>{{$.Time .Time}}</td><td>{{.Actor}}<br><span class="note">{{.Host}}</span></td><td>{{.Action}}</td><td>{{range flatten .Details}}<div>{{.Key}}: {{vis .Value}}</div>{{end}}</td></tr>
+{{range .Custody.Events}}<tr><td class="num">{{.Seq}}</td><td>{{$.Time .Time}}</td><td>{{.Actor}}<br><span class="note">{{.Host}}</span></td><td>{{.Action}}</td><td>{{range $.EventDetails .}}<div>{{.Key}}: {{vis .Value}}</div>{{end}}</td></tr>
 {{end}}</tbody></table>{{end}}
 
 <h2 id="statement">9. Statement and signature</h2>

@@ -884,7 +884,7 @@ func (p *pdfWriter) custody() {
 		var rows [][]pdfCell
 		for _, e := range r.Custody.Events {
 			var d []string
-			for _, kv := range FlattenDetails(e.Details) {
+			for _, kv := range r.EventDetails(e) {
 				d = append(d, kv.Key+": "+kv.Value)
 			}
 			rows = append(rows, []pdfCell{{text: fmt.Sprint(e.Seq)}, {text: r.Time(e.Time)}, {text: e.Actor + "\n" + e.Host},
