@@ -80,15 +80,17 @@ const htmlSource = `{{define "head"}}<!DOCTYPE html>
 <style>
 :root { --ink: #1a1a1a; --muted: #5a5a5a; --rule: #c8c8c8; --band: #f3f3f3; --bad: #a40000; --warn: #8a5a00; }
 html { font-family: "DejaVu Sans", "Segoe UI", Arial, sans-serif; font-size: 10pt; color: var(--ink); }
-body { max-width: 60em; margin: 1.5em auto; padding: 0 1em; line-height: 1.35; }
+body { max-width: none; margin: 1.5em 2em; padding: 0; line-height: 1.35; }
 h1 { font-size: 1.7em; margin: 0 0 .2em; }
 h2 { font-size: 1.25em; border-bottom: 2px solid var(--ink); padding-bottom: .15em; margin-top: 1.6em; break-after: avoid; }
 h3 { font-size: 1.05em; margin: 1.1em 0 .3em; break-after: avoid; }
 .idline { color: var(--muted); margin-bottom: 1em; }
 .mono, td.hash, code { font-family: "DejaVu Sans Mono", Consolas, monospace; font-size: .85em; word-break: break-all; }
+td.hash, td.hash div { word-break: normal; overflow-wrap: normal; white-space: nowrap; }
 table { border-collapse: collapse; width: 100%; margin: .4em 0 .8em; }
-th, td { border: 1px solid var(--rule); padding: .2em .4em; vertical-align: top; text-align: left; overflow-wrap: anywhere; }
+th, td { border: 1px solid var(--rule); padding: .2em .4em; vertical-align: top; text-align: left; overflow-wrap: break-word; hyphens: none; }
 th { background: var(--band); font-weight: 600; }
+thead th { white-space: nowrap; }
 table.kv th { width: 28%; }
 thead { display: table-header-group; }
 tr { break-inside: avoid; }
@@ -123,6 +125,16 @@ td.num { text-align: right; white-space: nowrap; }
 This report was produced over a broken chain at the examiner's request; its custody section cannot be relied on.</div>{{end}}
 {{if .NoScans}}<div class="warn"><strong>No evidence has been scanned in this case.</strong> This report holds no findings.</div>{{end}}
 
+<section class="glance" id="findings">
+<h2>Findings at a glance</h2>
+<h3>What was examined</h3>
+{{if .Findings.Examined}}<ul>{{range .Findings.Examined}}<li>{{.}}</li>{{end}}</ul>{{else}}<p>No evidence item.</p>{{end}}
+<h3>What was found</h3>
+<ul>{{range .Findings.Found}}<li>{{.}}</li>{{end}}</ul>
+<h3>What was not examined</h3>
+{{if .NotExamined}}<ul>{{range .NotExamined}}<li>{{.}}</li>{{end}}</ul>{{else}}<p>Every evidence item was examined completely as far as triage reads (see section 7).</p>{{end}}
+</section>
+
 <h2 id="case">1. Case</h2>
 <table class="kv">
 <tr><th>Case number</th><td>{{.Case.CaseNumber}}</td></tr>
@@ -146,9 +158,9 @@ This report was produced over a broken chain at the examiner's request; its cust
 {{end}}<tr><th>Source</th><td class="mono">{{vis .Source}}</td></tr>
 <tr><th>Type</th><td>{{.Type}}</td></tr>
 <tr><th>Size</th><td>{{bytes .Size}}</td></tr>
-<tr><th>Scan state</th><td>{{.State}}</td></tr>
+<tr><th>Scan state</th><td>{{.State}}{{with .SupersededBy}} — superseded by evidence item {{.}} (a rescan of the same source); not counted in the summary{{end}}</td></tr>
 <tr><th>Scan started / finished</th><td>{{$.Time .StartedAt}} / {{$.Time .FinishedAt}}</td></tr>
-<tr><th>Examiner · host</th><td>{{if .Examiner}}{{.Examiner}}{{else}}(not recorded){{end}} · {{.Host}}</td></tr>
+<tr><th>Examiner · host</th><td>{{if .Examiner}}{{.Examiner}}{{else if $.Case.Examiner}}{{$.Case.Examiner}} (the case's examiner){{else}}(not recorded){{end}} · {{.Host}}</td></tr>
 <tr><th>Digests computed</th><td>{{join .HashAlgorithms ", "}}</td></tr>
 <tr><th>Records · content bytes · errors</th><td>{{n .Files}} · {{bytes .Bytes}} · {{n .Errors}}</td></tr>
 {{range .MediaHashes}}<tr><th>{{.Key}}</th><td class="hash">{{.Value}}</td></tr>
@@ -179,9 +191,12 @@ This report was produced over a broken chain at the examiner's request; its cust
 {{end}}{{end}}
 <h3>Hash sets used</h3>
 {{if not .HashSets}}<p>No hash sets were used: every file is reported as "unknown".</p>{{else}}
-<table><thead><tr><th>Name</th><th>Category</th><th>Version, source, counts, file hash</th><th>What a match means</th></tr></thead><tbody>
-{{range .HashSets}}<tr><td>{{.Name}}</td><td>{{.Category}}</td><td>{{range .Details}}<div>{{.Key}}: <span class="mono">{{.Value}}</span></div>{{end}}</td><td>{{.Meaning}}</td></tr>
-{{end}}</tbody></table>{{end}}
+<p>Each file's digests were looked up in the hash sets below. For each set: what it is, what a match means, the file it was imported from with that file's SHA-256, how many entries it holds for each digest, and when and by which triage it was imported.</p>
+{{range .HashSets}}<h4>Hash set “{{.Name}}”</h4>
+<table class="kv">
+{{range $.HashSetRows .}}<tr><th>{{.Label}}</th><td{{if .Mono}} class="hash"{{end}}>{{vis .Value}}</td></tr>
+{{end}}</table>
+{{end}}{{end}}
 
 <h2 id="summary">4. Summary</h2>
 <table class="kv">
@@ -222,8 +237,13 @@ This report was produced over a broken chain at the examiner's request; its cust
 
 <h2 id="custody">8. Chain of custody</h2>
 <p>{{if .Custody.Intact}}The custody log (custody.jsonl) holds {{len .Custody.Events}} events; its hash chain was verified intact when this report was generated. Head hash: <span class="mono">{{.Custody.Head}}</span>.{{else}}<strong class="bad">The custody log is broken: {{.Custody.Problem}}.</strong> The events below are those before the break.{{end}}</p>
+<h3>Transfers, seals and notes recorded by people</h3>
+{{with .HumanEvents}}<table><thead><tr><th>#</th><th>Time</th><th>Who</th><th>What</th></tr></thead><tbody>
+{{range .}}<tr><td class="num">{{.Seq}}</td><td>{{$.Time .Time}}</td><td>{{.Actor}}</td><td>{{.Text}}</td></tr>
+{{end}}</tbody></table>{{else}}<p>None: no transfer, seal or note was recorded in the custody log.</p>{{end}}
+<h3>Every event, including those triage records</h3>
 {{if .Custody.Events}}<table><thead><tr><th>#</th><th>Time</th><th>Actor · host</th><th>Action</th><th>Details</th></tr></thead><tbody>
-{{range .Custody.Events}}<tr><td class="num">{{.Seq}}</td><td>{{$.Time .Time}}</td><td>{{.Actor}}<br><span class="note">{{.Host}}</span></td><td>{{.Action}}</td><td>{{range flatten .Details}}<div>{{.Key}}: {{vis .Value}}</div>{{end}}</td></tr>
+{{range .Custody.Events}}<tr><td class="num">{{.Seq}}</td><td>{{$.Time .Time}}</td><td>{{.Actor}}<br><span class="note">{{.Host}}</span></td><td>{{.Action}}</td><td>{{range $.EventDetails .}}<div>{{.Key}}: {{vis .Value}}</div>{{end}}</td></tr>
 {{end}}</tbody></table>{{end}}
 
 <h2 id="statement">9. Statement and signature</h2>
@@ -236,14 +256,14 @@ This report was produced over a broken chain at the examiner's request; its cust
 <p class="note">The SHA-256 of this file is recorded in the report manifest ({{.ID}}), which may be signed; check it with <code>triage verify</code> or <code>minisign -V</code>.</p>
 {{end}}
 {{define "records"}}<table><thead><tr><th>Item</th><th>Status · set</th><th>Path · flags</th><th>Size</th><th>Hashes</th><th>Times (UTC)</th><th>Volume</th></tr></thead><tbody>
-{{range .Records}}<tr><td class="num">{{.Evidence}}</td><td class="{{if eq .Status "known-bad"}}bad{{end}}">{{.Status}}<br>{{join .Hashsets ", "}}</td><td class="mono">{{vis .DisplayPath}}{{with flags .}}<div class="note">{{.}}</div>{{end}}</td><td class="num">{{n .Size}}</td><td class="hash">{{with .MD5}}<div>MD5 {{.}}</div>{{end}}{{with .SHA1}}<div>SHA-1 {{.}}</div>{{end}}{{with .SHA256}}<div>SHA-256 {{.}}</div>{{end}}</td><td>{{template "times" .}}</td><td>{{with .Volume}}{{.}}{{end}}</td></tr>
-{{end}}</tbody></table>{{if .Truncated}}<p class="note">First {{len .Records}} of {{n .Total}} shown; the full listing holds all.</p>{{end}}{{end}}
+{{$m := .Matched}}{{range $i, $f := .Records}}{{with $f}}<tr><td class="num">{{.Evidence}}</td><td class="{{if eq .Status "known-bad"}}bad{{end}}">{{.Status}}<br>{{if $m}}{{index $m $i}}{{else}}{{join .Hashsets ", "}}{{end}}</td><td class="mono">{{vis .DisplayPath}}{{with flags .}}<div class="note">{{.}}</div>{{end}}</td><td class="num">{{n .Size}}</td><td class="hash">{{with .MD5}}<div>MD5 {{.}}</div>{{end}}{{with .SHA1}}<div>SHA-1 {{.}}</div>{{end}}{{with .SHA256}}<div>SHA-256 {{.}}</div>{{end}}</td><td>{{template "times" .}}</td><td>{{with .Volume}}{{.}}{{end}}</td></tr>
+{{end}}{{end}}</tbody></table>{{if .Truncated}}<p class="note">First {{len .Records}} of {{n .Total}} shown; the full listing holds all.</p>{{end}}{{end}}
 {{define "times"}}{{if not .Mtime.IsZero}}<div>M {{.Mtime.UTC.Format "2006-01-02 15:04:05"}}</div>{{end}}{{if not .Atime.IsZero}}<div>A {{.Atime.UTC.Format "2006-01-02 15:04:05"}}</div>{{end}}{{if not .Ctime.IsZero}}<div>C {{.Ctime.UTC.Format "2006-01-02 15:04:05"}}</div>{{end}}{{if not .Btime.IsZero}}<div>B {{.Btime.UTC.Format "2006-01-02 15:04:05"}}</div>{{end}}{{end}}
 {{define "listing-start"}}<section class="appendix">
 <h2 id="listing">Appendix A. Full file listing</h2>
 <table><thead><tr><th>#</th><th>Item</th><th>Path</th><th>Type</th><th>Size</th><th>Status</th><th>SHA-256 · MD5</th><th>Modified (UTC)</th><th>Flags</th></tr></thead><tbody>
 {{end}}
-{{define "listing-row"}}<tr><td class="num">{{.N}}</td><td class="num">{{.F.Evidence}}</td><td class="mono">{{vis .F.DisplayPath}}</td><td>{{.F.Type}}</td><td class="num">{{n .F.Size}}</td><td>{{.F.Status}}</td><td class="hash">{{.F.SHA256}}{{with .F.MD5}}<br>{{.}}{{end}}</td><td>{{if not .F.Mtime.IsZero}}{{.F.Mtime.UTC.Format "2006-01-02 15:04:05"}}{{end}}</td><td>{{flags .F}}</td></tr>
+{{define "listing-row"}}<tr><td class="num">{{.N}}</td><td class="num">{{.F.Evidence}}</td><td class="mono">{{vis .F.DisplayPath}}</td><td>{{.F.Type}}</td><td class="num">{{n .F.Size}}</td><td>{{.F.Status}}</td><td class="hash">{{with .F.SHA256}}<div>SHA-256 {{.}}</div>{{end}}{{with .F.MD5}}<div>MD5 {{.}}</div>{{end}}</td><td>{{if not .F.Mtime.IsZero}}{{.F.Mtime.UTC.Format "2006-01-02 15:04:05"}}{{end}}</td><td>{{flags .F}}</td></tr>
 {{end}}
 {{define "listing-end"}}</tbody></table>
 <p class="note">{{.}} records.</p>

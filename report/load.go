@@ -8,6 +8,7 @@ import (
 	"io/fs"
 	"sort"
 	"strconv"
+	"strings"
 	"time"
 
 	"github.com/triagekit/triage/triage/casedb"
@@ -75,7 +76,9 @@ func Build(ctx context.Context, c *casedb.Case, o Options) (*Report, error) {
 		return nil, err
 	}
 	r.NoScans = len(r.Runs) == 0
-	r.Limitations = r.limitations()
+	r.NotExamined = r.notExamined()
+	r.Findings = r.findings()
+	r.Limitations = append(append([]string{}, r.NotExamined...), r.limitations()...)
 	return r, nil
 }
 
@@ -100,15 +103,61 @@ func (r *Report) loadEvidence(ctx context.Context) error {
 			}
 		}
 		it.MediaHashes, it.Verification, it.OtherMetadata = labeler{r.metaLabel}.splitMetadata(e.Metadata)
+		for i, kv := range it.OtherMetadata {
+			it.OtherMetadata[i].Value = r.dateValue(kv.Key, kv.Value)
+		}
 		if it.Volumes, err = r.c.Volumes(ctx, e.ID); err != nil {
 			return err
 		}
 		if it.Volumes == nil {
 			it.Volumes = []casedb.Volume{}
 		}
+		if len(it.Volumes) > 0 {
+			if it.volumeRecords, err = r.c.CountByVolume(ctx, e.ID); err != nil {
+				return err
+			}
+		}
 		r.Evidence = append(r.Evidence, it)
 	}
+	// a rescan of a source supersedes the earlier items of that source
+	latest := map[string]int64{}
+	for _, e := range items {
+		latest[e.Source] = max(latest[e.Source], e.ID)
+	}
+	for i, e := range items {
+		if l := latest[e.Source]; l != e.ID {
+			r.Evidence[i].SupersededBy = l
+		}
+	}
 	return nil
+}
+
+// dateValue shows a metadata value that is a time as the report shows
+// times: an RFC 3339 value in the one time format, and a date stored as
+// epoch seconds (E01 headers) with that date beside it.
+func (r *Report) dateValue(label, v string) string {
+	if t, err := time.Parse(time.RFC3339Nano, v); err == nil {
+		return r.TimeOf(t)
+	}
+	l := strings.ToLower(label)
+	if !strings.Contains(l, "date") && !strings.Contains(l, "acquired") && !strings.Contains(l, "time") {
+		return v
+	}
+	if n, err := strconv.ParseInt(strings.TrimSpace(v), 10, 64); err == nil && n > 0 && n < 1<<34 {
+		return v + " (" + r.TimeOf(time.Unix(n, 0)) + ")"
+	}
+	return v
+}
+
+// superseded returns the ids of the evidence items a rescan superseded.
+func (r *Report) superseded() []int64 {
+	var ids []int64
+	for _, e := range r.Evidence {
+		if e.SupersededBy != 0 {
+			ids = append(ids, e.ID)
+		}
+	}
+	return ids
 }
 
 func (r *Report) loadRuns(ctx context.Context) error {
@@ -145,23 +194,30 @@ func (r *Report) loadHashSets(ctx context.Context) error {
 		}
 		idx[key] = len(r.HashSets)
 		r.HashSets = append(r.HashSets, HashSet{Name: u.Name, Category: u.Category, Runs: []int64{u.RunID},
-			Details: FlattenDetails(u.Details), Meaning: Meaning(u.Category)})
+			Details: FlattenDetails(u.Details), Meaning: Meaning(u.Category), raw: u.Details})
 	}
 	return nil
 }
 
 func (r *Report) loadSummary(ctx context.Context) error {
-	n, err := r.c.CountFiles(ctx)
+	n, err := r.c.CountFilesExcept(ctx, r.superseded())
 	if err != nil {
 		return fmt.Errorf("failed to count records: %w", err)
 	}
 	r.Summary = Summary{Records: n.Records, Files: n.Files, Bytes: n.Bytes, KnownBad: n.KnownBad, Notable: n.Notable,
 		KnownGood: n.KnownGood, Unknown: n.Unknown, ExtensionMismatch: n.ExtensionMismatch, Deleted: n.Deleted,
 		Incomplete: n.Incomplete}
-	if r.Summary.Errors, err = r.c.CountErrors(ctx, 0); err != nil {
+	if r.ErrorsTotal, err = r.c.CountErrors(ctx, 0); err != nil {
 		return err
 	}
-	r.ErrorsTotal = r.Summary.Errors
+	r.Summary.Errors = r.ErrorsTotal
+	for _, id := range r.superseded() {
+		n, err := r.c.CountErrors(ctx, id)
+		if err != nil {
+			return err
+		}
+		r.Summary.Errors -= n
+	}
 	return nil
 }
 
@@ -198,6 +254,10 @@ func (r *Report) loadSections(ctx context.Context) error {
 	sort.SliceStable(r.Hits.Records, func(i, j int) bool {
 		return r.Hits.Records[i].Status == casedb.StatusKnownBad && r.Hits.Records[j].Status != casedb.StatusKnownBad
 	})
+	sets := r.setDigests()
+	for _, f := range r.Hits.Records {
+		r.Hits.Matched = append(r.Hits.Matched, matchedOn(f, sets))
+	}
 	if err := r.loadSection(ctx, filterMismatch, &r.Mismatches); err != nil {
 		return err
 	}
@@ -227,6 +287,90 @@ func volumeName(v casedb.Volume) string {
 	}
 	if v.Offset >= 0 {
 		s += fmt.Sprintf(" at byte %#x", v.Offset)
+	}
+	return s
+}
+
+// findings writes the first page's summary in sentences.
+func (r *Report) findings() Findings {
+	f := Findings{Examined: []string{}, Found: []string{}}
+	for _, e := range r.Evidence {
+		s := fmt.Sprintf("Evidence item %d (%s): %s %s, %s; scan %s; %s.", e.ID, e.ExhibitID(), e.Type, Visible(e.Source), HumanBytes(e.Size), e.State, plural(e.Files, "record", "records"))
+		if e.SupersededBy != 0 {
+			f.Examined = append(f.Examined, fmt.Sprintf("Evidence item %d (%s): superseded by evidence item %d, a rescan of the same source; its %s are not counted below.", e.ID, e.ExhibitID(), e.SupersededBy, plural(e.Files, "record", "records")))
+			continue
+		}
+		switch v := e.Verdict(); {
+		case v != "":
+			s += " Image verification: " + v + "."
+		case isImageType(e.Type):
+			s += " The image was not verified."
+		}
+		f.Examined = append(f.Examined, s)
+	}
+	sm := r.Summary
+	bySet := map[string]int64{}
+	for _, h := range r.Hits.Records {
+		for _, n := range h.Hashsets {
+			bySet[n]++
+		}
+	}
+	sets := make([]string, 0, len(bySet))
+	for n, c := range bySet {
+		sets = append(sets, fmt.Sprintf("%s: %d", n, c))
+	}
+	sort.Strings(sets)
+	hit := fmt.Sprintf("%s and %s.", plural(sm.KnownBad, "known-bad file", "known-bad files"), plural(sm.Notable, "notable file", "notable files"))
+	if len(sets) > 0 && !r.Hits.Truncated() {
+		hit = strings.TrimSuffix(hit, ".") + " (matches by hash set: " + strings.Join(sets, ", ") + ")."
+	}
+	f.Found = append(f.Found, hit,
+		plural(sm.ExtensionMismatch, "file whose extension contradicts its content.", "files whose extension contradicts their content."),
+		plural(sm.Deleted, "deleted entry recovered from file-system metadata.", "deleted entries recovered from file-system metadata."),
+		plural(sm.Incomplete, "record incomplete, unreadable or encrypted (its hashes do not cover the whole content).", "records incomplete, unreadable or encrypted (their hashes do not cover the whole content)."),
+		plural(sm.Errors, "problem recorded while reading the evidence.", "problems recorded while reading the evidence."))
+	return f
+}
+
+// isImageType reports whether an evidence type is read as a disk image.
+func isImageType(t string) bool { return t != "folder" && t != "file" }
+
+// notExamined lists what the scans did not examine, from what the case
+// holds: its evidence items, their states and volumes.
+func (r *Report) notExamined() []string {
+	l := []string{}
+	for _, e := range r.Evidence {
+		if e.State == casedb.StateMediaHashPending {
+			l = append(l, fmt.Sprintf("Evidence item %d (%s): the hash of the whole media was interrupted and is not complete; running the same scan command again finishes it.", e.ID, e.ExhibitID()))
+		}
+		for _, v := range e.Volumes {
+			if e.volumeRecords[v.Index] > 0 {
+				continue
+			}
+			why := "no supported file system was found in it"
+			if r := metaString(v.Details["not_examined"]); r != "" {
+				why = r
+			} else if v.FS != "" {
+				why = "its file system (" + v.FS + ") was not read"
+			}
+			l = append(l, fmt.Sprintf("Evidence item %d (%s), volume %d (%s, %s at byte %d): not examined: %s.", e.ID, e.ExhibitID(), v.Index, nonEmpty(v.Type, "unknown type"), HumanBytes(v.Length), v.Offset, why))
+		}
+		if isImageType(e.Type) {
+			if e.Metadata["media_hashes"] == nil && e.State != casedb.StateMediaHashPending {
+				l = append(l, fmt.Sprintf("Evidence item %d (%s): the whole media was not hashed (image verification was not run).", e.ID, e.ExhibitID()))
+			}
+			l = append(l, fmt.Sprintf("Evidence item %d (%s): unallocated space and file slack were not searched; only files the file systems list (allocated and deleted entries) were examined.", e.ID, e.ExhibitID()))
+		}
+	}
+	if r.Summary.Records > 0 {
+		l = append(l, "Archives and other containers inside files (ZIP, e-mail stores, disk images held as files) were not opened: the files inside them were not hashed or classified.")
+	}
+	return l
+}
+
+func nonEmpty(s, def string) string {
+	if s == "" {
+		return def
 	}
 	return s
 }

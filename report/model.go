@@ -97,6 +97,13 @@ type EvidenceItem struct {
 	OtherMetadata  []KV            `json:"other_metadata"`
 	Volumes        []casedb.Volume `json:"volumes"`
 	Metadata       map[string]any  `json:"metadata"`
+
+	// SupersededBy is the evidence item that rescanned the same source
+	// later (0: none); the records of a superseded item are not counted
+	// in the summary.
+	SupersededBy int64 `json:"superseded_by,omitempty"`
+
+	volumeRecords map[int]int64 // records per volume index
 }
 
 // ExhibitID returns the exhibit id, or "item N" when none was recorded.
@@ -133,6 +140,8 @@ type HashSet struct {
 	Runs     []int64 `json:"runs"`
 	Details  []KV    `json:"details"`
 	Meaning  string  `json:"meaning"`
+
+	raw map[string]any // the details as the case records them
 }
 
 // Summary holds the counts of the case.
@@ -164,6 +173,9 @@ type ErrorRow struct {
 type Section struct {
 	Total   int64                `json:"total"`
 	Records []*casedb.FileRecord `json:"records"`
+	// Matched says, for each record of the hits section, which digest
+	// matched each set: "VIC sample (matched on MD5)".
+	Matched []string `json:"matched,omitempty"`
 }
 
 // Truncated reports whether records were left out of the section.
@@ -203,8 +215,14 @@ type Report struct {
 	ErrorsTotal   int64           `json:"errors_total"`
 	Custody       CustodyLog      `json:"custody"`
 	Limitations   []string        `json:"limitations"`
-	Statement     string          `json:"statement"`
-	Listing       bool            `json:"-"`
+	// NotExamined says what was not examined and why: volumes not read,
+	// unallocated space, archives, media not hashed... It is the head of
+	// Limitations and stands on the first page.
+	NotExamined []string `json:"not_examined"`
+	// Findings is the summary on the first page, in plain sentences.
+	Findings  Findings `json:"findings"`
+	Statement string   `json:"statement"`
+	Listing   bool     `json:"-"`
 
 	loc *time.Location
 	c   *casedb.Case
@@ -277,4 +295,21 @@ func plural2(n int64, one, many string) string {
 		return one
 	}
 	return many
+}
+
+// Findings is the first-page summary: what was examined, what was found,
+// and what was not examined (Report.NotExamined).
+type Findings struct {
+	Examined []string `json:"examined"`
+	Found    []string `json:"found"`
+}
+
+// Verdict returns the image verification verdict recorded for the item,
+// "" when there is none.
+func (e *EvidenceItem) Verdict() string {
+	if v, ok := e.Metadata["image_verification"].(map[string]any); ok {
+		s, _ := v["verdict"].(string)
+		return s
+	}
+	return ""
 }

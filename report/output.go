@@ -32,17 +32,27 @@ type Output struct {
 	Path   string
 }
 
+// aliases are the other usual extensions of a format: an output named with
+// one is written under that name (html) or under the base name with the
+// format's extension (dfxml: r.xml and r.dfxml become r.dfxml.xml).
+var aliases = map[string][]string{"html": {".htm"}, "dfxml": {".dfxml", ".xml"}}
+
+// keepAlias reports whether an output named with an alias keeps its name.
+func keepAlias(format string) bool { return format == "html" }
+
 // Plan decides the output file names of a report run. With one format, out
 // is used as given when it already ends in that format's extension (or has
 // no extension: then the extension is added). With several, out is a base
 // name and each format gets its extension. The manifest is BASE.manifest.json
-// and its signature BASE.manifest.json.minisig.
+// and its signature BASE.manifest.json.minisig. Each format's usual
+// extensions are accepted (.htm for HTML, .xml and .dfxml for DFXML).
 func Plan(formats []string, out string) (outs []Output, manifest string, err error) {
 	if out == "" {
 		return nil, "", errors.New("no output file given")
 	}
 	seen := map[string]bool{}
 	base := out
+	kept := map[string]string{}
 	for _, f := range formats {
 		if !contains(Formats, f) {
 			return nil, "", fmt.Errorf("unknown format %q (want one of %s)", f, strings.Join(Formats, ", "))
@@ -53,19 +63,47 @@ func Plan(formats []string, out string) (outs []Output, manifest string, err err
 		seen[f] = true
 		if strings.HasSuffix(out, Extension(f)) {
 			base = strings.TrimSuffix(out, Extension(f))
-		} else if f == "dfxml" && strings.HasSuffix(out, ".xml") {
-			base = strings.TrimSuffix(out, ".xml")
+			continue
+		}
+		for _, a := range aliases[f] {
+			if strings.HasSuffix(out, a) {
+				base = strings.TrimSuffix(out, a)
+				if keepAlias(f) {
+					kept[f] = out
+				}
+				break
+			}
 		}
 	}
 	for _, f := range Formats {
 		if seen[f] {
-			outs = append(outs, Output{f, base + Extension(f)})
+			p := base + Extension(f)
+			if k, ok := kept[f]; ok && len(seen) == 1 {
+				p = k
+			}
+			outs = append(outs, Output{f, p})
 		}
 	}
 	if len(outs) == 0 {
 		return nil, "", errors.New("no format given")
 	}
 	return outs, base + ".manifest.json", nil
+}
+
+// ExistsError is returned by Write for outputs that exist already: a report
+// run never replaces another run's files unless told to (WriteOptions.Force).
+type ExistsError struct{ Paths []string }
+
+func (e *ExistsError) Error() string {
+	return fmt.Sprintf("report: %s already exists (written by an earlier report run)", strings.Join(e.Paths, ", "))
+}
+
+// Superseded describes the earlier report run whose manifest a forced run
+// replaced.
+type Superseded struct {
+	Manifest string // its path
+	SHA256   string // the SHA-256 of the replaced manifest
+	ReportID string // its report id, "" when the manifest was unreadable
 }
 
 // ManifestOutput is one file listed in a manifest.
@@ -114,12 +152,18 @@ type Result struct {
 	ManifestSHA256 string
 	SignaturePath  string
 	Manifest       *Manifest
+	Superseded     *Superseded // the run this one replaced (WriteOptions.Force)
 }
 
 // WriteOptions control Write.
 type WriteOptions struct {
 	Signer *Signer
 	PDF    PDFOptions
+	// Force replaces existing outputs, manifest and signature. The
+	// replaced manifest is returned in Result.Superseded, and a signature
+	// of the replaced run that this run does not rewrite is removed (it
+	// would sign a manifest that no longer exists).
+	Force bool
 }
 
 // Renderer writes one format.
@@ -151,6 +195,23 @@ func Write(ctx context.Context, r *Report, outs []Output, manifestPath string, o
 			return nil, fmt.Errorf("cannot write %s: output folder %q: %w", p, d, err)
 		} else if !st.IsDir() {
 			return nil, fmt.Errorf("cannot write %s: %q is not a folder", p, d)
+		}
+	}
+	var exist []string
+	for _, p := range append(outputPaths(outs), manifestPath, manifestPath+".minisig") {
+		if _, err := os.Lstat(p); err == nil {
+			exist = append(exist, p)
+		}
+	}
+	if len(exist) > 0 && !o.Force {
+		return nil, &ExistsError{exist}
+	}
+	if b, err := readLimited(manifestPath, maxManifest); err == nil && o.Force {
+		sum := sha256.Sum256(b)
+		res.Superseded = &Superseded{Manifest: manifestPath, SHA256: hex.EncodeToString(sum[:])}
+		var m Manifest
+		if json.Unmarshal(b, &m) == nil {
+			res.Superseded.ReportID = m.ReportID
 		}
 	}
 	mdir := filepath.Dir(manifestPath)
@@ -218,6 +279,11 @@ func Write(ctx context.Context, r *Report, outs []Output, manifestPath string, o
 		if err := os.Rename(t, targets[i]); err != nil {
 			cleanup()
 			return nil, fmt.Errorf("cannot put %s in place: %w", targets[i], err)
+		}
+	}
+	if o.Signer == nil && o.Force {
+		if err := os.Remove(sigPath); err != nil && !errors.Is(err, fs.ErrNotExist) {
+			return res, fmt.Errorf("cannot remove the superseded signature %s: %w", sigPath, err)
 		}
 	}
 	return res, nil

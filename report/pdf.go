@@ -551,6 +551,7 @@ func (p *pdfWriter) kv(pairs [][2]string) {
 
 func (p *pdfWriter) body(ctx context.Context) error {
 	p.title()
+	p.glance()
 	p.caseHeader()
 	p.evidence()
 	p.method()
@@ -599,6 +600,42 @@ func (p *pdfWriter) title() {
 	}
 }
 
+// supersededNote says that a rescan superseded an item.
+func supersededNote(by int64) string {
+	if by == 0 {
+		return ""
+	}
+	return fmt.Sprintf(" — superseded by evidence item %d (a rescan of the same source); not counted in the summary", by)
+}
+
+// caseExaminer names the case's examiner as the examiner of an item that
+// records none, "" when the case has none either.
+func caseExaminer(name string) string {
+	if name == "" {
+		return ""
+	}
+	return name + " (the case's examiner)"
+}
+
+// glance writes the findings summary on the first page: what was
+// examined, what was found, what was not examined.
+func (p *pdfWriter) glance() {
+	r := p.r
+	p.heading("Findings at a glance")
+	list := func(title string, items []string, none string) {
+		p.subheading(title)
+		if len(items) == 0 {
+			p.para(none, 9, p.regular)
+		}
+		for _, it := range items {
+			p.para("• "+it, 9, p.regular)
+		}
+	}
+	list("What was examined", r.Findings.Examined, "No evidence item.")
+	list("What was found", r.Findings.Found, "")
+	list("What was not examined", r.NotExamined, "Every evidence item was examined completely as far as triage reads (see section 7).")
+}
+
 // caseHeader writes the case header.
 func (p *pdfWriter) caseHeader() {
 	r := p.r
@@ -635,8 +672,8 @@ func (p *pdfWriter) evidence() {
 			pairs = append(pairs, [2]string{kv.Key, v})
 		}
 		pairs = append(pairs, [][2]string{{"Source", Visible(e.Source)}, {"Type", e.Type}, {"Size", HumanBytes(e.Size)},
-			{"Scan state", e.State}, {"Scan started / finished", r.Time(e.StartedAt) + " / " + r.Time(e.FinishedAt)},
-			{"Examiner · host", cmp.Or(e.Examiner, "(not recorded)") + " · " + e.Host}, {"Digests computed", strings.Join(e.HashAlgorithms, ", ")},
+			{"Scan state", e.State + supersededNote(e.SupersededBy)}, {"Scan started / finished", r.Time(e.StartedAt) + " / " + r.Time(e.FinishedAt)},
+			{"Examiner · host", cmp.Or(e.Examiner, caseExaminer(r.Case.Examiner), "(not recorded)") + " · " + e.Host}, {"Digests computed", strings.Join(e.HashAlgorithms, ", ")},
 			{"Records · content bytes · errors", Thousands(e.Files) + " · " + HumanBytes(e.Bytes) + " · " + Thousands(e.Errors)}}...)
 		for _, kv := range e.MediaHashes {
 			pairs = append(pairs, [2]string{kv.Key, kv.Value})
@@ -702,16 +739,17 @@ func (p *pdfWriter) method() {
 	if len(r.HashSets) == 0 {
 		p.para("No hash sets were used: every file is reported as \"unknown\".", 9, p.regular)
 	} else {
-		var rows [][]pdfCell
+		p.para("Each file's digests were looked up in the hash sets below. For each set: what it is, what a match means, "+
+			"the file it was imported from with that file's SHA-256, how many entries it holds for each digest, and when and "+
+			"by which triage it was imported.", 9, p.regular)
 		for _, h := range r.HashSets {
-			var d []string
-			for _, kv := range h.Details {
-				d = append(d, kv.Key+": "+kv.Value)
+			p.para("Hash set “"+h.Name+"”", 9, p.bold)
+			var pairs [][2]string
+			for _, row := range r.HashSetRows(h) {
+				pairs = append(pairs, [2]string{row.Label, Visible(row.Value)})
 			}
-			rows = append(rows, []pdfCell{{text: h.Name}, {text: h.Category}, {text: strings.Join(d, "\n")}, {text: h.Meaning}})
+			p.kv(pairs)
 		}
-		p.table([]pdfCol{{"Name", .18, false, false}, {"Category", .12, false, false}, {"Version, source, counts, file hash", .4, false, false},
-			{"What a match means", .3, false, false}}, 7.5, true, rowsOf(rows))
 	}
 }
 
@@ -735,7 +773,11 @@ func (p *pdfWriter) hits() {
 		p.para("None.", 9, p.regular)
 	} else {
 		var rows [][]pdfCell
-		for _, f := range r.Hits.Records {
+		for i, f := range r.Hits.Records {
+			sets := strings.Join(f.Hashsets, ", ")
+			if i < len(r.Hits.Matched) {
+				sets = r.Hits.Matched[i]
+			}
 			var hs []string
 			for _, h := range [][2]string{{"MD5", f.MD5}, {"SHA-1", f.SHA1}, {"SHA-256", f.SHA256}} {
 				if h[1] != "" {
@@ -750,11 +792,19 @@ func (p *pdfWriter) hits() {
 			if fl := Flags(f.Deleted, f.Stream, f.Complete, f.ExtensionMismatch); fl != "" {
 				path += "\n[" + fl + "]"
 			}
-			rows = append(rows, []pdfCell{{text: fmt.Sprint(f.Evidence)}, {text: f.Status + "\n" + strings.Join(f.Hashsets, ", "), red: f.Status == casedb.StatusKnownBad},
-				{text: path}, {text: Thousands(f.Size)}, {text: strings.Join(hs, "\n")}, {text: fileTimes(f)}, {text: vol}})
+			path += "\n" + Thousands(f.Size) + " bytes"
+			if vol != "" {
+				path += " · volume " + vol
+			}
+			if ts := fileTimes(f); ts != "" {
+				path += "\n" + ts + " (UTC)"
+			}
+			// digests in a column wide enough for a labelled SHA-256 on one line
+			rows = append(rows, []pdfCell{{text: fmt.Sprint(f.Evidence)}, {text: f.Status + "\n" + sets, red: f.Status == casedb.StatusKnownBad},
+				{text: path}, {text: strings.Join(hs, "\n")}})
 		}
-		p.table([]pdfCol{{"Item", .05, false, true}, {"Status · set", .12, false, false}, {"Path · flags", .24, false, false},
-			{"Size", .08, false, true}, {"Hashes", .3, true, false}, {"Times (UTC)", .16, false, false}, {"Vol", .05, false, true}}, 6.5, true, rowsOf(rows))
+		p.table([]pdfCol{{"Item", .05, false, true}, {"Status · set", .15, false, false}, {"Path · flags · size · volume · times", .24, false, false},
+			{"Hashes", .56, true, false}}, 6.5, true, rowsOf(rows))
 		if r.Hits.Truncated() {
 			p.para(fmt.Sprintf("First %d of %s shown; the full listing holds all.", len(r.Hits.Records), Thousands(r.Hits.Total)), 8, p.regular)
 		}
@@ -826,11 +876,22 @@ func (p *pdfWriter) custody() {
 	} else {
 		p.para("The custody log is broken: "+r.Custody.Problem+". The events below are those before the break.", 9, p.bold)
 	}
+	p.subheading("Transfers, seals and notes recorded by people")
+	if hs := r.HumanEvents(); len(hs) == 0 {
+		p.para("None: no transfer, seal or note was recorded in the custody log.", 9, p.regular)
+	} else {
+		var rows [][]pdfCell
+		for _, h := range hs {
+			rows = append(rows, []pdfCell{{text: fmt.Sprint(h.Seq)}, {text: r.Time(h.Time)}, {text: h.Actor}, {text: h.Text}})
+		}
+		p.table([]pdfCol{{"#", .05, false, true}, {"Time", .25, false, false}, {"Who", .15, false, false}, {"What", .55, false, false}}, 7.5, true, rowsOf(rows))
+	}
+	p.subheading("Every event, including those triage records")
 	if len(r.Custody.Events) > 0 {
 		var rows [][]pdfCell
 		for _, e := range r.Custody.Events {
 			var d []string
-			for _, kv := range FlattenDetails(e.Details) {
+			for _, kv := range r.EventDetails(e) {
 				d = append(d, kv.Key+": "+kv.Value)
 			}
 			rows = append(rows, []pdfCell{{text: fmt.Sprint(e.Seq)}, {text: r.Time(e.Time)}, {text: e.Actor + "\n" + e.Host},
@@ -863,23 +924,26 @@ func (p *pdfWriter) listing(ctx context.Context) error {
 	}
 	pdf.AddPage()
 	p.heading("Appendix A. Full file listing")
-	t := p.newTable([]pdfCol{{"#", .05, false, true}, {"Item", .04, false, true}, {"Path", .25, false, false}, {"Type", .05, false, false},
-		{"Size", .08, false, true}, {"Status", .08, false, false}, {"SHA-256 · MD5", .25, true, false}, {"Modified (UTC)", .1, false, false},
-		{"Flags", .1, false, false}}, 5.8, true)
+	// One block per record in a monospaced face: the path, a line of
+	// facts, then one labelled line per digest, never wrapped.
+	t := p.newTable([]pdfCol{{"#", .06, false, true}, {"Item", .05, false, true}, {"Record (path; type, size, status, modified UTC, flags), then its digests: SHA-256 · MD5 · SHA-1", .89, true, false}}, 6.2, true)
 	n := 0
 	err := r.Files(ctx, func(f *casedb.FileRecord) error {
 		n++
-		mt := ""
+		facts := []string{f.Type, Thousands(f.Size) + " bytes", f.Status}
 		if !f.Mtime.IsZero() {
-			mt = f.Mtime.UTC().Format("2006-01-02 15:04:05")
+			facts = append(facts, "modified "+f.Mtime.UTC().Format("2006-01-02 15:04:05"))
 		}
-		sum := f.SHA256
-		if f.MD5 != "" {
-			sum += "\n" + f.MD5
+		if fl := Flags(f.Deleted, f.Stream, f.Complete, f.ExtensionMismatch); fl != "" {
+			facts = append(facts, fl)
 		}
-		t.row([]pdfCell{{text: fmt.Sprint(n)}, {text: fmt.Sprint(f.Evidence)}, {text: Visible(f.DisplayPath())}, {text: f.Type},
-			{text: Thousands(f.Size)}, {text: f.Status, red: f.Status == casedb.StatusKnownBad}, {text: sum}, {text: mt},
-			{text: Flags(f.Deleted, f.Stream, f.Complete, f.ExtensionMismatch)}})
+		block := Visible(f.DisplayPath()) + "\n" + strings.Join(facts, " · ")
+		for _, d := range [][2]string{{"SHA-256", f.SHA256}, {"MD5    ", f.MD5}, {"SHA-1  ", f.SHA1}, {"BLAKE3 ", f.BLAKE3}} {
+			if d[1] != "" {
+				block += "\n" + d[0] + " " + d[1]
+			}
+		}
+		t.row([]pdfCell{{text: fmt.Sprint(n)}, {text: fmt.Sprint(f.Evidence)}, {text: block, red: f.Status == casedb.StatusKnownBad}})
 		return pdf.Error()
 	})
 	if err != nil {

@@ -38,9 +38,10 @@ func hidden(r rune) bool {
 		unicode.Is(unicode.Zl, r) || unicode.Is(unicode.Zp, r)
 }
 
-// HumanBytes formats a byte count with its exact value: "1.2 MB (1234567 bytes)".
+// HumanBytes formats a byte count in IEC units with its exact value:
+// "1.2 MiB (1,234,567 bytes)".
 func HumanBytes(n int64) string {
-	const unit = 1000
+	const unit = 1024
 	if n < unit {
 		return fmt.Sprintf("%d bytes", n)
 	}
@@ -49,7 +50,7 @@ func HumanBytes(n int64) string {
 		div *= unit
 		exp++
 	}
-	return fmt.Sprintf("%.1f %cB (%s bytes)", float64(n)/float64(div), "kMGTPE"[exp], Thousands(n))
+	return fmt.Sprintf("%.1f %ciB (%s bytes)", float64(n)/float64(div), "KMGTPE"[exp], Thousands(n))
 }
 
 // Thousands formats n with comma thousands separators.

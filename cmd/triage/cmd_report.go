@@ -30,6 +30,7 @@ type ReportOptions struct {
 	AllowBrokenChain bool
 	Font             string
 	Examiner         string
+	Force            bool
 
 	outputs  []report.Output
 	manifest string
@@ -44,6 +45,7 @@ func (o *ReportOptions) AddFlags(f *pflag.FlagSet) {
 	f.StringVar(&o.PasswordFile, "password-file", "", "read the secret key's password from the first line of `FILE` (default: ask on the terminal)")
 	f.BoolVar(&o.AllowBrokenChain, "allow-broken-chain", false, "report over a broken custody log; the report says so on its first page")
 	f.StringVar(&o.Font, "font", "", "TrueType `FONT` for PDF names the built-in font cannot show (CJK); default: search the system fonts")
+	f.BoolVar(&o.Force, "force", false, "replace the files of an earlier report run with the same names; the custody log records the run replaced")
 	f.StringVar(&o.Examiner, "examiner", "", "examiner recorded in the custody log (default $TRIAGE_EXAMINER, else the case's examiner)")
 }
 
@@ -98,7 +100,10 @@ out/rep.html and out/rep.pdf. Each run also writes BASE.manifest.json, listing
 the SHA-256 of every output and the custody log head, and with --sign KEYFILE
 the minisign signature BASE.manifest.json.minisig, which 'minisign -V' and
 'triage verify' check. Every file is written to a temporary file and renamed
-into place when all are complete. The run is recorded in the custody log
+into place when all are complete. Existing files are never replaced unless
+--force is given; the custody log then records the run replaced as
+superseded. Each format's usual extensions are accepted (.htm, .xml and
+.dfxml for DFXML). The run is recorded in the custody log
 ("report generated", with the manifest's SHA-256).
 
 A case whose custody log is broken is not reported on unless
@@ -195,7 +200,7 @@ func runReport(ctx context.Context, opts *ReportOptions, g *globalOptions, dir s
 			NoListing: opts.NoListing, AllowBrokenChain: opts.AllowBrokenChain},
 		Outputs:  opts.outputs,
 		Manifest: opts.manifest,
-		Write:    report.WriteOptions{Signer: signer, PDF: report.PDFOptions{FontPath: opts.Font}},
+		Write:    report.WriteOptions{Signer: signer, Force: opts.Force, PDF: report.PDFOptions{FontPath: opts.Font}},
 		Examiner: opts.Examiner,
 		Check: func(r *report.Report) error {
 			for _, o := range opts.outputs {
@@ -213,6 +218,10 @@ func runReport(ctx context.Context, opts *ReportOptions, g *globalOptions, dir s
 	})
 	if errors.Is(err, report.ErrBrokenChain) {
 		return &hintError{err, "a broken custody log is never repaired; 'triage verify " + dir + "' shows where it breaks; --allow-broken-chain reports anyway and says so on the first page"}
+	}
+	var ee *report.ExistsError
+	if errors.As(err, &ee) {
+		return &hintError{err, "every report run keeps its own files: choose another -o, or give --force to replace that run (the custody log records it as superseded)"}
 	}
 	if err != nil {
 		return err

@@ -57,7 +57,7 @@ type ScanOptions struct {
 // AddFlags registers the scan flags.
 func (o *ScanOptions) AddFlags(f *pflag.FlagSet) {
 	f.StringVarP(&o.Case, "case", "c", "", "case `DIR` to record into (created when missing or empty)")
-	f.StringVar(&o.JSONL, "jsonl", "", "stream one JSON object per record to `FILE` ('-' for standard output)")
+	f.StringVar(&o.JSONL, "jsonl", "", "stream one JSON object per record to `FILE`, appended to ('-' for standard output)")
 	f.StringVar(&o.Hash, "hash", "md5,sha1,sha256", "digests to compute: any of md5, sha1, sha256, blake3")
 	f.IntVar(&o.Workers, "workers", 0, "files read and hashed at once (0: 16, or two per CPU when more; the hashing uses every core)")
 	f.BoolVarP(&o.Quiet, "quiet", "q", false, "print no progress and no summary")
@@ -119,8 +119,9 @@ matches, else notable, else known-good, else unknown. The case and the
 custody log record every set used, with its sources' SHA-256.
 
 With --jsonl, every record is streamed as one JSON object per line (the
-format is documented in docs/jsonl.md). A resumed scan streams only the
-records it adds.
+format is documented in docs/jsonl.md). The file is appended to, never
+truncated: a resumed scan streams the records it adds after those of the
+interrupted run.
 
 ` + exitStatusHelp,
 		Example: `  triage scan /mnt/evidence --case case-042
@@ -216,7 +217,9 @@ func runScan(ctx context.Context, opts *ScanOptions, g *globalOptions, sources [
 	case "-":
 		jsonl = g.Out
 	default:
-		f, err := os.OpenFile(opts.JSONL, os.O_WRONLY|os.O_CREATE|os.O_TRUNC, 0o644)
+		// Appended to, never truncated: a resumed scan adds its records
+		// to those its first run streamed.
+		f, err := os.OpenFile(opts.JSONL, os.O_WRONLY|os.O_CREATE|os.O_APPEND, 0o644)
 		if err != nil {
 			return fmt.Errorf("cannot write JSON lines: %w", err)
 		}
@@ -263,7 +266,10 @@ func runScan(ctx context.Context, opts *ScanOptions, g *globalOptions, sources [
 			if r.Image != nil {
 				printImageCheck(g.Err, opts.Quiet, r.Image)
 			}
-			if r.Result != nil && !opts.Quiet {
+			switch {
+			case r.MediaHashResumed && !opts.Quiet:
+				fmt.Fprintf(g.Err, "triage: %s: evidence %d: the interrupted media hash was resumed; state %s\n", r.Path, r.Result.EvidenceID, r.Result.State)
+			case r.Result != nil && !opts.Quiet:
 				printSummary(g.Err, r.Path, r.Result)
 			}
 			switch {

@@ -309,7 +309,15 @@ const (
 	StatePartial     = "partial" // finished, but some items were unreadable
 	StateInterrupted = "interrupted"
 	StateFailed      = "failed"
+	// StateMediaHashPending: the files were scanned but the hash of the
+	// whole media did not finish; the next run of the same scan does it
+	// (the state the file scan ended in is in the metadata, ScanStateKey).
+	StateMediaHashPending = "media hash pending"
 )
+
+// ScanStateKey is the evidence metadata key holding the state the file
+// scan ended in while the media hash is pending.
+const ScanStateKey = "scan_state"
 
 // Evidence is one evidence item of a case.
 type Evidence struct {

@@ -83,7 +83,20 @@ type FileCounts struct {
 
 // CountFiles returns the counts of every record of the case.
 func (c *Case) CountFiles(ctx context.Context) (FileCounts, error) {
+	return c.CountFilesExcept(ctx, nil)
+}
+
+// CountFilesExcept returns the counts of the records of the case that do
+// not belong to the evidence items listed in skip (superseded by a rescan).
+func (c *Case) CountFilesExcept(ctx context.Context, skip []int64) (FileCounts, error) {
 	var s FileCounts
+	where, args := "", []any{}
+	if len(skip) > 0 {
+		where = " WHERE evidence_id NOT IN (?" + strings.Repeat(",?", len(skip)-1) + ")"
+		for _, id := range skip {
+			args = append(args, id)
+		}
+	}
 	err := c.db.QueryRowContext(ctx, `SELECT count(*),
 	    coalesce(sum(type = 'file'), 0),
 	    coalesce(sum(CASE WHEN type = 'file' THEN size ELSE 0 END), 0),
@@ -91,7 +104,7 @@ func (c *Case) CountFiles(ctx context.Context) (FileCounts, error) {
 	    coalesce(sum(type = 'file' AND status = 'known-good'), 0), coalesce(sum(type = 'file' AND status = 'unknown'), 0),
 	    coalesce(sum(extension_mismatch), 0), coalesce(sum(deleted), 0),
 	    coalesce(sum(complete = 0 OR error IS NOT NULL), 0)
-	  FROM files`).Scan(&s.Records, &s.Files, &s.Bytes, &s.KnownBad, &s.Notable, &s.KnownGood, &s.Unknown,
+	  FROM files`+where, args...).Scan(&s.Records, &s.Files, &s.Bytes, &s.KnownBad, &s.Notable, &s.KnownGood, &s.Unknown,
 		&s.ExtensionMismatch, &s.Deleted, &s.Incomplete)
 	return s, err
 }
@@ -150,4 +163,24 @@ func (c *Case) CountMatching(ctx context.Context, f FileFilter) (int64, error) {
 		return 0, fmt.Errorf("failed to count records: %w", err)
 	}
 	return n, nil
+}
+
+// CountByVolume returns the number of records of evidence item id in each
+// volume (by volume index); records outside any volume are not counted.
+func (c *Case) CountByVolume(ctx context.Context, evidenceID int64) (map[int]int64, error) {
+	rows, err := c.db.QueryContext(ctx, `SELECT volume, count(*) FROM files WHERE evidence_id = ? AND volume IS NOT NULL GROUP BY volume`, evidenceID)
+	if err != nil {
+		return nil, fmt.Errorf("failed to count records by volume: %w", err)
+	}
+	defer rows.Close()
+	m := map[int]int64{}
+	for rows.Next() {
+		var v int
+		var n int64
+		if err := rows.Scan(&v, &n); err != nil {
+			return nil, err
+		}
+		m[v] = n
+	}
+	return m, rows.Err()
 }

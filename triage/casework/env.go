@@ -1,6 +1,7 @@
 package casework
 
 import (
+	"context"
 	"fmt"
 	"os"
 	"time"
@@ -37,11 +38,36 @@ func (e *Env) HostName() string {
 	return h
 }
 
-// AppendCustody records one event in the custody log of the case in dir.
+// AppendCustody records one event in the custody log of the case in dir,
+// and anchors the log's new head in the case database (AnchorCustody).
 func (e *Env) AppendCustody(dir, action, actor string, details map[string]any) error {
-	_, err := custody.Append(dir, custody.Event{Action: action, Actor: actor, Host: e.HostName(), Details: details}, custody.Options{Now: e.Time})
+	ev, err := custody.Append(dir, custody.Event{Action: action, Actor: actor, Host: e.HostName(), Details: details}, custody.Options{Now: e.Time})
 	if err != nil {
 		return fmt.Errorf("failed to record %q in the custody log: %w", action, err)
+	}
+	return AnchorCustody(dir, ev)
+}
+
+// AnchorCustody records ev, just appended to the custody log of the case in
+// dir, as the log's head in the case database: a copy of the head outside
+// the log, so that verify can tell a log whose tail was cut off.
+func AnchorCustody(dir string, ev *custody.Event) error {
+	if !casedb.Exists(dir) {
+		return nil
+	}
+	line, err := custody.Canonical(ev, true)
+	if err != nil {
+		return err
+	}
+	c, err := casedb.Open(dir)
+	if err != nil {
+		return fmt.Errorf("cannot anchor the custody head: %w", err)
+	}
+	defer c.Close()
+	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+	defer cancel()
+	if err := c.SetCustodyHead(ctx, ev.Seq, custody.LineHash(line)); err != nil {
+		return fmt.Errorf("cannot anchor the custody head in the case database: %w", err)
 	}
 	return nil
 }

@@ -29,7 +29,8 @@ type ReportOptions struct {
 
 // WriteReport builds the report of the case, writes its outputs with their
 // manifest, and records it in the custody log ("report generated", with the
-// manifest's SHA-256). A log whose chain is broken is not appended to; the
+// manifest's SHA-256; with o.Write.Force, the run it replaced as
+// "supersedes"). A log whose chain is broken is not appended to; the
 // report, made over it only with Build.AllowBrokenChain, says so
 // (Report.Custody.Intact is false).
 func (e *Env) WriteReport(ctx context.Context, c *casedb.Case, o *ReportOptions) (*report.Report, *report.Result, error) {
@@ -68,6 +69,9 @@ func (e *Env) WriteReport(ctx context.Context, c *casedb.Case, o *ReportOptions)
 		outs = append(outs, map[string]any{"file": out.File, "format": out.Format, "sha256": out.SHA256})
 	}
 	d["outputs"] = outs
+	if sup := res.Superseded; sup != nil {
+		d["supersedes"] = map[string]any{"manifest": absPath(sup.Manifest), "manifest_sha256": sup.SHA256, "report_id": sup.ReportID}
+	}
 	if o.Write.Signer != nil {
 		d["signed_by_key"] = o.Write.Signer.KeyID()
 	}

@@ -72,6 +72,10 @@ type SourceResult struct {
 	// Image is the verification of a disk image, nil when the source is
 	// not an image or was not verified.
 	Image *ImageCheck
+	// MediaHashResumed is set when the source's files were scanned by an
+	// earlier run whose media hash was interrupted, and this run hashed
+	// the media.
+	MediaHashResumed bool
 }
 
 // Failed reports whether the source could not be scanned.
@@ -174,11 +178,57 @@ func (e *Env) scanSource(ctx context.Context, c *casedb.Case, p, host string, hs
 	}
 	stopProgress()
 	r.Result = res
-	if o.VerifyImage && err == nil && res != nil && !res.Skipped && (res.State == casedb.StateComplete || res.State == casedb.StatePartial) {
-		r.Image, err = e.verifyScannedImage(ctx, c, src, res.EvidenceID, o)
+	if o.VerifyImage && err == nil && res != nil && triage.SourceImage(src) != nil {
+		switch {
+		case !res.Skipped && (res.State == casedb.StateComplete || res.State == casedb.StatePartial):
+			r.Image, err = e.mediaHashPhase(ctx, c, src, res, res.State, sc.actor, o)
+		case res.Skipped && res.State == casedb.StateMediaHashPending:
+			// the media hash of an earlier run was interrupted: finish it
+			scanState := casedb.StateComplete
+			if evs, ferr := c.EvidenceItems(ctx); ferr == nil {
+				for _, ev := range evs {
+					if s, ok := ev.Metadata[casedb.ScanStateKey].(string); ok && ev.ID == res.EvidenceID {
+						scanState = s
+					}
+				}
+			}
+			r.MediaHashResumed = true
+			r.Image, err = e.mediaHashPhase(ctx, c, src, res, scanState, sc.actor, o)
+		}
 	}
 	r.Err = err
 	return r
+}
+
+// mediaHashPhase hashes the whole media of an image source as the last
+// phase of its scan. Until it is done the evidence item is in state
+// casedb.StateMediaHashPending (the file scan's state kept in its metadata),
+// so an interrupted media hash is finished by the next run of the same
+// command; once done, the item gets the file scan's state back.
+func (e *Env) mediaHashPhase(ctx context.Context, c *casedb.Case, src triage.Source, res *triage.Result, scanState, actor string, o *ScanOptions) (*ImageCheck, error) {
+	if err := c.UpdateEvidenceMetadata(ctx, res.EvidenceID, map[string]any{casedb.ScanStateKey: scanState}); err != nil {
+		return nil, err
+	}
+	if err := c.SetEvidenceState(ctx, res.EvidenceID, casedb.StateMediaHashPending); err != nil {
+		return nil, err
+	}
+	res.State = casedb.StateMediaHashPending
+	ic, err := e.verifyScannedImage(ctx, c, src, res.EvidenceID, o)
+	if err != nil {
+		if ctx.Err() != nil {
+			if cerr := e.AppendCustody(c.Dir, custody.ActionScanInterrupted, actor, map[string]any{
+				"evidence": res.EvidenceID, "phase": "media hash", "state": casedb.StateMediaHashPending,
+			}); cerr != nil {
+				return nil, errors.Join(err, cerr)
+			}
+		}
+		return nil, err
+	}
+	if err := c.SetEvidenceState(context.WithoutCancel(ctx), res.EvidenceID, scanState); err != nil {
+		return nil, err
+	}
+	res.State = scanState
+	return ic, nil
 }
 
 // scanCustody records the custody events of a scan: "evidence added" for a
@@ -186,6 +236,7 @@ func (e *Env) scanSource(ctx context.Context, c *casedb.Case, p, host string, hs
 // "scan interrupted" with the counts.
 type scanCustody struct {
 	env        *Env
+	c          *casedb.Case
 	dir, actor string
 	started    bool
 	// mismatchPolicy is the policy file of the scan (path and SHA-256),
@@ -195,7 +246,7 @@ type scanCustody struct {
 
 func (e *Env) newScanCustody(ctx context.Context, c *casedb.Case, examiner string) *scanCustody {
 	ci, _ := casedb.LoadCaseInfo(ctx, c)
-	return &scanCustody{env: e, dir: c.Dir, actor: Actor(examiner, ci)}
+	return &scanCustody{env: e, c: c, dir: c.Dir, actor: Actor(examiner, ci)}
 }
 
 // onEvidence is the triage.Options.OnEvidence hook.
@@ -228,8 +279,22 @@ func (s *scanCustody) finished(evidenceID, runID int64, state string, files, byt
 	if state == casedb.StateInterrupted {
 		action = custody.ActionScanInterrupted
 	}
-	return s.env.AppendCustody(s.dir, action, s.actor, map[string]any{
+	d := map[string]any{
 		"evidence": evidenceID, "run": runID, "state": state, "records": files, "bytes": bytes, "errors": errs,
 		"records_from_earlier_runs": existing,
-	})
+	}
+	// The seal of the item's records as the case holds them now (earlier
+	// runs included): verify recomputes it, so a later change to case.db
+	// is caught.
+	if s.c != nil {
+		ctx, cancel := context.WithTimeout(context.Background(), 10*time.Minute)
+		defer cancel()
+		seal, err := s.c.SealEvidence(ctx, evidenceID)
+		if err != nil {
+			return fmt.Errorf("cannot seal the records of evidence item %d: %w", evidenceID, err)
+		}
+		d["seal"] = map[string]any{"version": casedb.SealVersion, "records": seal.Records, "errors": seal.Errors,
+			"statuses": seal.Statuses, "records_sha256": seal.RecordsSHA256, "errors_sha256": seal.ErrorsSHA256}
+	}
+	return s.env.AppendCustody(s.dir, action, s.actor, d)
 }
