@@ -14,6 +14,7 @@ import (
 	"time"
 
 	"github.com/triagekit/triage/internal/buildinfo"
+	"github.com/triagekit/triage/internal/evidence"
 )
 
 // Ext is the file extension of an index in a library.
@@ -247,7 +248,7 @@ func (l *Library) Import(ctx context.Context, files []string, opts ImportOptions
 // importFile parses one source into emit.
 func importFile(ctx context.Context, path, format string, workers int, emit consumer) (*SourceResult, error) {
 	name := filepath.Base(path)
-	f, err := os.Open(path)
+	f, err := evidence.Open(path)
 	if err != nil {
 		return nil, err
 	}
@@ -288,7 +289,7 @@ func importFile(ctx context.Context, path, format string, workers int, emit cons
 		}
 		done := make(chan error, 1)
 		go func() {
-			hf, err := os.Open(path)
+			hf, err := evidence.Open(path)
 			if err == nil {
 				_, err = io.Copy(sum, hf)
 				hf.Close()

@@ -23,6 +23,7 @@ import (
 	"strconv"
 	"strings"
 
+	"github.com/triagekit/triage/internal/evidence"
 	"github.com/triagekit/triage/triage/fs"
 	fsformats "github.com/triagekit/triage/triage/fs/formats"
 	"github.com/triagekit/triage/triage/image/container"
@@ -129,7 +130,7 @@ func detectBytes(b []byte) Kind {
 // next segment exists opens every segment as one image. Block devices are
 // read as raw.
 func Open(path string) (Image, error) {
-	f, err := os.Open(path)
+	f, err := evidence.Open(path)
 	if err != nil {
 		return nil, err
 	}

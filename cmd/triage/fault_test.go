@@ -1,0 +1,79 @@
+package main
+
+import (
+	"bytes"
+	"os"
+	"path/filepath"
+	"strings"
+	"syscall"
+	"testing"
+	"time"
+)
+
+// runBounded runs triage and fails the test when it does not end within
+// limit: every fault ends promptly with a message.
+func runBounded(t *testing.T, limit time.Duration, args ...string) (status int, stderr string) {
+	t.Helper()
+	type result struct {
+		status int
+		stderr string
+	}
+	done := make(chan result, 1)
+	go func() {
+		var out, errb bytes.Buffer
+		s := run(args, strings.NewReader(""), &out, &errb)
+		done <- result{s, errb.String()}
+	}()
+	select {
+	case r := <-done:
+		return r.status, r.stderr
+	case <-time.After(limit):
+		t.Fatalf("triage %s still running after %v", strings.Join(args, " "), limit)
+		return 0, ""
+	}
+}
+
+// Sources that cannot be read as evidence (a FIFO, a socket, a character
+// device) are refused before they are opened, never blocking in open(2).
+func TestSpecialFileSources(t *testing.T) {
+	dir := t.TempDir()
+	fifo := filepath.Join(dir, "fifo.dd")
+	if err := syscall.Mkfifo(fifo, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	sock := filepath.Join(dir, "sock")
+	fd, err := syscall.Socket(syscall.AF_UNIX, syscall.SOCK_STREAM, 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer syscall.Close(fd)
+	if err := syscall.Bind(fd, &syscall.SockaddrUnix{Name: sock}); err != nil {
+		t.Fatal(err)
+	}
+	lib := t.TempDir()
+	for _, src := range []struct{ path, what string }{
+		{fifo, "named pipe"}, {sock, "socket"}, {"/dev/zero", "character device"}, {"/dev/null", "character device"},
+	} {
+		if _, err := os.Stat(src.path); err != nil {
+			t.Logf("skipping %s: %v", src.path, err)
+			continue
+		}
+		for _, args := range [][]string{
+			{"ls", src.path},
+			{"ls", "--files", src.path},
+			{"image", "info", src.path},
+			{"image", "verify", src.path},
+			{"scan", src.path, "--as", "image", "--case", filepath.Join(t.TempDir(), "c")},
+			{"scan", src.path, "--case", filepath.Join(t.TempDir(), "c")},
+			{"hashset", "import", src.path, "--name", "x", "--category", "known-bad", "--hashset-dir", lib},
+		} {
+			status, stderr := runBounded(t, 5*time.Second, args...)
+			if status == 0 {
+				t.Errorf("triage %s: status 0, want an error", strings.Join(args, " "))
+			}
+			if !strings.Contains(stderr, src.what) {
+				t.Errorf("triage %s: stderr %q does not say %q", strings.Join(args, " "), stderr, src.what)
+			}
+		}
+	}
+}
