@@ -31,6 +31,9 @@ type ScanOptions struct {
 	Quiet    bool
 	Examiner string
 	Rescan   bool
+	// ItemTimeout and ItemMaxBytes are the watchdog's limits per item.
+	ItemTimeout  time.Duration
+	ItemMaxBytes int64
 	// CaseFlags set the case header (case number, agency, ...) as
 	// `triage case init` does.
 	CaseFlags CaseFlags
@@ -58,6 +61,8 @@ func (o *ScanOptions) AddFlags(f *pflag.FlagSet) {
 	f.BoolVarP(&o.Quiet, "quiet", "q", false, "print no progress and no summary")
 	f.StringVar(&o.Examiner, "examiner", os.Getenv("TRIAGE_EXAMINER"), "examiner name recorded on the evidence item (default $TRIAGE_EXAMINER)")
 	f.BoolVar(&o.Rescan, "rescan", false, "scan a source again as a new evidence item when the case already holds a finished scan of it")
+	f.DurationVar(&o.ItemTimeout, "item-timeout", triage.DefaultItemTimeout, "stop reading one item's content after `DURATION` and record it incomplete (0: no limit)")
+	f.Int64Var(&o.ItemMaxBytes, "item-max-bytes", triage.DefaultItemBytes, "stop reading one item's content after `BYTES` and record it incomplete (0: no limit)")
 	o.CaseFlags.AddFlags(f, "examiner")
 	f.StringVar(&o.As, "as", "", "read each SOURCE file as `KIND`: file (one file) or image (disk image); default: decided from the content")
 	o.FS = addFSFlags(f, "")
@@ -152,6 +157,9 @@ func validateScanOptions(o *ScanOptions, sources []string) error {
 	if o.Workers < 0 {
 		return usageErrorf("--workers must be 0 or more, got %d", o.Workers)
 	}
+	if o.ItemTimeout < 0 || o.ItemMaxBytes < 0 {
+		return usageErrorf("--item-timeout and --item-max-bytes must be 0 (no limit) or more")
+	}
 	if err := o.CaseFlags.validate(); err != nil {
 		return err
 	}
@@ -219,6 +227,7 @@ func runScan(ctx context.Context, opts *ScanOptions, g *globalOptions, sources [
 		CommandLine: g.Args,
 		Examiner:    opts.Examiner,
 		Rescan:      opts.Rescan,
+		Watchdog:    watchdog(opts.ItemTimeout, opts.ItemMaxBytes),
 		As:          opts.As,
 		Image:       triage.ImageOptions{FS: opts.FS},
 		VerifyImage: opts.VerifyImage,
@@ -293,4 +302,16 @@ func printSummary(w io.Writer, src string, r *triage.Result) {
 	}
 	fmt.Fprintf(w, "triage: %s: evidence %d %s: %d records, %s in %s%s, %d errors%s\n",
 		src, r.EvidenceID, r.State, r.Files, report.HumanBytes(r.Bytes), d.Round(time.Millisecond), rate, r.Errors, resumed)
+}
+
+// watchdog turns the flags' limits into the engine's, where 0 is no limit.
+func watchdog(timeout time.Duration, maxBytes int64) triage.Watchdog {
+	w := triage.Watchdog{Timeout: timeout, MaxBytes: maxBytes}
+	if w.Timeout == 0 {
+		w.Timeout = -1
+	}
+	if w.MaxBytes == 0 {
+		w.MaxBytes = -1
+	}
+	return w
 }
