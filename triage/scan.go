@@ -97,7 +97,7 @@ type problem struct {
 }
 
 // Scan walks src and records every entry in the case. It resumes an
-// interrupted scan of the same source. The case stays consistent whatever
+// interrupted, crashed or failed scan of the same source. The case stays consistent whatever
 // happens: records are committed in batches, in walk order.
 func Scan(ctx context.Context, c *casedb.Case, src Source, opts Options) (*Result, error) {
 	now := opts.Now
@@ -120,7 +120,9 @@ func Scan(ctx context.Context, c *casedb.Case, src Source, opts Options) (*Resul
 		return nil, err
 	}
 	switch {
-	case ev != nil && (ev.State == casedb.StateRunning || ev.State == casedb.StateInterrupted):
+	case ev != nil && (ev.State == casedb.StateRunning || ev.State == casedb.StateInterrupted || ev.State == casedb.StateFailed):
+		// An interrupted, crashed or failed scan (a full disk) goes on
+		// where its records end.
 		res.Resumed = true
 		if fmt.Sprint(hashNames(algs)) != fmt.Sprint(ev.HashAlgorithms) {
 			return nil, fmt.Errorf("cannot resume evidence item %d with different hash algorithms (%v, the interrupted scan used %v)", ev.ID, hashNames(algs), ev.HashAlgorithms)

@@ -2,12 +2,16 @@ package main
 
 import (
 	"bytes"
+	"context"
+	"fmt"
 	"os"
 	"path/filepath"
 	"strings"
 	"syscall"
 	"testing"
 	"time"
+
+	"github.com/triagekit/triage/triage/casedb"
 )
 
 // runBounded runs triage and fails the test when it does not end within
@@ -75,5 +79,29 @@ func TestSpecialFileSources(t *testing.T) {
 				t.Errorf("triage %s: stderr %q does not say %q", strings.Join(args, " "), stderr, src.what)
 			}
 		}
+	}
+}
+
+// Two scans of one case: while one holds the case, the other is refused at
+// once with the PID of the holder, and adds nothing to the case.
+func TestScanCaseInUse(t *testing.T) {
+	ev := t.TempDir()
+	os.WriteFile(filepath.Join(ev, "a.txt"), []byte("a"), 0o644)
+	dir := filepath.Join(t.TempDir(), "c")
+	holder, _, err := casedb.OpenOrCreate(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	status, stderr := runBounded(t, 5*time.Second, "scan", ev, "--case", dir, "-q")
+	if status != 1 || !strings.Contains(stderr, fmt.Sprintf("in use by PID %d", os.Getpid())) {
+		t.Errorf("status %d, stderr %q", status, stderr)
+	}
+	evs, err := holder.EvidenceItems(context.Background())
+	if err != nil || len(evs) != 0 {
+		t.Errorf("the refused scan added evidence: %v, %v", evs, err)
+	}
+	holder.Close()
+	if status, stderr := runBounded(t, 30*time.Second, "scan", ev, "--case", dir, "-q"); status != 0 {
+		t.Errorf("once free: status %d, stderr %q", status, stderr)
 	}
 }
