@@ -5,6 +5,7 @@ import (
 	"context"
 	"fmt"
 	"os"
+	"os/exec"
 	"path/filepath"
 	"strings"
 	"syscall"
@@ -12,6 +13,7 @@ import (
 	"time"
 
 	"github.com/triagekit/triage/triage/casedb"
+	"github.com/triagekit/triage/triage/custody"
 )
 
 // runBounded runs triage and fails the test when it does not end within
@@ -103,5 +105,59 @@ func TestScanCaseInUse(t *testing.T) {
 	holder.Close()
 	if status, stderr := runBounded(t, 30*time.Second, "scan", ev, "--case", dir, "-q"); status != 0 {
 		t.Errorf("once free: status %d, stderr %q", status, stderr)
+	}
+}
+
+// A case on a disk that fills during the scan: the scan fails with a clear
+// error, the case stays valid (database and custody log), and the same
+// command finishes the job once space is freed.
+func TestScanDiskFull(t *testing.T) {
+	if os.Geteuid() != 0 {
+		t.Skip("mounting a small tmpfs needs root")
+	}
+	mnt := t.TempDir()
+	if out, err := exec.Command("mount", "-t", "tmpfs", "-o", "size=256k", "tmpfs", mnt).CombinedOutput(); err != nil {
+		t.Skipf("cannot mount a tmpfs: %v %s", err, out)
+	}
+	t.Cleanup(func() { exec.Command("umount", mnt).Run() })
+	ev := t.TempDir()
+	const files = 3000
+	for i := range files {
+		os.WriteFile(filepath.Join(ev, fmt.Sprintf("file-with-a-long-name-%05d.txt", i)), []byte(fmt.Sprint(i)), 0o644)
+	}
+	dir := filepath.Join(mnt, "case")
+	args := []string{"scan", ev, "--case", dir, "-q"}
+	status, stderr := runBounded(t, 60*time.Second, args...)
+	if status == 0 {
+		t.Fatal("the scan succeeded on a full disk; make the tmpfs smaller")
+	}
+	if !strings.Contains(stderr, "full") && !strings.Contains(stderr, "no space") {
+		t.Errorf("status %d, stderr %q: no clear message", status, stderr)
+	}
+	t.Logf("full: status %d, %s", status, strings.TrimSpace(stderr))
+	if out, err := exec.Command("mount", "-o", "remount,size=64m", mnt).CombinedOutput(); err != nil {
+		t.Fatalf("cannot grow the tmpfs: %v %s", err, out)
+	}
+	if _, _, err := custody.Verify(dir); err != nil {
+		t.Errorf("custody log after the full disk: %v", err)
+	}
+	status, stderr = runBounded(t, 60*time.Second, args...)
+	if status != 0 {
+		t.Fatalf("once space is freed: status %d, stderr %q", status, stderr)
+	}
+	c, err := casedb.Open(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer c.Close()
+	evs, err := c.EvidenceItems(context.Background())
+	if err != nil || len(evs) != 1 || evs[0].State != casedb.StateComplete || evs[0].Files != files {
+		for _, e := range evs {
+			t.Logf("evidence %d: %s, %d files", e.ID, e.State, e.Files)
+		}
+		t.Errorf("after the resumed scan: %d evidence items, %v", len(evs), err)
+	}
+	if _, _, err := custody.Verify(dir); err != nil {
+		t.Errorf("custody log: %v", err)
 	}
 }
