@@ -2,6 +2,8 @@ package main
 
 import (
 	"bytes"
+	"crypto/md5"
+	"encoding/hex"
 	"context"
 	"fmt"
 	"os"
@@ -12,6 +14,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/triagekit/triage/hashset"
 	"github.com/triagekit/triage/triage/casedb"
 	"github.com/triagekit/triage/triage/custody"
 )
@@ -159,5 +162,69 @@ func TestScanDiskFull(t *testing.T) {
 	}
 	if _, _, err := custody.Verify(dir); err != nil {
 		t.Errorf("custody log: %v", err)
+	}
+}
+
+// A hash-set index with one flipped bit in its digest data stops the scan
+// with an error naming the set, instead of scanning a known-bad file as
+// unknown; an intact index is recorded with the SHA-256 of its bytes, as
+// sha256sum computes it.
+func TestScanDamagedHashsetIndex(t *testing.T) {
+	lib := t.TempDir()
+	ev := t.TempDir()
+	os.WriteFile(filepath.Join(ev, "bad.txt"), []byte("known bad\n"), 0o644)
+	sum := md5.Sum([]byte("known bad\n"))
+	list := filepath.Join(t.TempDir(), "bad.md5")
+	os.WriteFile(list, []byte(hex.EncodeToString(sum[:])+"  bad.txt\n"), 0o644)
+	if status, stderr := runBounded(t, 30*time.Second, "hashset", "import", list, "--name", "agency", "--category", "known-bad", "--hashset-dir", lib, "-q"); status != 0 {
+		t.Fatalf("import: %d %s", status, stderr)
+	}
+	idx := filepath.Join(lib, "agency.tset")
+	clean, err := os.ReadFile(idx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	out, err := exec.Command("sha256sum", idx).Output()
+	if err != nil {
+		t.Skipf("sha256sum: %v", err)
+	}
+	want := strings.Fields(string(out))[0]
+
+	dir := filepath.Join(t.TempDir(), "c")
+	if status, stderr := runBounded(t, 30*time.Second, "scan", ev, "--case", dir, "--hashset", "agency", "--hashset-dir", lib, "-q"); status != 0 {
+		t.Fatalf("scan: %d %s", status, stderr)
+	}
+	c, err := casedb.Open(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	used, err := c.HashSetsUsed(context.Background())
+	c.Close()
+	if err != nil || len(used) != 1 || used[0].Details["file_sha256"] != want {
+		t.Errorf("hash sets used %+v (%v), want file_sha256 %s", used, err, want)
+	}
+
+	// Flip one bit of the MD5 digest in the data section.
+	s, err := hashset.Open(idx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var off int64 = -1
+	for _, sc := range s.Sections {
+		if sc.Algorithm == "md5" {
+			off = sc.DataOffset
+		}
+	}
+	s.Close()
+	if off < 0 {
+		t.Fatal("no md5 section")
+	}
+	damaged := append([]byte(nil), clean...)
+	damaged[off+3] ^= 0x10
+	os.WriteFile(idx, damaged, 0o644)
+	dir2 := filepath.Join(t.TempDir(), "c")
+	status, stderr := runBounded(t, 30*time.Second, "scan", ev, "--case", dir2, "--hashset", "agency", "--hashset-dir", lib, "-q")
+	if status == 0 || !strings.Contains(stderr, `hash set "agency"`) || !strings.Contains(stderr, "damaged") {
+		t.Errorf("damaged index: status %d, stderr %q", status, stderr)
 	}
 }
