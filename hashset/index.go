@@ -117,7 +117,7 @@ type Set struct {
 	// earlier CheckCached of the same file (device, inode, size, times).
 	CheckedAt time.Time
 
-	ident   string // identity of the open file (fileIdentity), "" when unknown
+	ident string // identity of the open file (fileIdentity), "" when unknown
 
 	sec     [numAlgorithms]section
 	mem     []byte // the mapped file, or nil when read through r

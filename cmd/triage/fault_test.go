@@ -2,9 +2,9 @@ package main
 
 import (
 	"bytes"
+	"context"
 	"crypto/md5"
 	"encoding/hex"
-	"context"
 	"fmt"
 	"os"
 	"os/exec"
