@@ -175,11 +175,11 @@ func validateScanOptions(o *ScanOptions, sources []string) error {
 		if err != nil {
 			return err
 		}
-		if within(caseAbs, abs) {
+		if liesWithin(caseAbs, abs) || liesWithin(o.Case, abs) {
 			return usageErrorf("the case directory %q lies inside the source %q: triage never writes into evidence", o.Case, s)
 		}
 		if o.JSONL != "" && o.JSONL != "-" {
-			if j, err := filepath.Abs(o.JSONL); err == nil && within(j, abs) {
+			if j, err := filepath.Abs(o.JSONL); err == nil && (liesWithin(j, abs) || liesWithin(o.JSONL, abs)) {
 				return usageErrorf("--jsonl %q lies inside the source %q: triage never writes into evidence", o.JSONL, s)
 			}
 		}
@@ -191,6 +191,75 @@ func validateScanOptions(o *ScanOptions, sources []string) error {
 func within(p, root string) bool {
 	rel, err := filepath.Rel(root, p)
 	return err == nil && (rel == "." || !strings.HasPrefix(rel, ".."+string(filepath.Separator)) && rel != "..")
+}
+
+// liesWithin reports whether the path p (which need not exist yet) is root
+// or lies below it on disk, whatever the path text says: symbolic links
+// and ".." are resolved, and a folder of p that is root itself (the same
+// device and inode: a bind mount, a hard-linked path) counts too.
+func liesWithin(p, root string) bool {
+	if within(p, root) {
+		return true
+	}
+	rootReal, err := filepath.EvalSymlinks(root)
+	if err != nil {
+		rootReal = root
+	}
+	real := resolvePhysical(p)
+	if within(real, rootReal) {
+		return true
+	}
+	ri, err := os.Stat(rootReal)
+	if err != nil || !ri.IsDir() {
+		return false
+	}
+	for dir := real; ; dir = filepath.Dir(dir) {
+		if fi, err := os.Stat(dir); err == nil && os.SameFile(fi, ri) {
+			return true
+		}
+		if parent := filepath.Dir(dir); parent == dir {
+			return false
+		}
+	}
+}
+
+// resolvePhysical resolves path p (relative to the working directory,
+// which need not exist in full) as the kernel walks it: each symbolic link
+// is followed where it appears and ".." goes to the parent of the folder
+// reached, not of the text before it. What does not exist is appended as
+// written.
+func resolvePhysical(p string) string {
+	cur := string(filepath.Separator)
+	if !filepath.IsAbs(p) {
+		wd, err := os.Getwd()
+		if err != nil {
+			return filepath.Clean(p)
+		}
+		if cur, err = filepath.EvalSymlinks(wd); err != nil {
+			cur = wd
+		}
+	}
+	parts := strings.Split(filepath.ToSlash(p), "/")
+	missing := false
+	for _, part := range parts {
+		switch part {
+		case "", ".":
+			continue
+		case "..":
+			cur = filepath.Dir(cur)
+			continue
+		}
+		next := filepath.Join(cur, part)
+		if !missing {
+			if real, err := filepath.EvalSymlinks(next); err == nil {
+				cur = real
+				continue
+			}
+			missing = true
+		}
+		cur = next
+	}
+	return cur
 }
 
 func runScan(ctx context.Context, opts *ScanOptions, g *globalOptions, sources []string) error {

@@ -228,3 +228,52 @@ func TestScanDamagedHashsetIndex(t *testing.T) {
 		t.Errorf("damaged index: status %d, stderr %q", status, stderr)
 	}
 }
+
+// The case may not lie inside the source however its path is written: a
+// symbolic link to the source, ".." after a link into it, a bind mount of
+// it. Nothing is created there.
+func TestCaseInsideSourceResolved(t *testing.T) {
+	top := t.TempDir()
+	ev := filepath.Join(top, "ev")
+	os.MkdirAll(filepath.Join(ev, "sub"), 0o755)
+	os.WriteFile(filepath.Join(ev, "a.txt"), []byte("a"), 0o644)
+	os.Symlink(ev, filepath.Join(top, "link"))
+	os.Symlink(filepath.Join(ev, "sub"), filepath.Join(top, "linksub"))
+	cases := map[string]string{
+		"symlink":          filepath.Join(top, "link", "case"),
+		"dotdot-via-link":  filepath.Join(top, "linksub") + "/../case",
+		"symlink-is-case":  filepath.Join(top, "link"),
+		"relative-symlink": "link/case",
+	}
+	bind := filepath.Join(top, "bind")
+	os.Mkdir(bind, 0o755)
+	if os.Geteuid() == 0 && exec.Command("mount", "--bind", ev, bind).Run() == nil {
+		t.Cleanup(func() { exec.Command("umount", bind).Run() })
+		cases["bind-mount"] = filepath.Join(bind, "case")
+	} else {
+		t.Log("bind mount not tested: needs root")
+	}
+	wd, _ := os.Getwd()
+	os.Chdir(top)
+	defer os.Chdir(wd)
+	for name, dir := range cases {
+		status, stderr := runBounded(t, 10*time.Second, "scan", ev, "--case", dir, "-q")
+		if status != 2 || !strings.Contains(stderr, "never writes into evidence") {
+			t.Errorf("%s (%s): status %d, stderr %q", name, dir, status, stderr)
+		}
+		if name == "symlink-is-case" {
+			continue // DIR.jsonl lies beside the link
+		}
+		status, stderr = runBounded(t, 10*time.Second, "scan", ev, "--case", filepath.Join(top, "ok-"+name), "--jsonl", dir+".jsonl", "-q")
+		if status != 2 || !strings.Contains(stderr, "--jsonl") {
+			t.Errorf("--jsonl %s (%s): status %d, stderr %q", name, dir, status, stderr)
+		}
+	}
+	ents, _ := os.ReadDir(ev)
+	if len(ents) != 2 {
+		t.Errorf("the source holds %d entries, want its 2", len(ents))
+	}
+	if status, stderr := runBounded(t, 30*time.Second, "scan", ev, "--case", filepath.Join(top, "c"), "-q"); status != 0 {
+		t.Errorf("a case beside the source: status %d, %s", status, stderr)
+	}
+}
