@@ -270,7 +270,7 @@ func verifyManifest(mp, want, recorded string, lineHashes map[int64]string, o Ve
 // formats (E01, split raw) are skipped too: their media hash covers the
 // decoded media, which ewfverify or a rescan checks.
 func verifyEvidence(ctx context.Context, dir string, rehash func(context.Context, string, string) (map[string]string, error)) []Check {
-	c, err := casedb.Open(dir)
+	c, err := casedb.OpenReadOnly(dir)
 	if err != nil {
 		return []Check{{"case " + dir, Failed, err.Error()}}
 	}

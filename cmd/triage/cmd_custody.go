@@ -167,7 +167,7 @@ reported with the first broken line, and the command exits with status 1.
 }
 
 func runCustodyShow(ctx context.Context, asJSON bool, g *globalOptions, dir string) error {
-	c, err := casedb.Open(dir)
+	c, err := casedb.OpenReadOnly(dir)
 	if err != nil {
 		return err
 	}

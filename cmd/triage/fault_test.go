@@ -277,3 +277,41 @@ func TestCaseInsideSourceResolved(t *testing.T) {
 		t.Errorf("a case beside the source: status %d, %s", status, stderr)
 	}
 }
+
+// A case on read-only storage can be verified, reported (to another folder)
+// and its custody log shown.
+func TestReadOnlyCase(t *testing.T) {
+	if os.Geteuid() != 0 {
+		t.Skip("a read-only bind mount needs root")
+	}
+	ev := t.TempDir()
+	os.WriteFile(filepath.Join(ev, "a.txt"), []byte("a"), 0o644)
+	dir := filepath.Join(t.TempDir(), "c")
+	if status, stderr := runBounded(t, 30*time.Second, "scan", ev, "--case", dir, "-q"); status != 0 {
+		t.Fatalf("scan: %d %s", status, stderr)
+	}
+	ro := t.TempDir()
+	if out, err := exec.Command("mount", "--bind", dir, ro).CombinedOutput(); err != nil {
+		t.Skipf("bind mount: %v %s", err, out)
+	}
+	t.Cleanup(func() { exec.Command("umount", ro).Run() })
+	if out, err := exec.Command("mount", "-o", "remount,bind,ro", ro).CombinedOutput(); err != nil {
+		t.Skipf("read-only remount: %v %s", err, out)
+	}
+	if err := os.WriteFile(filepath.Join(ro, "probe"), nil, 0o644); err == nil {
+		t.Fatal("the mount is writable")
+	}
+	out := t.TempDir()
+	for _, args := range [][]string{
+		{"verify", ro},
+		{"custody", "show", ro},
+		{"report", ro, "-o", filepath.Join(out, "r.html")},
+	} {
+		if status, stderr := runBounded(t, 60*time.Second, args...); status != 0 {
+			t.Errorf("triage %s: status %d, stderr %q", strings.Join(args, " "), status, stderr)
+		}
+	}
+	if _, err := os.Stat(filepath.Join(out, "r.html")); err != nil {
+		t.Errorf("no report: %v", err)
+	}
+}

@@ -49,7 +49,12 @@ type Case struct {
 	Dir  string
 	db   *sql.DB
 	lock *caseLock // the writer lock, when opened for writing
+	ro   bool      // opened immutable from read-only storage
 }
+
+// ReadOnly tells whether the case was opened immutable from read-only
+// storage (OpenReadOnly): nothing can be recorded in it.
+func (c *Case) ReadOnly() bool { return c.ro }
 
 // Close closes the database and releases the writer lock.
 func (c *Case) Close() error {
@@ -79,6 +84,40 @@ func Open(dir string) (*Case, error) {
 	if err != nil {
 		return nil, err
 	}
+	if err := c.checkSchema(); err != nil {
+		c.db.Close()
+		return nil, err
+	}
+	return c, nil
+}
+
+// OpenReadOnly opens an existing case to read it. A case on storage this
+// process may write to opens as Open does; one on read-only media (a
+// write-blocked disk, a read-only mount) opens immutable, without the
+// write-ahead log, so verify, report and custody show work there. A
+// read-only case that holds uncommitted changes in its write-ahead log (a
+// crash) is refused: reading it without them would be wrong.
+func OpenReadOnly(dir string) (*Case, error) {
+	if !Exists(dir) || writable(dir) {
+		return Open(dir)
+	}
+	abs, err := filepath.Abs(dir)
+	if err != nil {
+		return nil, err
+	}
+	if fi, err := os.Stat(filepath.Join(abs, DBName+"-wal")); err == nil && fi.Size() > 0 {
+		return nil, fmt.Errorf("the case %s is on read-only storage and its %s-wal holds changes not yet in %s (a scan ended by a crash): copy the case folder to writable storage to read it", abs, DBName, DBName)
+	}
+	dsn := "file:" + filepath.ToSlash(filepath.Join(abs, DBName)) + "?mode=ro&immutable=1&_pragma=foreign_keys(ON)"
+	db, err := sql.Open("sqlite", dsn)
+	if err != nil {
+		return nil, fmt.Errorf("failed to open case database: %w", err)
+	}
+	if err := db.Ping(); err != nil {
+		db.Close()
+		return nil, fmt.Errorf("failed to open case database %s: %w", filepath.Join(abs, DBName), err)
+	}
+	c := &Case{Dir: abs, db: db, ro: true}
 	if err := c.checkSchema(); err != nil {
 		c.db.Close()
 		return nil, err
