@@ -5,6 +5,7 @@ import (
 	"context"
 	"crypto/md5"
 	"encoding/hex"
+	"errors"
 	"fmt"
 	"os"
 	"os/exec"
@@ -15,6 +16,7 @@ import (
 	"time"
 
 	"github.com/triagekit/triage/hashset"
+	"github.com/triagekit/triage/internal/testfixture"
 	"github.com/triagekit/triage/triage/casedb"
 	"github.com/triagekit/triage/triage/custody"
 )
@@ -313,5 +315,23 @@ func TestReadOnlyCase(t *testing.T) {
 	}
 	if _, err := os.Stat(filepath.Join(out, "r.html")); err != nil {
 		t.Errorf("no report: %v", err)
+	}
+}
+
+// Ctrl-C during verify is an interruption (exit 130), not a FAILED
+// verification (exit 1).
+func TestVerifyInterrupted(t *testing.T) {
+	img := filepath.Join(t.TempDir(), "ntfs.raw")
+	os.WriteFile(img, testfixture.Image(t, "ntfs-basic.raw"), 0o644)
+	dir := filepath.Join(t.TempDir(), "c")
+	if status, stderr := runBounded(t, 60*time.Second, "scan", img, "--case", dir, "-q"); status != 0 && status != 3 {
+		t.Fatalf("scan: %d %s", status, stderr) // 3: its WOF file is incomplete
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	cancel()
+	g := &globalOptions{Out: &bytes.Buffer{}, Err: &bytes.Buffer{}}
+	err := runVerify(ctx, &VerifyOptions{}, g, []string{dir})
+	if !errors.Is(err, context.Canceled) || strings.Contains(err.Error(), "FAILED") {
+		t.Errorf("interrupted verify: %v", err)
 	}
 }
