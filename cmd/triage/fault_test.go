@@ -4,6 +4,8 @@ import (
 	"bytes"
 	"context"
 	"crypto/md5"
+	"encoding/base64"
+	"encoding/csv"
 	"encoding/hex"
 	"errors"
 	"fmt"
@@ -333,5 +335,66 @@ func TestVerifyInterrupted(t *testing.T) {
 	err := runVerify(ctx, &VerifyOptions{}, g, []string{dir})
 	if !errors.Is(err, context.Canceled) || strings.Contains(err.Error(), "FAILED") {
 		t.Errorf("interrupted verify: %v", err)
+	}
+}
+
+// The CSV listing keeps CR and LF in names visible as escapes and gives the
+// exact bytes of every name it cannot show as they are, so two names that
+// differ only in an invalid byte or a CR stay distinct.
+func TestCSVNamesLossless(t *testing.T) {
+	ev := t.TempDir()
+	names := []string{"cr\rname", "lf\nname", "bad\xffname", "bad\xfename", "plain"}
+	for _, n := range names {
+		if err := os.WriteFile(filepath.Join(ev, n), []byte(n), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	dir := filepath.Join(t.TempDir(), "c")
+	if status, stderr := runBounded(t, 30*time.Second, "scan", ev, "--case", dir, "-q"); status != 0 {
+		t.Fatalf("scan: %d %s", status, stderr)
+	}
+	out := filepath.Join(t.TempDir(), "r.csv")
+	if status, stderr := runBounded(t, 30*time.Second, "report", dir, "-f", "csv", "-o", out); status != 0 {
+		t.Fatalf("report: %d %s", status, stderr)
+	}
+	f, err := os.Open(out)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	rows, err := csv.NewReader(f).ReadAll()
+	if err != nil {
+		t.Fatal(err)
+	}
+	col := map[string]int{}
+	for i, h := range rows[0] {
+		col[h] = i
+	}
+	shown := map[string]bool{}
+	got := map[string]bool{}
+	for _, r := range rows[1:] {
+		p := r[col["path"]]
+		key := p + "\x00" + r[col["name_bytes_b64"]]
+		if shown[key] {
+			t.Errorf("two names shown as %q with the same bytes column", p)
+		}
+		shown[key] = true
+		if strings.ContainsAny(p, "\r\n") {
+			t.Errorf("path cell %q holds a raw CR or LF", p)
+		}
+		name := strings.TrimPrefix(p, "/")
+		if b64 := r[col["name_bytes_b64"]]; b64 != "" {
+			b, err := base64.StdEncoding.DecodeString(b64)
+			if err != nil {
+				t.Fatal(err)
+			}
+			name = strings.TrimPrefix(string(b), "/")
+		}
+		got[name] = true
+	}
+	for _, n := range names {
+		if !got[n] {
+			t.Errorf("name %q not recoverable from the CSV (%v)", n, got)
+		}
 	}
 }
