@@ -110,6 +110,14 @@ type Set struct {
 	HeaderSHA256 string
 	Path         string // empty for a built-in set
 	Size         int64
+	// FileSHA256 is the SHA-256 of the index bytes in use, set by Check
+	// (or CheckCached) along with the check of every section's checksum.
+	FileSHA256 string
+	// CheckedAt is when the sections were checked: by Check now, or by an
+	// earlier CheckCached of the same file (device, inode, size, times).
+	CheckedAt time.Time
+
+	ident string // identity of the open file (fileIdentity), "" when unknown
 
 	sec     [numAlgorithms]section
 	mem     []byte // the mapped file, or nil when read through r
@@ -144,6 +152,7 @@ func Open(path string) (*Set, error) {
 		return nil, fmt.Errorf("%s: %w", path, err)
 	}
 	s.Path = path
+	s.ident = fileIdentity(fi)
 	return s, nil
 }
 

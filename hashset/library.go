@@ -14,6 +14,7 @@ import (
 	"time"
 
 	"github.com/triagekit/triage/internal/buildinfo"
+	"github.com/triagekit/triage/internal/evidence"
 )
 
 // Ext is the file extension of an index in a library.
@@ -197,11 +198,26 @@ func (l *Library) Import(ctx context.Context, files []string, opts ImportOptions
 	if err := os.MkdirAll(l.Dir, 0o755); err != nil {
 		return nil, fmt.Errorf("cannot create the hash-set library: %w", err)
 	}
+	nl, err := l.lockName(opts.Name)
+	if err != nil {
+		return nil, err
+	}
+	defer nl.release()
+	// Checked again under the lock: an import of the same name may have
+	// finished meanwhile.
+	if _, err := os.Stat(dst); err == nil && !opts.Replace {
+		return nil, fmt.Errorf("%w: %q (use --replace to replace it)", ErrExists, opts.Name)
+	}
 	tmp, err := os.MkdirTemp(l.Dir, ".import-*")
 	if err != nil {
 		return nil, fmt.Errorf("cannot create a temporary folder: %w", err)
 	}
 	defer os.RemoveAll(tmp)
+	tl, _, _, err := tryLockFile(filepath.Join(tmp, importLockName))
+	if err != nil {
+		return nil, fmt.Errorf("cannot create a temporary folder: %w", err)
+	}
+	defer tl.release()
 	b := newBuilder(tmp, opts.RunBytes)
 	defer b.cleanup()
 	res := &ImportResult{Path: dst}
@@ -247,7 +263,7 @@ func (l *Library) Import(ctx context.Context, files []string, opts ImportOptions
 // importFile parses one source into emit.
 func importFile(ctx context.Context, path, format string, workers int, emit consumer) (*SourceResult, error) {
 	name := filepath.Base(path)
-	f, err := os.Open(path)
+	f, err := evidence.Open(path)
 	if err != nil {
 		return nil, err
 	}
@@ -288,7 +304,7 @@ func importFile(ctx context.Context, path, format string, workers int, emit cons
 		}
 		done := make(chan error, 1)
 		go func() {
-			hf, err := os.Open(path)
+			hf, err := evidence.Open(path)
 			if err == nil {
 				_, err = io.Copy(sum, hf)
 				hf.Close()

@@ -3,12 +3,14 @@ package report
 import (
 	"bufio"
 	"context"
+	"encoding/base64"
 	"encoding/csv"
 	"encoding/json"
 	"fmt"
 	"io"
 	"strconv"
 	"strings"
+	"unicode/utf8"
 
 	"github.com/triagekit/triage/triage/casedb"
 )
@@ -55,7 +57,7 @@ func WriteJSON(ctx context.Context, w io.Writer, r *Report) error {
 // CSVHeader is the header row of the CSV listing.
 var CSVHeader = []string{"report_id", "evidence", "exhibit", "path", "type", "size", "md5", "sha1", "sha256", "status",
 	"hashsets", "mime", "extension", "extension_mismatch", "deleted", "stream", "volume", "inode",
-	"mtime", "atime", "ctime", "btime", "complete", "error"}
+	"mtime", "atime", "ctime", "btime", "complete", "error", "name_bytes_b64"}
 
 // Neutralize defuses a CSV cell against spreadsheet formula injection: a
 // cell that starts with =, +, -, @, tab or carriage return gets a leading
@@ -90,12 +92,12 @@ func WriteCSV(ctx context.Context, w io.Writer, r *Report) error {
 			ino = strconv.FormatUint(*f.Inode, 10)
 		}
 		row := []string{
-			Neutralize(r.ID), strconv.FormatInt(f.Evidence, 10), Neutralize(exhibit[f.Evidence]), Neutralize(f.DisplayPath()),
+			Neutralize(r.ID), strconv.FormatInt(f.Evidence, 10), Neutralize(exhibit[f.Evidence]), Neutralize(Visible(f.DisplayPath())),
 			f.Type, strconv.FormatInt(f.Size, 10), f.MD5, f.SHA1, f.SHA256, Neutralize(f.Status),
 			Neutralize(strings.Join(f.Hashsets, ";")), Neutralize(f.MIME), Neutralize(f.Extension),
 			b01(f.ExtensionMismatch), b01(f.Deleted), Neutralize(f.Stream), vol, ino,
 			casedb.FormatTime(f.Mtime), casedb.FormatTime(f.Atime), casedb.FormatTime(f.Ctime), casedb.FormatTime(f.Btime),
-			b01(f.Complete), Neutralize(f.Error),
+			b01(f.Complete), Neutralize(f.Error), nameBytes(f.Path),
 		}
 		return cw.Write(row)
 	})
@@ -114,4 +116,15 @@ func b01(b bool) string {
 		return "1"
 	}
 	return "0"
+}
+
+// nameBytes is the name_bytes_b64 cell: the exact bytes of a path that the
+// path cell cannot show as they are (invalid UTF-8, shown as U+FFFD, or
+// control characters such as CR and LF, shown as \uXXXX escapes), base64;
+// empty for any other path.
+func nameBytes(path string) string {
+	if utf8.ValidString(path) && Visible(path) == path {
+		return ""
+	}
+	return base64.StdEncoding.EncodeToString([]byte(path))
 }

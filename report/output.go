@@ -327,12 +327,16 @@ func rendererFor(format string, o WriteOptions) (Renderer, error) {
 }
 
 // writeTemp writes a temporary file beside path with fn, syncs and closes
-// it, and returns its name, size and SHA-256.
+// it, and returns its name, size and SHA-256. The temporary file is locked
+// while it is written; the temporary files of path that nobody holds (left
+// by a killed report) are removed first.
 func writeTemp(path string, fn func(io.Writer) error) (tmp string, n int64, sum string, err error) {
+	removeStaleTemps(path)
 	f, err := os.CreateTemp(filepath.Dir(path), "."+filepath.Base(path)+".tmp-*")
 	if err != nil {
 		return "", 0, "", err
 	}
+	lockTemp(f)
 	tmp = f.Name()
 	h := sha256.New()
 	cw := &countWriter{w: io.MultiWriter(f, h)}
@@ -375,3 +379,31 @@ func FileSHA256(path string) (int64, string, error) {
 }
 
 var _ = time.RFC3339
+
+// removeStaleTemps removes the temporary files of output path that no
+// running report holds locked: a report killed while writing leaves them.
+func removeStaleTemps(path string) {
+	olds, _ := filepath.Glob(filepath.Join(filepath.Dir(path), "."+globEscape(filepath.Base(path))+".tmp-*"))
+	for _, o := range olds {
+		f, err := os.Open(o)
+		if err != nil {
+			continue
+		}
+		if tryLockTemp(f) {
+			os.Remove(o)
+		}
+		f.Close()
+	}
+}
+
+// globEscape escapes the pattern characters of a file name for filepath.Glob.
+func globEscape(s string) string {
+	var b strings.Builder
+	for _, r := range s {
+		if strings.ContainsRune(`*?[\\`, r) {
+			b.WriteByte('\\')
+		}
+		b.WriteRune(r)
+	}
+	return b.String()
+}

@@ -111,6 +111,7 @@ type pdfWriter struct {
 	opts     PDFOptions
 	widths   map[string]map[rune]float64
 	size     float64
+	family   string // the font family setFont chose last
 }
 
 // WritePDF writes the report as PDF/A4 with the Go fonts embedded (a Unicode
@@ -191,7 +192,7 @@ func (p *pdfWriter) footer() {
 
 func (p *pdfWriter) setFont(f *font, size float64) {
 	p.pdf.SetFont(f.family, "", size)
-	p.size = size
+	p.size, p.family = size, f.family
 }
 
 // fit returns s with every rune f cannot show replaced by a \uXXXX escape.
@@ -303,17 +304,30 @@ func (p *pdfWriter) width(f *font, size float64, s string) float64 {
 		m = map[rune]float64{}
 		p.widths[f.family] = m
 	}
-	p.pdf.SetFont(f.family, "", 10)
+	// Widths are measured at 10 pt once per rune. Every font change is
+	// written into the page's content stream, so the font is switched only
+	// for a rune not measured yet, and the font set before is restored:
+	// switching twice per call wrote two font operators per measured cell,
+	// most of a listing's size in memory. Text is drawn after setFont.
 	w := 0.0
+	switched := false
 	for _, r := range s {
 		cw, ok := m[r]
 		if !ok {
+			p.pdf.SetFont(f.family, "", 10)
+			switched = true
 			cw = p.pdf.GetStringWidth(string(r))
 			m[r] = cw
 		}
 		w += cw
 	}
-	p.pdf.SetFont(f.family, "", p.size)
+	if switched {
+		fam := p.family
+		if fam == "" {
+			fam = f.family
+		}
+		p.pdf.SetFont(fam, "", p.size)
+	}
 	return w * size / 10
 }
 

@@ -69,7 +69,7 @@ func VerifyCase(ctx context.Context, dir string, o VerifyOptions) []Check {
 		cs = append(cs, Check{"custody log " + filepath.Join(dir, custody.FileName), OK, fmt.Sprintf("%d events, chain intact, head %s", len(events), head)})
 	}
 	lineHashes := eventLineHashes(events)
-	c, cerr := casedb.Open(dir)
+	c, cerr := casedb.OpenReadOnly(dir)
 	if cerr != nil {
 		cs = append(cs, Check{"case " + dir, Failed, cerr.Error()})
 	} else {

@@ -45,7 +45,20 @@ func (s *folderSource) Walk(ctx context.Context, v Visitor) error {
 }
 
 func (s *folderSource) walkDir(ctx context.Context, v Visitor, dir, rel string) error {
-	names, err := readDirNames(dir)
+	d, err := openDirPath(dir)
+	if err != nil {
+		v.Problem("/", -1, fmt.Errorf("failed to list folder: %w", err))
+		return nil
+	}
+	defer d.close()
+	return s.walkIn(ctx, v, d, dir, rel)
+}
+
+// walkIn walks the open folder d, whose path is dir: entries are read
+// relative to d, so that no path handed to the kernel is longer than a
+// name, however deep the tree (one open folder per level).
+func (s *folderSource) walkIn(ctx context.Context, v Visitor, d *dirHandle, dir, rel string) error {
+	names, err := d.names()
 	if err != nil {
 		p := rel
 		if p == "" {
@@ -63,12 +76,19 @@ func (s *folderSource) walkDir(ctx context.Context, v Visitor, dir, rel string) 
 			return err
 		}
 		abs := dir + string(os.PathSeparator) + name
-		e, isDir := s.entry(abs, rel+"/"+name)
+		e, isDir := s.entryIn(d, name, abs, rel+"/"+name)
 		if err := v.Entry(e); err != nil {
 			return err
 		}
 		if isDir {
-			if err := s.walkDir(ctx, v, abs, rel+"/"+name); err != nil {
+			sub, err := d.openDir(name)
+			if err != nil {
+				v.Problem(rel+"/"+name, -1, fmt.Errorf("failed to list folder: %w", err))
+				continue
+			}
+			err = s.walkIn(ctx, v, sub, abs, rel+"/"+name)
+			sub.close()
+			if err != nil {
 				return err
 			}
 		}
@@ -76,21 +96,22 @@ func (s *folderSource) walkDir(ctx context.Context, v Visitor, dir, rel string) 
 	return nil
 }
 
-// readDirNames lists a folder without sorting (the caller sorts) and without
-// the per-entry stat that os.ReadDir's FileInfo would imply.
-func readDirNames(dir string) ([]string, error) {
-	f, err := openNoAtime(dir, true)
-	if err != nil {
-		return nil, err
-	}
-	defer f.Close()
-	return f.Readdirnames(-1)
-}
-
 // entry describes the file at abs (without following links).
 func (s *folderSource) entry(abs, rel string) (*Entry, bool) {
+	return s.entryIn(nil, filepath.Base(abs), abs, rel)
+}
+
+// entryIn describes the entry name of the open folder d (nil: by the path
+// abs), without following links.
+func (s *folderSource) entryIn(d *dirHandle, name, abs, rel string) (*Entry, bool) {
 	e := &Entry{Key: rel, Path: rel}
-	st, err := lstat(abs)
+	var st fileStat
+	var err error
+	if d != nil {
+		st, err = d.lstat(name)
+	} else {
+		st, err = lstat(abs)
+	}
 	if err != nil {
 		e.Type = casedb.TypeOther
 		e.Err = fmt.Errorf("failed to read file metadata: %w", err)
@@ -107,7 +128,13 @@ func (s *folderSource) entry(abs, rel string) (*Entry, bool) {
 	case mode&os.ModeSymlink != 0:
 		e.Type = casedb.TypeSymlink
 		e.Inode = &ino
-		t, err := os.Readlink(abs)
+		var t string
+		var err error
+		if d != nil {
+			t, err = d.readlink(name)
+		} else {
+			t, err = os.Readlink(abs)
+		}
 		if err != nil {
 			e.Err = fmt.Errorf("failed to read link target: %w", err)
 		}
@@ -148,7 +175,7 @@ type evidenceFile struct {
 }
 
 func openEvidenceFile(abs string, before fileStat) (io.ReadCloser, error) {
-	f, err := openNoAtime(abs, false)
+	f, err := openLongPath(abs)
 	if err != nil {
 		return nil, err
 	}

@@ -8,6 +8,7 @@ import (
 	"path/filepath"
 	"strconv"
 
+	"github.com/triagekit/triage/internal/evidence"
 	"github.com/triagekit/triage/triage/casedb"
 	"github.com/triagekit/triage/triage/fs"
 	"github.com/triagekit/triage/triage/fs/formats"
@@ -334,7 +335,7 @@ func isImagePath(path string) bool {
 	if !fi.Mode().IsRegular() {
 		return false
 	}
-	f, err := os.Open(path)
+	f, err := evidence.Open(path)
 	if err != nil {
 		return false
 	}
@@ -352,6 +353,9 @@ func openSourceAs(path string, o SourceOptions) (Source, error) {
 	fi, err := os.Stat(abs)
 	if err != nil {
 		return nil, fmt.Errorf("cannot open source: %w", err)
+	}
+	if err := evidence.CheckMode(path, fi.Mode()); err != nil {
+		return nil, err
 	}
 	switch o.As {
 	case AsFile:

@@ -61,6 +61,9 @@ type Options struct {
 	Rescan bool
 	// Now returns the current time; time.Now when nil (a test hook).
 	Now func() time.Time
+	// Watchdog bounds the work spent on one item's content; the zero
+	// value takes DefaultItemTimeout and DefaultItemBytes.
+	Watchdog Watchdog
 	// OnEvidence is called once the evidence item and run are recorded,
 	// before the walk (for custody events and hash-set provenance).
 	OnEvidence func(ev *casedb.Evidence, runID int64, resumed bool) error
@@ -97,7 +100,7 @@ type problem struct {
 }
 
 // Scan walks src and records every entry in the case. It resumes an
-// interrupted scan of the same source. The case stays consistent whatever
+// interrupted, crashed or failed scan of the same source. The case stays consistent whatever
 // happens: records are committed in batches, in walk order.
 func Scan(ctx context.Context, c *casedb.Case, src Source, opts Options) (*Result, error) {
 	now := opts.Now
@@ -120,7 +123,9 @@ func Scan(ctx context.Context, c *casedb.Case, src Source, opts Options) (*Resul
 		return nil, err
 	}
 	switch {
-	case ev != nil && (ev.State == casedb.StateRunning || ev.State == casedb.StateInterrupted):
+	case ev != nil && (ev.State == casedb.StateRunning || ev.State == casedb.StateInterrupted || ev.State == casedb.StateFailed):
+		// An interrupted, crashed or failed scan (a full disk) goes on
+		// where its records end.
 		res.Resumed = true
 		if fmt.Sprint(hashNames(algs)) != fmt.Sprint(ev.HashAlgorithms) {
 			return nil, fmt.Errorf("cannot resume evidence item %d with different hash algorithms (%v, the interrupted scan used %v)", ev.ID, hashNames(algs), ev.HashAlgorithms)
@@ -366,6 +371,72 @@ func (s *scanner) walk(ctx context.Context, v *visitor) (err error) {
 	return s.src.Walk(ctx, v)
 }
 
+// Watchdog limits the content read of one item: a runaway item (a size
+// no check caught, a device that never ends) becomes a recorded problem
+// instead of a scan that never finishes.
+type Watchdog struct {
+	Timeout  time.Duration // reading one item's content; 0: DefaultItemTimeout, <0: no limit
+	MaxBytes int64         // bytes read from one item; 0: DefaultItemBytes, <0: no limit
+}
+
+// Generous defaults of the watchdog: no real file takes an hour to read or
+// holds more than 16 TiB.
+const (
+	DefaultItemTimeout = time.Hour
+	DefaultItemBytes   = 16 << 40
+)
+
+// ErrWatchdog is the error of a content read the watchdog stopped.
+var ErrWatchdog = errors.New("stopped by the watchdog")
+
+func (w Watchdog) limits() (time.Duration, int64) {
+	t, b := w.Timeout, w.MaxBytes
+	if t == 0 {
+		t = DefaultItemTimeout
+	}
+	if b == 0 {
+		b = DefaultItemBytes
+	}
+	return t, b
+}
+
+// watchdogReader stops a content read when the item has taken longer than
+// the watchdog's time or delivered more than its bytes.
+type watchdogReader struct {
+	r        io.Reader
+	deadline time.Time // zero: none
+	max, n   int64     // max < 0: none
+	limit    time.Duration
+}
+
+func newWatchdogReader(r io.Reader, w Watchdog, now time.Time) *watchdogReader {
+	t, b := w.limits()
+	wr := &watchdogReader{r: r, max: b, limit: t}
+	if t > 0 {
+		wr.deadline = now.Add(t)
+	}
+	return wr
+}
+
+func (w *watchdogReader) Read(p []byte) (int, error) {
+	if w.max >= 0 && w.n >= w.max {
+		var one [1]byte
+		if n, err := w.r.Read(one[:]); n == 0 && err != nil {
+			return 0, err // the content ends at the limit
+		}
+		return 0, fmt.Errorf("%w after %d bytes (the limit per item; --item-max-bytes)", ErrWatchdog, w.n)
+	}
+	if !w.deadline.IsZero() && time.Now().After(w.deadline) {
+		return 0, fmt.Errorf("%w after %v reading %d bytes (the limit per item; --item-timeout)", ErrWatchdog, w.limit, w.n)
+	}
+	if w.max >= 0 && int64(len(p)) > w.max-w.n {
+		p = p[:w.max-w.n]
+	}
+	n, err := w.r.Read(p)
+	w.n += int64(n)
+	return n, err
+}
+
 // ctxReader stops a content read promptly when the scan is cancelled.
 type ctxReader struct {
 	ctx context.Context
@@ -437,7 +508,7 @@ func (s *scanner) process(ctx context.Context, h *hasher, e *Entry) (rec *casedb
 	// hashed faster by the scalar code, without the round trips.
 	busy := s.streams.Add(1)
 	defer s.streams.Add(-1)
-	hr := h.sum(ctxReader{ctx, rc}, e.Size, busy >= 3, onRead)
+	hr := h.sum(ctxReader{ctx, newWatchdogReader(rc, s.opts.Watchdog, time.Now())}, e.Size, busy >= 3, onRead)
 	var reason string
 	var partial bool
 	if pr, ok := rc.(PartialReader); ok {

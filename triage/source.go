@@ -8,6 +8,8 @@ import (
 	"os"
 	"path/filepath"
 	"time"
+
+	"github.com/triagekit/triage/internal/evidence"
 )
 
 // Entry is one item a Source yields: a file, folder, link, special file or
@@ -133,6 +135,9 @@ func OpenSourceWith(path string, o SourceOptions) (Source, error) {
 	fi, err := os.Stat(abs)
 	if err != nil {
 		return nil, fmt.Errorf("cannot open source: %w", err)
+	}
+	if err := evidence.CheckMode(path, fi.Mode()); err != nil {
+		return nil, err
 	}
 	switch {
 	case fi.IsDir():

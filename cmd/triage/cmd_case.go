@@ -182,7 +182,7 @@ made after the first scan.
 }
 
 func runCaseSet(ctx context.Context, opts *CaseOptions, g *globalOptions, dir string) error {
-	c, err := casedb.Open(dir)
+	c, err := casedb.OpenWriter(dir)
 	if err != nil {
 		return err
 	}
@@ -329,7 +329,7 @@ from whom. Each change is recorded in the custody log with old and new value.
 }
 
 func runCaseEvidence(ctx context.Context, opts *EvidenceOptions, g *globalOptions, dir string, id int64) error {
-	c, err := casedb.Open(dir)
+	c, err := casedb.OpenWriter(dir)
 	if err != nil {
 		return err
 	}

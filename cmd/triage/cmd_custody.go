@@ -131,7 +131,7 @@ custody (--from, --to, --reason, optionally --seal and --location) or a note
 }
 
 func runCustodyAdd(ctx context.Context, opts *CustodyAddOptions, g *globalOptions, dir string) error {
-	c, err := casedb.Open(dir)
+	c, err := casedb.OpenWriter(dir)
 	if err != nil {
 		return err
 	}
@@ -167,7 +167,7 @@ reported with the first broken line, and the command exits with status 1.
 }
 
 func runCustodyShow(ctx context.Context, asJSON bool, g *globalOptions, dir string) error {
-	c, err := casedb.Open(dir)
+	c, err := casedb.OpenReadOnly(dir)
 	if err != nil {
 		return err
 	}

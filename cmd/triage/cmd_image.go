@@ -358,6 +358,11 @@ func runImageVerify(ctx context.Context, opts *ImageVerifyOptions, g *globalOpti
 	case mediahash.Mismatch, mediahash.Failed:
 		return fmt.Errorf("verification of %s: %s (%s)", filepath.Base(path), check.Verdict, check.Reason)
 	}
+	if p, ok := img.(container.ProblemReporter); ok && len(p.Problems()) > 0 {
+		// The media verified, but the container's own structure is
+		// damaged (the warnings above): not a clean result.
+		return errPartial
+	}
 	return nil
 }
 

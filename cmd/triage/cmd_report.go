@@ -178,7 +178,7 @@ func readPassword(g *globalOptions, file, prompt string, confirm bool) (string, 
 }
 
 func runReport(ctx context.Context, opts *ReportOptions, g *globalOptions, dir string) error {
-	c, err := casedb.Open(dir)
+	c, err := casedb.OpenReadOnly(dir)
 	if err != nil {
 		return err
 	}
@@ -226,7 +226,9 @@ func runReport(ctx context.Context, opts *ReportOptions, g *globalOptions, dir s
 	if err != nil {
 		return err
 	}
-	if !r.Custody.Intact {
+	if c.ReadOnly() {
+		fmt.Fprintf(g.Err, "triage: warning: the case is on read-only storage; the report was not recorded in its custody log\n")
+	} else if !r.Custody.Intact {
 		// a broken log is never appended to
 		fmt.Fprintf(g.Err, "triage: warning: custody log is broken; the report was not recorded in it\n")
 	}

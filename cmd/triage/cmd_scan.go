@@ -32,6 +32,9 @@ type ScanOptions struct {
 	Quiet    bool
 	Examiner string
 	Rescan   bool
+	// ItemTimeout and ItemMaxBytes are the watchdog's limits per item.
+	ItemTimeout  time.Duration
+	ItemMaxBytes int64
 	// CaseFlags set the case header (case number, agency, ...) as
 	// `triage case init` does.
 	CaseFlags CaseFlags
@@ -63,6 +66,8 @@ func (o *ScanOptions) AddFlags(f *pflag.FlagSet) {
 	f.BoolVarP(&o.Quiet, "quiet", "q", false, "print no progress and no summary")
 	f.StringVar(&o.Examiner, "examiner", os.Getenv("TRIAGE_EXAMINER"), "examiner name recorded on the evidence item (default $TRIAGE_EXAMINER)")
 	f.BoolVar(&o.Rescan, "rescan", false, "scan a source again as a new evidence item when the case already holds a finished scan of it")
+	f.DurationVar(&o.ItemTimeout, "item-timeout", triage.DefaultItemTimeout, "stop reading one item's content after `DURATION` and record it incomplete (0: no limit)")
+	f.Int64Var(&o.ItemMaxBytes, "item-max-bytes", triage.DefaultItemBytes, "stop reading one item's content after `BYTES` and record it incomplete (0: no limit)")
 	o.CaseFlags.AddFlags(f, "examiner")
 	f.StringVar(&o.As, "as", "", "read each SOURCE file as `KIND`: file (one file) or image (disk image); default: decided from the content")
 	o.FS = addFSFlags(f, "")
@@ -167,6 +172,9 @@ func validateScanOptions(o *ScanOptions, sources []string) error {
 			return usageErrorf("--mismatch-policy: %v", err)
 		}
 	}
+	if o.ItemTimeout < 0 || o.ItemMaxBytes < 0 {
+		return usageErrorf("--item-timeout and --item-max-bytes must be 0 (no limit) or more")
+	}
 	if err := o.CaseFlags.validate(); err != nil {
 		return err
 	}
@@ -182,11 +190,11 @@ func validateScanOptions(o *ScanOptions, sources []string) error {
 		if err != nil {
 			return err
 		}
-		if within(caseAbs, abs) {
+		if liesWithin(caseAbs, abs) || liesWithin(o.Case, abs) {
 			return usageErrorf("the case directory %q lies inside the source %q: triage never writes into evidence", o.Case, s)
 		}
 		if o.JSONL != "" && o.JSONL != "-" {
-			if j, err := filepath.Abs(o.JSONL); err == nil && within(j, abs) {
+			if j, err := filepath.Abs(o.JSONL); err == nil && (liesWithin(j, abs) || liesWithin(o.JSONL, abs)) {
 				return usageErrorf("--jsonl %q lies inside the source %q: triage never writes into evidence", o.JSONL, s)
 			}
 		}
@@ -198,6 +206,75 @@ func validateScanOptions(o *ScanOptions, sources []string) error {
 func within(p, root string) bool {
 	rel, err := filepath.Rel(root, p)
 	return err == nil && (rel == "." || !strings.HasPrefix(rel, ".."+string(filepath.Separator)) && rel != "..")
+}
+
+// liesWithin reports whether the path p (which need not exist yet) is root
+// or lies below it on disk, whatever the path text says: symbolic links
+// and ".." are resolved, and a folder of p that is root itself (the same
+// device and inode: a bind mount, a hard-linked path) counts too.
+func liesWithin(p, root string) bool {
+	if within(p, root) {
+		return true
+	}
+	rootReal, err := filepath.EvalSymlinks(root)
+	if err != nil {
+		rootReal = root
+	}
+	real := resolvePhysical(p)
+	if within(real, rootReal) {
+		return true
+	}
+	ri, err := os.Stat(rootReal)
+	if err != nil || !ri.IsDir() {
+		return false
+	}
+	for dir := real; ; dir = filepath.Dir(dir) {
+		if fi, err := os.Stat(dir); err == nil && os.SameFile(fi, ri) {
+			return true
+		}
+		if parent := filepath.Dir(dir); parent == dir {
+			return false
+		}
+	}
+}
+
+// resolvePhysical resolves path p (relative to the working directory,
+// which need not exist in full) as the kernel walks it: each symbolic link
+// is followed where it appears and ".." goes to the parent of the folder
+// reached, not of the text before it. What does not exist is appended as
+// written.
+func resolvePhysical(p string) string {
+	cur := string(filepath.Separator)
+	if !filepath.IsAbs(p) {
+		wd, err := os.Getwd()
+		if err != nil {
+			return filepath.Clean(p)
+		}
+		if cur, err = filepath.EvalSymlinks(wd); err != nil {
+			cur = wd
+		}
+	}
+	parts := strings.Split(filepath.ToSlash(p), "/")
+	missing := false
+	for _, part := range parts {
+		switch part {
+		case "", ".":
+			continue
+		case "..":
+			cur = filepath.Dir(cur)
+			continue
+		}
+		next := filepath.Join(cur, part)
+		if !missing {
+			if real, err := filepath.EvalSymlinks(next); err == nil {
+				cur = real
+				continue
+			}
+			missing = true
+		}
+		cur = next
+	}
+	return cur
 }
 
 func runScan(ctx context.Context, opts *ScanOptions, g *globalOptions, sources []string) error {
@@ -236,6 +313,7 @@ func runScan(ctx context.Context, opts *ScanOptions, g *globalOptions, sources [
 		CommandLine: g.Args,
 		Examiner:    opts.Examiner,
 		Rescan:      opts.Rescan,
+		Watchdog:    watchdog(opts.ItemTimeout, opts.ItemMaxBytes),
 		As:          opts.As,
 		Image:       triage.ImageOptions{FS: opts.FS, Parents: opts.Parents},
 		VerifyImage: opts.VerifyImage,
@@ -315,4 +393,16 @@ func printSummary(w io.Writer, src string, r *triage.Result) {
 	}
 	fmt.Fprintf(w, "triage: %s: evidence %d %s: %d records, %s in %s%s, %d errors%s\n",
 		src, r.EvidenceID, r.State, r.Files, report.HumanBytes(r.Bytes), d.Round(time.Millisecond), rate, r.Errors, resumed)
+}
+
+// watchdog turns the flags' limits into the engine's, where 0 is no limit.
+func watchdog(timeout time.Duration, maxBytes int64) triage.Watchdog {
+	w := triage.Watchdog{Timeout: timeout, MaxBytes: maxBytes}
+	if w.Timeout == 0 {
+		w.Timeout = -1
+	}
+	if w.MaxBytes == 0 {
+		w.MaxBytes = -1
+	}
+	return w
 }

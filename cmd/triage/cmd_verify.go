@@ -92,6 +92,11 @@ func runVerify(ctx context.Context, opts *VerifyOptions, g *globalOptions, args 
 		}
 		all = append(all, cs...)
 	}
+	if err := ctx.Err(); err != nil {
+		// Checks cut short by Ctrl-C failed for that reason only: the
+		// verification was interrupted (exit 130), not failed.
+		return fmt.Errorf("verification interrupted: %w", err)
+	}
 	if opts.JSON {
 		e := json.NewEncoder(g.Out)
 		e.SetIndent("", "  ")

@@ -89,6 +89,10 @@ type File struct {
 	Reparse uint32 // reparse tag, 0 when none
 	// Offset is the image offset of the MFT entry.
 	Offset int64
+	// Problems are impossible values found in the entry (a stream larger
+	// than its allocation or the volume): the entry is still returned,
+	// with the stream cut to what can hold data and marked Unreadable.
+	Problems []error
 }
 
 // PrimaryName returns the long (non-DOS) name, or the first one.
@@ -175,6 +179,9 @@ func (fs *FS) ReadEntry(i int64) (*File, error) {
 				var runs []*parser.Run
 				if a.Runlist_vcn_start() == 0 {
 					s.Size = int64(a.Actual_size())
+					if err := fs.checkSizes(f, s, a); err != nil {
+						f.Problems = append(f.Problems, err)
+					}
 					if i == 8 && name == "$Bad" {
 						// $BadClus:$Bad spans the whole volume but maps only
 						// bad clusters and is never initialized: its content
@@ -232,6 +239,45 @@ func (fs *FS) ReadEntry(i int64) (*File, error) {
 		return nil, err
 	}
 	return f, nil
+}
+
+// checkSizes checks the sizes of the first attribute of non-resident
+// stream s against each other and the volume: a real size beyond the
+// allocated size (or an allocation beyond the volume for a stream that is
+// neither sparse nor compressed) is impossible, and reading it would hash
+// zeros for as long as the size says (one flipped bit: petabytes). The
+// stream is cut to its allocation and marked Unreadable, the declared size
+// kept in DeclaredSize.
+func (fs *FS) checkSizes(f *File, s *Stream, a *parser.NTFS_ATTRIBUTE) error {
+	rsize, alloc := a.Actual_size(), a.Allocated_size()
+	sparse := parser.IsSparse(a.Flags()) || parser.IsCompressed(a.Flags())
+	var msg string
+	switch {
+	case rsize > alloc:
+		msg = fmt.Sprintf("real size %d exceeds allocated size %d", rsize, alloc)
+	case !sparse && alloc > uint64(fs.size):
+		msg = fmt.Sprintf("allocated size %d exceeds the volume (%d bytes)", alloc, fs.size)
+	default:
+		return nil
+	}
+	what := "$DATA"
+	if s.Name != "" {
+		what = fmt.Sprintf("$DATA stream %q", s.Name)
+	}
+	limit := min(rsize, alloc)
+	if !sparse {
+		limit = min(limit, uint64(fs.size))
+	}
+	if limit > math.MaxInt64 {
+		limit = 0
+	}
+	if s.DeclaredSize == 0 {
+		s.DeclaredSize = s.Size
+	}
+	s.Size = min(s.Size, int64(limit))
+	err := &Error{Off: f.Offset, Entry: f.Entry, Msg: fmt.Sprintf("%s: %s", what, msg)}
+	s.Unreadable = fmt.Sprintf("impossible size in MFT entry %d at byte %#x: %s; read up to %d bytes", f.Entry, f.Offset, msg, s.Size)
+	return err
 }
 
 // runOutside tells whether the clusters a data run maps do not all lie

@@ -55,10 +55,10 @@ func (x *extentReader) ReadAt(p []byte, off int64) (int, error) {
 func (fs *FS) OpenStream(f *File, s *Stream) (*StreamReader, error) {
 	switch {
 	case s.Resident && s.resident != nil:
-		return &StreamReader{rr: bytes.NewReader(s.resident), direct: true, size: s.Size, reason: s.Unreadable, entry: f.Entry, name: s.Name}, nil
+		return &StreamReader{rr: bytes.NewReader(s.resident), direct: true, size: s.Size, reason: s.Unreadable, entry: f.Entry, eoff: f.Offset, name: s.Name}, nil
 	case s.direct:
 		return &StreamReader{rr: &extentReader{r: fs.raw, extents: s.extents, init: s.init}, direct: true, size: s.Size,
-			reason: s.Unreadable, entry: f.Entry, name: s.Name}, nil
+			reason: s.Unreadable, entry: f.Entry, eoff: f.Offset, name: s.Name}, nil
 	}
 	var rr parser.RangeReaderAt
 	err := fs.locked(fmt.Sprintf("opening stream %q of MFT entry %d", s.Name, f.Entry), func() error {
@@ -72,7 +72,7 @@ func (fs *FS) OpenStream(f *File, s *Stream) (*StreamReader, error) {
 	if err != nil {
 		return nil, &Error{Off: f.Offset, Entry: f.Entry, Msg: fmt.Sprintf("failed to open stream %q", s.Name), Err: err}
 	}
-	return &StreamReader{rr: rr, size: s.Size, reason: s.Unreadable, entry: f.Entry, name: s.Name}, nil
+	return &StreamReader{rr: rr, size: s.Size, reason: s.Unreadable, entry: f.Entry, eoff: f.Offset, name: s.Name}, nil
 }
 
 // StreamReader reads a stream sequentially. Reads end at the stream's
@@ -84,6 +84,7 @@ type StreamReader struct {
 	size   int64
 	off    int64
 	entry  int64
+	eoff   int64 // image offset of the MFT entry
 	name   string
 	reason string
 }
@@ -107,7 +108,7 @@ func (r *StreamReader) Read(p []byte) (n int, err error) {
 			if r.name != "" {
 				what = fmt.Sprintf("stream %q", r.name)
 			}
-			rerr = fmt.Errorf("MFT entry %d: %s ends early at offset %d of %d (truncated image or bad run list): %w", r.entry, what, r.off+int64(n), r.size, io.ErrUnexpectedEOF)
+			rerr = fmt.Errorf("MFT entry %d at byte %#x: %s ends early at offset %d of %d (truncated image or bad run list): %w", r.entry, r.eoff, what, r.off+int64(n), r.size, io.ErrUnexpectedEOF)
 		}
 		return rerr
 	}

@@ -81,6 +81,9 @@ func (fs *FS) Walk(ctx context.Context, visit func(*Item) error, problem func(er
 			}
 			continue
 		}
+		for _, p := range f.Problems {
+			problem(p)
+		}
 		if len(f.Names) == 0 {
 			continue // no name: nothing to place in the tree
 		}

@@ -46,12 +46,22 @@ var (
 // Case is an open case directory. Its methods are safe for concurrent use;
 // writes from one process are serialised by SQLite.
 type Case struct {
-	Dir string
-	db  *sql.DB
+	Dir  string
+	db   *sql.DB
+	lock *caseLock // the writer lock, when opened for writing
+	ro   bool      // opened immutable from read-only storage
 }
 
-// Close closes the database.
-func (c *Case) Close() error { return c.db.Close() }
+// ReadOnly tells whether the case was opened immutable from read-only
+// storage (OpenReadOnly): nothing can be recorded in it.
+func (c *Case) ReadOnly() bool { return c.ro }
+
+// Close closes the database and releases the writer lock.
+func (c *Case) Close() error {
+	err := c.db.Close()
+	c.lock.release()
+	return err
+}
 
 // Path returns the path of a file inside the case directory.
 func (c *Case) Path(name string) string { return filepath.Join(c.Dir, name) }
@@ -81,13 +91,91 @@ func Open(dir string) (*Case, error) {
 	return c, nil
 }
 
-// OpenOrCreate opens the case in dir, creating it when dir does not exist or
-// is empty. A non-empty directory without a case database is refused, so a
-// mistyped --case never scatters a case into an unrelated folder (or into
-// the evidence).
+// OpenReadOnly opens an existing case to read it. A case on storage this
+// process may write to opens as Open does; one on read-only media (a
+// write-blocked disk, a read-only mount) opens immutable, without the
+// write-ahead log, so verify, report and custody show work there. A
+// read-only case that holds uncommitted changes in its write-ahead log (a
+// crash) is refused: reading it without them would be wrong.
+func OpenReadOnly(dir string) (*Case, error) {
+	if !Exists(dir) || writable(dir) {
+		return Open(dir)
+	}
+	abs, err := filepath.Abs(dir)
+	if err != nil {
+		return nil, err
+	}
+	if fi, err := os.Stat(filepath.Join(abs, DBName+"-wal")); err == nil && fi.Size() > 0 {
+		return nil, fmt.Errorf("the case %s is on read-only storage and its %s-wal holds changes not yet in %s (a scan ended by a crash): copy the case folder to writable storage to read it", abs, DBName, DBName)
+	}
+	dsn := "file:" + filepath.ToSlash(filepath.Join(abs, DBName)) + "?mode=ro&immutable=1&_pragma=foreign_keys(ON)"
+	db, err := sql.Open("sqlite", dsn)
+	if err != nil {
+		return nil, fmt.Errorf("failed to open case database: %w", err)
+	}
+	if err := db.Ping(); err != nil {
+		db.Close()
+		return nil, fmt.Errorf("failed to open case database %s: %w", filepath.Join(abs, DBName), err)
+	}
+	c := &Case{Dir: abs, db: db, ro: true}
+	if err := c.checkSchema(); err != nil {
+		c.db.Close()
+		return nil, err
+	}
+	return c, nil
+}
+
+// OpenWriter opens an existing case for writing: it takes the writer lock
+// of the case (an *InUseError naming the process that holds it otherwise),
+// held until Close, and marks the runs a crashed process left `running` as
+// `interrupted`.
+func OpenWriter(dir string) (*Case, error) {
+	if !Exists(dir) {
+		return Open(dir) // the error
+	}
+	l, err := lockCase(dir)
+	if err != nil {
+		return nil, err
+	}
+	c, err := Open(dir)
+	if err != nil {
+		l.release()
+		return nil, err
+	}
+	c.lock = l
+	if err := c.endCrashedRuns(); err != nil {
+		c.Close()
+		return nil, err
+	}
+	return c, nil
+}
+
+// endCrashedRuns marks the runs and evidence items still `running` as
+// `interrupted`: with the writer lock held, no process is running them.
+func (c *Case) endCrashedRuns() error {
+	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+	defer cancel()
+	tx, err := c.db.BeginTx(ctx, nil)
+	if err != nil {
+		return err
+	}
+	defer tx.Rollback()
+	if _, err := tx.ExecContext(ctx, `UPDATE runs SET state = ? WHERE state = ?`, StateInterrupted, StateRunning); err != nil {
+		return fmt.Errorf("failed to end crashed runs: %w", err)
+	}
+	if _, err := tx.ExecContext(ctx, `UPDATE evidence SET state = ? WHERE state = ?`, StateInterrupted, StateRunning); err != nil {
+		return fmt.Errorf("failed to end crashed runs: %w", err)
+	}
+	return tx.Commit()
+}
+
+// OpenOrCreate opens the case in dir for writing (see OpenWriter), creating
+// it when dir does not exist or is empty. A non-empty directory without a
+// case database is refused, so a mistyped --case never scatters a case into
+// an unrelated folder (or into the evidence).
 func OpenOrCreate(dir string) (c *Case, created bool, err error) {
 	if Exists(dir) {
-		c, err := Open(dir)
+		c, err := OpenWriter(dir)
 		return c, false, err
 	}
 	ents, err := os.ReadDir(dir)
@@ -100,20 +188,32 @@ func OpenOrCreate(dir string) (c *Case, created bool, err error) {
 		return nil, false, fmt.Errorf("%w: %q: %v", ErrNotCase, dir, err)
 	default:
 		for _, e := range ents {
-			if e.Name() != "custody.jsonl" && e.Name() != "case.json" {
+			if e.Name() != "custody.jsonl" && e.Name() != "case.json" && e.Name() != LockName {
 				return nil, false, fmt.Errorf("%w: %q is not empty and holds no %s", ErrNotCase, dir, DBName)
 			}
 		}
 	}
+	l, err := lockCase(dir)
+	if err != nil {
+		return nil, false, err
+	}
+	if Exists(dir) { // created by the process that held the lock
+		l.release()
+		c, err := OpenWriter(dir)
+		return c, false, err
+	}
 	c, err = open(dir)
 	if err != nil {
+		l.release()
 		return nil, false, err
 	}
 	if err := c.create(); err != nil {
 		c.db.Close()
 		os.Remove(filepath.Join(dir, DBName))
+		l.release()
 		return nil, false, err
 	}
+	c.lock = l
 	return c, true, nil
 }
 

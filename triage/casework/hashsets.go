@@ -124,6 +124,21 @@ func OpenHashsets(ctx context.Context, o *HashsetOptions, onFile func(file strin
 			return nil, err
 		}
 		hs.sets = sets
+		// A damaged index would miss known files without a word: every
+		// section's checksum is checked (once per file version) before
+		// the scan, and a mismatch stops it.
+		for _, s := range sets {
+			var err error
+			if s.BuiltIn {
+				err = s.Check()
+			} else {
+				_, err = lib.CheckCached(s)
+			}
+			if err != nil {
+				hs.Close()
+				return nil, err
+			}
+		}
 	}
 	if len(o.Files) > 0 {
 		tmp, err := os.MkdirTemp("", "triage-hashsets-")
@@ -147,6 +162,12 @@ func OpenHashsets(ctx context.Context, o *HashsetOptions, onFile func(file strin
 				return nil, fmt.Errorf("--hashset-file: %w", err)
 			}
 			s, err := lib.Open(name)
+			if err == nil {
+				if err = s.Check(); err != nil {
+					s.Close()
+					s = nil
+				}
+			}
 			if onFile != nil {
 				onFile(f, res, s)
 			}
@@ -229,7 +250,7 @@ func (hs *Hashsets) onEvidence(e *Env, c *casedb.Case, actor string, next func(*
 				return fmt.Errorf("cannot record hash set %q in the case: %w", s.Name, err)
 			}
 			cd := map[string]any{"evidence": ev.ID, "run": runID, "name": s.Name, "category": s.Category,
-				"counts": d["counts"], "index_sha256": s.HeaderSHA256, "sources": d["sources"], "built_in": s.BuiltIn}
+				"counts": d["counts"], "index_sha256": s.HeaderSHA256, "file_sha256": d["file_sha256"], "sources": d["sources"], "built_in": s.BuiltIn}
 			if err := e.AppendCustody(c.Dir, custody.ActionHashSetUsed, actor, cd); err != nil {
 				return err
 			}
@@ -252,6 +273,11 @@ func UseDetails(s *hashset.Set, onTheFly bool) map[string]any {
 	}
 	if !s.BuiltIn {
 		d["imported"] = s.Imported.UTC().Format(time.RFC3339)
+	}
+	if s.FileSHA256 != "" {
+		// The bytes the scan matched against, checked section by section.
+		d["file_sha256"] = s.FileSHA256
+		d["checked_at"] = s.CheckedAt.UTC().Format(time.RFC3339)
 	}
 	if onTheFly {
 		d["hashset_file"] = true

@@ -75,7 +75,7 @@ func (e *Env) WriteReport(ctx context.Context, c *casedb.Case, o *ReportOptions)
 	if o.Write.Signer != nil {
 		d["signed_by_key"] = o.Write.Signer.KeyID()
 	}
-	if r.Custody.Intact {
+	if r.Custody.Intact && !c.ReadOnly() { // read-only storage records nothing
 		if err := e.AppendCustody(c.Dir, custody.ActionReportGenerated, Actor(o.Examiner, r.Case), d); err != nil {
 			return nil, nil, err
 		}

@@ -28,6 +28,7 @@ type ScanOptions struct {
 	Rescan      bool               // scan a source again that the case holds a finished scan of
 	Host        string             // host recorded on the evidence item; "": the system's
 	Now         func() time.Time   // clock of the scan engine; nil: time.Now
+	Watchdog    triage.Watchdog    // limits per item's content; zero: the engine's defaults
 
 	// As forces how a regular file is read: "file" or "image" ("" decides
 	// from the content). Image is how disk images are read.
@@ -166,6 +167,7 @@ func (e *Env) scanSource(ctx context.Context, c *casedb.Case, p, host string, hs
 		Examiner:    o.Examiner,
 		Rescan:      o.Rescan,
 		Now:         o.Now,
+		Watchdog:    o.Watchdog,
 		OnEvidence:  hs.onEvidence(e, c, sc.actor, sc.onEvidence),
 		Matcher:     hs.Matcher(),
 

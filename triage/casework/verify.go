@@ -6,9 +6,9 @@ import (
 	"encoding/hex"
 	"fmt"
 	"io"
-	"os"
 	"time"
 
+	"github.com/triagekit/triage/internal/evidence"
 	"github.com/triagekit/triage/triage"
 	"github.com/triagekit/triage/triage/casedb"
 	"github.com/triagekit/triage/triage/custody"
@@ -53,7 +53,7 @@ func HashSegments(ctx context.Context, img image.Image, info image.Info) ([]Segm
 		if err := ctx.Err(); err != nil {
 			return nil, err
 		}
-		f, err := os.Open(s.Path)
+		f, err := evidence.Open(s.Path)
 		if err != nil {
 			return nil, err
 		}

@@ -49,6 +49,10 @@ const (
 	ActionReportGenerated = "report generated"
 	ActionTransfer        = "custody transfer"
 	ActionNote            = "note"
+	// ActionTornLineSetAside records that the log ended in a partial line
+	// (a crash or a full disk during a write), moved to the file named in
+	// its details before the chain went on.
+	ActionTornLineSetAside = "torn line set aside"
 )
 
 // Tool identifies the binary that wrote an event.
@@ -81,8 +85,14 @@ type Options struct {
 
 // Append adds an event to the log of the case in dir, filling seq, time (if
 // empty), host (if empty), tool, prev and hash. The file is locked while
-// appending. A log whose last line is damaged is not appended to: the chain
-// is never silently repaired.
+// appending. The line is written whole, with one write, then synced; a write
+// that fails part-way is cut off again, so the log never keeps half a line.
+//
+// A log that ends in a partial line (a crash during a write) is repaired in
+// the open: the partial line is moved to custody.jsonl.torn-N and an event
+// ActionTornLineSetAside, naming that file and the SHA-256 of its bytes, is
+// appended before e. A complete line that is damaged is not appended to:
+// the chain is never silently repaired.
 func Append(dir string, e Event, o Options) (*Event, error) {
 	p := filepath.Join(dir, FileName)
 	f, err := os.OpenFile(p, os.O_RDWR|os.O_CREATE, 0o644)
@@ -95,6 +105,21 @@ func Append(dir string, e Event, o Options) (*Event, error) {
 	}
 	defer unlock(f)
 
+	torn, err := setAsideTorn(dir, f)
+	if err != nil {
+		return nil, err
+	}
+	if torn != nil {
+		te := Event{Actor: e.Actor, Host: e.Host, Action: ActionTornLineSetAside, Details: torn}
+		if _, err := appendEvent(f, p, te, o); err != nil {
+			return nil, err
+		}
+	}
+	return appendEvent(f, p, e, o)
+}
+
+// appendEvent appends e to the locked log f at path p.
+func appendEvent(f *os.File, p string, e Event, o Options) (*Event, error) {
 	last, err := lastLine(f)
 	if err != nil {
 		return nil, err
@@ -139,16 +164,98 @@ func Append(dir string, e Event, o Options) (*Event, error) {
 	if err != nil {
 		return nil, err
 	}
-	if _, err := f.Seek(0, io.SeekEnd); err != nil {
+	end, err := f.Seek(0, io.SeekEnd)
+	if err != nil {
 		return nil, err
 	}
 	if _, err := f.Write(append(line, '\n')); err != nil {
+		// A full disk may take part of the line: cut it off again.
+		_ = f.Truncate(end)
+		_ = f.Sync()
 		return nil, fmt.Errorf("custody: cannot append to log: %w", err)
+	}
+	if err := f.Sync(); err != nil {
+		_ = f.Truncate(end)
+		return nil, fmt.Errorf("custody: cannot sync log: %w", err)
+	}
+	return &e, nil
+}
+
+// MaxTornFiles bounds the numbering of custody.jsonl.torn-N files.
+const MaxTornFiles = 10000
+
+// setAsideTorn moves the bytes after the last newline of the locked log f
+// (a line whose write never completed) to DIR/custody.jsonl.torn-N, synced,
+// and cuts them from the log. It returns the details of the event that
+// records it, nil when the log ends in a newline.
+func setAsideTorn(dir string, f *os.File) (map[string]any, error) {
+	st, err := f.Stat()
+	if err != nil {
+		return nil, err
+	}
+	size := st.Size()
+	if size == 0 {
+		return nil, nil
+	}
+	var one [1]byte
+	if _, err := f.ReadAt(one[:], size-1); err != nil {
+		return nil, fmt.Errorf("custody: cannot read log: %w", err)
+	}
+	if one[0] == '\n' {
+		return nil, nil
+	}
+	// Find the end of the last complete line.
+	const chunk = 64 << 10
+	start := int64(0)
+	for off := size; off > 0 && start == 0; {
+		n := min(int64(chunk), off)
+		off -= n
+		b := make([]byte, n)
+		if _, err := f.ReadAt(b, off); err != nil && !errors.Is(err, io.EOF) {
+			return nil, fmt.Errorf("custody: cannot read log: %w", err)
+		}
+		if i := bytes.LastIndexByte(b, '\n'); i >= 0 {
+			start = off + int64(i) + 1
+		}
+	}
+	torn := make([]byte, size-start)
+	if _, err := f.ReadAt(torn, start); err != nil && !errors.Is(err, io.EOF) {
+		return nil, fmt.Errorf("custody: cannot read log: %w", err)
+	}
+	var name string
+	for n := 1; ; n++ {
+		if n > MaxTornFiles {
+			return nil, fmt.Errorf("custody: %d torn-line files already in %s", MaxTornFiles, dir)
+		}
+		name = fmt.Sprintf("%s.torn-%d", FileName, n)
+		t, err := os.OpenFile(filepath.Join(dir, name), os.O_WRONLY|os.O_CREATE|os.O_EXCL, 0o444)
+		if errors.Is(err, os.ErrExist) {
+			continue
+		}
+		if err != nil {
+			return nil, fmt.Errorf("custody: cannot set aside the torn last line: %w", err)
+		}
+		_, err = t.Write(torn)
+		if err == nil {
+			err = t.Sync()
+		}
+		if cerr := t.Close(); err == nil {
+			err = cerr
+		}
+		if err != nil {
+			os.Remove(filepath.Join(dir, name))
+			return nil, fmt.Errorf("custody: cannot set aside the torn last line: %w", err)
+		}
+		break
+	}
+	if err := f.Truncate(start); err != nil {
+		return nil, fmt.Errorf("custody: cannot cut the torn last line: %w", err)
 	}
 	if err := f.Sync(); err != nil {
 		return nil, fmt.Errorf("custody: cannot sync log: %w", err)
 	}
-	return &e, nil
+	s := sha256.Sum256(torn)
+	return map[string]any{"file": name, "offset": start, "bytes": len(torn), "sha256": hex.EncodeToString(s[:])}, nil
 }
 
 func defaultActor() string {

@@ -104,6 +104,9 @@ func (p *parser) volume() error {
 		var vm Metadata
 		if msg, off := parseVolume(b, &vm); msg != "" {
 			err = p.problem(msg, p.s.dataOff+off, nil)
+			// Damage stays on record even when a later copy (the data
+			// section) gives the geometry: libewf refuses such an image.
+			p.m.Problems = append(p.m.Problems, err)
 		} else {
 			copyGeometry(p.m, &vm)
 			p.haveVolume = true

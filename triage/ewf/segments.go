@@ -10,6 +10,8 @@ import (
 	"path/filepath"
 	"strconv"
 	"strings"
+
+	"github.com/triagekit/triage/internal/evidence"
 )
 
 var (
@@ -80,7 +82,7 @@ func SegmentName(first string, n int) (string, error) {
 // X.e01 or X.s01), finding the other segments by name. The files are
 // opened read-only and closed by Close, or before Open returns an error.
 func Open(path string) (*Reader, error) {
-	f, err := os.Open(path)
+	f, err := evidence.Open(path)
 	if err != nil {
 		return nil, err
 	}
@@ -112,7 +114,7 @@ func Open(path string) (*Reader, error) {
 		if err != nil {
 			break
 		}
-		g, err := os.Open(name)
+		g, err := evidence.Open(name)
 		if errors.Is(err, fs.ErrNotExist) {
 			break
 		}

@@ -23,6 +23,7 @@ import (
 	"strconv"
 	"strings"
 
+	"github.com/triagekit/triage/internal/evidence"
 	"github.com/triagekit/triage/triage/fs"
 	fsformats "github.com/triagekit/triage/triage/fs/formats"
 	"github.com/triagekit/triage/triage/image/container"
@@ -149,7 +150,7 @@ func Open(path string) (Image, error) {
 
 // OpenWith is Open with options.
 func OpenWith(path string, o OpenOptions) (Image, error) {
-	f, err := os.Open(path)
+	f, err := evidence.Open(path)
 	if err != nil {
 		return nil, err
 	}

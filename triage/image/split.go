@@ -6,6 +6,8 @@ import (
 	"io"
 	"os"
 	"sort"
+
+	"github.com/triagekit/triage/internal/evidence"
 )
 
 // splitImage is a raw image stored in several files, read as their
@@ -24,7 +26,7 @@ func OpenSplit(paths []string) (Image, error) {
 	}
 	s := &splitImage{}
 	for _, p := range paths {
-		f, err := os.Open(p)
+		f, err := evidence.Open(p)
 		if err != nil {
 			s.Close()
 			return nil, err

@@ -54,6 +54,8 @@ func readGPT(r io.ReaderAt, size int64, t *Table) error {
 			}
 			t.Problems = append(t.Problems, fmt.Errorf("primary GPT unusable, using the backup header at byte %#x: %w", alt, err))
 			h, entries = bh, be
+		} else if p := checkBackupGPT(r, size, ss, h); p != nil {
+			t.Problems = append(t.Problems, p)
 		}
 		t.Scheme = SchemeGPT
 		t.SectorSize = int(ss)
@@ -87,6 +89,22 @@ func readGPT(r io.ReaderAt, size int64, t *Table) error {
 		firstErr = &FormatError{512, "no GPT header"}
 	}
 	return firstErr
+}
+
+// checkBackupGPT checks that the backup header the good primary header h
+// points to is in the image and sound: a truncated image (or one smaller
+// than the disk) has lost it.
+func checkBackupGPT(r io.ReaderAt, size, ss int64, h *gptHeader) error {
+	if h.altLBA >= uint64(size/ss) {
+		return &FormatError{h.off + 32, fmt.Sprintf("the backup GPT header at LBA %d lies past the end of the image (%d sectors): the image is truncated or smaller than the disk", h.altLBA, size/ss)}
+	}
+	if h.altLBA <= 1 {
+		return &FormatError{h.off + 32, fmt.Sprintf("impossible backup GPT header LBA %d", h.altLBA)}
+	}
+	if _, err := readGPTHeader(r, size, ss, int64(h.altLBA)*ss); err != nil {
+		return fmt.Errorf("backup GPT header unusable: %w", err)
+	}
+	return nil
 }
 
 func readGPTHeader(r io.ReaderAt, size, ss, off int64) (*gptHeader, error) {

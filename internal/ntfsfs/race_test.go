@@ -1,0 +1,5 @@
+//go:build race
+
+package ntfsfs
+
+func init() { raceEnabled = true }

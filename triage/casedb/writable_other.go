@@ -1,0 +1,5 @@
+//go:build !unix
+
+package casedb
+
+func writable(dir string) bool { return true }

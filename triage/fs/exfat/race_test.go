@@ -1,0 +1,5 @@
+//go:build race
+
+package exfat
+
+func init() { raceEnabled = true }

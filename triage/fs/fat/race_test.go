@@ -1,0 +1,5 @@
+//go:build race
+
+package fat
+
+func init() { raceEnabled = true }
