@@ -3,6 +3,7 @@ package casedb
 import (
 	"context"
 	"crypto/sha256"
+	"database/sql"
 	"encoding/hex"
 	"encoding/json"
 	"fmt"
@@ -82,18 +83,55 @@ func (c *Case) SealEvidence(ctx context.Context, evidenceID int64) (*Seal, error
 	}
 	s := &Seal{Statuses: map[string]int64{}}
 	h := sha256.New()
-	err := c.Files(ctx, FileFilter{EvidenceID: evidenceID}, func(r *FileRecord) error {
-		line, err := json.Marshal([]any{hex.EncodeToString([]byte(r.Key)), hex.EncodeToString([]byte(r.Path)), r.Stream, r.Type, r.Size,
-			r.MD5, r.SHA1, r.SHA256, r.BLAKE3, r.Status, r.Hashsets, r.Deleted, r.Complete, r.ExtensionMismatch, r.Error})
-		if err != nil {
-			return err
-		}
-		h.Write(append(line, '\n'))
-		s.Records++
-		s.Statuses[r.Status]++
-		return nil
-	})
+	// Only the sealed columns, encoded without reflection: a seal is made
+	// at the end of every scan, over every record of the item.
+	rows, err := c.db.QueryContext(ctx, `SELECT key, path_bytes, stream, type, size, md5, sha1, sha256, blake3, status,
+  hashsets, deleted, complete, extension_mismatch, error FROM files WHERE evidence_id = ? ORDER BY id`, evidenceID)
 	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var line []byte
+	for rows.Next() {
+		var key, path []byte
+		var stream, typ, status, sets string
+		var size int64
+		var md5, sha1, sha256s, blake3, errS sql.NullString
+		var del, comp, mism int
+		if err := rows.Scan(&key, &path, &stream, &typ, &size, &md5, &sha1, &sha256s, &blake3, &status,
+			&sets, &del, &comp, &mism, &errS); err != nil {
+			return nil, err
+		}
+		line = append(line[:0], '[', '"')
+		line = hex.AppendEncode(line, key)
+		line = append(line, '"', ',', '"')
+		line = hex.AppendEncode(line, path)
+		line = append(line, '"', ',')
+		line = appendJSONString(line, stream)
+		line = append(line, ',')
+		line = appendJSONString(line, typ)
+		line = append(line, ',')
+		line = strconv.AppendInt(line, size, 10)
+		for _, d := range []string{md5.String, sha1.String, sha256s.String, blake3.String, status} {
+			line = append(line, ',')
+			line = appendJSONString(line, d)
+		}
+		line = append(line, ',')
+		if line, err = appendHashsets(line, sets); err != nil {
+			return nil, err
+		}
+		for _, b := range []int{del, comp, mism} {
+			line = append(line, ',')
+			line = strconv.AppendBool(line, b != 0)
+		}
+		line = append(line, ',')
+		line = appendJSONString(line, errS.String)
+		line = append(line, ']', '\n')
+		h.Write(line)
+		s.Records++
+		s.Statuses[status]++
+	}
+	if err := rows.Err(); err != nil {
 		return nil, err
 	}
 	s.RecordsSHA256 = hex.EncodeToString(h.Sum(nil))
@@ -112,6 +150,33 @@ func (c *Case) SealEvidence(ctx context.Context, evidenceID int64) (*Seal, error
 	s.Errors = int64(len(errs))
 	s.ErrorsSHA256 = hex.EncodeToString(h.Sum(nil))
 	return s, nil
+}
+
+// appendJSONString appends s as encoding/json writes it: plain ASCII as is,
+// anything else through encoding/json (escapes, invalid UTF-8).
+func appendJSONString(b []byte, s string) []byte {
+	for i := 0; i < len(s); i++ {
+		if c := s[i]; c < 0x20 || c > 0x7e || c == '"' || c == '\\' || c == '<' || c == '>' || c == '&' {
+			j, _ := json.Marshal(s)
+			return append(b, j...)
+		}
+	}
+	b = append(b, '"')
+	b = append(b, s...)
+	return append(b, '"')
+}
+
+// appendHashsets appends the hash-set names stored as a JSON array as
+// encoding/json writes the decoded []string ("null" when the column does
+// not decode to a list).
+func appendHashsets(b []byte, sets string) ([]byte, error) {
+	if sets == "[]" {
+		return append(b, "[]"...), nil
+	}
+	var names []string
+	_ = json.Unmarshal([]byte(sets), &names)
+	j, err := json.Marshal(names)
+	return append(b, j...), err
 }
 
 // Compare names how got differs from the sealed s, "" when it does not.
