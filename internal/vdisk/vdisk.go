@@ -12,6 +12,7 @@ import (
 	"path/filepath"
 	"strings"
 
+	"github.com/triagekit/triage/internal/evidence"
 	"github.com/triagekit/triage/triage/image/container"
 )
 
@@ -136,16 +137,47 @@ type RawDisk struct {
 
 // OpenRaw opens path read-only as a raw disk.
 func OpenRaw(path string) (*RawDisk, error) {
-	f, err := os.Open(path)
+	f, size, err := OpenFile(path)
 	if err != nil {
 		return nil, err
+	}
+	return &RawDisk{f: f, path: path, size: size}, nil
+}
+
+// OpenFile opens a file of a virtual disk (the disk, an extent, a parent)
+// as evidence is opened (internal/evidence: read-only, O_NOATIME, never a
+// FIFO or a character device) and returns it with its size.
+func OpenFile(path string) (*os.File, int64, error) {
+	f, err := evidence.Open(path)
+	if err != nil {
+		return nil, 0, err
 	}
 	fi, err := f.Stat()
 	if err != nil {
 		f.Close()
-		return nil, err
+		return nil, 0, err
 	}
-	return &RawDisk{f: f, path: path, size: fi.Size()}, nil
+	return f, fi.Size(), nil
+}
+
+// OpenMember enters path into the chain c and opens it (OpenFile); mk
+// builds the format's reader over the file, which is closed when mk fails.
+// format prefixes a chain error ("vhd: ...").
+func OpenMember[R any](format, path string, c *Chain, mk func(f *os.File, size int64) (R, error)) (R, error) {
+	var zero R
+	if err := c.Enter(path); err != nil {
+		return zero, fmt.Errorf("%s: %w", format, err)
+	}
+	f, size, err := OpenFile(path)
+	if err != nil {
+		return zero, err
+	}
+	r, err := mk(f, size)
+	if err != nil {
+		f.Close()
+		return zero, err
+	}
+	return r, nil
 }
 
 func (r *RawDisk) ReadAt(p []byte, off int64) (int, error) {

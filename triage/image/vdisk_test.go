@@ -7,8 +7,11 @@ import (
 	"io"
 	"os"
 	"path/filepath"
+	"syscall"
 	"testing"
+	"time"
 
+	"github.com/triagekit/triage/internal/testfixture"
 	"github.com/triagekit/triage/internal/vdisk/vdisktest"
 	"github.com/triagekit/triage/triage/image/container"
 )
@@ -80,6 +83,35 @@ func BenchmarkRead(b *testing.B) {
 			if _, err := img.ReadAt(buf, off); err != nil && !errors.Is(err, io.EOF) {
 				b.Fatal(err)
 			}
+		}
+	}
+}
+
+// TestVirtualDisksKeepAccessTime: the files of a virtual disk are opened as
+// evidence is (internal/evidence, O_NOATIME): reading a disk whole leaves
+// its access time as it was (a relatime mount would update an access time
+// older than a day).
+func TestVirtualDisksKeepAccessTime(t *testing.T) {
+	for _, name := range []string{"vdisk-tiny.vhd", "vdisk-tiny.vhdx", "vdisk-tiny.vmdk", "vdisk-tiny-c.qcow2"} {
+		p := testfixture.ImageFile(t, name)
+		old := time.Now().Add(-72 * time.Hour).Truncate(time.Second)
+		if err := os.Chtimes(p, old, old); err != nil {
+			t.Fatal(err)
+		}
+		img, err := Open(p)
+		if err != nil {
+			t.Fatalf("%s: %v", name, err)
+		}
+		if _, err := io.Copy(io.Discard, io.NewSectionReader(img, 0, img.Size())); err != nil {
+			t.Fatalf("%s: %v", name, err)
+		}
+		img.Close()
+		var st syscall.Stat_t
+		if err := syscall.Stat(p, &st); err != nil {
+			t.Fatal(err)
+		}
+		if got := time.Unix(st.Atim.Sec, st.Atim.Nsec); !got.Equal(old) {
+			t.Errorf("%s: access time changed from %v to %v", name, old, got)
 		}
 	}
 }

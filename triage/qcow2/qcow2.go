@@ -24,6 +24,7 @@ import (
 	"github.com/klauspost/compress/flate"
 	"github.com/klauspost/compress/zstd"
 
+	"github.com/triagekit/triage/internal/evidence"
 	"github.com/triagekit/triage/internal/vdisk"
 	"github.com/triagekit/triage/triage/image/container"
 )
@@ -235,25 +236,13 @@ func Open(path string, parents ...string) (*Reader, error) {
 }
 
 func openChain(path string, c *vdisk.Chain) (*Reader, error) {
-	if err := c.Enter(path); err != nil {
-		return nil, fmt.Errorf("qcow2: %w", err)
-	}
-	f, err := os.Open(path)
-	if err != nil {
-		return nil, err
-	}
-	fi, err := f.Stat()
-	if err != nil {
-		f.Close()
-		return nil, err
-	}
-	r, err := newReader(f, fi.Size(), path, c)
-	if err != nil {
-		f.Close()
-		return nil, err
-	}
-	r.closer = f
-	return r, nil
+	return vdisk.OpenMember("qcow2", path, c, func(f *os.File, size int64) (*Reader, error) {
+		r, err := newReader(f, size, path, c)
+		if err == nil {
+			r.closer = f
+		}
+		return r, err
+	})
 }
 
 func newReader(f io.ReaderAt, fsize int64, path string, c *vdisk.Chain) (*Reader, error) {
@@ -328,7 +317,7 @@ func newReader(f io.ReaderAt, fsize int64, path string, c *vdisk.Chain) (*Reader
 // openBacking opens a backing file: a QCOW2 image (by its magic) or a raw
 // one. A recorded format other than those is refused.
 func openBacking(path, format string, c *vdisk.Chain) (vdisk.Disk, error) {
-	f, err := os.Open(path)
+	f, err := evidence.Open(path)
 	if err != nil {
 		return nil, err
 	}

@@ -243,25 +243,13 @@ func Open(path string, parents ...string) (*Reader, error) {
 }
 
 func openChain(path string, c *vdisk.Chain) (*Reader, error) {
-	if err := c.Enter(path); err != nil {
-		return nil, fmt.Errorf("vhd: %w", err)
-	}
-	f, err := os.Open(path)
-	if err != nil {
-		return nil, err
-	}
-	fi, err := f.Stat()
-	if err != nil {
-		f.Close()
-		return nil, err
-	}
-	r, err := newReader(f, fi.Size(), path, c)
-	if err != nil {
-		f.Close()
-		return nil, err
-	}
-	r.closer = f
-	return r, nil
+	return vdisk.OpenMember("vhd", path, c, func(f *os.File, size int64) (*Reader, error) {
+		r, err := newReader(f, size, path, c)
+		if err == nil {
+			r.closer = f
+		}
+		return r, err
+	})
 }
 
 func newReader(f io.ReaderAt, fsize int64, path string, c *vdisk.Chain) (*Reader, error) {

@@ -176,24 +176,9 @@ func Open(path string, parents ...string) (*Reader, error) {
 }
 
 func openChain(path string, c *vdisk.Chain) (*Reader, error) {
-	if err := c.Enter(path); err != nil {
-		return nil, fmt.Errorf("vmdk: %w", err)
-	}
-	f, err := os.Open(path)
-	if err != nil {
-		return nil, err
-	}
-	fi, err := f.Stat()
-	if err != nil {
-		f.Close()
-		return nil, err
-	}
-	r, err := newReader(f, f, fi.Size(), path, c)
-	if err != nil {
-		f.Close()
-		return nil, err
-	}
-	return r, nil
+	return vdisk.OpenMember("vmdk", path, c, func(f *os.File, size int64) (*Reader, error) {
+		return newReader(f, f, size, path, c)
+	})
 }
 
 func newReader(ra io.ReaderAt, f *os.File, fsize int64, path string, c *vdisk.Chain) (*Reader, error) {
@@ -316,18 +301,13 @@ func (r *Reader) openExtents(d *Descriptor, path string) error {
 		if err != nil {
 			return fmt.Errorf("vmdk: %s line %d: %v", filepath.Base(path), l.Line, err)
 		}
-		f, err := os.Open(p)
+		f, fsize, err := vdisk.OpenFile(p)
 		if err != nil {
 			return fmt.Errorf("vmdk: %s line %d: missing extent %q: %w", filepath.Base(path), l.Line, l.File, err)
 		}
-		fi, err := f.Stat()
-		if err != nil {
-			f.Close()
-			return err
-		}
-		e.path, e.f, e.r, e.fsize = p, f, f, fi.Size()
+		e.path, e.f, e.r, e.fsize = p, f, f, fsize
 		if l.Type == "SPARSE" {
-			sp, _, err := openSparse(f, fi.Size(), p, false)
+			sp, _, err := openSparse(f, fsize, p, false)
 			if err != nil {
 				return err
 			}
