@@ -44,35 +44,5 @@ PY
   mv "$img.tmp" "$img"
 fi
 
-bin=$dir/triage
-(cd "$root" && go build -o "$bin" ./cmd/triage)
-
-# t CMD...: "WALL CPU" seconds, the best of 3 runs each. CPU (user+sys) is
-# printed too because wall time means little on a loaded machine.
-t() {
-  local best_w= best_c=
-  for _ in 1 2 3; do
-    /usr/bin/time -f "%e %U %S" -o "$dir/time.out" "$@" >/dev/null 2>&1 || true
-    read -r w u s <"$dir/time.out"
-    best_w=$(python3 -c "import sys; a=float(sys.argv[1]); b=sys.argv[2]; print(a if b=='' or a<float(b) else b)" "$w" "$best_w")
-    best_c=$(python3 -c "import sys; a=float(sys.argv[1])+float(sys.argv[2]); b=sys.argv[3]; print(round(a,2) if b=='' or a<float(b) else b)" "$u" "$s" "$best_c")
-  done
-  echo "$best_w $best_c"
-}
-ratio() { python3 -c "import sys; print('%.2f' % (float(sys.argv[1])/float(sys.argv[2])))" "$1" "$2"; }
-
-cat "$img" >/dev/null # warm the page cache for both tools
-echo "image: $img ($(du -h --apparent-size "$img" | cut -f1), $files files); load: $(cut -d' ' -f1-3 /proc/loadavg)"
-
-read -r ls_w ls_c < <(t "$bin" ls --files "$img")
-read -r fls_w fls_c < <(t fls -r -p "$img")
-echo "listing:  triage ls --files ${ls_w}s (cpu ${ls_c}s)   fls -r -p ${fls_w}s (cpu ${fls_c}s)   fls/triage: wall $(ratio "$fls_w" "$ls_w"), cpu $(ratio "$fls_c" "$ls_c")"
-
-scan() { rm -rf "$dir/case"; "$bin" scan "$img" --case "$dir/case" -q --verify-image=false; }
-fiw() { rm -f "$dir/fiwalk.xml"; fiwalk -X "$dir/fiwalk.xml" "$img"; }
-export -f scan fiw
-export dir bin img
-read -r scan_w scan_c < <(t bash -c scan)
-read -r fiw_w fiw_c < <(t bash -c fiw)
-echo "hashing:  triage scan (md5+sha1+sha256) ${scan_w}s (cpu ${scan_c}s)   fiwalk -X (md5+sha1) ${fiw_w}s (cpu ${fiw_c}s)   fiwalk/triage: wall $(ratio "$fiw_w" "$scan_w"), cpu $(ratio "$fiw_c" "$scan_c")"
-rm -rf "$dir/case" "$dir/fiwalk.xml" "$dir/time.out"
+. "$root/bench/tsk.sh"
+compare_with_tsk "$root" "$dir" "$img" "$files"
