@@ -3,6 +3,7 @@ package main
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"os"
 	"strings"
@@ -27,6 +28,7 @@ type ValidateOptions struct {
 	Case         string
 	NoStore      bool
 	JSON         bool
+	Force        bool
 }
 
 // AddFlags registers the validate flags.
@@ -38,6 +40,7 @@ func (o *ValidateOptions) AddFlags(f *pflag.FlagSet) {
 	f.StringVar(&o.Compare, "compare", "", "compare with the older validation record `OLD.json`: cases added, removed, results changed")
 	f.StringVar(&o.Examiner, "examiner", os.Getenv("TRIAGE_EXAMINER"), "examiner name recorded in the record (default $TRIAGE_EXAMINER)")
 	f.StringVar(&o.Case, "case", "", "also keep a copy of the record in the case folder `DIR` (DIR/validation), where its reports find it")
+	f.BoolVar(&o.Force, "force", false, "replace the files of an earlier record written to the same -o")
 	f.BoolVar(&o.NoStore, "no-store", false, "do not keep a copy of the record in the user's data folder")
 	f.BoolVar(&o.JSON, "json", false, "print the record (or with --compare the changes) as JSON")
 }
@@ -167,7 +170,11 @@ func runValidate(ctx context.Context, opts *ValidateOptions, g *globalOptions) e
 		}
 	}
 	if opts.Output != "" {
-		w, err := validate.Write(rec, opts.Output, opts.Formats, signer)
+		w, err := validate.Write(rec, opts.Output, opts.Formats, signer, opts.Force)
+		var ee *validate.ExistsError
+		if errors.As(err, &ee) {
+			return &hintError{err, "every validation keeps its own record: choose another -o, or give --force to replace it"}
+		}
 		if err != nil {
 			return err
 		}

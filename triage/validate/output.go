@@ -32,12 +32,32 @@ type Written struct {
 // its extension) with BASE.manifest.json, a report manifest listing them
 // with their SHA-256, and with a signer BASE.manifest.json.minisig, so
 // that `triage verify` checks the record like a report.
-func Write(rec *Record, out string, formats []string, signer *report.Signer) (*Written, error) {
+//
+// Write never replaces the files of an earlier record (its outputs,
+// manifest or signature) unless force is set: it returns an *ExistsError
+// naming them. With force, a signature left by the earlier record is
+// removed when this one is not signed.
+func Write(rec *Record, out string, formats []string, signer *report.Signer, force bool) (*Written, error) {
 	base := strings.TrimSuffix(out, filepath.Ext(out))
 	if len(formats) == 0 {
 		formats = []string{"json"}
 	}
 	w := &Written{Manifest: base + ".manifest.json"}
+	sigPath := w.Manifest + ".minisig"
+	var exist []string
+	for _, p := range append(formatPaths(base, formats), w.Manifest, sigPath) {
+		if _, err := os.Lstat(p); err == nil {
+			exist = append(exist, p)
+		}
+	}
+	if len(exist) > 0 && !force {
+		return nil, &ExistsError{Paths: exist}
+	}
+	if force && signer == nil {
+		if err := os.Remove(sigPath); err != nil && !os.IsNotExist(err) {
+			return nil, err
+		}
+	}
 	m := report.Manifest{SchemaVersion: report.SchemaVersion, Kind: report.ManifestKind, ReportID: rec.ID,
 		GeneratedAt: rec.GeneratedAt, Tool: rec.Tool}
 	for _, f := range formats {
@@ -68,7 +88,6 @@ func Write(rec *Record, out string, formats []string, signer *report.Signer) (*W
 		m.Outputs = append(m.Outputs, report.ManifestOutput{File: filepath.Base(p), Format: f, Size: n, SHA256: sum})
 		w.Files = append(w.Files, p)
 	}
-	sigPath := w.Manifest + ".minisig"
 	if signer != nil {
 		m.Signature = &struct {
 			File      string `json:"file"`
@@ -92,6 +111,22 @@ func Write(rec *Record, out string, formats []string, signer *report.Signer) (*W
 		w.Signature = sigPath
 	}
 	return w, nil
+}
+
+// formatPaths are the files Write makes for formats.
+func formatPaths(base string, formats []string) []string {
+	var out []string
+	for _, f := range formats {
+		out = append(out, base+"."+f)
+	}
+	return out
+}
+
+// ExistsError is returned by Write for files of an earlier record.
+type ExistsError struct{ Paths []string }
+
+func (e *ExistsError) Error() string {
+	return fmt.Sprintf("validate: %s already exists (written by an earlier validation)", strings.Join(e.Paths, ", "))
 }
 
 // Load reads a JSON validation record.
@@ -197,7 +232,7 @@ func checkReportTamper(e *env, s *spec) (string, string, []string, error) {
 		return "", "", nil, err
 	}
 	rec := &Record{SchemaVersion: SchemaVersion, Kind: RecordKind, ID: "TV-TAMPER", Cases: []Case{{ID: "X", Pass: true, Actual: "sample"}}}
-	w, err := Write(rec, filepath.Join(dir, "record.json"), []string{"json"}, signer)
+	w, err := Write(rec, filepath.Join(dir, "record.json"), []string{"json"}, signer, false)
 	if err != nil {
 		return "", "", nil, err
 	}
