@@ -237,3 +237,8 @@ vd vdisk-tiny-c.qcow2 qcow2 -c -o cluster_size=4096
 } >"$out/peer-versions.txt"
 
 ls -l "$out"
+
+# 8. The reference images of the validation suite that the sections above
+# and make_fat.sh, make_ewf.sh do not make (FAT, split raw, LVM, NSRL RDSv3,
+# ewfverify of the E01 fixtures): make_val.sh.
+bash "$out/make_val.sh"

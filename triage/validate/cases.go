@@ -51,6 +51,10 @@ var suite = []spec{
 		check: ntfsRows(func(r tsvRow) bool {
 			return !strings.HasPrefix(r.path, "/$") && !strings.HasSuffix(r.path, "(Volume Label Entry)")
 		})},
+	{id: "FAT-01", image: "fat-small.raw",
+		requirement: "The tool shall report every file of a FAT12 volume, deleted files (their lost first character as _) and a file of a deleted folder included, with its size, content and deleted mark, under its long or non-ASCII name.",
+		source:      "fls -r -p and icat | md5sum ({fls}; {md5sum}) of a volume made by mkfs.fat and mtools ({mkfs.fat}; {mtools}), recorded by testdata/images/make_val.sh in fat-small.raw.expected.tsv",
+		check:       rowsOf("", 0, fatKeep)},
 	{id: "ISO-01", image: "iso-rr-joliet.iso",
 		requirement: "The tool shall report every file of an ISO 9660 disc with Rock Ridge names, with its content.",
 		source:      "md5sum ({md5sum}) of the disc's source files, recorded by testdata/images/make.sh in iso-rr-joliet.iso.md5",
@@ -58,6 +62,10 @@ var suite = []spec{
 	{id: "EXT-01", image: "ext4-small.raw",
 		requirement: "The tool shall report every file of an ext4 volume (metadata_csum, 64bit, inline data) that the Sleuth Kit lists, with the same deleted mark.",
 		source:      "fls -r -p ({fls}) recorded by testdata/images/make.sh in ext4-small.raw.fls.txt",
+		check:       checkExt},
+	{id: "EXT-02", image: "ext2-small.raw",
+		requirement: "The tool shall report every file of an ext2 volume (1 KiB blocks, block maps, hard links) that the Sleuth Kit lists, with the same deleted mark.",
+		source:      "fls -r -p ({fls}) recorded by testdata/images/make.sh in ext2-small.raw.fls.txt",
 		check:       checkExt},
 	{id: "PT-01", image: "mbr-ntfs-ext4.raw",
 		requirement: "The tool shall report every partition of a DOS (MBR) partition table, logical partitions included, with its start, end and type.",
@@ -96,13 +104,25 @@ var suite = []spec{
 		source:      "md5sum ({md5sum}) of qemu-img convert -O raw ({qemu-img}) of the image, recorded by testdata/images/make.sh in vdisk-tiny.md5",
 		check:       checkVdisk},
 	{id: "E01-01", image: "ewf-tiny.E01",
-		requirement: "The tool shall compute the MD5 of the media of an E01 image equal to the MD5 of the acquired medium.",
-		source:      "md5sum ({md5sum}) of the medium before acquisition by ewfacquire ({ewfacquire}), recorded by testdata/images/make_ewf.sh in ewf-fixtures.md5",
+		requirement: "The tool shall read the hashes an E01 image stores and compute the hashes of its media equal to those ewfverify stores and calculates.",
+		source:      "ewfverify -d sha1 ({ewfverify}) of the image, recorded by testdata/images/make_val.sh in ewf-tiny.E01.ewfverify.txt",
 		check:       checkE01},
 	{id: "E01-02", image: "ewf-tiny.E01",
 		requirement: "The tool shall detect a corrupted chunk of an E01 image (one byte changed in the stored chunk data) and not report the media as verified.",
 		source:      "the EWF format (libyal's specification): every chunk carries a zlib Adler-32 checksum; the original MD5 from ewf-fixtures.md5 ({md5sum})",
 		check:       checkE01Corrupt},
+	{id: "E01-03", image: "ewf-split-none.E01",
+		requirement: "The tool shall read an E01 image split in several segment files (E01, E02, E03) as one medium: its stored hashes and the hashes of its media equal to those ewfverify stores and calculates.",
+		source:      "ewfverify -d sha1 ({ewfverify}) of the image, recorded by testdata/images/make_val.sh in ewf-split-none.E01.ewfverify.txt",
+		check:       checkE01},
+	{id: "RAW-01", image: "fat-small.raw.001",
+		requirement: "The tool shall read a raw image split in numbered segment files (split -d) as one medium: its media MD5 equals that of the unsplit image.",
+		source:      "md5sum ({md5sum}) of the unsplit image, segments made by split (coreutils), recorded by testdata/images/make_val.sh in fat-small.raw.md5",
+		check:       checkSplitRaw},
+	{id: "LVM-01", image: "lvm-fat.raw",
+		requirement: "The tool shall read a linear LVM2 logical volume whose segments are out of order on the physical volume, and report every file of the file system it holds with its size, content and deleted mark.",
+		source:      "lvcreate/lvextend and lvs ({lvm}) placed the volume of fat-small.raw (lvm-fat.raw.lvs.txt); its files by fls -r -p and icat | md5sum ({fls}; {md5sum}) in fat-small.raw.expected.tsv, recorded by testdata/images/make_val.sh",
+		check:       rowsOf(fatImage, -1, fatKeep)},
 	{id: "HS-01", image: "ntfs-basic.raw",
 		requirement: "The tool shall match files against known-bad, notable and known-good hash sets, giving each file the status of the highest category that lists it (known-bad over notable over known-good) and unknown otherwise, with every matching set named.",
 		source:      "MD5 of each file by icat | md5sum ({icat}; {md5sum}) in ntfs-basic.raw.expected.tsv; the precedence documented in docs/hashsets.md",
@@ -135,6 +155,10 @@ var suite = []spec{
 		requirement: "The tool shall import a hash set in the vics format (Project VIC VICS 2.0 JSON) and match a file whose MD5 it lists.",
 		source:      "MD5 and size of docs/report.txt by icat | md5sum ({icat}; {md5sum}) in ntfs-basic.raw.expected.tsv, written in the format's published layout",
 		check:       hashSetFormat("vics")},
+	{id: "HS-09", image: "nsrl-v3.db",
+		requirement: "The tool shall import a hash set in the NIST NSRL RDSv3 format (SQLite) and match a file whose hashes it lists, with the set's category.",
+		source:      "an RDSv3 database made by sqlite3 ({sqlite3}) with the SHA-256, SHA-1 and MD5 of docs/report.txt by icat | sha256sum, sha1sum, md5sum ({icat}; {sha256sum}), recorded by testdata/images/make_val.sh",
+		check:       checkNSRLv3},
 	{id: "CLS-01",
 		requirement: "The tool shall flag a picture whose name has the wrong extension (a PNG named .txt) as an extension mismatch, identified as image/png.",
 		source:      "the PNG signature (ISO/IEC 15948, RFC 2083: 89 50 4E 47 0D 0A 1A 0A) and IANA's media type image/png for .png",
@@ -267,8 +291,22 @@ func (e *env) scanImage(name string) ([]record, error) {
 // deleted mark. Hard links: fls lists every name; triage records the
 // entry once with the other names in extra.ntfs_hard_links.
 func ntfsRows(keep func(tsvRow) bool) func(*env, *spec) (string, string, []string, error) {
+	return rowsOf("", 0, keep)
+}
+
+// fatKeep selects the files of a FAT expected.tsv (not the volume label).
+func fatKeep(r tsvRow) bool { return !strings.HasSuffix(r.path, "(Volume Label Entry)") }
+
+// rowsOf checks the streams of tsvImage's expected.tsv (the case's image
+// when "") that keep selects against the scan of the case's image, in
+// volume vol (any volume when vol < 0).
+func rowsOf(tsvImage string, vol int, keep func(tsvRow) bool) func(*env, *spec) (string, string, []string, error) {
 	return func(e *env, s *spec) (string, string, []string, error) {
-		want, err := e.readTSV(s.image)
+		tsvImage := tsvImage
+		if tsvImage == "" {
+			tsvImage = s.image
+		}
+		want, err := e.readTSV(tsvImage)
 		if err != nil {
 			return "", "", nil, err
 		}
@@ -278,7 +316,7 @@ func ntfsRows(keep func(tsvRow) bool) func(*env, *spec) (string, string, []strin
 		}
 		got := map[string]record{}
 		for _, r := range recs {
-			if r.Volume == nil || *r.Volume != 0 || r.MD5 == nil {
+			if r.Volume == nil || (vol >= 0 && *r.Volume != vol) || r.MD5 == nil {
 				continue
 			}
 			k := r.Path
@@ -315,7 +353,7 @@ func ntfsRows(keep func(tsvRow) bool) func(*env, *spec) (string, string, []strin
 			}
 		}
 		if n == 0 {
-			return "", "", nil, fmt.Errorf("no stream of %s.expected.tsv is selected by this case", s.image)
+			return "", "", nil, fmt.Errorf("no stream of %s.expected.tsv is selected by this case", tsvImage)
 		}
 		exp := fmt.Sprintf("%d streams with the size, MD5 and deleted mark fls/icat give", n)
 		act := fmt.Sprintf("%d of %d streams match", ok, n)
@@ -449,26 +487,6 @@ func (e *env) fixtureMD5(raw string) (string, error) {
 		}
 	}
 	return "", fmt.Errorf("ewf-fixtures.md5 has no %s", raw)
-}
-
-func checkE01(e *env, s *spec) (string, string, []string, error) {
-	want, err := e.fixtureMD5("tiny.raw")
-	if err != nil {
-		return "", "", nil, err
-	}
-	p, err := e.imagePath(s.image)
-	if err != nil {
-		return "", "", nil, err
-	}
-	sums, err := rehashMedia(e, p)
-	if err != nil {
-		return "media MD5 " + want, "", nil, err
-	}
-	var diffs []string
-	if sums["md5"] != want {
-		diffs = append(diffs, "media MD5 differs from md5sum of the medium")
-	}
-	return "media MD5 " + want, "media MD5 " + sums["md5"], diffs, nil
 }
 
 // ewfSectorsData returns the file offset of the data of the first
