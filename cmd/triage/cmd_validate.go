@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"os"
+	"slices"
 	"strings"
 
 	"github.com/spf13/cobra"
@@ -34,7 +35,7 @@ type ValidateOptions struct {
 // AddFlags registers the validate flags.
 func (o *ValidateOptions) AddFlags(f *pflag.FlagSet) {
 	f.StringVarP(&o.Output, "output", "o", "", "write the validation record to `FILE` (its extension is replaced by each format's)")
-	f.StringSliceVar(&o.Formats, "format", []string{"json", "html"}, "record formats: json, html")
+	f.StringSliceVar(&o.Formats, "format", []string{"json", "html"}, "record formats: json, html, pdf")
 	f.StringVar(&o.Sign, "sign", "", "sign the record's manifest with the minisign secret key in `KEYFILE`")
 	f.StringVar(&o.PasswordFile, "password-file", "", "read the secret key's password from the first line of `FILE` (default: ask on the terminal)")
 	f.StringVar(&o.Compare, "compare", "", "compare with the older validation record `OLD.json`: cases added, removed, results changed")
@@ -92,8 +93,8 @@ func runValidate(ctx context.Context, opts *ValidateOptions, g *globalOptions) e
 		return usageErrorf("--password-file needs --sign")
 	}
 	for _, f := range opts.Formats {
-		if f != "json" && f != "html" {
-			return usageErrorf("unknown format %q (json, html)", f)
+		if !slices.Contains(validate.Formats, f) {
+			return usageErrorf("unknown format %q (%s)", f, strings.Join(validate.Formats, ", "))
 		}
 	}
 	var old *validate.Record

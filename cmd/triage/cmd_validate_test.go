@@ -3,7 +3,9 @@ package main
 import (
 	"encoding/json"
 	"os"
+	"os/exec"
 	"path/filepath"
+	"regexp"
 	"strings"
 	"testing"
 )
@@ -113,5 +115,57 @@ func TestValidateFlags(t *testing.T) {
 	}
 	if st, _, errs := tri(t, "validate", "--compare", "/nonexistent.json"); st != 1 || !strings.Contains(errs, "nonexistent") {
 		t.Errorf("missing old record: %d %s", st, errs)
+	}
+}
+
+// TestValidatePDF: --format pdf writes the record as a PDF whose text
+// (pdftotext, poppler-utils) holds the record's identity and every case
+// with its result; it is listed in the signed manifest, so triage verify
+// accepts it and catches a one-byte change to it.
+func TestValidatePDF(t *testing.T) {
+	if _, err := exec.LookPath("pdftotext"); err != nil {
+		t.Skip("pdftotext not installed (apt-get install poppler-utils)")
+	}
+	t.Setenv("TRIAGE_VALIDATION_DIR", t.TempDir())
+	d := t.TempDir()
+	sec, pub := unencryptedKey(t)
+	rec := filepath.Join(d, "rec.json")
+	if st, out, errs := tri(t, "validate", "-o", rec, "--format", "json,pdf", "--sign", sec, "--examiner", "A. Smith"); st != 0 {
+		t.Fatalf("validate: %d\n%s\n%s", st, out, errs)
+	}
+	var r struct {
+		ID    string `json:"id"`
+		Cases []struct {
+			ID string `json:"id"`
+		} `json:"cases"`
+	}
+	b, err := os.ReadFile(rec)
+	if err != nil || json.Unmarshal(b, &r) != nil || len(r.Cases) == 0 {
+		t.Fatalf("record: %v", err)
+	}
+	txt, err := exec.Command("pdftotext", "-layout", filepath.Join(d, "rec.pdf"), "-").Output()
+	if err != nil {
+		t.Fatalf("pdftotext: %v", err)
+	}
+	text := string(txt)
+	for _, want := range []string{"Validation record " + r.ID, "A. Smith", "Binary SHA-256", "0 failed", "page 1 of"} {
+		if !strings.Contains(text, want) {
+			t.Errorf("the PDF's text lacks %q", want)
+		}
+	}
+	for _, c := range r.Cases {
+		if !regexp.MustCompile(`(?m)^\s*` + regexp.QuoteMeta(c.ID) + `\s+PASS\s*$`).MatchString(text) {
+			t.Errorf("the PDF's text lacks %q", c.ID+" PASS")
+		}
+	}
+	if st, out, _ := tri(t, "verify", rec, "--pubkey", pub); st != 0 || strings.Contains(out, "FAILED") {
+		t.Errorf("verify of the record: %d\n%s", st, out)
+	}
+	p := filepath.Join(d, "rec.pdf")
+	b, _ = os.ReadFile(p)
+	b[len(b)/2] ^= 0x01
+	os.WriteFile(p, b, 0o644)
+	if st, out, _ := tri(t, "verify", rec, "--pubkey", pub); st != 1 || !strings.Contains(out, "FAILED  report "+p) {
+		t.Errorf("verify of a changed PDF record: %d\n%s", st, out)
 	}
 }

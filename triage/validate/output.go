@@ -19,7 +19,7 @@ import (
 const maxRecord = 64 << 20
 
 // Formats are the output formats of a record.
-var Formats = []string{"json", "html"}
+var Formats = []string{"json", "html", "pdf"}
 
 // Written is what Write produced.
 type Written struct {
@@ -28,7 +28,7 @@ type Written struct {
 	Signature string
 }
 
-// Write writes the record as BASE.json and/or BASE.html (base: out without
+// Write writes the record as BASE.json, BASE.html and/or BASE.pdf (base: out without
 // its extension) with BASE.manifest.json, a report manifest listing them
 // with their SHA-256, and with a signer BASE.manifest.json.minisig, so
 // that `triage verify` checks the record like a report.
@@ -71,8 +71,10 @@ func Write(rec *Record, out string, formats []string, signer *report.Signer, for
 			var sb strings.Builder
 			err = htmlTemplate.Execute(&sb, rec)
 			b = []byte(sb.String())
+		case "pdf":
+			b, err = writePDF(rec)
 		default:
-			return nil, fmt.Errorf("unknown format %q (json, html)", f)
+			return nil, fmt.Errorf("unknown format %q (json, html, pdf)", f)
 		}
 		if err != nil {
 			return nil, err
