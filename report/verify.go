@@ -78,6 +78,9 @@ func VerifyCase(ctx context.Context, dir string, o VerifyOptions) []Check {
 			cs = append(cs, verifyAnchor(ctx, c, events, lineHashes))
 		}
 	}
+	if err == nil {
+		cs = append(cs, verifyCustodySignatures(ctx, dir, c, events, o.PublicKey))
+	}
 	// A manifest path written again by a later run is superseded: its
 	// earlier events are not compared with the file that replaced it.
 	last := map[string]int{}

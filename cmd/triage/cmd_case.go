@@ -5,6 +5,8 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"os"
+	"path/filepath"
 	"strconv"
 	"time"
 
@@ -88,6 +90,20 @@ func contains(list []string, s string) bool {
 type CaseOptions struct {
 	CaseFlags
 	JSON bool
+	// Key and PasswordFile: case set --key (sign every later custody event).
+	Key, PasswordFile string
+}
+
+// EnvCustodyPasswordFile names the environment variable holding the file
+// whose first line is the password of a case's custody signing key (else
+// it is asked on the terminal).
+const EnvCustodyPasswordFile = "TRIAGE_CUSTODY_PASSWORD_FILE"
+
+// custodyKeyPassword gives the password of the encrypted custody signing
+// key of a case, from $TRIAGE_CUSTODY_PASSWORD_FILE or the terminal, as
+// report --sign reads it from --password-file or the terminal.
+func (g *globalOptions) custodyKeyPassword(keyFile string) (string, error) {
+	return readPassword(g, os.Getenv(EnvCustodyPasswordFile), "Password for the case's custody key "+keyFile+": ", false)
 }
 
 func newCaseCommand(g *globalOptions) *cobra.Command {
@@ -161,15 +177,28 @@ func newCaseSetCommand(g *globalOptions, runF func(*CaseOptions, string) error) 
 recorded in the custody log with the old and new value, and whether it was
 made after the first scan.
 
+--key KEYFILE (a minisign secret key, as made by 'triage key generate')
+makes every later custody event of the case signed, into
+custody.jsonl.sig beside the log, so that 'triage verify' catches events
+forged or cut from the log's tail. The case records the key's public key
+and the path of KEYFILE; later commands read it from there (or from
+$TRIAGE_CUSTODY_KEY), with its password from $TRIAGE_CUSTODY_PASSWORD_FILE
+or the terminal. A command that cannot sign records no event and fails.
+Setting another key later is signed by the earlier key.
+
 ` + exitStatusHelp,
-		Example: `  triage case set case-042 --lab-case-id LAB-7 --timezone America/New_York`,
-		Args:    exactArgs(1),
+		Example: `  triage case set case-042 --lab-case-id LAB-7 --timezone America/New_York
+  triage case set case-042 --key ~/.triage/examiner.key --password-file pw.txt`,
+		Args: exactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			if err := opts.validate(); err != nil {
 				return err
 			}
 			if cmd.Flags().NFlag() == 0 {
 				return usageErrorf("nothing to change: give at least one field flag")
+			}
+			if opts.PasswordFile != "" && opts.Key == "" {
+				return usageErrorf("--password-file needs --key")
 			}
 			if runF != nil {
 				return runF(opts, args[0])
@@ -178,6 +207,8 @@ made after the first scan.
 		},
 	}
 	opts.CaseFlags.AddFlags(cmd.Flags())
+	cmd.Flags().StringVar(&opts.Key, "key", "", "sign every later custody event with the minisign secret key in `KEYFILE`")
+	cmd.Flags().StringVar(&opts.PasswordFile, "password-file", "", "read the password of --key from the first line of `FILE` (default: ask on the terminal)")
 	return cmd
 }
 
@@ -187,7 +218,31 @@ func runCaseSet(ctx context.Context, opts *CaseOptions, g *globalOptions, dir st
 		return err
 	}
 	defer c.Close()
-	return g.env().ApplyCaseHeader(ctx, c, false, opts.CaseFlags.changes(), "")
+	env := g.env()
+	if opts.Key != "" {
+		key, err := filepath.Abs(opts.Key)
+		if err != nil {
+			return err
+		}
+		env.KeyPassword = func(f string) (string, error) {
+			if f == key {
+				return readPassword(g, opts.PasswordFile, "Password for "+opts.Key+": ", false)
+			}
+			return g.custodyKeyPassword(f)
+		}
+	}
+	if err := env.ApplyCaseHeader(ctx, c, false, opts.CaseFlags.changes(), ""); err != nil {
+		return err
+	}
+	if opts.Key == "" {
+		return nil
+	}
+	s, err := env.SetCustodyKey(ctx, c, opts.Key, "")
+	if err != nil {
+		return err
+	}
+	fmt.Fprintf(g.Err, "triage: every later custody event of %s is signed with key %s\n", c.Dir, s.KeyID())
+	return nil
 }
 
 func newCaseShowCommand(g *globalOptions) *cobra.Command {

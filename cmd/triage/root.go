@@ -35,7 +35,7 @@ type globalOptions struct {
 
 // env returns the environment of the case workflows.
 func (g *globalOptions) env() *casework.Env {
-	return &casework.Env{Now: g.Now, Host: g.Host}
+	return &casework.Env{Now: g.Now, Host: g.Host, KeyPassword: g.custodyKeyPassword}
 }
 
 // commandFactories lists the subcommands; each cmd_*.go file registers its

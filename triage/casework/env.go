@@ -19,6 +19,10 @@ type Env struct {
 	// Host is the host name recorded in custody events; "" means the
 	// system's.
 	Host string
+	// KeyPassword gives the password of the encrypted secret key file of a
+	// case whose custody events are signed (case set --key); nil: such a
+	// key cannot be used.
+	KeyPassword func(keyFile string) (string, error)
 }
 
 // Time returns the current time of the Env's clock, in UTC.
@@ -40,8 +44,20 @@ func (e *Env) HostName() string {
 
 // AppendCustody records one event in the custody log of the case in dir,
 // and anchors the log's new head in the case database (AnchorCustody).
+//
+// When the case signs its custody events (SetCustodyKey), the event is
+// signed; an event that cannot be signed (the key or its password missing)
+// is not recorded.
 func (e *Env) AppendCustody(dir, action, actor string, details map[string]any) error {
-	ev, err := custody.Append(dir, custody.Event{Action: action, Actor: actor, Host: e.HostName(), Details: details}, custody.Options{Now: e.Time})
+	signer, err := e.custodySigner(dir)
+	if err != nil {
+		return fmt.Errorf("failed to record %q in the custody log: %w", action, err)
+	}
+	o := custody.Options{Now: e.Time}
+	if signer != nil {
+		o.Signer = signer
+	}
+	ev, err := custody.Append(dir, custody.Event{Action: action, Actor: actor, Host: e.HostName(), Details: details}, o)
 	if err != nil {
 		return fmt.Errorf("failed to record %q in the custody log: %w", action, err)
 	}

@@ -81,6 +81,9 @@ type Options struct {
 	// Tool replaces the identity of the running binary (a test hook: the
 	// SHA-256 of a test binary changes with every build).
 	Tool *Tool
+	// Signer, when set, signs every event appended (the torn-line event
+	// included) into custody.jsonl.sig (SigFileName).
+	Signer Signer
 }
 
 // Append adds an event to the log of the case in dir, filling seq, time (if
@@ -177,6 +180,11 @@ func appendEvent(f *os.File, p string, e Event, o Options) (*Event, error) {
 	if err := f.Sync(); err != nil {
 		_ = f.Truncate(end)
 		return nil, fmt.Errorf("custody: cannot sync log: %w", err)
+	}
+	if o.Signer != nil {
+		if err := appendSignature(filepath.Dir(p), e.Seq, line, o.Signer); err != nil {
+			return &e, fmt.Errorf("custody: event %d recorded but not signed: %w", e.Seq, err)
+		}
 	}
 	return &e, nil
 }
