@@ -1,0 +1,5 @@
+//go:build race
+
+package ext
+
+func init() { raceEnabled = true }
