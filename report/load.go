@@ -134,7 +134,7 @@ func (r *Report) loadEvidence(ctx context.Context) error {
 
 // dateValue shows a metadata value that is a time as the report shows
 // times: an RFC 3339 value in the one time format, and a date stored as
-// epoch seconds (E01 headers) with that date beside it.
+// epoch seconds (E01 headers) as that date, with the value as stored.
 func (r *Report) dateValue(label, v string) string {
 	if t, err := time.Parse(time.RFC3339Nano, v); err == nil {
 		return r.TimeOf(t)
@@ -144,7 +144,7 @@ func (r *Report) dateValue(label, v string) string {
 		return v
 	}
 	if n, err := strconv.ParseInt(strings.TrimSpace(v), 10, 64); err == nil && n > 0 && n < 1<<34 {
-		return v + " (" + r.TimeOf(time.Unix(n, 0)) + ")"
+		return r.TimeOf(time.Unix(n, 0)) + ", stored as " + v
 	}
 	return v
 }

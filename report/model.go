@@ -257,8 +257,12 @@ func (r *Report) TimeOf(t time.Time) string {
 	return FormatTime(t.UTC().Format(time.RFC3339Nano), r.loc)
 }
 
-// FormatTime formats an RFC 3339 time as "2006-01-02 15:04:05 UTC", followed
-// by the time in loc when loc is not UTC. Unparseable input is returned as is.
+// FormatTime formats an RFC 3339 time in the report's one time format:
+// ISO 8601 in UTC ("2026-11-30T14:05:09Z", with sub-seconds only when the
+// time has them), followed, when loc is not UTC, by the same instant in loc
+// with its offset and zone name in brackets, as RFC 9557 writes it:
+// "2026-11-30T14:05:09Z (2026-11-30T15:05:09+01:00[Europe/Berlin])".
+// Unparseable input is returned as is.
 func FormatTime(s string, loc *time.Location) string {
 	if s == "" {
 		return ""
@@ -267,11 +271,20 @@ func FormatTime(s string, loc *time.Location) string {
 	if err != nil {
 		return s
 	}
-	out := t.UTC().Format("2006-01-02 15:04:05 UTC")
+	out := t.UTC().Format(time.RFC3339Nano)
 	if loc != nil && loc != time.UTC && loc.String() != "UTC" {
-		out += " (" + t.In(loc).Format("2006-01-02 15:04:05 MST") + ")"
+		out += " (" + t.In(loc).Format(time.RFC3339Nano) + "[" + loc.String() + "])"
 	}
 	return out
+}
+
+// UTCTime formats t in the one time format without the display zone
+// (tables of file times, whose column says UTC); "" for the zero time.
+func UTCTime(t time.Time) string {
+	if t.IsZero() {
+		return ""
+	}
+	return t.UTC().Format(time.RFC3339Nano)
 }
 
 func fmtTS(t time.Time) string {

@@ -331,32 +331,35 @@ func (p *pdfWriter) width(f *font, size float64, s string) float64 {
 	return w * size / 10
 }
 
-// wrap splits s into lines no wider than w, breaking at spaces, and inside
-// words that do not fit (paths, hashes).
+// wrap splits s into lines no wider than w, breaking at spaces and before
+// an opening bracket (the zone of a time: "+01:00[Europe/Berlin]"), and
+// inside words that do not fit (paths, hashes).
 func (p *pdfWriter) wrap(f *font, size float64, s string, w float64) []string {
 	var lines []string
 	for _, para := range strings.Split(s, "\n") {
 		var line []rune
 		lineW := 0.0
-		lastSpace := -1
+		brk, skip := -1, 0 // the last break: line[:brk] ends a line, skip runes dropped
 		for _, r := range para {
 			cw := p.width(f, size, string(r))
 			if lineW+cw > w && len(line) > 0 {
-				if lastSpace > 0 && r != ' ' {
-					lines = append(lines, string(line[:lastSpace]))
-					line = append([]rune{}, line[lastSpace+1:]...)
+				if brk > 0 && r != ' ' {
+					lines = append(lines, string(line[:brk]))
+					line = append([]rune{}, line[brk+skip:]...)
 				} else {
 					lines = append(lines, string(line))
 					line = line[:0]
 				}
-				lastSpace = -1
+				brk = -1
 				lineW = p.width(f, size, string(line))
 				if r == ' ' {
 					continue
 				}
 			}
 			if r == ' ' {
-				lastSpace = len(line)
+				brk, skip = len(line), 1
+			} else if r == '[' && len(line) > 0 {
+				brk, skip = len(line), 0
 			}
 			line = append(line, r)
 			lineW += cw
@@ -811,7 +814,7 @@ func (p *pdfWriter) hits() {
 				path += " · volume " + vol
 			}
 			if ts := fileTimes(f); ts != "" {
-				path += "\n" + ts + " (UTC)"
+				path += "\n" + ts
 			}
 			// digests in a column wide enough for a labelled SHA-256 on one line
 			rows = append(rows, []pdfCell{{text: fmt.Sprint(f.Evidence)}, {text: f.Status + "\n" + sets, red: f.Status == casedb.StatusKnownBad},
@@ -876,8 +879,8 @@ func (p *pdfWriter) limitations() {
 			}
 			rows = append(rows, []pdfCell{{text: fmt.Sprint(e.EvidenceID)}, {text: Visible(e.Path)}, {text: off}, {text: Visible(e.Message)}, {text: r.Time(e.At)}})
 		}
-		p.table([]pdfCol{{"Item", .06, false, true}, {"Path", .3, false, false}, {"Offset", .1, false, true}, {"Message", .34, false, false},
-			{"At", .2, false, false}}, 7, true, rowsOf(rows))
+		p.table([]pdfCol{{"Item", .06, false, true}, {"Path", .3, false, false}, {"Offset", .1, false, true}, {"Message", .3, false, false},
+			{"At", .24, false, false}}, 7, true, rowsOf(rows))
 	}
 }
 
@@ -898,7 +901,7 @@ func (p *pdfWriter) custody() {
 		for _, h := range hs {
 			rows = append(rows, []pdfCell{{text: fmt.Sprint(h.Seq)}, {text: r.Time(h.Time)}, {text: h.Actor}, {text: h.Text}})
 		}
-		p.table([]pdfCol{{"#", .05, false, true}, {"Time", .25, false, false}, {"Who", .15, false, false}, {"What", .55, false, false}}, 7.5, true, rowsOf(rows))
+		p.table([]pdfCol{{"#", .05, false, true}, {"Time", .26, false, false}, {"Who", .15, false, false}, {"What", .54, false, false}}, 7.5, true, rowsOf(rows))
 	}
 	p.subheading("Every event, including those triage records")
 	if len(r.Custody.Events) > 0 {
@@ -911,8 +914,8 @@ func (p *pdfWriter) custody() {
 			rows = append(rows, []pdfCell{{text: fmt.Sprint(e.Seq)}, {text: r.Time(e.Time)}, {text: e.Actor + "\n" + e.Host},
 				{text: e.Action}, {text: strings.Join(d, "\n")}})
 		}
-		p.table([]pdfCol{{"#", .05, false, true}, {"Time", .2, false, false}, {"Actor · host", .15, false, false},
-			{"Action", .13, false, false}, {"Details", .47, false, false}}, 7, true, rowsOf(rows))
+		p.table([]pdfCol{{"#", .05, false, true}, {"Time", .24, false, false}, {"Actor · host", .14, false, false},
+			{"Action", .13, false, false}, {"Details", .44, false, false}}, 7, true, rowsOf(rows))
 	}
 }
 
@@ -946,7 +949,7 @@ func (p *pdfWriter) listing(ctx context.Context) error {
 		n++
 		facts := []string{f.Type, Thousands(f.Size) + " bytes", f.Status}
 		if !f.Mtime.IsZero() {
-			facts = append(facts, "modified "+f.Mtime.UTC().Format("2006-01-02 15:04:05"))
+			facts = append(facts, "modified "+UTCTime(f.Mtime))
 		}
 		if fl := Flags(f.Deleted, f.Stream, f.Complete, f.ExtensionMismatch); fl != "" {
 			facts = append(facts, fl)
@@ -975,7 +978,7 @@ func fileTimes(f *casedb.FileRecord) string {
 		t time.Time
 	}{{"M", f.Mtime}, {"A", f.Atime}, {"C", f.Ctime}, {"B", f.Btime}} {
 		if !t.t.IsZero() {
-			out = append(out, t.k+" "+t.t.UTC().Format("2006-01-02 15:04:05"))
+			out = append(out, t.k+" "+UTCTime(t.t))
 		}
 	}
 	return strings.Join(out, "\n")
