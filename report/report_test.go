@@ -81,7 +81,7 @@ func TestHTMLContent(t *testing.T) {
 		"triage scan /evidence/usb-stick.dd --case case", // exact command line
 		testTool.SHA256, testTool.Commit,
 		"日本語ファイル.txt", "café résumé.txt",
-		`invoice\u202Egpj.exe`,                              // bidi override shown, not applied
+		`invoice\u202Egpj.exe`, // bidi override shown, not applied
 		"2026-01-01T10:30:00Z (2026-01-01T11:30:00+01:00[Europe/Berlin])", // received date in UTC and the display zone
 		"Appendix A. Full file listing",
 		`content: "page " counter(page) " of " counter(pages)`,
