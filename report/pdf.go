@@ -633,7 +633,9 @@ func (p *pdfWriter) body(ctx context.Context) error {
 }
 
 // endLine closes the report.
-func (p *pdfWriter) endLine() string { return p.r.Title + " · Report ID " + p.r.ID + " · end of report" }
+func (p *pdfWriter) endLine() string {
+	return p.r.Title + " · Report ID " + p.r.ID + " · end of report"
+}
 
 // examiner returns the examiner and their role, as the report names them.
 func (p *pdfWriter) examiner() string {
