@@ -30,9 +30,10 @@ import (
 // time, the object offsets and the glyphs used.
 //
 // The layout is the table fpdf drew before (pdfTable): the same page
-// geometry, fonts, header and footer. The fonts are embedded whole
-// (TrueType, Identity-H, glyph ids as character codes, with a ToUnicode map
-// of the glyphs used, so text can be searched and extracted).
+// geometry, fonts, header and footer. The fonts are embedded as subsets
+// that keep the outlines of the glyphs shown (ttfsubset.go; TrueType,
+// Identity-H, glyph ids as character codes, with a ToUnicode map of the
+// glyphs shown, so text can be searched and extracted).
 
 // Listing layout, in millimetres and points.
 const (
@@ -409,9 +410,10 @@ type pdfOut struct {
 
 // embFont is a font embedded in the listing, with the glyphs it showed.
 type embFont struct {
-	f    *font
-	name string
-	obj  int
+	f     *font
+	name  string
+	index int
+	obj   int
 	used map[sfntGlyph]rune
 }
 
@@ -471,7 +473,7 @@ func (o *pdfOut) rect(x, y, w, h float64, fill bool) {
 func (o *pdfOut) embed(f *font) *embFont {
 	e := o.fonts[f]
 	if e == nil {
-		e = &embFont{f: f, name: fmt.Sprintf("L%d", len(o.order)), obj: o.alloc(), used: map[sfntGlyph]rune{}}
+		e = &embFont{f: f, name: fmt.Sprintf("L%d", len(o.order)), index: len(o.order), obj: o.alloc(), used: map[sfntGlyph]rune{}}
 		o.fonts[f] = e
 		o.order = append(o.order, e)
 	}
@@ -527,7 +529,11 @@ func (o *pdfOut) finish(prev pdfTail) error {
 func (o *pdfOut) writeFont(e *embFont) {
 	f := e.f
 	cid, desc, file, tounicode := o.alloc(), o.alloc(), o.alloc(), o.alloc()
-	name := postScriptName(f)
+	data, name := f.data, postScriptName(f)
+	if sub, err := subsetTrueType(f.data, e.used); err == nil {
+		// a subset's name carries a tag of six capitals (PDF 1.7, 9.6.4)
+		data, name = sub, fmt.Sprintf("TRLS%c%c+%s", 'A'+e.index/26%26, 'A'+e.index%26, name)
+	}
 	o.begin(e.obj)
 	o.printf("<</Type /Font /Subtype /Type0 /BaseFont /%s /Encoding /Identity-H /DescendantFonts [%d 0 R] /ToUnicode %d 0 R>>\nendobj\n", name, cid, tounicode)
 	gids := make([]int, 0, len(e.used))
@@ -549,7 +555,7 @@ func (o *pdfOut) writeFont(e *embFont) {
 	o.begin(desc)
 	o.printf("<</Type /FontDescriptor /FontName /%s /Flags 32 /FontBBox [%d %d %d %d] /ItalicAngle 0 /Ascent %d /Descent %d /CapHeight %d /StemV 80 /FontFile2 %d 0 R>>\nendobj\n",
 		name, scale(b.Min.X), -scale(b.Max.Y), scale(b.Max.X), -scale(b.Min.Y), scale(m.Ascent), -scale(m.Descent), scale(m.CapHeight), file)
-	o.stream(file, fmt.Sprintf(" /Length1 %d", len(f.data)), f.data)
+	o.stream(file, fmt.Sprintf(" /Length1 %d", len(data)), data)
 	var cm bytes.Buffer
 	cm.WriteString("/CIDInit /ProcSet findresource begin\n12 dict begin\nbegincmap\n/CIDSystemInfo <</Registry (Adobe) /Ordering (UCS) /Supplement 0>> def\n" +
 		"/CMapName /Adobe-Identity-UCS def\n/CMapType 2 def\n1 begincodespacerange\n<0000> <FFFF>\nendcodespacerange\n")
