@@ -414,7 +414,7 @@ type embFont struct {
 	name  string
 	index int
 	obj   int
-	used map[sfntGlyph]rune
+	used  map[sfntGlyph]rune
 }
 
 func (o *pdfOut) write(b []byte) {
