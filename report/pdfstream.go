@@ -320,15 +320,17 @@ func (ls *listingStream) text(f *font, size, x, y, w, h float64, s string, right
 	}
 	e := o.embed(f)
 	fmt.Fprintf(&o.content, "BT /%s %.2f Tf %.2f %.2f Td <", e.name, size, (x+dx)*ptPerMM, (pdfPageH-(y+.5*h+.3*size/ptPerMM))*ptPerMM)
+	const hexDigits = "0123456789ABCDEF"
 	for _, r := range s {
-		gid, err := f.sf.GlyphIndex(&f.buf, r)
-		if err != nil {
-			gid = 0
+		gid, ok := e.gids[r]
+		if !ok {
+			gid, _ = f.sf.GlyphIndex(&f.buf, r) // 0 (no glyph) on error
+			e.gids[r] = gid
+			if _, ok := e.used[gid]; !ok {
+				e.used[gid] = r
+			}
 		}
-		if _, ok := e.used[gid]; !ok {
-			e.used[gid] = r
-		}
-		fmt.Fprintf(&o.content, "%04X", uint16(gid))
+		o.content.Write([]byte{hexDigits[gid>>12&15], hexDigits[gid>>8&15], hexDigits[gid>>4&15], hexDigits[gid&15]})
 	}
 	o.content.WriteString("> Tj ET\n")
 }
@@ -414,7 +416,8 @@ type embFont struct {
 	name  string
 	index int
 	obj   int
-	used  map[sfntGlyph]rune
+	used  map[sfntGlyph]rune // the glyphs shown, with a rune each shows
+	gids  map[rune]sfntGlyph
 }
 
 func (o *pdfOut) write(b []byte) {
@@ -473,7 +476,7 @@ func (o *pdfOut) rect(x, y, w, h float64, fill bool) {
 func (o *pdfOut) embed(f *font) *embFont {
 	e := o.fonts[f]
 	if e == nil {
-		e = &embFont{f: f, name: fmt.Sprintf("L%d", len(o.order)), index: len(o.order), obj: o.alloc(), used: map[sfntGlyph]rune{}}
+		e = &embFont{f: f, name: fmt.Sprintf("L%d", len(o.order)), index: len(o.order), obj: o.alloc(), used: map[sfntGlyph]rune{}, gids: map[rune]sfntGlyph{}}
 		o.fonts[f] = e
 		o.order = append(o.order, e)
 	}
