@@ -273,7 +273,7 @@ func (r *Report) loadSections(ctx context.Context) error {
 		if i >= MaxSectionRows {
 			break
 		}
-		r.Errors = append(r.Errors, ErrorRow{e.EvidenceID, e.RunID, casedb.DisplayString(e.Path), e.Offset, e.Message, fmtTS(e.At)})
+		r.Errors = append(r.Errors, ErrorRow{e.EvidenceID, e.RunID, casedb.DisplayString(e.Path), e.Offset, e.Message, fmtTS(e.At), e.Path})
 	}
 	return nil
 }

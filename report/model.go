@@ -167,7 +167,12 @@ type ErrorRow struct {
 	Offset     *int64 `json:"offset"`
 	Message    string `json:"message"`
 	At         string `json:"at"`
+
+	raw string // the path as recorded (Path shows invalid UTF-8 as U+FFFD)
 }
+
+// RawPath returns the path as recorded, for ShowName.
+func (e ErrorRow) RawPath() string { return e.raw }
 
 // Section is a list of file records capped at MaxSectionRows.
 type Section struct {

@@ -856,7 +856,7 @@ func (p *pdfWriter) hits() {
 			if f.Volume != nil {
 				vol = fmt.Sprint(*f.Volume)
 			}
-			path := Visible(f.DisplayPath())
+			path := ShowName(f.Path)
 			if fl := Flags(f.Deleted, f.Stream, f.Complete, f.ExtensionMismatch); fl != "" {
 				path += "\n[" + fl + "]"
 			}
@@ -890,7 +890,7 @@ func (p *pdfWriter) mismatches() {
 			p.subheading(fmt.Sprintf("Detected type %s (%d)", g.MIME, len(g.Records)))
 			var rows [][]pdfCell
 			for _, f := range g.Records {
-				rows = append(rows, []pdfCell{{text: fmt.Sprint(f.Evidence)}, {text: Visible(f.DisplayPath())}, {text: Thousands(f.Size)},
+				rows = append(rows, []pdfCell{{text: fmt.Sprint(f.Evidence)}, {text: ShowName(f.Path)}, {text: Thousands(f.Size)},
 					{text: Visible(f.Extension)}, {text: Visible(MismatchReason(f))}, {text: f.SHA256}})
 			}
 			p.table([]pdfCol{{"Item", .06, false, true}, {"Path", .26, false, false}, {"Size", .08, false, true},
@@ -916,7 +916,7 @@ func (p *pdfWriter) limitations() {
 		p.subheading("Incomplete or unreadable records")
 		var rows [][]pdfCell
 		for _, f := range r.Incomplete.Records {
-			rows = append(rows, []pdfCell{{text: fmt.Sprint(f.Evidence)}, {text: Visible(f.DisplayPath())}, {text: Thousands(f.Size)}, {text: Visible(f.Error)}})
+			rows = append(rows, []pdfCell{{text: fmt.Sprint(f.Evidence)}, {text: ShowName(f.Path)}, {text: Thousands(f.Size)}, {text: Visible(f.Error)}})
 		}
 		p.table([]pdfCol{{"Item", .06, false, true}, {"Path", .44, false, false}, {"Size", .1, false, true}, {"Problem", .4, false, false}}, 7, true, rowsOf(rows))
 	}
@@ -928,7 +928,7 @@ func (p *pdfWriter) limitations() {
 			if e.Offset != nil {
 				off = fmt.Sprintf("%#x", *e.Offset)
 			}
-			rows = append(rows, []pdfCell{{text: fmt.Sprint(e.EvidenceID)}, {text: Visible(e.Path)}, {text: off}, {text: Visible(e.Message)}, {text: r.Time(e.At)}})
+			rows = append(rows, []pdfCell{{text: fmt.Sprint(e.EvidenceID)}, {text: ShowName(e.RawPath())}, {text: off}, {text: Visible(e.Message)}, {text: r.Time(e.At)}})
 		}
 		p.table([]pdfCol{{"Item", .06, false, true}, {"Path", .3, false, false}, {"Offset", .1, false, true}, {"Message", .3, false, false},
 			{"At", .24, false, false}}, 7, true, rowsOf(rows))
