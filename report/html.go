@@ -240,11 +240,13 @@ This report was produced over a broken chain at the examiner's request; its cust
 </table>
 
 <h2 id="hits">5. Known-bad and notable files</h2>
-{{if not .Hits.Records}}<p>None.</p>{{else}}
+{{range .SupersededNotes "hits"}}<p class="note">{{.}}</p>
+{{end}}{{if not .Hits.Records}}<p>None.</p>{{else}}
 {{template "records" .Hits}}{{end}}
 
 <h2 id="mismatch">6. Extension mismatches</h2>
-{{if not .Mismatches.Records}}<p>None.</p>{{else}}
+{{range .SupersededNotes "mismatches"}}<p class="note">{{.}}</p>
+{{end}}{{if not .Mismatches.Records}}<p>None.</p>{{else}}
 <table><thead><tr><th>Item</th><th>Path</th><th>Size</th><th>Extension</th><th>Reason</th><th>SHA-256</th></tr></thead><tbody>
 {{range .Mismatches.ByType}}<tr><th colspan="6">Detected type {{.MIME}} ({{len .Records}})</th></tr>
 {{range .Records}}<tr><td class="num">{{.Evidence}}</td><td class="mono">{{name .Path}}</td><td class="num">{{n .Size}}</td><td>{{vis .Extension}}</td><td>{{reason .}}</td><td class="hash">{{.SHA256}}</td></tr>
@@ -252,7 +254,9 @@ This report was produced over a broken chain at the examiner's request; its cust
 
 <h2 id="limits">7. Errors, incomplete items and limitations</h2>
 {{if .Limitations}}<ul>{{range .Limitations}}<li>{{.}}</li>{{end}}</ul>{{else}}<p>No limitations were recorded.</p>{{end}}
-{{if .Incomplete.Records}}<h3>Incomplete or unreadable records</h3>
+{{range .SupersededNotes "incomplete"}}<p class="note">{{.}}</p>
+{{end}}{{range .SupersededNotes "errors"}}<p class="note">{{.}}</p>
+{{end}}{{if .Incomplete.Records}}<h3>Incomplete or unreadable records</h3>
 <table><thead><tr><th>Item</th><th>Path</th><th>Size</th><th>Problem</th></tr></thead><tbody>
 {{range .Incomplete.Records}}<tr><td class="num">{{.Evidence}}</td><td class="mono">{{name .Path}}</td><td class="num">{{n .Size}}</td><td>{{vis .Error}}</td></tr>
 {{end}}</tbody></table>{{end}}
@@ -287,7 +291,8 @@ This report was produced over a broken chain at the examiner's request; its cust
 {{define "times"}}{{if not .Mtime.IsZero}}<div>M {{utc .Mtime}}</div>{{end}}{{if not .Atime.IsZero}}<div>A {{utc .Atime}}</div>{{end}}{{if not .Ctime.IsZero}}<div>C {{utc .Ctime}}</div>{{end}}{{if not .Btime.IsZero}}<div>B {{utc .Btime}}</div>{{end}}{{end}}
 {{define "listing-start"}}<section class="appendix">
 <h2 id="listing">Appendix A. Full file listing</h2>
-<table><thead><tr><th>#</th><th>Item</th><th>Path</th><th>Type</th><th>Size</th><th>Status</th><th>SHA-256 · MD5</th><th>Modified (UTC)</th><th>Flags</th></tr></thead><tbody>
+{{with .ListingNote}}<p class="note">{{.}}</p>
+{{end}}<table><thead><tr><th>#</th><th>Item</th><th>Path</th><th>Type</th><th>Size</th><th>Status</th><th>SHA-256 · MD5</th><th>Modified (UTC)</th><th>Flags</th></tr></thead><tbody>
 {{end}}
 {{define "listing-row"}}<tr><td class="num">{{.N}}</td><td class="num">{{.F.Evidence}}</td><td class="mono">{{name .F.Path}}</td><td>{{.F.Type}}</td><td class="num">{{n .F.Size}}</td><td>{{.F.Status}}</td><td class="hash">{{with .F.SHA256}}<div>SHA-256 {{.}}</div>{{end}}{{with .F.MD5}}<div>MD5 {{.}}</div>{{end}}</td><td>{{if not .F.Mtime.IsZero}}{{utc .F.Mtime}}{{end}}</td><td>{{flags .F}}</td></tr>
 {{end}}

@@ -210,18 +210,33 @@ func (r *Report) loadSummary(ctx context.Context) error {
 	if r.ErrorsTotal, err = r.c.CountErrors(ctx, 0); err != nil {
 		return err
 	}
-	r.Summary.Errors = r.ErrorsTotal
-	for _, id := range r.superseded() {
-		n, err := r.c.CountErrors(ctx, id)
-		if err != nil {
+	r.Superseded = []SupersededItem{}
+	for _, e := range r.Evidence {
+		if e.SupersededBy == 0 {
+			continue
+		}
+		it := SupersededItem{ID: e.ID, Exhibit: e.ExhibitID(), By: e.SupersededBy}
+		for _, c := range []struct {
+			f casedb.FileFilter
+			n *int64
+		}{{casedb.FileFilter{}, &it.Records}, {filterHits, &it.Hits}, {filterMismatch, &it.Mismatches}, {filterIncomplete, &it.Incomplete}} {
+			c.f.EvidenceID = e.ID
+			if *c.n, err = r.c.CountMatching(ctx, c.f); err != nil {
+				return err
+			}
+		}
+		if it.Errors, err = r.c.CountErrors(ctx, e.ID); err != nil {
 			return err
 		}
-		r.Summary.Errors -= n
+		r.ErrorsTotal -= it.Errors
+		r.Superseded = append(r.Superseded, it)
 	}
+	r.Summary.Errors = r.ErrorsTotal
 	return nil
 }
 
-// The findings sections.
+// The findings sections; each leaves out the records of superseded items
+// (loadSection).
 var (
 	filterHits       = casedb.FileFilter{Status: []string{casedb.StatusKnownBad, casedb.StatusNotable}}
 	filterMismatch   = casedb.FileFilter{ExtensionMismatch: true}
@@ -233,6 +248,7 @@ var (
 func (r *Report) loadSection(ctx context.Context, f casedb.FileFilter, s *Section) error {
 	s.Records = []*casedb.FileRecord{}
 	f.Limit = MaxSectionRows
+	f.ExceptEvidence = r.superseded() // the rescan's records stand for them
 	err := r.c.Files(ctx, f, func(rec *casedb.FileRecord) error {
 		s.Records = append(s.Records, rec)
 		return nil
@@ -269,9 +285,16 @@ func (r *Report) loadSections(ctx context.Context) error {
 		return fmt.Errorf("failed to read errors: %w", err)
 	}
 	r.Errors = []ErrorRow{}
-	for i, e := range errs {
-		if i >= MaxSectionRows {
+	skip := map[int64]bool{}
+	for _, id := range r.superseded() {
+		skip[id] = true
+	}
+	for _, e := range errs {
+		if len(r.Errors) >= MaxSectionRows {
 			break
+		}
+		if skip[e.EvidenceID] {
+			continue
 		}
 		r.Errors = append(r.Errors, ErrorRow{e.EvidenceID, e.RunID, casedb.DisplayString(e.Path), e.Offset, e.Message, fmtTS(e.At), e.Path})
 	}

@@ -174,6 +174,59 @@ type ErrorRow struct {
 // RawPath returns the path as recorded, for ShowName.
 func (e ErrorRow) RawPath() string { return e.raw }
 
+// SupersededItem is an evidence item superseded by a rescan of its source:
+// its records are not counted in the summary nor listed in the findings
+// tables (hits, extension mismatches, incomplete records, errors), which
+// show the rescan's. The counts say what those tables leave out.
+type SupersededItem struct {
+	ID         int64  `json:"id"`
+	Exhibit    string `json:"exhibit"`
+	By         int64  `json:"superseded_by"`
+	Records    int64  `json:"records"`
+	Hits       int64  `json:"hits"`
+	Mismatches int64  `json:"extension_mismatches"`
+	Incomplete int64  `json:"incomplete"`
+	Errors     int64  `json:"errors"`
+}
+
+// Note says, for one findings table, what of the superseded item it
+// leaves out: "Evidence item 1 (EX-1) was superseded by evidence item 2 (a
+// rescan of the same source): its 3 records of this kind are not listed
+// here." n is the item's count for the table.
+func (s SupersededItem) Note(n int64, what string) string {
+	return fmt.Sprintf("Evidence item %d (%s) was superseded by evidence item %d (a rescan of the same source): its %s %s not listed here; the rescan's are.",
+		s.ID, s.Exhibit, s.By, plural(n, what, what+"s"), plural2(n, "is", "are"))
+}
+
+// SupersededNotes returns the notes a findings table carries for the
+// superseded items that have records of its kind: table is "hits",
+// "mismatches", "incomplete" or "errors".
+func (r *Report) SupersededNotes(table string) []string {
+	var out []string
+	for _, s := range r.Superseded {
+		n, what := map[string]int64{"hits": s.Hits, "mismatches": s.Mismatches, "incomplete": s.Incomplete, "errors": s.Errors}[table],
+			map[string]string{"hits": "known-bad or notable record", "mismatches": "extension mismatch", "incomplete": "incomplete or unreadable record", "errors": "recorded error"}[table]
+		if n > 0 {
+			out = append(out, s.Note(n, what))
+		}
+	}
+	return out
+}
+
+// ListingNote says that the full listing holds the records of superseded
+// items too; "" when no item was superseded.
+func (r *Report) ListingNote() string {
+	if len(r.Superseded) == 0 {
+		return ""
+	}
+	var items []string
+	for _, s := range r.Superseded {
+		items = append(items, fmt.Sprintf("item %d, superseded by item %d", s.ID, s.By))
+	}
+	return "The listing holds every record of the case, those of evidence items superseded by a rescan too (" + strings.Join(items, "; ") +
+		"): the Item column tells them apart."
+}
+
 // Section is a list of file records capped at MaxSectionRows.
 type Section struct {
 	Total   int64                `json:"total"`
@@ -218,6 +271,9 @@ type Report struct {
 	Incomplete    Section         `json:"incomplete"`
 	Errors        []ErrorRow      `json:"errors"`
 	ErrorsTotal   int64           `json:"errors_total"`
+	// Superseded lists the evidence items a rescan of the same source
+	// superseded, with what of theirs the findings tables leave out.
+	Superseded []SupersededItem `json:"superseded"`
 	Custody       CustodyLog      `json:"custody"`
 	Limitations   []string        `json:"limitations"`
 	// NotExamined says what was not examined and why: volumes not read,

@@ -637,6 +637,13 @@ func (p *pdfWriter) endLine() string {
 	return p.r.Title + " · Report ID " + p.r.ID + " · end of report"
 }
 
+// supersededNotes writes the notes of a findings table on superseded items.
+func (p *pdfWriter) supersededNotes(table string) {
+	for _, n := range p.r.SupersededNotes(table) {
+		p.para(n, 8, p.regular)
+	}
+}
+
 // examiner returns the examiner and their role, as the report names them.
 func (p *pdfWriter) examiner() string {
 	return joinNonEmpty(", ", p.r.Case.Examiner, p.r.Case.ExaminerRole)
@@ -837,6 +844,7 @@ func (p *pdfWriter) summary() {
 func (p *pdfWriter) hits() {
 	r := p.r
 	p.heading("5. Known-bad and notable files")
+	p.supersededNotes("hits")
 	if len(r.Hits.Records) == 0 {
 		p.para("None.", 9, p.regular)
 	} else {
@@ -883,6 +891,7 @@ func (p *pdfWriter) hits() {
 func (p *pdfWriter) mismatches() {
 	r := p.r
 	p.heading("6. Extension mismatches")
+	p.supersededNotes("mismatches")
 	if len(r.Mismatches.Records) == 0 {
 		p.para("None.", 9, p.regular)
 	} else {
@@ -912,6 +921,8 @@ func (p *pdfWriter) limitations() {
 	for _, l := range r.Limitations {
 		p.para("• "+l, 9, p.regular)
 	}
+	p.supersededNotes("incomplete")
+	p.supersededNotes("errors")
 	if len(r.Incomplete.Records) > 0 {
 		p.subheading("Incomplete or unreadable records")
 		var rows [][]pdfCell

@@ -69,6 +69,9 @@ func (ls *listingStream) run(ctx context.Context, out *pdfOut, total int) (int, 
 	p := ls.p
 	ls.newPage()
 	ls.heading("Appendix A. Full file listing")
+	if note := p.r.ListingNote(); note != "" {
+		ls.para(note, 8)
+	}
 	n := 0
 	err := p.r.Files(ctx, func(f *casedb.FileRecord) error {
 		n++
