@@ -273,9 +273,9 @@ type Report struct {
 	ErrorsTotal   int64           `json:"errors_total"`
 	// Superseded lists the evidence items a rescan of the same source
 	// superseded, with what of theirs the findings tables leave out.
-	Superseded []SupersededItem `json:"superseded"`
-	Custody       CustodyLog      `json:"custody"`
-	Limitations   []string        `json:"limitations"`
+	Superseded  []SupersededItem `json:"superseded"`
+	Custody     CustodyLog       `json:"custody"`
+	Limitations []string         `json:"limitations"`
 	// NotExamined says what was not examined and why: volumes not read,
 	// unallocated space, archives, media not hashed... It is the head of
 	// Limitations and stands on the first page.
