@@ -267,15 +267,19 @@ This report was produced over a broken chain at the examiner's request; its cust
 
 <h2 id="custody">8. Chain of custody</h2>
 <p>{{if .Custody.Intact}}The custody log (custody.jsonl) holds {{len .Custody.Events}} events; its hash chain was verified intact when this report was generated. Head hash: <span class="mono">{{.Custody.Head}}</span>.{{else}}<strong class="bad">The custody log is broken: {{.Custody.Problem}}.</strong> The events below are those before the break.{{end}}</p>
+<p>The events are grouped per evidence item (the case's own events first); each event's number is its place in the log.</p>
 <h3>Transfers, seals and notes recorded by people</h3>
-{{with .HumanEvents}}<table><thead><tr><th>#</th><th>Time</th><th>Who</th><th>What</th></tr></thead><tbody>
-{{range .}}<tr><td class="num">{{.Seq}}</td><td>{{$.Time .Time}}</td><td>{{.Actor}}</td><td>{{.Text}}</td></tr>
-{{end}}</tbody></table>{{else}}<p>None: no transfer, seal or note was recorded in the custody log.</p>{{end}}
-<h3>Every event, including those triage records</h3>
-{{if .Custody.Events}}<table><thead><tr><th>#</th><th>Time</th><th>Actor · host</th><th>Action</th><th>Details</th></tr></thead><tbody>
-{{range .Custody.Events}}<tr><td class="num">{{.Seq}}</td><td>{{$.Time .Time}}</td><td>{{.Actor}}<br><span class="note">{{.Host}}</span></td><td>{{.Action}}</td><td>{{range $.EventDetails .}}<div>{{.Key}}: {{vis .Value}}</div>{{end}}</td></tr>
-{{end}}</tbody></table>{{end}}
-
+{{$groups := .CustodyGroups}}{{if not .HumanEvents}}<p>None: no transfer, seal or note was recorded in the custody log.</p>
+{{else}}{{range $groups}}<h4>{{.Title}}</h4>
+{{if .Human}}<table><thead><tr><th>#</th><th>Time</th><th>Who</th><th>What</th></tr></thead><tbody>
+{{range .Human}}<tr><td class="num">{{.Seq}}</td><td>{{$.Time .Time}}</td><td>{{.Actor}}</td><td>{{.Text}}</td></tr>
+{{end}}</tbody></table>{{else}}<p class="note">None.</p>{{end}}
+{{end}}{{end}}<h3>Every event, including those triage records, by evidence item</h3>
+{{range $groups}}<h4>{{.Title}}</h4>
+{{if .Events}}<table><thead><tr><th>#</th><th>Time</th><th>Actor · host</th><th>Action</th><th>Details</th></tr></thead><tbody>
+{{range .Events}}<tr><td class="num">{{.Seq}}</td><td>{{$.Time .Time}}</td><td>{{.Actor}}<br><span class="note">{{.Host}}</span></td><td>{{.Action}}</td><td>{{range $.EventDetails .}}<div>{{.Key}}: {{vis .Value}}</div>{{end}}</td></tr>
+{{end}}</tbody></table>{{else}}<p class="note">None.</p>{{end}}
+{{end}}
 <h2 id="statement">9. Statement and signature</h2>
 <p>{{.Statement}}</p>
 <table class="kv sig">

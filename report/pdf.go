@@ -955,20 +955,34 @@ func (p *pdfWriter) custody() {
 	} else {
 		p.para("The custody log is broken: "+r.Custody.Problem+". The events below are those before the break.", 9, p.bold)
 	}
+	p.para("The events are grouped per evidence item (the case's own events first); each event's number is its place in the log.", 9, p.regular)
+	groups := r.CustodyGroups()
 	p.subheading("Transfers, seals and notes recorded by people")
-	if hs := r.HumanEvents(); len(hs) == 0 {
+	if len(r.HumanEvents()) == 0 {
 		p.para("None: no transfer, seal or note was recorded in the custody log.", 9, p.regular)
 	} else {
-		var rows [][]pdfCell
-		for _, h := range hs {
-			rows = append(rows, []pdfCell{{text: fmt.Sprint(h.Seq)}, {text: r.Time(h.Time)}, {text: h.Actor}, {text: h.Text}})
+		for _, g := range groups {
+			p.para(g.Title, 9, p.bold)
+			if len(g.Human) == 0 {
+				p.para("None.", 8, p.regular)
+				continue
+			}
+			var rows [][]pdfCell
+			for _, h := range g.Human {
+				rows = append(rows, []pdfCell{{text: fmt.Sprint(h.Seq)}, {text: r.Time(h.Time)}, {text: h.Actor}, {text: h.Text}})
+			}
+			p.table([]pdfCol{{"#", .05, false, true}, {"Time", .26, false, false}, {"Who", .15, false, false}, {"What", .54, false, false}}, 7.5, true, rowsOf(rows))
 		}
-		p.table([]pdfCol{{"#", .05, false, true}, {"Time", .26, false, false}, {"Who", .15, false, false}, {"What", .54, false, false}}, 7.5, true, rowsOf(rows))
 	}
-	p.subheading("Every event, including those triage records")
-	if len(r.Custody.Events) > 0 {
+	p.subheading("Every event, including those triage records, by evidence item")
+	for _, g := range groups {
+		p.para(g.Title, 9, p.bold)
+		if len(g.Events) == 0 {
+			p.para("None.", 8, p.regular)
+			continue
+		}
 		var rows [][]pdfCell
-		for _, e := range r.Custody.Events {
+		for _, e := range g.Events {
 			var d []string
 			for _, kv := range r.EventDetails(e) {
 				d = append(d, kv.Key+": "+kv.Value)
