@@ -28,7 +28,7 @@ func Build(ctx context.Context, c *casedb.Case, o Options) (*Report, error) {
 	}
 	r := &Report{SchemaVersion: SchemaVersion, ID: o.ID, Title: Title, GeneratedAt: now.UTC().Format(time.RFC3339),
 		CaseDir: c.Dir, Tool: tool, CommandLine: o.CommandLine, Host: o.Host, Statement: Statement,
-		Listing: !o.NoListing, c: c, metaLabel: o.MetadataLabel}
+		Listing: !o.NoListing, c: c, metaLabel: o.MetadataLabel, library: o.Library, libraryErr: o.LibraryError}
 	if r.ID == "" {
 		r.ID = NewID(now)
 	}
@@ -76,6 +76,7 @@ func Build(ctx context.Context, c *casedb.Case, o Options) (*Report, error) {
 		return nil, err
 	}
 	r.NoScans = len(r.Runs) == 0
+	r.HashSetsNotUsed = r.setsNotUsed()
 	r.NotExamined = r.notExamined()
 	r.Findings = r.findings()
 	r.Limitations = append(append([]string{}, r.NotExamined...), r.limitations()...)
@@ -385,6 +386,7 @@ func (r *Report) notExamined() []string {
 			l = append(l, fmt.Sprintf("Evidence item %d (%s): unallocated space and file slack were not searched; only files the file systems list (allocated and deleted entries) were examined.", e.ID, e.ExhibitID()))
 		}
 	}
+	l = append(l, r.setsNotUsedLines()...)
 	if r.Summary.Records > 0 {
 		l = append(l, "Archives and other containers inside files (ZIP, e-mail stores, disk images held as files) were not opened: the files inside them were not hashed or classified.")
 	}
@@ -442,6 +444,51 @@ func (r *Report) limitations() []string {
 		if s.Truncated() {
 			l = append(l, fmt.Sprintf("A findings table shows the first %d of %d rows; the full listing holds all.", len(s.Records), s.Total))
 			break
+		}
+	}
+	return l
+}
+
+// setsNotUsed returns the library's sets that no scan of the case used,
+// and those that cannot be used.
+func (r *Report) setsNotUsed() []LibrarySet {
+	used := map[string]bool{}
+	for _, h := range r.HashSets {
+		used[h.Name] = true
+	}
+	out := []LibrarySet{}
+	for _, s := range r.library {
+		if s.Problem != "" || !used[s.Name] {
+			out = append(out, s)
+		}
+	}
+	return out
+}
+
+// setsNotUsedLines says which hash sets were not used: one line for the
+// usable sets of the library no scan used, one per set that cannot be
+// used, with its reason.
+func (r *Report) setsNotUsedLines() []string {
+	var l []string
+	if r.libraryErr != "" {
+		l = append(l, "Hash sets not used: the hash-set library could not be read ("+r.libraryErr+"), so the sets no scan used are not known.")
+	}
+	if r.NoScans {
+		return l
+	}
+	var unused []string
+	for _, s := range r.HashSetsNotUsed {
+		if s.Problem == "" {
+			unused = append(unused, fmt.Sprintf("%q (%s)", s.Name, nonEmpty(s.Category, "category not recorded")))
+		}
+	}
+	if len(unused) > 0 {
+		l = append(l, fmt.Sprintf("Hash sets not used: %s of the hash-set library %s used by no scan of this case: %s. A file they hold is reported as \"unknown\" here.",
+			plural(int64(len(unused)), "set", "sets"), plural2(int64(len(unused)), "was", "were"), strings.Join(unused, ", ")))
+	}
+	for _, s := range r.HashSetsNotUsed {
+		if s.Problem != "" {
+			l = append(l, fmt.Sprintf("Hash set %q of the hash-set library cannot be used now: %s.", s.Name, strings.TrimSuffix(s.Problem, ".")))
 		}
 	}
 	return l

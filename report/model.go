@@ -72,6 +72,23 @@ type Options struct {
 	// "E01 media: sector count"); nil, or a key it does not know: the key
 	// is spelled out.
 	MetadataLabel func(key string) (label string, ok bool)
+	// Library lists the sets of the hash-set library when the report is
+	// made (casework fills it); the report names those no scan of the case
+	// used, and those that cannot be used, with the reason. nil: not known
+	// (the report says nothing of unused sets).
+	Library []LibrarySet
+	// LibraryError says why the library could not be listed; the report
+	// names it as a limitation.
+	LibraryError string
+}
+
+// LibrarySet is a set of the hash-set library.
+type LibrarySet struct {
+	Name     string `json:"name"`
+	Category string `json:"category,omitempty"`
+	// Problem says why the set cannot be used (it cannot be opened, or a
+	// section's checksum does not match); "" when it can.
+	Problem string `json:"problem,omitempty"`
 }
 
 // EvidenceItem is an evidence item of the case with what the report shows.
@@ -280,12 +297,17 @@ type Report struct {
 	// unallocated space, archives, media not hashed... It is the head of
 	// Limitations and stands on the first page.
 	NotExamined []string `json:"not_examined"`
+	// HashSetsNotUsed are the sets of the hash-set library that no scan
+	// of the case used, and those that cannot be used (Problem).
+	HashSetsNotUsed []LibrarySet `json:"hash_sets_not_used"`
 	// Findings is the summary on the first page, in plain sentences.
 	Findings  Findings `json:"findings"`
 	Statement string   `json:"statement"`
 	Listing   bool     `json:"-"`
 
-	loc *time.Location
+	library    []LibrarySet
+	libraryErr string
+	loc        *time.Location
 	c   *casedb.Case
 	// metaLabel is Options.MetadataLabel.
 	metaLabel func(string) (string, bool)
