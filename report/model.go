@@ -308,7 +308,7 @@ type Report struct {
 	library    []LibrarySet
 	libraryErr string
 	loc        *time.Location
-	c   *casedb.Case
+	c          *casedb.Case
 	// metaLabel is Options.MetadataLabel.
 	metaLabel func(string) (string, bool)
 }
