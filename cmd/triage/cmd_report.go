@@ -214,7 +214,7 @@ func runReport(ctx context.Context, opts *ReportOptions, g *globalOptions, dir s
 			}
 			for _, o := range opts.outputs {
 				if o.Format == "pdf" && !opts.NoListing && r.Summary.Records > pdfListingWarn {
-					fmt.Fprintf(g.Err, "triage: warning: the PDF listing of %d records is built in memory and runs to thousands of pages; --no-listing leaves it to the CSV, JSON and DFXML outputs\n", r.Summary.Records)
+					fmt.Fprintf(g.Err, "triage: warning: the PDF listing of %d records runs to thousands of pages; --no-listing leaves it to the CSV, JSON and DFXML outputs\n", r.Summary.Records)
 				}
 			}
 			return nil
@@ -247,5 +247,7 @@ func runReport(ctx context.Context, opts *ReportOptions, g *globalOptions, dir s
 	return nil
 }
 
-// pdfListingWarn is the record count above which a PDF listing is warned about.
+// pdfListingWarn is the record count above which a PDF listing is warned
+// about: its memory does not grow with it (the listing is streamed), but a
+// reader hardly pages through it.
 const pdfListingWarn = 200000
