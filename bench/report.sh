@@ -2,6 +2,13 @@
 # Report benchmark: a DFXML listing of a folder, triage vs hashdeep.
 #
 #   bench/report.sh [FILES]     (default 20000)
+#   bench/report.sh pdf [RECORDS]  (default 100000)
+#
+# The pdf variant writes a synthetic case of RECORDS records (bench/casegen,
+# no scan) and measures the peak memory (maximum resident set size,
+# /usr/bin/time -v) and time of "triage report -f pdf" with its listing,
+# next to "-f csv" (a listing streamed from the case) as the baseline, and
+# prints the ratio of the two peaks.
 #
 # Builds (once) a folder of FILES small files (1-8 KiB, random) under
 # ${BENCH_DIR:-/tmp/triage-bench}/report-FILES, then times (best of RUNS=3):
@@ -12,6 +19,29 @@
 # and prints the times and the ratio hashdeep/triage (>1: triage is faster).
 set -euo pipefail
 cd "$(dirname "$0")/.."
+if [ "${1:-}" = pdf ]; then
+  n=${2:-100000}
+  work=${BENCH_DIR:-/tmp/triage-bench}
+  [ -x /usr/bin/time ] || { echo "/usr/bin/time not installed (apt-get install time)"; exit 1; }
+  mkdir -p "$work"
+  go build -o "$work/triage" ./cmd/triage
+  go build -o "$work/casegen" ./bench/casegen
+  c=$work/report-case-$n
+  [ -f "$c/case.db" ] || { echo "writing a case of $n records in $c ..."; "$work/casegen" "$c" "$n"; }
+  out=$work/report-pdf-out; rm -rf "$out"; mkdir -p "$out"
+  peak() { # peak RSS in MB and wall time of a report run: peak FORMAT
+    /usr/bin/time -v "$work/triage" report "$c" -f "$1" -o "$out/r-$1" >/dev/null 2>"$out/time-$1.txt"
+    awk '/Maximum resident/{rss=$6} /Elapsed/{w=$8} END{printf "%d %s", rss/1024, w}' "$out/time-$1.txt"
+  }
+  read -r rss_pdf wall_pdf <<<"$(peak pdf)"
+  read -r rss_csv wall_csv <<<"$(peak csv)"
+  pages=$(pdfinfo "$out/r-pdf.pdf" 2>/dev/null | awk '/^Pages/{print $2}')
+  printf 'records: %d\n' "$n"
+  printf 'triage report -f pdf: peak RSS %6d MB, %s wall, %s pages, %d MB\n' "$rss_pdf" "$wall_pdf" "${pages:-?}" "$(( $(stat -c %s "$out/r-pdf.pdf") >> 20 ))"
+  printf 'triage report -f csv: peak RSS %6d MB, %s wall\n' "$rss_csv" "$wall_csv"
+  printf 'ratio pdf / csv peak RSS: %.2f\n' "$(echo "$rss_pdf / $rss_csv" | bc -l)"
+  exit 0
+fi
 n=${1:-20000}
 runs=${RUNS:-3}
 work=${BENCH_DIR:-/tmp/triage-bench}

@@ -2,6 +2,7 @@ package report
 
 import (
 	"fmt"
+	"strconv"
 	"strings"
 
 	"github.com/triagekit/triage/triage/custody"
@@ -74,4 +75,49 @@ func eventLabel(k string) string {
 		k = strings.ReplaceAll(k, d, digestLabels[d])
 	}
 	return k
+}
+
+// CustodyGroup is the custody events of one evidence item, or of the case
+// (events that name no evidence item), the human events apart.
+type CustodyGroup struct {
+	Title  string          // "Case" or "Evidence item 1 — exhibit EX-1"
+	Human  []HumanEvent    // transfers, seals and notes, in log order
+	Events []custody.Event // every event of the group, in log order
+}
+
+// CustodyGroups returns the custody events grouped per evidence item (by
+// the event's "evidence" detail), the case's events first: events that
+// name no evidence item, or one the case does not hold.
+func (r *Report) CustodyGroups() []CustodyGroup {
+	groups := []CustodyGroup{{Title: "Case (events that name no evidence item)"}}
+	index := map[int64]int{}
+	for _, e := range r.Evidence {
+		title := fmt.Sprintf("Evidence item %d", e.ID)
+		for _, kv := range e.Exhibit {
+			if kv.Key == "Exhibit ID" {
+				title += " — exhibit " + kv.Value
+			}
+		}
+		index[e.ID] = len(groups)
+		groups = append(groups, CustodyGroup{Title: title})
+	}
+	groupOf := func(d map[string]any) int {
+		id, err := strconv.ParseInt(strings.TrimSpace(metaString(d["evidence"])), 10, 64)
+		if err != nil {
+			return 0
+		}
+		return index[id] // 0 (the case) for an item the case does not hold
+	}
+	human := map[int64]HumanEvent{}
+	for _, h := range r.HumanEvents() {
+		human[h.Seq] = h
+	}
+	for _, e := range r.Custody.Events {
+		g := &groups[groupOf(e.Details)]
+		g.Events = append(g.Events, e)
+		if h, ok := human[e.Seq]; ok {
+			g.Human = append(g.Human, h)
+		}
+	}
+	return groups
 }

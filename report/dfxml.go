@@ -3,11 +3,13 @@ package report
 import (
 	"bufio"
 	"context"
+	"encoding/base64"
 	"encoding/xml"
 	"fmt"
 	"io"
 	"strings"
 	"time"
+	"unicode/utf8"
 
 	"github.com/triagekit/triage/triage/casedb"
 )
@@ -58,7 +60,12 @@ func WriteDFXML(ctx context.Context, w io.Writer, r *Report) error {
 	}
 	err := r.Files(ctx, func(f *casedb.FileRecord) error {
 		p("  <fileobject>\n")
-		p("    <filename>%s</filename>\n", xesc(strings.TrimPrefix(f.DisplayPath(), "/")))
+		name := strings.TrimPrefix(f.Path, "/")
+		if b := dfxmlNameBytes(name); b != "" {
+			p("    <filename triage:name_bytes_b64=\"%s\">%s</filename>\n", b, xesc(escapeInvalid(name)))
+		} else {
+			p("    <filename>%s</filename>\n", xesc(name))
+		}
 		if f.Error != "" {
 			p("    <error>%s</error>\n", xesc(f.Error))
 		}
@@ -168,3 +175,33 @@ func xesc(s string) string {
 }
 
 func xattr(s string) string { return xesc(s) }
+
+// escapeInvalid shows each byte of s that is not valid UTF-8 as a \xHH
+// escape.
+func escapeInvalid(s string) string {
+	if utf8.ValidString(s) {
+		return s
+	}
+	var b strings.Builder
+	for i := 0; i < len(s); {
+		r, n := utf8.DecodeRuneInString(s[i:])
+		if r == utf8.RuneError && n == 1 {
+			fmt.Fprintf(&b, `\x%02X`, s[i])
+		} else {
+			b.WriteString(s[i : i+n])
+		}
+		i += n
+	}
+	return b.String()
+}
+
+// dfxmlNameBytes is the triage:name_bytes_b64 attribute of a filename: the
+// name's exact bytes, base64, when its text cannot carry them (bytes that
+// are not valid UTF-8, shown as \xHH; characters XML 1.0 cannot hold,
+// shown as \uXXXX); "" for any other name.
+func dfxmlNameBytes(name string) string {
+	if utf8.ValidString(name) && xmlSafe(name) == name {
+		return ""
+	}
+	return base64.StdEncoding.EncodeToString([]byte(name))
+}

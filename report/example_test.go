@@ -35,5 +35,5 @@ func ExamplePlan() {
 func ExampleFormatTime() {
 	loc, _ := (&casedb.CaseInfo{TimeZone: "America/New_York"}).Location()
 	fmt.Println(report.FormatTime("2026-03-04T15:00:00Z", loc))
-	// Output: 2026-03-04 15:00:00 UTC (2026-03-04 10:00:00 EST)
+	// Output: 2026-03-04T15:00:00Z (2026-03-04T10:00:00-05:00[America/New_York])
 }

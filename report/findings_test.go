@@ -146,7 +146,7 @@ func TestHashSetRows(t *testing.T) {
 		"Source file = bad.md5 (md5sum format, 2.0 KiB (2,048 bytes), 3 entries read, 1 malformed line skipped)",
 		"Source file SHA-256 = " + strings.Repeat("ab", 32),
 		"Entries per digest = MD5: 3, SHA-1: 0, SHA-256: 2",
-		"Imported = 2026-01-02 09:00:00 UTC (2026-01-02 10:00:00 CET) by triage 1.4.0",
+		"Imported = 2026-01-02T09:00:00Z (2026-01-02T10:00:00+01:00[Europe/Berlin]) by triage 1.4.0",
 		"Index SHA-256 = " + strings.Repeat("cd", 32),
 		"Index format version = 1",
 	} {
@@ -264,8 +264,8 @@ func TestDateValues(t *testing.T) {
 	c := newFixtureCase(t)
 	r := buildFixture(t, c, Options{})
 	for _, tc := range []struct{ label, in, want string }{
-		{"E01 header: acquired", "2024-04-05T10:11:12Z", "2024-04-05 10:11:12 UTC (2024-04-05 12:11:12 CEST)"},
-		{"E01 header: acquired (as stored)", "1712311872", "1712311872 (2024-04-05 10:11:12 UTC (2024-04-05 12:11:12 CEST))"},
+		{"E01 header: acquired", "2024-04-05T10:11:12Z", "2024-04-05T10:11:12Z (2024-04-05T12:11:12+02:00[Europe/Berlin])"},
+		{"E01 header: acquired (as stored)", "1712311872", "2024-04-05T10:11:12Z (2024-04-05T12:11:12+02:00[Europe/Berlin]), stored as 1712311872"},
 		{"E01 header: notes", "1712311872", "1712311872"},
 	} {
 		if got := r.dateValue(tc.label, tc.in); got != tc.want {
@@ -280,7 +280,7 @@ func TestEventDetails(t *testing.T) {
 	c := newFixtureCase(t)
 	r := buildFixture(t, c, Options{})
 	got := r.EventDetails(custody.Event{Details: map[string]any{"computed_sha256": "ab", "at": "2026-01-02T09:00:00Z", "records_from_earlier_runs": 3.0}})
-	want := []KV{{"at", "2026-01-02 09:00:00 UTC (2026-01-02 10:00:00 CET)"}, {"computed SHA-256", "ab"}, {"records from earlier runs", "3"}}
+	want := []KV{{"at", "2026-01-02T09:00:00Z (2026-01-02T10:00:00+01:00[Europe/Berlin])"}, {"computed SHA-256", "ab"}, {"records from earlier runs", "3"}}
 	if fmt.Sprint(got) != fmt.Sprint(want) {
 		t.Errorf("EventDetails = %v, want %v", got, want)
 	}

@@ -35,6 +35,14 @@ func FuzzNames(f *testing.F) {
 				t.Errorf("Visible(%q) keeps %U", s, r)
 			}
 		}
+		if n := ShowName(s); !utf8.ValidString(n) || strings.ContainsRune(n, utf8.RuneError) && !strings.ContainsRune(s, utf8.RuneError) {
+			t.Errorf("ShowName(%q) = %q", s, n)
+		}
+		for _, r := range ShowName(s) {
+			if hidden(r) {
+				t.Errorf("ShowName(%q) keeps %U", s, r)
+			}
+		}
 	})
 }
 

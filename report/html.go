@@ -3,9 +3,11 @@ package report
 import (
 	"bufio"
 	"context"
+	"fmt"
 	"html/template"
 	"io"
 	"strings"
+	"unicode/utf8"
 
 	"github.com/triagekit/triage/triage/casedb"
 )
@@ -42,6 +44,27 @@ func WriteHTML(ctx context.Context, w io.Writer, r *Report) error {
 	return bw.Flush()
 }
 
+// htmlName shows a name read from evidence (ShowName) as HTML: every byte
+// that is not valid UTF-8 as a \xHH escape in a marked span, so that
+// names differing only in such bytes read differently and an escape cannot
+// be mistaken for the characters \, x and two digits in a name.
+func htmlName(s string) template.HTML {
+	if utf8.ValidString(s) {
+		return template.HTML(template.HTMLEscapeString(Visible(s)))
+	}
+	var b strings.Builder
+	for i := 0; i < len(s); {
+		r, n := utf8.DecodeRuneInString(s[i:])
+		if r == utf8.RuneError && n == 1 {
+			fmt.Fprintf(&b, `<span class="rawbyte" title="byte %#02x: not valid UTF-8">\x%02X</span>`, s[i], s[i])
+		} else {
+			b.WriteString(template.HTMLEscapeString(Visible(s[i : i+n])))
+		}
+		i += n
+	}
+	return template.HTML(b.String())
+}
+
 type listingRow struct {
 	N int
 	F *casedb.FileRecord
@@ -50,6 +73,7 @@ type listingRow struct {
 
 var htmlFuncs = template.FuncMap{
 	"vis":   Visible,
+	"name":  htmlName,
 	"bytes": HumanBytes,
 	"n":     Thousands,
 	"cmd":   CommandLine,
@@ -57,6 +81,7 @@ var htmlFuncs = template.FuncMap{
 		return Flags(f.Deleted, f.Stream, f.Complete, f.ExtensionMismatch)
 	},
 	"join":    strings.Join,
+	"utc":     UTCTime,
 	"reason":  func(f *casedb.FileRecord) string { return Visible(MismatchReason(f)) },
 	"flatten": FlattenDetails,
 	"add":     func(a, b int) int { return a + b },
@@ -100,6 +125,7 @@ td.num { text-align: right; white-space: nowrap; }
 .note { color: var(--muted); font-size: .9em; }
 .sig td { height: 2.6em; }
 .pagefoot { display: none; }
+.rawbyte { background: #ffe9a8; outline: 1px dotted var(--warn); font-family: "DejaVu Sans Mono", Consolas, monospace; }
 @page {
   size: A4; margin: 16mm 12mm 16mm 12mm;
   @top-left { content: "{{.Title}}"; font-size: 8pt; color: #5a5a5a; }
@@ -214,38 +240,46 @@ This report was produced over a broken chain at the examiner's request; its cust
 </table>
 
 <h2 id="hits">5. Known-bad and notable files</h2>
-{{if not .Hits.Records}}<p>None.</p>{{else}}
+{{range .SupersededNotes "hits"}}<p class="note">{{.}}</p>
+{{end}}{{if not .Hits.Records}}<p>None.</p>{{else}}
 {{template "records" .Hits}}{{end}}
 
 <h2 id="mismatch">6. Extension mismatches</h2>
-{{if not .Mismatches.Records}}<p>None.</p>{{else}}
+{{range .SupersededNotes "mismatches"}}<p class="note">{{.}}</p>
+{{end}}{{if not .Mismatches.Records}}<p>None.</p>{{else}}
 <table><thead><tr><th>Item</th><th>Path</th><th>Size</th><th>Extension</th><th>Reason</th><th>SHA-256</th></tr></thead><tbody>
 {{range .Mismatches.ByType}}<tr><th colspan="6">Detected type {{.MIME}} ({{len .Records}})</th></tr>
-{{range .Records}}<tr><td class="num">{{.Evidence}}</td><td class="mono">{{vis .DisplayPath}}</td><td class="num">{{n .Size}}</td><td>{{vis .Extension}}</td><td>{{reason .}}</td><td class="hash">{{.SHA256}}</td></tr>
+{{range .Records}}<tr><td class="num">{{.Evidence}}</td><td class="mono">{{name .Path}}</td><td class="num">{{n .Size}}</td><td>{{vis .Extension}}</td><td>{{reason .}}</td><td class="hash">{{.SHA256}}</td></tr>
 {{end}}{{end}}</tbody></table>{{if .Mismatches.Truncated}}<p class="note">First {{len .Mismatches.Records}} of {{n .Mismatches.Total}} shown.</p>{{end}}{{end}}
 
 <h2 id="limits">7. Errors, incomplete items and limitations</h2>
 {{if .Limitations}}<ul>{{range .Limitations}}<li>{{.}}</li>{{end}}</ul>{{else}}<p>No limitations were recorded.</p>{{end}}
-{{if .Incomplete.Records}}<h3>Incomplete or unreadable records</h3>
+{{range .SupersededNotes "incomplete"}}<p class="note">{{.}}</p>
+{{end}}{{range .SupersededNotes "errors"}}<p class="note">{{.}}</p>
+{{end}}{{if .Incomplete.Records}}<h3>Incomplete or unreadable records</h3>
 <table><thead><tr><th>Item</th><th>Path</th><th>Size</th><th>Problem</th></tr></thead><tbody>
-{{range .Incomplete.Records}}<tr><td class="num">{{.Evidence}}</td><td class="mono">{{vis .DisplayPath}}</td><td class="num">{{n .Size}}</td><td>{{vis .Error}}</td></tr>
+{{range .Incomplete.Records}}<tr><td class="num">{{.Evidence}}</td><td class="mono">{{name .Path}}</td><td class="num">{{n .Size}}</td><td>{{vis .Error}}</td></tr>
 {{end}}</tbody></table>{{end}}
 {{if .Errors}}<h3>Errors recorded during scans</h3>
 <table><thead><tr><th>Item</th><th>Path</th><th>Offset</th><th>Message</th><th>At</th></tr></thead><tbody>
-{{range .Errors}}<tr><td class="num">{{.EvidenceID}}</td><td class="mono">{{vis .Path}}</td><td class="num">{{with .Offset}}{{printf "%#x" (deref .)}}{{end}}</td><td>{{vis .Message}}</td><td>{{$.Time .At}}</td></tr>
+{{range .Errors}}<tr><td class="num">{{.EvidenceID}}</td><td class="mono">{{name .RawPath}}</td><td class="num">{{with .Offset}}{{printf "%#x" (deref .)}}{{end}}</td><td>{{vis .Message}}</td><td>{{$.Time .At}}</td></tr>
 {{end}}</tbody></table>{{end}}
 
 <h2 id="custody">8. Chain of custody</h2>
 <p>{{if .Custody.Intact}}The custody log (custody.jsonl) holds {{len .Custody.Events}} events; its hash chain was verified intact when this report was generated. Head hash: <span class="mono">{{.Custody.Head}}</span>.{{else}}<strong class="bad">The custody log is broken: {{.Custody.Problem}}.</strong> The events below are those before the break.{{end}}</p>
+<p>The events are grouped per evidence item (the case's own events first); each event's number is its place in the log.</p>
 <h3>Transfers, seals and notes recorded by people</h3>
-{{with .HumanEvents}}<table><thead><tr><th>#</th><th>Time</th><th>Who</th><th>What</th></tr></thead><tbody>
-{{range .}}<tr><td class="num">{{.Seq}}</td><td>{{$.Time .Time}}</td><td>{{.Actor}}</td><td>{{.Text}}</td></tr>
-{{end}}</tbody></table>{{else}}<p>None: no transfer, seal or note was recorded in the custody log.</p>{{end}}
-<h3>Every event, including those triage records</h3>
-{{if .Custody.Events}}<table><thead><tr><th>#</th><th>Time</th><th>Actor · host</th><th>Action</th><th>Details</th></tr></thead><tbody>
-{{range .Custody.Events}}<tr><td class="num">{{.Seq}}</td><td>{{$.Time .Time}}</td><td>{{.Actor}}<br><span class="note">{{.Host}}</span></td><td>{{.Action}}</td><td>{{range $.EventDetails .}}<div>{{.Key}}: {{vis .Value}}</div>{{end}}</td></tr>
-{{end}}</tbody></table>{{end}}
-
+{{$groups := .CustodyGroups}}{{if not .HumanEvents}}<p>None: no transfer, seal or note was recorded in the custody log.</p>
+{{else}}{{range $groups}}<h4>{{.Title}}</h4>
+{{if .Human}}<table><thead><tr><th>#</th><th>Time</th><th>Who</th><th>What</th></tr></thead><tbody>
+{{range .Human}}<tr><td class="num">{{.Seq}}</td><td>{{$.Time .Time}}</td><td>{{.Actor}}</td><td>{{.Text}}</td></tr>
+{{end}}</tbody></table>{{else}}<p class="note">None.</p>{{end}}
+{{end}}{{end}}<h3>Every event, including those triage records, by evidence item</h3>
+{{range $groups}}<h4>{{.Title}}</h4>
+{{if .Events}}<table><thead><tr><th>#</th><th>Time</th><th>Actor · host</th><th>Action</th><th>Details</th></tr></thead><tbody>
+{{range .Events}}<tr><td class="num">{{.Seq}}</td><td>{{$.Time .Time}}</td><td>{{.Actor}}<br><span class="note">{{.Host}}</span></td><td>{{.Action}}</td><td>{{range $.EventDetails .}}<div>{{.Key}}: {{vis .Value}}</div>{{end}}</td></tr>
+{{end}}</tbody></table>{{else}}<p class="note">None.</p>{{end}}
+{{end}}
 <h2 id="statement">9. Statement and signature</h2>
 <p>{{.Statement}}</p>
 <table class="kv sig">
@@ -256,14 +290,15 @@ This report was produced over a broken chain at the examiner's request; its cust
 <p class="note">The SHA-256 of this file is recorded in the report manifest ({{.ID}}), which may be signed; check it with <code>triage verify</code> or <code>minisign -V</code>.</p>
 {{end}}
 {{define "records"}}<table><thead><tr><th>Item</th><th>Status · set</th><th>Path · flags</th><th>Size</th><th>Hashes</th><th>Times (UTC)</th><th>Volume</th></tr></thead><tbody>
-{{$m := .Matched}}{{range $i, $f := .Records}}{{with $f}}<tr><td class="num">{{.Evidence}}</td><td class="{{if eq .Status "known-bad"}}bad{{end}}">{{.Status}}<br>{{if $m}}{{index $m $i}}{{else}}{{join .Hashsets ", "}}{{end}}</td><td class="mono">{{vis .DisplayPath}}{{with flags .}}<div class="note">{{.}}</div>{{end}}</td><td class="num">{{n .Size}}</td><td class="hash">{{with .MD5}}<div>MD5 {{.}}</div>{{end}}{{with .SHA1}}<div>SHA-1 {{.}}</div>{{end}}{{with .SHA256}}<div>SHA-256 {{.}}</div>{{end}}</td><td>{{template "times" .}}</td><td>{{with .Volume}}{{.}}{{end}}</td></tr>
+{{$m := .Matched}}{{range $i, $f := .Records}}{{with $f}}<tr><td class="num">{{.Evidence}}</td><td class="{{if eq .Status "known-bad"}}bad{{end}}">{{.Status}}<br>{{if $m}}{{index $m $i}}{{else}}{{join .Hashsets ", "}}{{end}}</td><td class="mono">{{name .Path}}{{with flags .}}<div class="note">{{.}}</div>{{end}}</td><td class="num">{{n .Size}}</td><td class="hash">{{with .MD5}}<div>MD5 {{.}}</div>{{end}}{{with .SHA1}}<div>SHA-1 {{.}}</div>{{end}}{{with .SHA256}}<div>SHA-256 {{.}}</div>{{end}}</td><td>{{template "times" .}}</td><td>{{with .Volume}}{{.}}{{end}}</td></tr>
 {{end}}{{end}}</tbody></table>{{if .Truncated}}<p class="note">First {{len .Records}} of {{n .Total}} shown; the full listing holds all.</p>{{end}}{{end}}
-{{define "times"}}{{if not .Mtime.IsZero}}<div>M {{.Mtime.UTC.Format "2006-01-02 15:04:05"}}</div>{{end}}{{if not .Atime.IsZero}}<div>A {{.Atime.UTC.Format "2006-01-02 15:04:05"}}</div>{{end}}{{if not .Ctime.IsZero}}<div>C {{.Ctime.UTC.Format "2006-01-02 15:04:05"}}</div>{{end}}{{if not .Btime.IsZero}}<div>B {{.Btime.UTC.Format "2006-01-02 15:04:05"}}</div>{{end}}{{end}}
+{{define "times"}}{{if not .Mtime.IsZero}}<div>M {{utc .Mtime}}</div>{{end}}{{if not .Atime.IsZero}}<div>A {{utc .Atime}}</div>{{end}}{{if not .Ctime.IsZero}}<div>C {{utc .Ctime}}</div>{{end}}{{if not .Btime.IsZero}}<div>B {{utc .Btime}}</div>{{end}}{{end}}
 {{define "listing-start"}}<section class="appendix">
 <h2 id="listing">Appendix A. Full file listing</h2>
-<table><thead><tr><th>#</th><th>Item</th><th>Path</th><th>Type</th><th>Size</th><th>Status</th><th>SHA-256 · MD5</th><th>Modified (UTC)</th><th>Flags</th></tr></thead><tbody>
+{{with .ListingNote}}<p class="note">{{.}}</p>
+{{end}}<table><thead><tr><th>#</th><th>Item</th><th>Path</th><th>Type</th><th>Size</th><th>Status</th><th>SHA-256 · MD5</th><th>Modified (UTC)</th><th>Flags</th></tr></thead><tbody>
 {{end}}
-{{define "listing-row"}}<tr><td class="num">{{.N}}</td><td class="num">{{.F.Evidence}}</td><td class="mono">{{vis .F.DisplayPath}}</td><td>{{.F.Type}}</td><td class="num">{{n .F.Size}}</td><td>{{.F.Status}}</td><td class="hash">{{with .F.SHA256}}<div>SHA-256 {{.}}</div>{{end}}{{with .F.MD5}}<div>MD5 {{.}}</div>{{end}}</td><td>{{if not .F.Mtime.IsZero}}{{.F.Mtime.UTC.Format "2006-01-02 15:04:05"}}{{end}}</td><td>{{flags .F}}</td></tr>
+{{define "listing-row"}}<tr><td class="num">{{.N}}</td><td class="num">{{.F.Evidence}}</td><td class="mono">{{name .F.Path}}</td><td>{{.F.Type}}</td><td class="num">{{n .F.Size}}</td><td>{{.F.Status}}</td><td class="hash">{{with .F.SHA256}}<div>SHA-256 {{.}}</div>{{end}}{{with .F.MD5}}<div>MD5 {{.}}</div>{{end}}</td><td>{{if not .F.Mtime.IsZero}}{{utc .F.Mtime}}{{end}}</td><td>{{flags .F}}</td></tr>
 {{end}}
 {{define "listing-end"}}</tbody></table>
 <p class="note">{{.}} records.</p>

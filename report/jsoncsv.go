@@ -92,7 +92,7 @@ func WriteCSV(ctx context.Context, w io.Writer, r *Report) error {
 			ino = strconv.FormatUint(*f.Inode, 10)
 		}
 		row := []string{
-			Neutralize(r.ID), strconv.FormatInt(f.Evidence, 10), Neutralize(exhibit[f.Evidence]), Neutralize(Visible(f.DisplayPath())),
+			Neutralize(r.ID), strconv.FormatInt(f.Evidence, 10), Neutralize(exhibit[f.Evidence]), Neutralize(ShowName(f.Path)),
 			f.Type, strconv.FormatInt(f.Size, 10), f.MD5, f.SHA1, f.SHA256, Neutralize(f.Status),
 			Neutralize(strings.Join(f.Hashsets, ";")), Neutralize(f.MIME), Neutralize(f.Extension),
 			b01(f.ExtensionMismatch), b01(f.Deleted), Neutralize(f.Stream), vol, ino,
@@ -119,7 +119,7 @@ func b01(b bool) string {
 }
 
 // nameBytes is the name_bytes_b64 cell: the exact bytes of a path that the
-// path cell cannot show as they are (invalid UTF-8, shown as U+FFFD, or
+// path cell cannot show as they are (invalid UTF-8, shown as \xHH escapes, or
 // control characters such as CR and LF, shown as \uXXXX escapes), base64;
 // empty for any other path.
 func nameBytes(path string) string {

@@ -28,7 +28,7 @@ func Build(ctx context.Context, c *casedb.Case, o Options) (*Report, error) {
 	}
 	r := &Report{SchemaVersion: SchemaVersion, ID: o.ID, Title: Title, GeneratedAt: now.UTC().Format(time.RFC3339),
 		CaseDir: c.Dir, Tool: tool, CommandLine: o.CommandLine, Host: o.Host, Statement: Statement,
-		Listing: !o.NoListing, c: c, metaLabel: o.MetadataLabel}
+		Listing: !o.NoListing, c: c, metaLabel: o.MetadataLabel, library: o.Library, libraryErr: o.LibraryError}
 	if r.ID == "" {
 		r.ID = NewID(now)
 	}
@@ -76,6 +76,7 @@ func Build(ctx context.Context, c *casedb.Case, o Options) (*Report, error) {
 		return nil, err
 	}
 	r.NoScans = len(r.Runs) == 0
+	r.HashSetsNotUsed = r.setsNotUsed()
 	r.NotExamined = r.notExamined()
 	r.Findings = r.findings()
 	r.Limitations = append(append([]string{}, r.NotExamined...), r.limitations()...)
@@ -134,7 +135,7 @@ func (r *Report) loadEvidence(ctx context.Context) error {
 
 // dateValue shows a metadata value that is a time as the report shows
 // times: an RFC 3339 value in the one time format, and a date stored as
-// epoch seconds (E01 headers) with that date beside it.
+// epoch seconds (E01 headers) as that date, with the value as stored.
 func (r *Report) dateValue(label, v string) string {
 	if t, err := time.Parse(time.RFC3339Nano, v); err == nil {
 		return r.TimeOf(t)
@@ -144,7 +145,7 @@ func (r *Report) dateValue(label, v string) string {
 		return v
 	}
 	if n, err := strconv.ParseInt(strings.TrimSpace(v), 10, 64); err == nil && n > 0 && n < 1<<34 {
-		return v + " (" + r.TimeOf(time.Unix(n, 0)) + ")"
+		return r.TimeOf(time.Unix(n, 0)) + ", stored as " + v
 	}
 	return v
 }
@@ -210,18 +211,33 @@ func (r *Report) loadSummary(ctx context.Context) error {
 	if r.ErrorsTotal, err = r.c.CountErrors(ctx, 0); err != nil {
 		return err
 	}
-	r.Summary.Errors = r.ErrorsTotal
-	for _, id := range r.superseded() {
-		n, err := r.c.CountErrors(ctx, id)
-		if err != nil {
+	r.Superseded = []SupersededItem{}
+	for _, e := range r.Evidence {
+		if e.SupersededBy == 0 {
+			continue
+		}
+		it := SupersededItem{ID: e.ID, Exhibit: e.ExhibitID(), By: e.SupersededBy}
+		for _, c := range []struct {
+			f casedb.FileFilter
+			n *int64
+		}{{casedb.FileFilter{}, &it.Records}, {filterHits, &it.Hits}, {filterMismatch, &it.Mismatches}, {filterIncomplete, &it.Incomplete}} {
+			c.f.EvidenceID = e.ID
+			if *c.n, err = r.c.CountMatching(ctx, c.f); err != nil {
+				return err
+			}
+		}
+		if it.Errors, err = r.c.CountErrors(ctx, e.ID); err != nil {
 			return err
 		}
-		r.Summary.Errors -= n
+		r.ErrorsTotal -= it.Errors
+		r.Superseded = append(r.Superseded, it)
 	}
+	r.Summary.Errors = r.ErrorsTotal
 	return nil
 }
 
-// The findings sections.
+// The findings sections; each leaves out the records of superseded items
+// (loadSection).
 var (
 	filterHits       = casedb.FileFilter{Status: []string{casedb.StatusKnownBad, casedb.StatusNotable}}
 	filterMismatch   = casedb.FileFilter{ExtensionMismatch: true}
@@ -233,6 +249,7 @@ var (
 func (r *Report) loadSection(ctx context.Context, f casedb.FileFilter, s *Section) error {
 	s.Records = []*casedb.FileRecord{}
 	f.Limit = MaxSectionRows
+	f.ExceptEvidence = r.superseded() // the rescan's records stand for them
 	err := r.c.Files(ctx, f, func(rec *casedb.FileRecord) error {
 		s.Records = append(s.Records, rec)
 		return nil
@@ -269,11 +286,18 @@ func (r *Report) loadSections(ctx context.Context) error {
 		return fmt.Errorf("failed to read errors: %w", err)
 	}
 	r.Errors = []ErrorRow{}
-	for i, e := range errs {
-		if i >= MaxSectionRows {
+	skip := map[int64]bool{}
+	for _, id := range r.superseded() {
+		skip[id] = true
+	}
+	for _, e := range errs {
+		if len(r.Errors) >= MaxSectionRows {
 			break
 		}
-		r.Errors = append(r.Errors, ErrorRow{e.EvidenceID, e.RunID, casedb.DisplayString(e.Path), e.Offset, e.Message, fmtTS(e.At)})
+		if skip[e.EvidenceID] {
+			continue
+		}
+		r.Errors = append(r.Errors, ErrorRow{e.EvidenceID, e.RunID, casedb.DisplayString(e.Path), e.Offset, e.Message, fmtTS(e.At), e.Path})
 	}
 	return nil
 }
@@ -362,6 +386,7 @@ func (r *Report) notExamined() []string {
 			l = append(l, fmt.Sprintf("Evidence item %d (%s): unallocated space and file slack were not searched; only files the file systems list (allocated and deleted entries) were examined.", e.ID, e.ExhibitID()))
 		}
 	}
+	l = append(l, r.setsNotUsedLines()...)
 	if r.Summary.Records > 0 {
 		l = append(l, "Archives and other containers inside files (ZIP, e-mail stores, disk images held as files) were not opened: the files inside them were not hashed or classified.")
 	}
@@ -419,6 +444,51 @@ func (r *Report) limitations() []string {
 		if s.Truncated() {
 			l = append(l, fmt.Sprintf("A findings table shows the first %d of %d rows; the full listing holds all.", len(s.Records), s.Total))
 			break
+		}
+	}
+	return l
+}
+
+// setsNotUsed returns the library's sets that no scan of the case used,
+// and those that cannot be used.
+func (r *Report) setsNotUsed() []LibrarySet {
+	used := map[string]bool{}
+	for _, h := range r.HashSets {
+		used[h.Name] = true
+	}
+	out := []LibrarySet{}
+	for _, s := range r.library {
+		if s.Problem != "" || !used[s.Name] {
+			out = append(out, s)
+		}
+	}
+	return out
+}
+
+// setsNotUsedLines says which hash sets were not used: one line for the
+// usable sets of the library no scan used, one per set that cannot be
+// used, with its reason.
+func (r *Report) setsNotUsedLines() []string {
+	var l []string
+	if r.libraryErr != "" {
+		l = append(l, "Hash sets not used: the hash-set library could not be read ("+r.libraryErr+"), so the sets no scan used are not known.")
+	}
+	if r.NoScans {
+		return l
+	}
+	var unused []string
+	for _, s := range r.HashSetsNotUsed {
+		if s.Problem == "" {
+			unused = append(unused, fmt.Sprintf("%q (%s)", s.Name, nonEmpty(s.Category, "category not recorded")))
+		}
+	}
+	if len(unused) > 0 {
+		l = append(l, fmt.Sprintf("Hash sets not used: %s of the hash-set library %s used by no scan of this case: %s. A file they hold is reported as \"unknown\" here.",
+			plural(int64(len(unused)), "set", "sets"), plural2(int64(len(unused)), "was", "were"), strings.Join(unused, ", ")))
+	}
+	for _, s := range r.HashSetsNotUsed {
+		if s.Problem != "" {
+			l = append(l, fmt.Sprintf("Hash set %q of the hash-set library cannot be used now: %s.", s.Name, strings.TrimSuffix(s.Problem, ".")))
 		}
 	}
 	return l

@@ -72,6 +72,23 @@ type Options struct {
 	// "E01 media: sector count"); nil, or a key it does not know: the key
 	// is spelled out.
 	MetadataLabel func(key string) (label string, ok bool)
+	// Library lists the sets of the hash-set library when the report is
+	// made (casework fills it); the report names those no scan of the case
+	// used, and those that cannot be used, with the reason. nil: not known
+	// (the report says nothing of unused sets).
+	Library []LibrarySet
+	// LibraryError says why the library could not be listed; the report
+	// names it as a limitation.
+	LibraryError string
+}
+
+// LibrarySet is a set of the hash-set library.
+type LibrarySet struct {
+	Name     string `json:"name"`
+	Category string `json:"category,omitempty"`
+	// Problem says why the set cannot be used (it cannot be opened, or a
+	// section's checksum does not match); "" when it can.
+	Problem string `json:"problem,omitempty"`
 }
 
 // EvidenceItem is an evidence item of the case with what the report shows.
@@ -167,6 +184,64 @@ type ErrorRow struct {
 	Offset     *int64 `json:"offset"`
 	Message    string `json:"message"`
 	At         string `json:"at"`
+
+	raw string // the path as recorded (Path shows invalid UTF-8 as U+FFFD)
+}
+
+// RawPath returns the path as recorded, for ShowName.
+func (e ErrorRow) RawPath() string { return e.raw }
+
+// SupersededItem is an evidence item superseded by a rescan of its source:
+// its records are not counted in the summary nor listed in the findings
+// tables (hits, extension mismatches, incomplete records, errors), which
+// show the rescan's. The counts say what those tables leave out.
+type SupersededItem struct {
+	ID         int64  `json:"id"`
+	Exhibit    string `json:"exhibit"`
+	By         int64  `json:"superseded_by"`
+	Records    int64  `json:"records"`
+	Hits       int64  `json:"hits"`
+	Mismatches int64  `json:"extension_mismatches"`
+	Incomplete int64  `json:"incomplete"`
+	Errors     int64  `json:"errors"`
+}
+
+// Note says, for one findings table, what of the superseded item it
+// leaves out: "Evidence item 1 (EX-1) was superseded by evidence item 2 (a
+// rescan of the same source): its 3 records of this kind are not listed
+// here." n is the item's count for the table.
+func (s SupersededItem) Note(n int64, what string) string {
+	return fmt.Sprintf("Evidence item %d (%s) was superseded by evidence item %d (a rescan of the same source): its %s %s not listed here; the rescan's are.",
+		s.ID, s.Exhibit, s.By, plural(n, what, what+"s"), plural2(n, "is", "are"))
+}
+
+// SupersededNotes returns the notes a findings table carries for the
+// superseded items that have records of its kind: table is "hits",
+// "mismatches", "incomplete" or "errors".
+func (r *Report) SupersededNotes(table string) []string {
+	var out []string
+	for _, s := range r.Superseded {
+		n, what := map[string]int64{"hits": s.Hits, "mismatches": s.Mismatches, "incomplete": s.Incomplete, "errors": s.Errors}[table],
+			map[string]string{"hits": "known-bad or notable record", "mismatches": "extension mismatch", "incomplete": "incomplete or unreadable record", "errors": "recorded error"}[table]
+		if n > 0 {
+			out = append(out, s.Note(n, what))
+		}
+	}
+	return out
+}
+
+// ListingNote says that the full listing holds the records of superseded
+// items too; "" when no item was superseded.
+func (r *Report) ListingNote() string {
+	if len(r.Superseded) == 0 {
+		return ""
+	}
+	var items []string
+	for _, s := range r.Superseded {
+		items = append(items, fmt.Sprintf("item %d, superseded by item %d", s.ID, s.By))
+	}
+	return "The listing holds every record of the case, those of evidence items superseded by a rescan too (" + strings.Join(items, "; ") +
+		"): the Item column tells them apart."
 }
 
 // Section is a list of file records capped at MaxSectionRows.
@@ -213,19 +288,27 @@ type Report struct {
 	Incomplete    Section         `json:"incomplete"`
 	Errors        []ErrorRow      `json:"errors"`
 	ErrorsTotal   int64           `json:"errors_total"`
-	Custody       CustodyLog      `json:"custody"`
-	Limitations   []string        `json:"limitations"`
+	// Superseded lists the evidence items a rescan of the same source
+	// superseded, with what of theirs the findings tables leave out.
+	Superseded  []SupersededItem `json:"superseded"`
+	Custody     CustodyLog       `json:"custody"`
+	Limitations []string         `json:"limitations"`
 	// NotExamined says what was not examined and why: volumes not read,
 	// unallocated space, archives, media not hashed... It is the head of
 	// Limitations and stands on the first page.
 	NotExamined []string `json:"not_examined"`
+	// HashSetsNotUsed are the sets of the hash-set library that no scan
+	// of the case used, and those that cannot be used (Problem).
+	HashSetsNotUsed []LibrarySet `json:"hash_sets_not_used"`
 	// Findings is the summary on the first page, in plain sentences.
 	Findings  Findings `json:"findings"`
 	Statement string   `json:"statement"`
 	Listing   bool     `json:"-"`
 
-	loc *time.Location
-	c   *casedb.Case
+	library    []LibrarySet
+	libraryErr string
+	loc        *time.Location
+	c          *casedb.Case
 	// metaLabel is Options.MetadataLabel.
 	metaLabel func(string) (string, bool)
 }
@@ -257,8 +340,12 @@ func (r *Report) TimeOf(t time.Time) string {
 	return FormatTime(t.UTC().Format(time.RFC3339Nano), r.loc)
 }
 
-// FormatTime formats an RFC 3339 time as "2006-01-02 15:04:05 UTC", followed
-// by the time in loc when loc is not UTC. Unparseable input is returned as is.
+// FormatTime formats an RFC 3339 time in the report's one time format:
+// ISO 8601 in UTC ("2026-11-30T14:05:09Z", with sub-seconds only when the
+// time has them), followed, when loc is not UTC, by the same instant in loc
+// with its offset and zone name in brackets, as RFC 9557 writes it:
+// "2026-11-30T14:05:09Z (2026-11-30T15:05:09+01:00[Europe/Berlin])".
+// Unparseable input is returned as is.
 func FormatTime(s string, loc *time.Location) string {
 	if s == "" {
 		return ""
@@ -267,11 +354,20 @@ func FormatTime(s string, loc *time.Location) string {
 	if err != nil {
 		return s
 	}
-	out := t.UTC().Format("2006-01-02 15:04:05 UTC")
+	out := t.UTC().Format(time.RFC3339Nano)
 	if loc != nil && loc != time.UTC && loc.String() != "UTC" {
-		out += " (" + t.In(loc).Format("2006-01-02 15:04:05 MST") + ")"
+		out += " (" + t.In(loc).Format(time.RFC3339Nano) + "[" + loc.String() + "])"
 	}
 	return out
+}
+
+// UTCTime formats t in the one time format without the display zone
+// (tables of file times, whose column says UTC); "" for the zero time.
+func UTCTime(t time.Time) string {
+	if t.IsZero() {
+		return ""
+	}
+	return t.UTC().Format(time.RFC3339Nano)
 }
 
 func fmtTS(t time.Time) string {

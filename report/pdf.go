@@ -10,6 +10,7 @@ import (
 	"os"
 	"path/filepath"
 	"sort"
+	"strconv"
 	"strings"
 	"sync"
 	"time"
@@ -143,7 +144,6 @@ func WritePDF(ctx context.Context, w io.Writer, r *Report, o PDFOptions) error {
 	}
 	pdf.SetMargins(pdfMarginL, pdfTop, pdfMarginR)
 	pdf.SetAutoPageBreak(false, pdfBottom)
-	pdf.AliasNbPages("{nb}")
 	for _, f := range []*font{p.regular, p.bold, p.mono} {
 		pdf.AddUTF8FontFromBytes(f.family, "", f.data)
 		f.added = true
@@ -153,11 +153,37 @@ func WritePDF(ctx context.Context, w io.Writer, r *Report, o PDFOptions) error {
 	if err := p.body(ctx); err != nil {
 		return err
 	}
+	// The front matter is built in memory; the listing is streamed after
+	// it as an incremental update (pdfstream.go), so memory does not grow
+	// with the number of records. Its pages are counted first, for the
+	// "page N of M" of every page.
+	front, total := pdf.PageNo(), pdf.PageNo()
+	var ls *listingStream
+	if r.Listing {
+		ls = p.newListingStream()
+		n, err := ls.run(ctx, nil, 0)
+		if err != nil {
+			return err
+		}
+		total += n
+	}
+	pdf.RegisterAlias(pdfTotalAlias, strconv.Itoa(total))
 	if err := pdf.Error(); err != nil {
 		return fmt.Errorf("report: cannot build PDF: %w", err)
 	}
-	return pdf.Output(w)
+	if ls == nil {
+		return pdf.Output(w)
+	}
+	var doc bytes.Buffer
+	if err := pdf.Output(&doc); err != nil {
+		return err
+	}
+	return ls.appendTo(ctx, w, doc.Bytes(), front, total)
 }
+
+// pdfTotalAlias stands for the number of pages in the page footers until
+// it is known.
+const pdfTotalAlias = "{tot}"
 
 func (p *pdfWriter) header() {
 	pdf := p.pdf
@@ -186,7 +212,7 @@ func (p *pdfWriter) footer() {
 	}
 	pdf.CellFormat(120, 4, left, "", 0, "L", false, 0, "")
 	pdf.SetXY(pdfPageW-pdfMarginR-60, pdfPageH-12)
-	pdf.CellFormat(60, 4, fmt.Sprintf("page %d of {nb}", pdf.PageNo()), "", 0, "R", false, 0, "")
+	pdf.CellFormat(60, 4, fmt.Sprintf("page %d of %s", pdf.PageNo(), pdfTotalAlias), "", 0, "R", false, 0, "")
 	pdf.SetTextColor(0, 0, 0)
 }
 
@@ -213,9 +239,21 @@ func (p *pdfWriter) fit(f *font, s string) string {
 	return b.String()
 }
 
-// fontFor picks the font a text is set in: base when it covers the text,
-// else a fallback that covers all of it, else base with escapes.
+// fontFor picks the font a text is set in (pick) and adds it to the
+// document.
 func (p *pdfWriter) fontFor(base *font, s string) (*font, string) {
+	f, t := p.pick(base, s)
+	if f != base {
+		p.use(f)
+	}
+	return f, t
+}
+
+// pick picks the font a text is set in: base when it covers the text,
+// else a fallback that covers all of it, else base with escapes. The
+// choice depends only on the text and the fonts found, so the listing's
+// counting and drawing passes choose alike.
+func (p *pdfWriter) pick(base *font, s string) (*font, string) {
 	if strings.ContainsRune(s, '\n') {
 		parts := strings.Split(s, "\n")
 		for i := range parts {
@@ -230,11 +268,11 @@ func (p *pdfWriter) fontFor(base *font, s string) (*font, string) {
 	}
 	for _, f := range p.fallback {
 		if f.coversAll(s) {
-			return p.use(f), s
+			return f, s
 		}
 	}
 	if f := p.findFallback(s); f != nil {
-		return p.use(f), s
+		return f, s
 	}
 	return base, p.fit(base, s)
 }
@@ -331,32 +369,44 @@ func (p *pdfWriter) width(f *font, size float64, s string) float64 {
 	return w * size / 10
 }
 
-// wrap splits s into lines no wider than w, breaking at spaces, and inside
-// words that do not fit (paths, hashes).
+// wrap splits s into lines no wider than w, set in f at size.
 func (p *pdfWriter) wrap(f *font, size float64, s string, w float64) []string {
+	return wrapText(s, w, func(r rune) float64 { return p.width(f, size, string(r)) })
+}
+
+// wrapText splits s into lines no wider than w (width gives each rune's
+// width), breaking at spaces and before an opening bracket (the zone of a
+// time: "+01:00[Europe/Berlin]"), and inside words that do not fit (paths,
+// hashes).
+func wrapText(s string, w float64, width func(rune) float64) []string {
 	var lines []string
 	for _, para := range strings.Split(s, "\n") {
 		var line []rune
 		lineW := 0.0
-		lastSpace := -1
+		brk, skip := -1, 0 // the last break: line[:brk] ends a line, skip runes dropped
 		for _, r := range para {
-			cw := p.width(f, size, string(r))
+			cw := width(r)
 			if lineW+cw > w && len(line) > 0 {
-				if lastSpace > 0 && r != ' ' {
-					lines = append(lines, string(line[:lastSpace]))
-					line = append([]rune{}, line[lastSpace+1:]...)
+				if brk > 0 && r != ' ' {
+					lines = append(lines, string(line[:brk]))
+					line = append([]rune{}, line[brk+skip:]...)
 				} else {
 					lines = append(lines, string(line))
 					line = line[:0]
 				}
-				lastSpace = -1
-				lineW = p.width(f, size, string(line))
+				brk = -1
+				lineW = 0
+				for _, r := range line {
+					lineW += width(r)
+				}
 				if r == ' ' {
 					continue
 				}
 			}
 			if r == ' ' {
-				lastSpace = len(line)
+				brk, skip = len(line), 1
+			} else if r == '[' && len(line) > 0 {
+				brk, skip = len(line), 0
 			}
 			line = append(line, r)
 			lineW += cw
@@ -575,12 +625,23 @@ func (p *pdfWriter) body(ctx context.Context) error {
 	p.limitations()
 	p.custody()
 	p.statement()
-	if err := p.listing(ctx); err != nil {
-		return err
+	if !p.r.Listing {
+		p.setFont(p.regular, 8)
+		p.para(p.endLine(), 8, p.regular)
 	}
-	p.setFont(p.regular, 8)
-	p.para(p.r.Title+" · Report ID "+p.r.ID+" · end of report", 8, p.regular)
 	return nil
+}
+
+// endLine closes the report.
+func (p *pdfWriter) endLine() string {
+	return p.r.Title + " · Report ID " + p.r.ID + " · end of report"
+}
+
+// supersededNotes writes the notes of a findings table on superseded items.
+func (p *pdfWriter) supersededNotes(table string) {
+	for _, n := range p.r.SupersededNotes(table) {
+		p.para(n, 8, p.regular)
+	}
 }
 
 // examiner returns the examiner and their role, as the report names them.
@@ -783,6 +844,7 @@ func (p *pdfWriter) summary() {
 func (p *pdfWriter) hits() {
 	r := p.r
 	p.heading("5. Known-bad and notable files")
+	p.supersededNotes("hits")
 	if len(r.Hits.Records) == 0 {
 		p.para("None.", 9, p.regular)
 	} else {
@@ -802,7 +864,7 @@ func (p *pdfWriter) hits() {
 			if f.Volume != nil {
 				vol = fmt.Sprint(*f.Volume)
 			}
-			path := Visible(f.DisplayPath())
+			path := ShowName(f.Path)
 			if fl := Flags(f.Deleted, f.Stream, f.Complete, f.ExtensionMismatch); fl != "" {
 				path += "\n[" + fl + "]"
 			}
@@ -811,7 +873,7 @@ func (p *pdfWriter) hits() {
 				path += " · volume " + vol
 			}
 			if ts := fileTimes(f); ts != "" {
-				path += "\n" + ts + " (UTC)"
+				path += "\n" + ts
 			}
 			// digests in a column wide enough for a labelled SHA-256 on one line
 			rows = append(rows, []pdfCell{{text: fmt.Sprint(f.Evidence)}, {text: f.Status + "\n" + sets, red: f.Status == casedb.StatusKnownBad},
@@ -829,6 +891,7 @@ func (p *pdfWriter) hits() {
 func (p *pdfWriter) mismatches() {
 	r := p.r
 	p.heading("6. Extension mismatches")
+	p.supersededNotes("mismatches")
 	if len(r.Mismatches.Records) == 0 {
 		p.para("None.", 9, p.regular)
 	} else {
@@ -836,7 +899,7 @@ func (p *pdfWriter) mismatches() {
 			p.subheading(fmt.Sprintf("Detected type %s (%d)", g.MIME, len(g.Records)))
 			var rows [][]pdfCell
 			for _, f := range g.Records {
-				rows = append(rows, []pdfCell{{text: fmt.Sprint(f.Evidence)}, {text: Visible(f.DisplayPath())}, {text: Thousands(f.Size)},
+				rows = append(rows, []pdfCell{{text: fmt.Sprint(f.Evidence)}, {text: ShowName(f.Path)}, {text: Thousands(f.Size)},
 					{text: Visible(f.Extension)}, {text: Visible(MismatchReason(f))}, {text: f.SHA256}})
 			}
 			p.table([]pdfCol{{"Item", .06, false, true}, {"Path", .26, false, false}, {"Size", .08, false, true},
@@ -858,11 +921,13 @@ func (p *pdfWriter) limitations() {
 	for _, l := range r.Limitations {
 		p.para("• "+l, 9, p.regular)
 	}
+	p.supersededNotes("incomplete")
+	p.supersededNotes("errors")
 	if len(r.Incomplete.Records) > 0 {
 		p.subheading("Incomplete or unreadable records")
 		var rows [][]pdfCell
 		for _, f := range r.Incomplete.Records {
-			rows = append(rows, []pdfCell{{text: fmt.Sprint(f.Evidence)}, {text: Visible(f.DisplayPath())}, {text: Thousands(f.Size)}, {text: Visible(f.Error)}})
+			rows = append(rows, []pdfCell{{text: fmt.Sprint(f.Evidence)}, {text: ShowName(f.Path)}, {text: Thousands(f.Size)}, {text: Visible(f.Error)}})
 		}
 		p.table([]pdfCol{{"Item", .06, false, true}, {"Path", .44, false, false}, {"Size", .1, false, true}, {"Problem", .4, false, false}}, 7, true, rowsOf(rows))
 	}
@@ -874,10 +939,10 @@ func (p *pdfWriter) limitations() {
 			if e.Offset != nil {
 				off = fmt.Sprintf("%#x", *e.Offset)
 			}
-			rows = append(rows, []pdfCell{{text: fmt.Sprint(e.EvidenceID)}, {text: Visible(e.Path)}, {text: off}, {text: Visible(e.Message)}, {text: r.Time(e.At)}})
+			rows = append(rows, []pdfCell{{text: fmt.Sprint(e.EvidenceID)}, {text: ShowName(e.RawPath())}, {text: off}, {text: Visible(e.Message)}, {text: r.Time(e.At)}})
 		}
-		p.table([]pdfCol{{"Item", .06, false, true}, {"Path", .3, false, false}, {"Offset", .1, false, true}, {"Message", .34, false, false},
-			{"At", .2, false, false}}, 7, true, rowsOf(rows))
+		p.table([]pdfCol{{"Item", .06, false, true}, {"Path", .3, false, false}, {"Offset", .1, false, true}, {"Message", .3, false, false},
+			{"At", .24, false, false}}, 7, true, rowsOf(rows))
 	}
 }
 
@@ -890,20 +955,34 @@ func (p *pdfWriter) custody() {
 	} else {
 		p.para("The custody log is broken: "+r.Custody.Problem+". The events below are those before the break.", 9, p.bold)
 	}
+	p.para("The events are grouped per evidence item (the case's own events first); each event's number is its place in the log.", 9, p.regular)
+	groups := r.CustodyGroups()
 	p.subheading("Transfers, seals and notes recorded by people")
-	if hs := r.HumanEvents(); len(hs) == 0 {
+	if len(r.HumanEvents()) == 0 {
 		p.para("None: no transfer, seal or note was recorded in the custody log.", 9, p.regular)
 	} else {
-		var rows [][]pdfCell
-		for _, h := range hs {
-			rows = append(rows, []pdfCell{{text: fmt.Sprint(h.Seq)}, {text: r.Time(h.Time)}, {text: h.Actor}, {text: h.Text}})
+		for _, g := range groups {
+			p.para(g.Title, 9, p.bold)
+			if len(g.Human) == 0 {
+				p.para("None.", 8, p.regular)
+				continue
+			}
+			var rows [][]pdfCell
+			for _, h := range g.Human {
+				rows = append(rows, []pdfCell{{text: fmt.Sprint(h.Seq)}, {text: r.Time(h.Time)}, {text: h.Actor}, {text: h.Text}})
+			}
+			p.table([]pdfCol{{"#", .05, false, true}, {"Time", .26, false, false}, {"Who", .15, false, false}, {"What", .54, false, false}}, 7.5, true, rowsOf(rows))
 		}
-		p.table([]pdfCol{{"#", .05, false, true}, {"Time", .25, false, false}, {"Who", .15, false, false}, {"What", .55, false, false}}, 7.5, true, rowsOf(rows))
 	}
-	p.subheading("Every event, including those triage records")
-	if len(r.Custody.Events) > 0 {
+	p.subheading("Every event, including those triage records, by evidence item")
+	for _, g := range groups {
+		p.para(g.Title, 9, p.bold)
+		if len(g.Events) == 0 {
+			p.para("None.", 8, p.regular)
+			continue
+		}
 		var rows [][]pdfCell
-		for _, e := range r.Custody.Events {
+		for _, e := range g.Events {
 			var d []string
 			for _, kv := range r.EventDetails(e) {
 				d = append(d, kv.Key+": "+kv.Value)
@@ -911,8 +990,8 @@ func (p *pdfWriter) custody() {
 			rows = append(rows, []pdfCell{{text: fmt.Sprint(e.Seq)}, {text: r.Time(e.Time)}, {text: e.Actor + "\n" + e.Host},
 				{text: e.Action}, {text: strings.Join(d, "\n")}})
 		}
-		p.table([]pdfCol{{"#", .05, false, true}, {"Time", .2, false, false}, {"Actor · host", .15, false, false},
-			{"Action", .13, false, false}, {"Details", .47, false, false}}, 7, true, rowsOf(rows))
+		p.table([]pdfCol{{"#", .05, false, true}, {"Time", .24, false, false}, {"Actor · host", .14, false, false},
+			{"Action", .13, false, false}, {"Details", .44, false, false}}, 7, true, rowsOf(rows))
 	}
 }
 
@@ -930,44 +1009,6 @@ func (p *pdfWriter) statement() {
 	p.para("The SHA-256 of this file is recorded in the report manifest ("+r.ID+"), which may be signed; check it with `triage verify` or `minisign -V`.", 7.5, p.regular)
 }
 
-// listing writes the full listing (appendix A), when the report carries it.
-func (p *pdfWriter) listing(ctx context.Context) error {
-	r, pdf := p.r, p.pdf
-	if !r.Listing {
-		return nil
-	}
-	pdf.AddPage()
-	p.heading("Appendix A. Full file listing")
-	// One block per record in a monospaced face: the path, a line of
-	// facts, then one labelled line per digest, never wrapped.
-	t := p.newTable([]pdfCol{{"#", .06, false, true}, {"Item", .05, false, true}, {"Record (path; type, size, status, modified UTC, flags), then its digests: SHA-256 · MD5 · SHA-1", .89, true, false}}, 6.2, true)
-	n := 0
-	err := r.Files(ctx, func(f *casedb.FileRecord) error {
-		n++
-		facts := []string{f.Type, Thousands(f.Size) + " bytes", f.Status}
-		if !f.Mtime.IsZero() {
-			facts = append(facts, "modified "+f.Mtime.UTC().Format("2006-01-02 15:04:05"))
-		}
-		if fl := Flags(f.Deleted, f.Stream, f.Complete, f.ExtensionMismatch); fl != "" {
-			facts = append(facts, fl)
-		}
-		block := Visible(f.DisplayPath()) + "\n" + strings.Join(facts, " · ")
-		for _, d := range [][2]string{{"SHA-256", f.SHA256}, {"MD5    ", f.MD5}, {"SHA-1  ", f.SHA1}, {"BLAKE3 ", f.BLAKE3}} {
-			if d[1] != "" {
-				block += "\n" + d[0] + " " + d[1]
-			}
-		}
-		t.row([]pdfCell{{text: fmt.Sprint(n)}, {text: fmt.Sprint(f.Evidence)}, {text: block, red: f.Status == casedb.StatusKnownBad}})
-		return pdf.Error()
-	})
-	if err != nil {
-		return err
-	}
-	t.end()
-	p.para(fmt.Sprintf("%d records.", n), 8, p.regular)
-	return nil
-}
-
 func fileTimes(f *casedb.FileRecord) string {
 	var out []string
 	for _, t := range []struct {
@@ -975,7 +1016,7 @@ func fileTimes(f *casedb.FileRecord) string {
 		t time.Time
 	}{{"M", f.Mtime}, {"A", f.Atime}, {"C", f.Ctime}, {"B", f.Btime}} {
 		if !t.t.IsZero() {
-			out = append(out, t.k+" "+t.t.UTC().Format("2006-01-02 15:04:05"))
+			out = append(out, t.k+" "+UTCTime(t.t))
 		}
 	}
 	return strings.Join(out, "\n")

@@ -5,6 +5,7 @@ import (
 	"strconv"
 	"strings"
 	"unicode"
+	"unicode/utf8"
 )
 
 // Visible makes a name safe to show to a reader: control characters,
@@ -113,4 +114,25 @@ func Flags(deleted bool, stream string, complete bool, mismatch bool) string {
 		f = append(f, "incomplete")
 	}
 	return strings.Join(f, ", ")
+}
+
+// ShowName shows a name read from evidence as Visible does, and each byte
+// that is not valid UTF-8 as a \xHH escape (two hex digits, upper case), so
+// that names differing only in such bytes read differently (U+FFFD, which
+// a replacement would show, looks the same for every byte).
+func ShowName(s string) string {
+	if utf8.ValidString(s) {
+		return Visible(s)
+	}
+	var b strings.Builder
+	for i := 0; i < len(s); {
+		r, n := utf8.DecodeRuneInString(s[i:])
+		if r == utf8.RuneError && n == 1 {
+			fmt.Fprintf(&b, `\x%02X`, s[i])
+		} else {
+			b.WriteString(Visible(s[i : i+n]))
+		}
+		i += n
+	}
+	return b.String()
 }

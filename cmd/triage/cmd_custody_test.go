@@ -52,7 +52,7 @@ func TestCustodyAddShow(t *testing.T) {
 		t.Errorf("events: %+v", ev)
 	}
 	st, out, _ := tri(t, "custody", "show", dir)
-	if st != 0 || !strings.Contains(out, "#2  2026-03-04 10:00:02 UTC  A. Smith  custody transfer") ||
+	if st != 0 || !strings.Contains(out, "#2  2026-03-04T10:00:02Z  A. Smith  custody transfer") ||
 		!strings.Contains(out, "seal: S-1187 intact") || !strings.Contains(out, "chain OK: 3 events") {
 		t.Errorf("custody show: %d\n%s", st, out)
 	}

@@ -13,6 +13,7 @@ import (
 	"github.com/spf13/pflag"
 	"golang.org/x/term"
 
+	"github.com/triagekit/triage/hashset"
 	"github.com/triagekit/triage/report"
 	"github.com/triagekit/triage/triage/casedb"
 	"github.com/triagekit/triage/triage/casework"
@@ -31,6 +32,7 @@ type ReportOptions struct {
 	Font             string
 	Examiner         string
 	Force            bool
+	HashsetDir       string
 
 	outputs  []report.Output
 	manifest string
@@ -45,6 +47,7 @@ func (o *ReportOptions) AddFlags(f *pflag.FlagSet) {
 	f.StringVar(&o.PasswordFile, "password-file", "", "read the secret key's password from the first line of `FILE` (default: ask on the terminal)")
 	f.BoolVar(&o.AllowBrokenChain, "allow-broken-chain", false, "report over a broken custody log; the report says so on its first page")
 	f.StringVar(&o.Font, "font", "", "TrueType `FONT` for PDF names the built-in font cannot show (CJK); default: search the system fonts")
+	f.StringVar(&o.HashsetDir, "hashset-dir", "", "hash-set library `DIR` whose sets no scan used the report names (default $"+hashset.EnvDir+", else $XDG_DATA_HOME/triage/hashsets)")
 	f.BoolVar(&o.Force, "force", false, "replace the files of an earlier report run with the same names; the custody log records the run replaced")
 	f.StringVar(&o.Examiner, "examiner", "", "examiner recorded in the custody log (default $TRIAGE_EXAMINER, else the case's examiner)")
 }
@@ -198,10 +201,11 @@ func runReport(ctx context.Context, opts *ReportOptions, g *globalOptions, dir s
 	r, res, err := g.env().WriteReport(ctx, c, &casework.ReportOptions{
 		Build: report.Options{ID: g.ReportID, Tool: g.ReportTool, CommandLine: g.Args,
 			NoListing: opts.NoListing, AllowBrokenChain: opts.AllowBrokenChain},
-		Outputs:  opts.outputs,
-		Manifest: opts.manifest,
-		Write:    report.WriteOptions{Signer: signer, Force: opts.Force, PDF: report.PDFOptions{FontPath: opts.Font}},
-		Examiner: opts.Examiner,
+		Outputs:    opts.outputs,
+		Manifest:   opts.manifest,
+		Write:      report.WriteOptions{Signer: signer, Force: opts.Force, PDF: report.PDFOptions{FontPath: opts.Font}},
+		Examiner:   opts.Examiner,
+		HashsetDir: opts.HashsetDir,
 		Check: func(r *report.Report) error {
 			for _, o := range opts.outputs {
 				if abs, err := filepath.Abs(o.Path); err == nil && within(abs, c.Dir) {
@@ -210,7 +214,7 @@ func runReport(ctx context.Context, opts *ReportOptions, g *globalOptions, dir s
 			}
 			for _, o := range opts.outputs {
 				if o.Format == "pdf" && !opts.NoListing && r.Summary.Records > pdfListingWarn {
-					fmt.Fprintf(g.Err, "triage: warning: the PDF listing of %d records is built in memory and runs to thousands of pages; --no-listing leaves it to the CSV, JSON and DFXML outputs\n", r.Summary.Records)
+					fmt.Fprintf(g.Err, "triage: warning: the PDF listing of %d records runs to thousands of pages; --no-listing leaves it to the CSV, JSON and DFXML outputs\n", r.Summary.Records)
 				}
 			}
 			return nil
@@ -243,5 +247,7 @@ func runReport(ctx context.Context, opts *ReportOptions, g *globalOptions, dir s
 	return nil
 }
 
-// pdfListingWarn is the record count above which a PDF listing is warned about.
+// pdfListingWarn is the record count above which a PDF listing is warned
+// about: its memory does not grow with it (the listing is streamed), but a
+// reader hardly pages through it.
 const pdfListingWarn = 200000

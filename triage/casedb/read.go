@@ -152,6 +152,12 @@ func (f *FileFilter) where() (string, []any) {
 	if f.HasError {
 		q += ` AND error IS NOT NULL`
 	}
+	if len(f.ExceptEvidence) > 0 {
+		q += ` AND evidence_id NOT IN (?` + strings.Repeat(",?", len(f.ExceptEvidence)-1) + `)`
+		for _, id := range f.ExceptEvidence {
+			args = append(args, id)
+		}
+	}
 	return q, args
 }
 

@@ -107,6 +107,8 @@ func TestTypedReads(t *testing.T) {
 		{FileFilter{Path: "/part"}, "[/part]"},
 		{FileFilter{Limit: 2}, "[/ /bad.exe]"},
 		{FileFilter{Status: []string{StatusUnknown}, Limit: 1}, "[/]"},
+		{FileFilter{ExceptEvidence: []int64{id}}, "[]"},
+		{FileFilter{ExceptEvidence: []int64{id + 1, id + 2}, Deleted: true}, "[/gone.doc]"},
 	} {
 		var got []string
 		if err := c.Files(ctx, tc.f, func(r *FileRecord) error { got = append(got, r.Path); return nil }); err != nil {

@@ -223,6 +223,7 @@ type FileFilter struct {
 	Incomplete        bool     // only records not read completely or with an error
 	HasError          bool     // only records with an error
 	Limit             int      // at most this many records (Files only); 0: no limit
+	ExceptEvidence    []int64  // leave out the records of these items (superseded by a rescan)
 }
 
 const fileCols = `evidence_id, key, path_bytes, stream, type, link_target, size, md5, sha1, sha256, blake3, mime, extension,

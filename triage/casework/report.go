@@ -22,6 +22,9 @@ type ReportOptions struct {
 	Manifest string          // the manifest's path (report.Plan)
 	Write    report.WriteOptions
 	Examiner string // the actor of the custody event (see Actor)
+	// HashsetDir is the hash-set library whose sets the report lists when
+	// no scan used them (Build.Library, when nil); "": the default one.
+	HashsetDir string
 	// Check, when not nil, is called with the report once built, before
 	// anything is written; an error it returns stops WriteReport.
 	Check func(*report.Report) error
@@ -43,6 +46,12 @@ func (e *Env) WriteReport(ctx context.Context, c *casedb.Case, o *ReportOptions)
 	}
 	if bo.MetadataLabel == nil {
 		bo.MetadataLabel = image.MetadataLabel
+	}
+	if bo.Library == nil && bo.LibraryError == "" {
+		var err error
+		if bo.Library, err = LibrarySets(o.HashsetDir); err != nil {
+			bo.LibraryError = err.Error()
+		}
 	}
 	r, err := report.Build(ctx, c, bo)
 	if err != nil {
@@ -121,4 +130,38 @@ func validationOf(binarySHA256, caseDir string) string {
 		return ""
 	}
 	return fmt.Sprintf("%s of %s by %s on %s: %d passed, %d failed (%s)", rec.ID, rec.GeneratedAt, rec.Examiner, rec.Host, rec.Passed, rec.Failed, p)
+}
+
+// LibrarySets lists the sets of the hash-set library in dir ("": the
+// default one) for the report: each set's name and category, and why it
+// cannot be used when it cannot be opened or its sections' checksums do
+// not match (checked as a scan checks them, once per file version).
+func LibrarySets(dir string) ([]report.LibrarySet, error) {
+	lib, err := Library(dir)
+	if err != nil {
+		return nil, err
+	}
+	names, err := lib.Names()
+	if err != nil {
+		return nil, err
+	}
+	out := []report.LibrarySet{}
+	for _, n := range names {
+		ls := report.LibrarySet{Name: n}
+		s, err := lib.Open(n)
+		if err == nil {
+			ls.Category = s.Category
+			if s.BuiltIn {
+				err = s.Check()
+			} else {
+				_, err = lib.CheckCached(s)
+				s.Close()
+			}
+		}
+		if err != nil {
+			ls.Problem = err.Error()
+		}
+		out = append(out, ls)
+	}
+	return out, nil
 }
