@@ -1,6 +1,7 @@
 package fuzzy
 
 import (
+	"math/bits"
 	"strconv"
 )
 
@@ -21,8 +22,34 @@ const (
 
 const b64 = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/"
 
+// Only the low 6 bits of ssdeep's piecewise hashes reach the digest, and
+// (h·hashPrime ^ c) mod 64 depends only on h mod 64: the hashes are kept
+// mod 64, eight to a uint64 (one per byte lane), and all lanes step at
+// once.
+const (
+	lane3F  = 0x3F3F3F3F3F3F3F3F
+	lane3E  = 0x3E3E3E3E3E3E3E3E
+	lane30  = 0x3030303030303030
+	lane01  = 0x0101010101010101
+	init64  = hashInit % 64
+	prime64 = hashPrime % 64 // 19 = 16 + 2 + 1
+)
+
+// step64 applies ssdeep's sum_hash to eight lanes: x·19 ^ c mod 64.
+func step64(x, c uint64) uint64 {
+	return (x+(x<<1)&lane3E+(x<<4)&lane30)&lane3F ^ c
+}
+
+type lanes [(numBlockhashes + 7) / 8]uint64
+
+func (l *lanes) get(i int) byte { return byte(l[i>>3] >> (8 * (i & 7))) }
+
+func (l *lanes) set(i int, v byte) {
+	sh := 8 * (i & 7)
+	l[i>>3] = l[i>>3]&^(0xFF<<sh) | uint64(v)<<sh
+}
+
 type blockhash struct {
-	h, halfh   uint32
 	dindex     int
 	digest     [SpamSumLength]byte // digest[dindex] is 0 or the last character of a full digest
 	halfdigest byte
@@ -34,7 +61,8 @@ type SSDeep struct {
 	total          uint64
 	bhstart, bhend int
 	needLast       bool
-	lasth          uint32
+	lasth          byte
+	h, halfh       lanes // the piecewise hashes of each block size, mod 64
 	bh             [numBlockhashes]blockhash
 	// rolling hash
 	window     [rollingWindow]byte
@@ -55,7 +83,10 @@ func (s *SSDeep) Reset() {
 	s.bhstart, s.bhend = 0, 1
 	s.needLast = false
 	s.lasth = 0
-	s.bh[0] = blockhash{h: hashInit, halfh: hashInit}
+	s.bh[0] = blockhash{}
+	s.h, s.halfh = lanes{}, lanes{}
+	s.h.set(0, init64)
+	s.halfh.set(0, init64)
 	s.window = [rollingWindow]byte{}
 	s.wi = 0
 	s.h1, s.h2, s.h3 = 0, 0, 0
@@ -64,13 +95,15 @@ func (s *SSDeep) Reset() {
 func blockSizeAt(i int) uint64 { return uint64(minBlockSize) << uint(i) }
 
 func (s *SSDeep) tryFork() {
-	o := &s.bh[s.bhend-1]
+	o := s.bhend - 1
 	if s.bhend < numBlockhashes {
-		s.bh[s.bhend] = blockhash{h: o.h, halfh: o.halfh}
+		s.bh[s.bhend] = blockhash{}
+		s.h.set(s.bhend, s.h.get(o))
+		s.halfh.set(s.bhend, s.halfh.get(o))
 		s.bhend++
 	} else if !s.needLast {
 		s.needLast = true
-		s.lasth = o.h
+		s.lasth = s.h.get(o)
 	}
 }
 
@@ -105,36 +138,37 @@ func (s *SSDeep) Write(p []byte) (int, error) {
 		h3 = h3<<5 ^ uint32(c)
 		h := h1 + h2 + h3
 
-		for i := s.bhstart; i < s.bhend; i++ {
-			b := &s.bh[i]
-			b.h = b.h*hashPrime ^ uint32(c)
-			b.halfh = b.halfh*hashPrime ^ uint32(c)
+		cb := uint64(c&63) * lane01
+		for w := s.bhstart >> 3; w <= (s.bhend-1)>>3; w++ {
+			s.h[w] = step64(s.h[w], cb)
+			s.halfh[w] = step64(s.halfh[w], cb)
 		}
 		if s.needLast {
-			s.lasth = s.lasth*hashPrime ^ uint32(c)
+			s.lasth = (s.lasth*prime64 ^ c) & 63
 		}
-		if h == 0 || h%minBlockSize != minBlockSize-1 {
+		if h%minBlockSize != minBlockSize-1 {
 			continue
 		}
-		for i := s.bhstart; i < s.bhend; i++ {
-			bs := uint32(blockSizeAt(i))
-			// h ≡ -1 (mod 2bs) implies h ≡ -1 (mod bs): the first block
-			// size that misses ends the loop.
-			if uint64(h)%uint64(bs) != uint64(bs)-1 {
-				break
-			}
+		// h ≡ -1 (mod 3·2ⁱ) exactly when h ≡ 2 (mod 3) and 2ⁱ divides
+		// h/3+1: block sizes bhstart up to the trailing zeros of h/3+1
+		// trigger (h = 0 never does).
+		tz := bits.TrailingZeros32(h/minBlockSize + 1)
+		if tz < s.bhstart {
+			continue
+		}
+		for i := s.bhstart; i < s.bhend && i <= tz; i++ {
 			b := &s.bh[i]
 			if b.dindex == 0 {
 				s.tryFork()
 			}
-			b.digest[b.dindex] = b64[b.h%64]
-			b.halfdigest = b64[b.halfh%64]
+			b.digest[b.dindex] = b64[s.h.get(i)]
+			b.halfdigest = b64[s.halfh.get(i)]
 			if b.dindex < SpamSumLength-1 {
 				b.dindex++
 				b.digest[b.dindex] = 0
-				b.h = hashInit
+				s.h.set(i, init64)
 				if b.dindex < SpamSumLength/2 {
-					b.halfh = hashInit
+					s.halfh.set(i, init64)
 					b.halfdigest = 0
 				}
 			} else {
@@ -179,7 +213,7 @@ func (s *SSDeep) AppendSum(b []byte) []byte {
 	x := &s.bh[bi]
 	b = append(b, x.digest[:x.dindex]...)
 	if h != 0 {
-		b = append(b, b64[x.h%64])
+		b = append(b, b64[s.h.get(bi)])
 	} else if x.digest[x.dindex] != 0 {
 		b = append(b, x.digest[x.dindex])
 	}
@@ -190,15 +224,15 @@ func (s *SSDeep) AppendSum(b []byte) []byte {
 		n := min(x.dindex, SpamSumLength/2-1)
 		b = append(b, x.digest[:n]...)
 		if h != 0 {
-			b = append(b, b64[x.halfh%64])
+			b = append(b, b64[s.halfh.get(bi)])
 		} else if x.halfdigest != 0 {
 			b = append(b, x.halfdigest)
 		}
 	} else if h != 0 {
 		if bi == numBlockhashes-1 && s.needLast {
-			b = append(b, b64[s.lasth%64])
+			b = append(b, b64[s.lasth])
 		} else {
-			b = append(b, b64[x.h%64])
+			b = append(b, b64[s.h.get(bi)])
 		}
 	}
 	return b

@@ -40,11 +40,11 @@ var vTable = [256]byte{
 
 // Each bucket triple's salt starts from v_table[salt]; precomputed.
 var (
-	salt0 = vTable[0]
-	salt2 = vTable[2]
-	salt3 = vTable[3]
-	salt5 = vTable[5]
-	salt7 = vTable[7]
+	salt0  = vTable[0]
+	salt2  = vTable[2]
+	salt3  = vTable[3]
+	salt5  = vTable[5]
+	salt7  = vTable[7]
 	salt11 = vTable[11]
 	salt13 = vTable[13]
 )
@@ -57,7 +57,7 @@ func pearson(s, i, j, k byte) byte {
 // is ready to use.
 type TLSH struct {
 	buckets  [256]uint32
-	window   [tlshWindow]byte
+	window   [tlshWindow - 1]byte // the last bytes written, newest first
 	n        uint64
 	checksum byte
 }
@@ -73,28 +73,25 @@ func (t *TLSH) Size() int64 { return int64(t.n) }
 
 // Write adds p to the digest. It never fails.
 func (t *TLSH) Write(p []byte) (int, error) {
+	// The window as the last four bytes before c, newest first.
 	w := &t.window
+	j1, j2, j3, j4 := w[0], w[1], w[2], w[3]
 	n := t.n
 	cs := t.checksum
 	for _, c := range p {
-		j := int(n % tlshWindow)
-		w[j] = c
-		n++
-		if n < tlshWindow {
-			continue
+		if n >= tlshWindow-1 {
+			cs = pearson(salt0, c, j1, cs)
+			t.buckets[pearson(salt2, c, j1, j2)]++
+			t.buckets[pearson(salt3, c, j1, j3)]++
+			t.buckets[pearson(salt5, c, j2, j3)]++
+			t.buckets[pearson(salt7, c, j2, j4)]++
+			t.buckets[pearson(salt11, c, j1, j4)]++
+			t.buckets[pearson(salt13, c, j3, j4)]++
 		}
-		j1 := w[(j+4)%tlshWindow]
-		j2 := w[(j+3)%tlshWindow]
-		j3 := w[(j+2)%tlshWindow]
-		j4 := w[(j+1)%tlshWindow]
-		cs = pearson(salt0, c, j1, cs)
-		t.buckets[pearson(salt2, c, j1, j2)]++
-		t.buckets[pearson(salt3, c, j1, j3)]++
-		t.buckets[pearson(salt5, c, j2, j3)]++
-		t.buckets[pearson(salt7, c, j2, j4)]++
-		t.buckets[pearson(salt11, c, j1, j4)]++
-		t.buckets[pearson(salt13, c, j3, j4)]++
+		j1, j2, j3, j4 = c, j1, j2, j3
+		n++
 	}
+	w[0], w[1], w[2], w[3] = j1, j2, j3, j4
 	t.n = n
 	t.checksum = cs
 	return len(p), nil
