@@ -180,11 +180,13 @@ const hexUpper = "0123456789ABCDEF"
 // String returns the digest's text, "T1" and 70 hex digits.
 func (d TLSHDigest) String() string {
 	var b [TLSHLen]byte
-	b[0], b[1] = 'T', '1'
-	i := 2
+	return string(d.appendText(b[:0]))
+}
+
+func (d TLSHDigest) appendText(b []byte) []byte {
+	b = append(b, 'T', '1')
 	put := func(x byte) {
-		b[i], b[i+1] = hexUpper[x>>4], hexUpper[x&15]
-		i += 2
+		b = append(b, hexUpper[x>>4], hexUpper[x&15])
 	}
 	// TLSH swaps the nibbles of the first three bytes and writes the
 	// code body last bucket first.
@@ -194,7 +196,7 @@ func (d TLSHDigest) String() string {
 	for k := codeSize - 1; k >= 0; k-- {
 		put(d.Code[k])
 	}
-	return string(b[:])
+	return b
 }
 
 // ParseTLSH parses a TLSH digest: "T1" and 70 hex digits, or the 70 hex
@@ -300,4 +302,14 @@ func (a TLSHDigest) Distance(b TLSHDigest) int {
 		diff += int(bitPairDiff[a.Code[i]][b.Code[i]])
 	}
 	return diff
+}
+
+// AppendSum appends the digest Sum returns to b (nothing when the content
+// gets no digest).
+func (t *TLSH) AppendSum(b []byte) []byte {
+	d, ok := t.Digest()
+	if !ok {
+		return b
+	}
+	return d.appendText(b)
 }
