@@ -228,6 +228,11 @@ func countsString(c map[string]int64) string {
 			parts = append(parts, fmt.Sprintf("%s %d", a, n))
 		}
 	}
+	for _, a := range []string{hashset.FormatSSDeep, hashset.FormatTLSH} {
+		if n := c[a]; n > 0 {
+			parts = append(parts, fmt.Sprintf("%s %d", a, n))
+		}
+	}
 	if len(parts) == 0 {
 		return "none"
 	}
@@ -269,10 +274,27 @@ func runHashsetList(lib *hashset.Library, g *globalOptions, asJSON bool) error {
 		return err
 	}
 	defer casework.CloseSets(sets)
+	// Fuzzy sets (ssdeep, TLSH) follow the exact ones.
+	var fsets []*hashset.FuzzySet
+	fnames, err := lib.FuzzyNames()
+	if err != nil {
+		return err
+	}
+	for _, n := range fnames {
+		f, err := lib.OpenFuzzy(n)
+		if err != nil {
+			errs = append(errs, fmt.Errorf("set %q: %w", n, err))
+			continue
+		}
+		fsets = append(fsets, f)
+	}
 	if asJSON {
-		out := make([]setJSON, 0, len(sets))
+		out := make([]setJSON, 0, len(sets)+len(fsets))
 		for _, s := range sets {
 			out = append(out, newSetJSON(s))
+		}
+		for _, f := range fsets {
+			out = append(out, setJSON{Header: f.Header, Path: f.Path, Fuzzy: true, BodySHA256: f.BodySHA256})
 		}
 		enc := json.NewEncoder(g.Out)
 		enc.SetIndent("", "  ")
@@ -291,6 +313,16 @@ func runHashsetList(lib *hashset.Library, g *globalOptions, asJSON bool) error {
 				s.Counts["md5"], s.Counts["sha1"], s.Counts["sha256"], imp, len(s.Sources))
 		}
 		tw.Flush()
+		if len(fsets) > 0 {
+			fmt.Fprintln(g.Out)
+			tw = tabwriter.NewWriter(g.Out, 0, 4, 2, ' ', 0)
+			fmt.Fprintln(tw, "FUZZY SET\tCATEGORY\tSSDEEP\tTLSH\tIMPORTED\tSOURCES")
+			for _, f := range fsets {
+				fmt.Fprintf(tw, "%s\t%s\t%d\t%d\t%s\t%d\n", f.Name, f.Category, f.Counts["ssdeep"], f.Counts["tlsh"],
+					f.Imported.UTC().Format(time.RFC3339), len(f.Sources))
+			}
+			tw.Flush()
+		}
 	}
 	for _, e := range errs {
 		fmt.Fprintf(g.Err, "triage: error: %v\n", e)
@@ -306,7 +338,10 @@ type setJSON struct {
 	hashset.Header
 	Path         string `json:"path,omitempty"`
 	Size         int64  `json:"size"`
-	HeaderSHA256 string `json:"index_sha256"`
+	HeaderSHA256 string `json:"index_sha256,omitempty"`
+	// A fuzzy set (ssdeep, TLSH) and the SHA-256 of its digest lines.
+	Fuzzy      bool   `json:"fuzzy,omitempty"`
+	BodySHA256 string `json:"body_sha256,omitempty"`
 }
 
 func newSetJSON(s *hashset.Set) setJSON {
