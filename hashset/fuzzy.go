@@ -446,3 +446,5 @@ func parseFuzzySet(b []byte) (*FuzzySet, error) {
 	}
 	return s, nil
 }
+
+func sha256Hex(b []byte) string { return fmt.Sprintf("%x", sha256.Sum256(b)) }
