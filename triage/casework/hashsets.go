@@ -119,12 +119,12 @@ func CloseSets(sets []*hashset.Set) {
 
 // Hashsets are the sets a scan matches against.
 type Hashsets struct {
-	sets  []*hashset.Set
-	fuzzy []*hashset.FuzzySet
+	sets               []*hashset.Set
+	fuzzy              []*hashset.FuzzySet
 	ssdeepMin, tlshMax int
-	m     *hashset.Matcher
-	tmp   string
-	onFly map[string]bool
+	m                  *hashset.Matcher
+	tmp                string
+	onFly              map[string]bool
 }
 
 // OpenHashsets opens the library sets o selects and imports the o.Files

@@ -177,4 +177,3 @@ func normTLSH(s string) string {
 	}
 	return d.String()
 }
-
