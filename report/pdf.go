@@ -793,7 +793,7 @@ func (p *pdfWriter) hits() {
 				sets = r.Hits.Matched[i]
 			}
 			var hs []string
-			for _, h := range [][2]string{{"MD5", f.MD5}, {"SHA-1", f.SHA1}, {"SHA-256", f.SHA256}} {
+			for _, h := range [][2]string{{"MD5", f.MD5}, {"SHA-1", f.SHA1}, {"SHA-256", f.SHA256}, {"ssdeep", ExtraString(f, "ssdeep")}, {"TLSH", ExtraString(f, "tlsh")}, {"near", NearMatch(f)}} {
 				if h[1] != "" {
 					hs = append(hs, h[0]+" "+h[1])
 				}
@@ -952,7 +952,7 @@ func (p *pdfWriter) listing(ctx context.Context) error {
 			facts = append(facts, fl)
 		}
 		block := Visible(f.DisplayPath()) + "\n" + strings.Join(facts, " · ")
-		for _, d := range [][2]string{{"SHA-256", f.SHA256}, {"MD5    ", f.MD5}, {"SHA-1  ", f.SHA1}, {"BLAKE3 ", f.BLAKE3}} {
+		for _, d := range [][2]string{{"SHA-256", f.SHA256}, {"MD5    ", f.MD5}, {"SHA-1  ", f.SHA1}, {"BLAKE3 ", f.BLAKE3}, {"ssdeep ", ExtraString(f, "ssdeep")}, {"TLSH   ", ExtraString(f, "tlsh")}, {"near   ", NearMatch(f)}} {
 			if d[1] != "" {
 				block += "\n" + d[0] + " " + d[1]
 			}
