@@ -124,7 +124,8 @@ func (x *SSDeepIndex) Best(q *SSDeepDigest, threshold int) (Match, bool) {
 }
 
 // TLSHIndex holds TLSH digests. A lookup compares the query with every
-// digest (about 40 table lookups each).
+// digest, each comparison stopping once the distance exceeds the best so
+// far or the threshold (most stop at the length and quartile bytes).
 type TLSHIndex struct {
 	digests []TLSHDigest
 	entries []Entry
@@ -158,7 +159,9 @@ func (x *TLSHIndex) Best(q TLSHDigest, threshold int) (Match, bool) {
 	}
 	best, bestD := -1, threshold+1
 	for i := range x.digests {
-		if d := q.Distance(x.digests[i]); d < bestD {
+		// Stops comparing a digest once it is farther than the best so
+		// far (most digests: at the length and quartile bytes).
+		if d := q.distance(&x.digests[i], bestD-1); d < bestD {
 			best, bestD = i, d
 		}
 	}

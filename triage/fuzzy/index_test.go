@@ -103,3 +103,31 @@ func TestSSDeepIndexSpeed(t *testing.T) {
 	}
 	t.Logf("20,000 ssdeep digests: %v per indexed lookup, %v to score all", indexed, time.Since(start))
 }
+
+// TestTLSHIndexSpeed reports the cost of a TLSH lookup, which compares
+// every digest (go test -v shows it).
+func TestTLSHIndexSpeed(t *testing.T) {
+	r := rand.New(rand.NewPCG(9, 10))
+	var entries []Entry
+	for range 10000 {
+		var d TLSHDigest
+		d.Checksum, d.L, d.Q1, d.Q2 = byte(r.Uint32()), byte(r.Uint32()), byte(r.IntN(16)), byte(r.IntN(16))
+		for k := range d.Code {
+			d.Code[k] = byte(r.Uint32())
+		}
+		entries = append(entries, Entry{Digest: d.String()})
+	}
+	x, bad := NewTLSHIndex(entries)
+	if len(bad) > 0 {
+		t.Fatal(bad)
+	}
+	q := x.digests[77]
+	start := time.Now()
+	const n = 50
+	for range n {
+		if m, ok := x.Best(q, 40); !ok || m.Score != 0 {
+			t.Fatalf("lookup: %v %+v", ok, m)
+		}
+	}
+	t.Logf("10,000 TLSH digests: %v per lookup", time.Since(start)/n)
+}

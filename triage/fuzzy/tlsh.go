@@ -279,6 +279,12 @@ var bitPairDiff = func() (t [256][256]uint8) {
 // counted (TLSH's totalDiff(len_diff=true)): 0 for identical digests,
 // growing as they differ; about 40 or less suggests similar content.
 func (a TLSHDigest) Distance(b TLSHDigest) int {
+	return a.distance(&b, math.MaxInt)
+}
+
+// distance is Distance, stopping as soon as the distance exceeds bound
+// (the result is then some value above bound).
+func (a *TLSHDigest) distance(b *TLSHDigest, bound int) int {
 	diff := 0
 	switch l := modDiff(int(a.L), int(b.L), 256); l {
 	case 0:
@@ -298,8 +304,16 @@ func (a TLSHDigest) Distance(b TLSHDigest) int {
 	if a.Checksum != b.Checksum {
 		diff++
 	}
-	for i := range a.Code {
-		diff += int(bitPairDiff[a.Code[i]][b.Code[i]])
+	if diff > bound {
+		return diff
+	}
+	for i := 0; i < len(a.Code); i += 8 {
+		for k := i; k < i+8; k++ {
+			diff += int(bitPairDiff[a.Code[k]][b.Code[k]])
+		}
+		if diff > bound {
+			return diff
+		}
 	}
 	return diff
 }
