@@ -342,6 +342,9 @@ func runScan(ctx context.Context, opts *ScanOptions, g *globalOptions, sources [
 			printImportProblems(g.Err, res)
 			if s != nil && !opts.Quiet {
 				fmt.Fprintf(g.Err, "triage: using %s as set %q (%s): %s\n", file, s.Name, s.Category, countsString(s.Counts))
+			} else if res != nil && strings.HasSuffix(res.Path, hashset.FuzzyExt) && !opts.Quiet {
+				h := res.Header
+				fmt.Fprintf(g.Err, "triage: using %s as fuzzy set %q (%s): %s\n", file, h.Name, h.Category, countsString(h.Counts))
 			}
 		},
 		Progress: func(src triage.Source, p *triage.Progress) func() {
