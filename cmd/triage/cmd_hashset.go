@@ -96,7 +96,7 @@ type HashsetImportOptions struct {
 func (o *HashsetImportOptions) AddFlags(f *pflag.FlagSet) {
 	f.StringVar(&o.Name, "name", "", "`NAME` of the set (letters, digits, '.', '_', '+', '-')")
 	f.StringVar(&o.Category, "category", "", "known-bad, known-good or notable")
-	f.StringVar(&o.Format, "format", "auto", "input format: auto, "+strings.Join(hashset.Formats, ", "))
+	f.StringVar(&o.Format, "format", "auto", "input format: auto, "+strings.Join(hashset.Formats, ", ")+", or ssdeep, tlsh (similarity digests: a fuzzy set)")
 	f.StringVar(&o.Description, "description", "", "free text recorded with the set")
 	f.BoolVar(&o.Replace, "replace", false, "replace an existing set of the same name")
 	f.BoolVarP(&o.Quiet, "quiet", "q", false, "print nothing on success")
@@ -374,6 +374,13 @@ checked against its recorded SHA-256.
 				return err
 			}
 			s, err := lib.Open(args[0])
+			if errors.Is(err, hashset.ErrNotFound) {
+				// A fuzzy set (ssdeep, TLSH): opening it checks its
+				// digests against the header's SHA-256.
+				if f, ferr := lib.OpenFuzzy(args[0]); ferr == nil {
+					return printFuzzySetInfo(g.Out, f, asJSON)
+				}
+			}
 			if err != nil {
 				return err
 			}
@@ -419,6 +426,29 @@ func printSetInfo(w io.Writer, s *hashset.Set, verified bool) {
 		fmt.Fprintf(w, "source:       %s  %s  format %s, %d bytes, %d records, %d malformed\n",
 			src.SHA256, src.Name, src.Format, src.Size, src.Records, src.Malformed)
 	}
+}
+
+func printFuzzySetInfo(w io.Writer, f *hashset.FuzzySet, asJSON bool) error {
+	if asJSON {
+		enc := json.NewEncoder(w)
+		enc.SetIndent("", "  ")
+		return enc.Encode(setJSON{Header: f.Header, Path: f.Path, Fuzzy: true, BodySHA256: f.BodySHA256})
+	}
+	fmt.Fprintf(w, "name:         %s\n", f.Name)
+	fmt.Fprintf(w, "category:     %s\n", f.Category)
+	if f.Description != "" {
+		fmt.Fprintf(w, "description:  %s\n", f.Description)
+	}
+	fmt.Fprintf(w, "imported:     %s\n", f.Imported.UTC().Format(time.RFC3339))
+	fmt.Fprintf(w, "fuzzy set:    %s\n", f.Path)
+	fmt.Fprintf(w, "tool:         %s\n", f.Tool)
+	fmt.Fprintf(w, "body sha256:  %s (checked)\n", f.BodySHA256)
+	fmt.Fprintf(w, "digests:      %s\n", countsString(f.Counts))
+	for _, src := range f.Sources {
+		fmt.Fprintf(w, "source:       %s  %s  format %s, %d bytes, %d records, %d malformed\n",
+			src.SHA256, src.Name, src.Format, src.Size, src.Records, src.Malformed)
+	}
+	return nil
 }
 
 // ---- lookup ----
