@@ -1,15 +1,21 @@
 #!/usr/bin/env bash
 # Scan throughput: triage scan vs hashdeep on the same corpus, warm cache.
 #
-#   bench/scan.sh [SIZE_MB]     (default 2048)
+#   bench/scan.sh [--fuzzy] [SIZE_MB]     (default 2048)
 #
 # Builds (once) a corpus of mixed large and small files of pseudo-random
 # content under ${BENCH_DIR:-/tmp/triage-bench}/corpus-SIZE, then times
 #   triage scan CORPUS --case NEW -q            (MD5 + SHA-1 + SHA-256)
 #   hashdeep -r -c md5,sha1,sha256 CORPUS
 # each after a warm-up read, and prints the throughputs and their ratio.
+# With --fuzzy it also times
+#   triage scan CORPUS --case NEW -q --fuzzy    (the same plus ssdeep and TLSH)
+#   ssdeep -r CORPUS; tlsh -r CORPUS             (the peers, one after the other)
+# and prints what the similarity digests add to the scan time.
 set -euo pipefail
 cd "$(dirname "$0")/.."
+fuzzy=
+if [ "${1:-}" = --fuzzy ]; then fuzzy=1; shift; fi
 size_mb=${1:-2048}
 work=${BENCH_DIR:-/tmp/triage-bench}
 corpus=$work/corpus-$size_mb
@@ -26,7 +32,8 @@ if [ ! -f "$corpus/.done" ]; then
   head -c 64M /dev/urandom > "$work/seed"
   large=$((size_mb / 2 / 8))
   for i in $(seq 1 8); do
-    for j in $(seq 1 $(( (large + 63) / 64 ))); do cat "$work/seed"; done | head -c "${large}M" > "$corpus/large-$i.bin"
+    # (a cat cut short by head is not a failure)
+    { for j in $(seq 1 $(( (large + 63) / 64 ))); do cat "$work/seed"; done || true; } | head -c "${large}M" > "$corpus/large-$i.bin"
   done
   mid=$((size_mb / 4))
   mkdir -p "$corpus/mid"
@@ -63,3 +70,20 @@ rate() { echo "scale=1; $bytes / $1 / 1000000" | bc; }
 printf "triage scan (md5+sha1+sha256): %6.2f s  %7s MB/s\n" "$tt" "$(rate "$tt")"
 printf "hashdeep -c md5,sha1,sha256:   %6.2f s  %7s MB/s\n" "$th" "$(rate "$th")"
 printf "ratio (hashdeep time / triage time): %.2fx\n" "$(echo "$th / $tt" | bc -l)"
+
+if [ -n "$fuzzy" ]; then
+  rm -rf "$work/case"
+  tf=$(t "$work/triage" scan "$corpus" --case "$work/case" -q --fuzzy)
+  rm -rf "$work/case"
+  printf "triage scan --fuzzy (+ssdeep+tlsh): %6.2f s  %7s MB/s\n" "$tf" "$(rate "$tf")"
+  printf "fuzzy / plain scan time: %.2fx\n" "$(echo "$tf / $tt" | bc -l)"
+  if command -v ssdeep >/dev/null && command -v tlsh >/dev/null; then
+    ts=$(t ssdeep -r "$corpus")
+    tl=$(t tlsh -r "$corpus")
+    printf "ssdeep -r:                  %6.2f s  %7s MB/s\n" "$ts" "$(rate "$ts")"
+    printf "tlsh -r:                    %6.2f s  %7s MB/s\n" "$tl" "$(rate "$tl")"
+    printf "ratio (ssdeep + tlsh + hashdeep time / triage --fuzzy time): %.2fx\n" "$(echo "($ts + $tl + $th) / $tf" | bc -l)"
+  else
+    echo "ssdeep or tlsh not installed (apt-get install ssdeep tlsh-tools): no peer timing"
+  fi
+fi

@@ -137,6 +137,9 @@ func (l *Library) Remove(name string) error {
 	}
 	err := os.Remove(l.path(name))
 	if errors.Is(err, fs.ErrNotExist) {
+		err = os.Remove(l.fuzzyPath(name))
+	}
+	if errors.Is(err, fs.ErrNotExist) {
 		return fmt.Errorf("%w %q in %s", ErrNotFound, name, l.Dir)
 	}
 	return err
@@ -183,6 +186,16 @@ func (l *Library) Import(ctx context.Context, files []string, opts ImportOptions
 	}
 	if !ValidCategory(opts.Category) {
 		return nil, fmt.Errorf("invalid category %q: use known-bad, known-good or notable", opts.Category)
+	}
+	// ssdeep CSV files and TLSH lists make a fuzzy set (fuzzy.go).
+	if f := strings.ToLower(opts.Format); f == FormatSSDeep || f == FormatTLSH {
+		opts.Format = f
+		return l.ImportFuzzy(ctx, files, opts)
+	}
+	if (opts.Format == "" || opts.Format == "auto") && len(files) > 0 {
+		if f, err := IsFuzzySource(files[0]); err == nil && f != "" {
+			return l.ImportFuzzy(ctx, files, opts)
+		}
 	}
 	format, ok := NormalizeFormat(opts.Format)
 	if !ok {

@@ -74,6 +74,8 @@ type listingRow struct {
 var htmlFuncs = template.FuncMap{
 	"vis":   Visible,
 	"name":  htmlName,
+	"extra": ExtraString,
+	"near":  NearMatch,
 	"bytes": HumanBytes,
 	"n":     Thousands,
 	"cmd":   CommandLine,
@@ -290,7 +292,7 @@ This report was produced over a broken chain at the examiner's request; its cust
 <p class="note">The SHA-256 of this file is recorded in the report manifest ({{.ID}}), which may be signed; check it with <code>triage verify</code> or <code>minisign -V</code>.</p>
 {{end}}
 {{define "records"}}<table><thead><tr><th>Item</th><th>Status · set</th><th>Path · flags</th><th>Size</th><th>Hashes</th><th>Times (UTC)</th><th>Volume</th></tr></thead><tbody>
-{{$m := .Matched}}{{range $i, $f := .Records}}{{with $f}}<tr><td class="num">{{.Evidence}}</td><td class="{{if eq .Status "known-bad"}}bad{{end}}">{{.Status}}<br>{{if $m}}{{index $m $i}}{{else}}{{join .Hashsets ", "}}{{end}}</td><td class="mono">{{name .Path}}{{with flags .}}<div class="note">{{.}}</div>{{end}}</td><td class="num">{{n .Size}}</td><td class="hash">{{with .MD5}}<div>MD5 {{.}}</div>{{end}}{{with .SHA1}}<div>SHA-1 {{.}}</div>{{end}}{{with .SHA256}}<div>SHA-256 {{.}}</div>{{end}}</td><td>{{template "times" .}}</td><td>{{with .Volume}}{{.}}{{end}}</td></tr>
+{{$m := .Matched}}{{range $i, $f := .Records}}{{with $f}}<tr><td class="num">{{.Evidence}}</td><td class="{{if eq .Status "known-bad"}}bad{{end}}">{{.Status}}<br>{{if $m}}{{index $m $i}}{{else}}{{join .Hashsets ", "}}{{end}}</td><td class="mono">{{name .Path}}{{with flags .}}<div class="note">{{.}}</div>{{end}}</td><td class="num">{{n .Size}}</td><td class="hash">{{with .MD5}}<div>MD5 {{.}}</div>{{end}}{{with .SHA1}}<div>SHA-1 {{.}}</div>{{end}}{{with .SHA256}}<div>SHA-256 {{.}}</div>{{end}}{{template "fuzzy" .}}</td><td>{{template "times" .}}</td><td>{{with .Volume}}{{.}}{{end}}</td></tr>
 {{end}}{{end}}</tbody></table>{{if .Truncated}}<p class="note">First {{len .Records}} of {{n .Total}} shown; the full listing holds all.</p>{{end}}{{end}}
 {{define "times"}}{{if not .Mtime.IsZero}}<div>M {{utc .Mtime}}</div>{{end}}{{if not .Atime.IsZero}}<div>A {{utc .Atime}}</div>{{end}}{{if not .Ctime.IsZero}}<div>C {{utc .Ctime}}</div>{{end}}{{if not .Btime.IsZero}}<div>B {{utc .Btime}}</div>{{end}}{{end}}
 {{define "listing-start"}}<section class="appendix">
@@ -298,7 +300,8 @@ This report was produced over a broken chain at the examiner's request; its cust
 {{with .ListingNote}}<p class="note">{{.}}</p>
 {{end}}<table><thead><tr><th>#</th><th>Item</th><th>Path</th><th>Type</th><th>Size</th><th>Status</th><th>SHA-256 · MD5</th><th>Modified (UTC)</th><th>Flags</th></tr></thead><tbody>
 {{end}}
-{{define "listing-row"}}<tr><td class="num">{{.N}}</td><td class="num">{{.F.Evidence}}</td><td class="mono">{{name .F.Path}}</td><td>{{.F.Type}}</td><td class="num">{{n .F.Size}}</td><td>{{.F.Status}}</td><td class="hash">{{with .F.SHA256}}<div>SHA-256 {{.}}</div>{{end}}{{with .F.MD5}}<div>MD5 {{.}}</div>{{end}}</td><td>{{if not .F.Mtime.IsZero}}{{utc .F.Mtime}}{{end}}</td><td>{{flags .F}}</td></tr>
+{{define "fuzzy"}}{{with extra . "ssdeep"}}<div>ssdeep {{.}}</div>{{end}}{{with extra . "tlsh"}}<div>TLSH {{.}}</div>{{end}}{{with near .}}<div>near match {{.}}</div>{{end}}{{end}}
+{{define "listing-row"}}<tr><td class="num">{{.N}}</td><td class="num">{{.F.Evidence}}</td><td class="mono">{{name .F.Path}}</td><td>{{.F.Type}}</td><td class="num">{{n .F.Size}}</td><td>{{.F.Status}}</td><td class="hash">{{with .F.SHA256}}<div>SHA-256 {{.}}</div>{{end}}{{with .F.MD5}}<div>MD5 {{.}}</div>{{end}}{{template "fuzzy" .F}}</td><td>{{if not .F.Mtime.IsZero}}{{utc .F.Mtime}}{{end}}</td><td>{{flags .F}}</td></tr>
 {{end}}
 {{define "listing-end"}}</tbody></table>
 <p class="note">{{.}} records.</p>

@@ -855,7 +855,7 @@ func (p *pdfWriter) hits() {
 				sets = r.Hits.Matched[i]
 			}
 			var hs []string
-			for _, h := range [][2]string{{"MD5", f.MD5}, {"SHA-1", f.SHA1}, {"SHA-256", f.SHA256}} {
+			for _, h := range [][2]string{{"MD5", f.MD5}, {"SHA-1", f.SHA1}, {"SHA-256", f.SHA256}, {"ssdeep", ExtraString(f, "ssdeep")}, {"TLSH", ExtraString(f, "tlsh")}, {"near", NearMatch(f)}} {
 				if h[1] != "" {
 					hs = append(hs, h[0]+" "+h[1])
 				}

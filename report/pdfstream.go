@@ -109,7 +109,7 @@ func listingBlock(f *casedb.FileRecord) string {
 	b.WriteString(ShowName(f.Path))
 	b.WriteString("\n")
 	b.WriteString(strings.Join(facts, " · "))
-	for _, d := range [][2]string{{"SHA-256", f.SHA256}, {"MD5    ", f.MD5}, {"SHA-1  ", f.SHA1}, {"BLAKE3 ", f.BLAKE3}} {
+	for _, d := range [][2]string{{"SHA-256", f.SHA256}, {"MD5    ", f.MD5}, {"SHA-1  ", f.SHA1}, {"BLAKE3 ", f.BLAKE3}, {"ssdeep ", ExtraString(f, "ssdeep")}, {"TLSH   ", ExtraString(f, "tlsh")}, {"near   ", NearMatch(f)}} {
 		if d[1] != "" {
 			b.WriteString("\n" + d[0] + " " + d[1])
 		}

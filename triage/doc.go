@@ -37,5 +37,8 @@
 // Sources open evidence read-only (O_NOATIME where permitted), never follow
 // symbolic links inside the evidence and never open special files. Digests
 // are computed from the bytes actually read; a record says complete: false,
-// with the reason, when they do not cover the whole logical content.
+// with the reason, when they do not cover the whole logical content. The
+// similarity digests ssdeep and TLSH (package fuzzy, chosen with the
+// algorithms SSDEEP and TLSH) come from the same read; a Matcher that is
+// also a FuzzyMatcher reports near matches, recorded as extra.fuzzy_match.
 package triage

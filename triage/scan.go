@@ -18,6 +18,7 @@ import (
 	"github.com/triagekit/triage/internal/mbhash"
 	"github.com/triagekit/triage/triage/casedb"
 	"github.com/triagekit/triage/triage/classify"
+	"github.com/triagekit/triage/triage/fuzzy"
 )
 
 // Matcher looks up the digests of a file in hash sets. It must be safe for
@@ -28,6 +29,20 @@ type Matcher interface {
 	// be read) is recorded on the file's record, whose status stays
 	// unknown: a failed lookup is not a digest missing from the sets.
 	Match(d Digests) (status string, sets []string, err error)
+}
+
+// FuzzyMatcher is implemented by a Matcher that also finds near matches
+// of similarity digests (ssdeep, TLSH; "" when not computed).
+type FuzzyMatcher interface {
+	MatchFuzzy(ssdeep, tlsh string) (FuzzyMatch, bool)
+}
+
+// FuzzyMatch is a near match: the set and its category, and the closest
+// digest with its score (ssdeep) or distance (TLSH).
+type FuzzyMatch struct {
+	Set      string
+	Category string
+	fuzzy.Match
 }
 
 // Progress holds counters a scan updates as it goes, for a progress display
@@ -536,13 +551,15 @@ func (s *scanner) finish(rec *casedb.FileRecord, e *Entry, hr *hashResult, reaso
 	var why string
 	rec.ExtensionMismatch, why = pol.Check(rec.Extension, t)
 	if rec.ExtensionMismatch {
-		// The entry's Extra may be shared with the source: copy it.
-		extra := make(map[string]any, len(rec.Extra)+1)
-		for k, v := range rec.Extra {
-			extra[k] = v
-		}
-		extra["mismatch_reason"] = why
-		rec.Extra = extra
+		setExtra(rec, "mismatch_reason", why)
+	}
+	// Similarity digests go to extra (docs/jsonl.md). Empty content gets
+	// no ssdeep digest, as the ssdeep command prints none.
+	if hr.SSDeep != "" && hr.n > 0 {
+		setExtra(rec, "ssdeep", hr.SSDeep)
+	}
+	if hr.TLSH != "" {
+		setExtra(rec, "tlsh", hr.TLSH)
 	}
 	switch {
 	case hr.err != nil:
@@ -579,7 +596,33 @@ func (s *scanner) finish(rec *casedb.FileRecord, e *Entry, hr *hashResult, reaso
 		if (!rec.Complete || recovered(e)) && rec.Status == casedb.StatusKnownGood {
 			rec.Status = casedb.StatusUnknown
 		}
+		// A near match of a similarity digest in a known-bad or notable
+		// set makes an unknown file notable; an exact match's status
+		// stands (known-bad above all).
+		if fm, ok := s.opts.Matcher.(FuzzyMatcher); ok && hr.n > 0 && (hr.SSDeep != "" || hr.TLSH != "") {
+			if m, ok := fm.MatchFuzzy(hr.SSDeep, hr.TLSH); ok {
+				fmj := map[string]any{"set": m.Set, "category": m.Category, "algorithm": m.Algorithm, "digest": m.Digest, "score": m.Score}
+				if m.Name != "" {
+					fmj["name"] = m.Name
+				}
+				setExtra(rec, "fuzzy_match", fmj)
+				if (rec.Status == casedb.StatusUnknown || rec.Status == "") && m.Category != casedb.StatusKnownGood {
+					rec.Status = casedb.StatusNotable
+				}
+			}
+		}
 	}
+}
+
+// setExtra sets rec.Extra[k] to v on a copy of the map: the entry's Extra
+// may be shared with the source.
+func setExtra(rec *casedb.FileRecord, k string, v any) {
+	extra := make(map[string]any, len(rec.Extra)+1)
+	for k, v := range rec.Extra {
+		extra[k] = v
+	}
+	extra[k] = v
+	rec.Extra = extra
 }
 
 // recovered reports whether the content of e is a reconstruction: a

@@ -96,7 +96,7 @@ type HashsetImportOptions struct {
 func (o *HashsetImportOptions) AddFlags(f *pflag.FlagSet) {
 	f.StringVar(&o.Name, "name", "", "`NAME` of the set (letters, digits, '.', '_', '+', '-')")
 	f.StringVar(&o.Category, "category", "", "known-bad, known-good or notable")
-	f.StringVar(&o.Format, "format", "auto", "input format: auto, "+strings.Join(hashset.Formats, ", "))
+	f.StringVar(&o.Format, "format", "auto", "input format: auto, "+strings.Join(hashset.Formats, ", ")+", or ssdeep, tlsh (similarity digests: a fuzzy set)")
 	f.StringVar(&o.Description, "description", "", "free text recorded with the set")
 	f.BoolVar(&o.Replace, "replace", false, "replace an existing set of the same name")
 	f.BoolVarP(&o.Quiet, "quiet", "q", false, "print nothing on success")
@@ -228,6 +228,11 @@ func countsString(c map[string]int64) string {
 			parts = append(parts, fmt.Sprintf("%s %d", a, n))
 		}
 	}
+	for _, a := range []string{hashset.FormatSSDeep, hashset.FormatTLSH} {
+		if n := c[a]; n > 0 {
+			parts = append(parts, fmt.Sprintf("%s %d", a, n))
+		}
+	}
 	if len(parts) == 0 {
 		return "none"
 	}
@@ -269,10 +274,27 @@ func runHashsetList(lib *hashset.Library, g *globalOptions, asJSON bool) error {
 		return err
 	}
 	defer casework.CloseSets(sets)
+	// Fuzzy sets (ssdeep, TLSH) follow the exact ones.
+	var fsets []*hashset.FuzzySet
+	fnames, err := lib.FuzzyNames()
+	if err != nil {
+		return err
+	}
+	for _, n := range fnames {
+		f, err := lib.OpenFuzzy(n)
+		if err != nil {
+			errs = append(errs, fmt.Errorf("set %q: %w", n, err))
+			continue
+		}
+		fsets = append(fsets, f)
+	}
 	if asJSON {
-		out := make([]setJSON, 0, len(sets))
+		out := make([]setJSON, 0, len(sets)+len(fsets))
 		for _, s := range sets {
 			out = append(out, newSetJSON(s))
+		}
+		for _, f := range fsets {
+			out = append(out, setJSON{Header: f.Header, Path: f.Path, Fuzzy: true, BodySHA256: f.BodySHA256})
 		}
 		enc := json.NewEncoder(g.Out)
 		enc.SetIndent("", "  ")
@@ -291,6 +313,16 @@ func runHashsetList(lib *hashset.Library, g *globalOptions, asJSON bool) error {
 				s.Counts["md5"], s.Counts["sha1"], s.Counts["sha256"], imp, len(s.Sources))
 		}
 		tw.Flush()
+		if len(fsets) > 0 {
+			fmt.Fprintln(g.Out)
+			tw = tabwriter.NewWriter(g.Out, 0, 4, 2, ' ', 0)
+			fmt.Fprintln(tw, "FUZZY SET\tCATEGORY\tSSDEEP\tTLSH\tIMPORTED\tSOURCES")
+			for _, f := range fsets {
+				fmt.Fprintf(tw, "%s\t%s\t%d\t%d\t%s\t%d\n", f.Name, f.Category, f.Counts["ssdeep"], f.Counts["tlsh"],
+					f.Imported.UTC().Format(time.RFC3339), len(f.Sources))
+			}
+			tw.Flush()
+		}
 	}
 	for _, e := range errs {
 		fmt.Fprintf(g.Err, "triage: error: %v\n", e)
@@ -306,7 +338,10 @@ type setJSON struct {
 	hashset.Header
 	Path         string `json:"path,omitempty"`
 	Size         int64  `json:"size"`
-	HeaderSHA256 string `json:"index_sha256"`
+	HeaderSHA256 string `json:"index_sha256,omitempty"`
+	// A fuzzy set (ssdeep, TLSH) and the SHA-256 of its digest lines.
+	Fuzzy      bool   `json:"fuzzy,omitempty"`
+	BodySHA256 string `json:"body_sha256,omitempty"`
 }
 
 func newSetJSON(s *hashset.Set) setJSON {
@@ -339,6 +374,13 @@ checked against its recorded SHA-256.
 				return err
 			}
 			s, err := lib.Open(args[0])
+			if errors.Is(err, hashset.ErrNotFound) {
+				// A fuzzy set (ssdeep, TLSH): opening it checks its
+				// digests against the header's SHA-256.
+				if f, ferr := lib.OpenFuzzy(args[0]); ferr == nil {
+					return printFuzzySetInfo(g.Out, f, asJSON)
+				}
+			}
 			if err != nil {
 				return err
 			}
@@ -384,6 +426,29 @@ func printSetInfo(w io.Writer, s *hashset.Set, verified bool) {
 		fmt.Fprintf(w, "source:       %s  %s  format %s, %d bytes, %d records, %d malformed\n",
 			src.SHA256, src.Name, src.Format, src.Size, src.Records, src.Malformed)
 	}
+}
+
+func printFuzzySetInfo(w io.Writer, f *hashset.FuzzySet, asJSON bool) error {
+	if asJSON {
+		enc := json.NewEncoder(w)
+		enc.SetIndent("", "  ")
+		return enc.Encode(setJSON{Header: f.Header, Path: f.Path, Fuzzy: true, BodySHA256: f.BodySHA256})
+	}
+	fmt.Fprintf(w, "name:         %s\n", f.Name)
+	fmt.Fprintf(w, "category:     %s\n", f.Category)
+	if f.Description != "" {
+		fmt.Fprintf(w, "description:  %s\n", f.Description)
+	}
+	fmt.Fprintf(w, "imported:     %s\n", f.Imported.UTC().Format(time.RFC3339))
+	fmt.Fprintf(w, "fuzzy set:    %s\n", f.Path)
+	fmt.Fprintf(w, "tool:         %s\n", f.Tool)
+	fmt.Fprintf(w, "body sha256:  %s (checked)\n", f.BodySHA256)
+	fmt.Fprintf(w, "digests:      %s\n", countsString(f.Counts))
+	for _, src := range f.Sources {
+		fmt.Fprintf(w, "source:       %s  %s  format %s, %d bytes, %d records, %d malformed\n",
+			src.SHA256, src.Name, src.Format, src.Size, src.Records, src.Malformed)
+	}
+	return nil
 }
 
 // ---- lookup ----

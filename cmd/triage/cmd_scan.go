@@ -7,6 +7,7 @@ import (
 	"io"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"time"
 
@@ -28,6 +29,7 @@ type ScanOptions struct {
 	Case     string
 	JSONL    string
 	Hash     string
+	Fuzzy    bool // add ssdeep and TLSH to Hash
 	Workers  int
 	Quiet    bool
 	Examiner string
@@ -61,7 +63,8 @@ type ScanOptions struct {
 func (o *ScanOptions) AddFlags(f *pflag.FlagSet) {
 	f.StringVarP(&o.Case, "case", "c", "", "case `DIR` to record into (created when missing or empty)")
 	f.StringVar(&o.JSONL, "jsonl", "", "stream one JSON object per record to `FILE`, appended to ('-' for standard output)")
-	f.StringVar(&o.Hash, "hash", "md5,sha1,sha256", "digests to compute: any of md5, sha1, sha256, blake3")
+	f.StringVar(&o.Hash, "hash", "md5,sha1,sha256", "digests to compute: any of md5, sha1, sha256, blake3, ssdeep, tlsh")
+	f.BoolVar(&o.Fuzzy, "fuzzy", false, "also compute the similarity digests ssdeep and TLSH (slower; see docs/hashsets.md)")
 	f.IntVar(&o.Workers, "workers", 0, "files read and hashed at once (0: 16, or two per CPU when more; the hashing uses every core)")
 	f.BoolVarP(&o.Quiet, "quiet", "q", false, "print no progress and no summary")
 	f.StringVar(&o.Examiner, "examiner", os.Getenv("TRIAGE_EXAMINER"), "examiner name recorded on the evidence item (default $TRIAGE_EXAMINER)")
@@ -89,6 +92,8 @@ func (o *ScanHashsetFlags) AddFlags(f *pflag.FlagSet) {
 	f.StringVar(&o.FileCategory, "hashset-file-category", hashset.KnownBad, "category of the --hashset-file sets: known-bad, known-good or notable")
 	f.StringVar(&o.Dir, "hashset-dir", "", "hash-set library `DIR` (default $"+hashset.EnvDir+", else $XDG_DATA_HOME/triage/hashsets)")
 	f.BoolVar(&o.None, "no-hashsets", false, "match against no set of the library (only --hashset-file sets, if any)")
+	f.IntVar(&o.SSDeepThreshold, "ssdeep-threshold", casework.DefaultSSDeepThreshold, "near match: an ssdeep `SCORE` (1-100) at least this against a fuzzy set makes a file notable (-1: off)")
+	f.IntVar(&o.TLSHThreshold, "tlsh-threshold", casework.DefaultTLSHThreshold, "near match: a TLSH `DISTANCE` at most this against a fuzzy set makes a file notable (lower is closer; -1: off)")
 }
 
 func newScanCommand(g *globalOptions) *cobra.Command {
@@ -158,6 +163,19 @@ func validateScanOptions(o *ScanOptions, sources []string) error {
 	algs, err := triage.ParseAlgorithms(o.Hash)
 	if err != nil {
 		return usageErrorf("--hash: %v", err)
+	}
+	if o.Fuzzy {
+		for _, a := range triage.FuzzyAlgorithms {
+			if !slices.Contains(algs, a) {
+				algs = append(algs, a)
+			}
+		}
+	}
+	if o.Hashsets.SSDeepThreshold == 0 || o.Hashsets.SSDeepThreshold < -1 || o.Hashsets.SSDeepThreshold > 100 {
+		return usageErrorf("--ssdeep-threshold must be 1 to 100, or -1 for off, got %d", o.Hashsets.SSDeepThreshold)
+	}
+	if o.Hashsets.TLSHThreshold == 0 || o.Hashsets.TLSHThreshold < -1 {
+		return usageErrorf("--tlsh-threshold must be 1 or more, or -1 for off, got %d", o.Hashsets.TLSHThreshold)
 	}
 	o.algorithms = algs
 	if o.As != "" && o.As != triage.AsFile && o.As != triage.AsImage {
@@ -324,6 +342,9 @@ func runScan(ctx context.Context, opts *ScanOptions, g *globalOptions, sources [
 			printImportProblems(g.Err, res)
 			if s != nil && !opts.Quiet {
 				fmt.Fprintf(g.Err, "triage: using %s as set %q (%s): %s\n", file, s.Name, s.Category, countsString(s.Counts))
+			} else if res != nil && strings.HasSuffix(res.Path, hashset.FuzzyExt) && !opts.Quiet {
+				h := res.Header
+				fmt.Fprintf(g.Err, "triage: using %s as fuzzy set %q (%s): %s\n", file, h.Name, h.Category, countsString(h.Counts))
 			}
 		},
 		Progress: func(src triage.Source, p *triage.Progress) func() {

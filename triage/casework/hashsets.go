@@ -14,6 +14,7 @@ import (
 	"github.com/triagekit/triage/triage"
 	"github.com/triagekit/triage/triage/casedb"
 	"github.com/triagekit/triage/triage/custody"
+	"github.com/triagekit/triage/triage/fuzzy"
 )
 
 // HashsetOptions select the hash sets a scan matches against.
@@ -23,7 +24,23 @@ type HashsetOptions struct {
 	FileCategory string   // category of the Files sets
 	Dir          string   // the library; "": hashset.DefaultDir
 	None         bool     // use no set of the library (only Files)
+	// Near matches against fuzzy sets: an ssdeep score at least
+	// SSDeepThreshold, a TLSH distance at most TLSHThreshold (the
+	// defaults when 0; a negative value turns that algorithm's matching
+	// off).
+	SSDeepThreshold int
+	TLSHThreshold   int
 }
+
+// Default near-match thresholds. ssdeep scores of 80 and more are what
+// ssdeep's authors and hash-sharing partners treat as the same file
+// modified (a byte changed, a re-save); lower scores catch more relatives
+// and more unrelated files of a shared format. TLSH distances of 40 or less
+// are TLSH's authors' "very similar" band with a low false-positive rate.
+const (
+	DefaultSSDeepThreshold = 80
+	DefaultTLSHThreshold   = 40
+)
 
 // Validate checks the options without touching anything.
 func (o *HashsetOptions) Validate() error {
@@ -32,6 +49,9 @@ func (o *HashsetOptions) Validate() error {
 	}
 	if o.None && len(o.Names) > 0 {
 		return errors.New("--no-hashsets and --hashset exclude each other")
+	}
+	if o.SSDeepThreshold > 100 {
+		return fmt.Errorf("--ssdeep-threshold %d: an ssdeep score is 0 to 100", o.SSDeepThreshold)
 	}
 	return nil
 }
@@ -99,10 +119,12 @@ func CloseSets(sets []*hashset.Set) {
 
 // Hashsets are the sets a scan matches against.
 type Hashsets struct {
-	sets  []*hashset.Set
-	m     *hashset.Matcher
-	tmp   string
-	onFly map[string]bool
+	sets               []*hashset.Set
+	fuzzy              []*hashset.FuzzySet
+	ssdeepMin, tlshMax int
+	m                  *hashset.Matcher
+	tmp                string
+	onFly              map[string]bool
 }
 
 // OpenHashsets opens the library sets o selects and imports the o.Files
@@ -119,15 +141,39 @@ func OpenHashsets(ctx context.Context, o *HashsetOptions, onFile func(file strin
 		if err != nil {
 			return nil, err
 		}
-		sets, err := OpenSets(lib, o.Names)
-		if err != nil {
-			return nil, err
+		// Names of fuzzy sets select those; the others, exact sets.
+		var exact, fz []string
+		for _, n := range o.Names {
+			if _, err := os.Stat(filepath.Join(lib.Dir, n+hashset.FuzzyExt)); err == nil && hashset.ValidName(n) == nil {
+				fz = append(fz, n)
+			} else {
+				exact = append(exact, n)
+			}
 		}
-		hs.sets = sets
+		if len(o.Names) == 0 {
+			var err error
+			if fz, err = lib.FuzzyNames(); err != nil {
+				return nil, err
+			}
+		}
+		for _, n := range fz {
+			f, err := lib.OpenFuzzy(n)
+			if err != nil {
+				return nil, fmt.Errorf("set %q: %w", n, err)
+			}
+			hs.fuzzy = append(hs.fuzzy, f)
+		}
+		if len(o.Names) == 0 || len(exact) > 0 {
+			sets, err := OpenSets(lib, exact)
+			if err != nil {
+				return nil, err
+			}
+			hs.sets = sets
+		}
 		// A damaged index would miss known files without a word: every
 		// section's checksum is checked (once per file version) before
 		// the scan, and a mismatch stops it.
-		for _, s := range sets {
+		for _, s := range hs.sets {
 			var err error
 			if s.BuiltIn {
 				err = s.Check()
@@ -161,6 +207,19 @@ func OpenHashsets(ctx context.Context, o *HashsetOptions, onFile func(file strin
 				hs.Close()
 				return nil, fmt.Errorf("--hashset-file: %w", err)
 			}
+			if strings.HasSuffix(res.Path, hashset.FuzzyExt) {
+				fs, err := lib.OpenFuzzy(name)
+				if err != nil {
+					hs.Close()
+					return nil, err
+				}
+				if onFile != nil {
+					onFile(f, res, nil)
+				}
+				hs.fuzzy = append(hs.fuzzy, fs)
+				hs.onFly[name] = true
+				continue
+			}
 			s, err := lib.Open(name)
 			if err == nil {
 				if err = s.Check(); err != nil {
@@ -180,7 +239,16 @@ func OpenHashsets(ctx context.Context, o *HashsetOptions, onFile func(file strin
 		}
 	}
 	hs.m = hashset.NewMatcher(hs.sets)
+	hs.ssdeepMin = cmpOr(o.SSDeepThreshold, DefaultSSDeepThreshold)
+	hs.tlshMax = cmpOr(o.TLSHThreshold, DefaultTLSHThreshold)
 	return hs, nil
+}
+
+func cmpOr(v, def int) int {
+	if v == 0 {
+		return def
+	}
+	return v
 }
 
 // FileSetName derives a set name from a file name, unique among taken.
@@ -217,19 +285,57 @@ func (hs *Hashsets) Close() {
 	}
 }
 
-// scanMatcher adapts a hashset.Matcher to the scan engine.
-type scanMatcher struct{ m *hashset.Matcher }
+// scanMatcher adapts a hashset.Matcher and the fuzzy sets to the scan
+// engine.
+type scanMatcher struct{ hs *Hashsets }
 
 func (s scanMatcher) Match(d triage.Digests) (string, []string, error) {
-	return s.m.Find(d.MD5, d.SHA1, d.SHA256)
+	return s.hs.m.Find(d.MD5, d.SHA1, d.SHA256)
+}
+
+// MatchFuzzy returns the closest digest of the fuzzy sets: the highest
+// ssdeep score at least the threshold, else the smallest TLSH distance at
+// most the threshold (ssdeep first: its score is the one examiners quote).
+func (s scanMatcher) MatchFuzzy(ssdeep, tlsh string) (triage.FuzzyMatch, bool) {
+	hs := s.hs
+	var best triage.FuzzyMatch
+	found := false
+	if ssdeep != "" && hs.ssdeepMin >= 0 {
+		if q, err := fuzzy.ParseSSDeep(ssdeep); err == nil {
+			for _, f := range hs.fuzzy {
+				if m, ok := f.SSDeep.Best(&q, max(hs.ssdeepMin, 1)); ok && (!found || m.Score > best.Score) {
+					best, found = triage.FuzzyMatch{Set: f.Name, Category: f.Category, Match: m}, true
+				}
+			}
+		}
+	}
+	if found || tlsh == "" || hs.tlshMax < 0 {
+		return best, found
+	}
+	if q, err := fuzzy.ParseTLSH(tlsh); err == nil {
+		for _, f := range hs.fuzzy {
+			if m, ok := f.TLSH.Best(q, hs.tlshMax); ok && (!found || m.Score < best.Score) {
+				best, found = triage.FuzzyMatch{Set: f.Name, Category: f.Category, Match: m}, true
+			}
+		}
+	}
+	return best, found
 }
 
 // Matcher returns the scan engine's matcher, nil when there is no set.
 func (hs *Hashsets) Matcher() triage.Matcher {
-	if hs == nil || len(hs.sets) == 0 {
+	if hs == nil || len(hs.sets) == 0 && len(hs.fuzzy) == 0 {
 		return nil
 	}
-	return scanMatcher{hs.m}
+	return scanMatcher{hs}
+}
+
+// FuzzySets returns the fuzzy sets the scan matches against.
+func (hs *Hashsets) FuzzySets() []*hashset.FuzzySet {
+	if hs == nil {
+		return nil
+	}
+	return hs.fuzzy
 }
 
 // onEvidence wraps next (the custody hook of the scan): once the run is
@@ -255,8 +361,38 @@ func (hs *Hashsets) onEvidence(e *Env, c *casedb.Case, actor string, next func(*
 				return err
 			}
 		}
+		for _, s := range hs.fuzzy {
+			d := FuzzyUseDetails(s, hs.onFly[s.Name])
+			if err := c.AddHashSetUse(context.Background(), runID, casedb.HashSetUse{Name: s.Name, Category: s.Category, Details: d}); err != nil {
+				return fmt.Errorf("cannot record hash set %q in the case: %w", s.Name, err)
+			}
+			cd := map[string]any{"evidence": ev.ID, "run": runID, "name": s.Name, "category": s.Category,
+				"counts": d["counts"], "body_sha256": s.BodySHA256, "sources": d["sources"], "fuzzy": true}
+			if err := e.AppendCustody(c.Dir, custody.ActionHashSetUsed, actor, cd); err != nil {
+				return err
+			}
+		}
 		return nil
 	}
+}
+
+// FuzzyUseDetails is what a case records about a fuzzy set used.
+func FuzzyUseDetails(s *hashset.FuzzySet, onTheFly bool) map[string]any {
+	var srcs []map[string]any
+	for _, src := range s.Sources {
+		srcs = append(srcs, map[string]any{"name": src.Name, "sha256": src.SHA256, "size": src.Size,
+			"format": src.Format, "records": src.Records, "malformed": src.Malformed})
+	}
+	d := map[string]any{
+		"description": s.Description, "sources": srcs, "counts": s.Counts, "body_sha256": s.BodySHA256,
+		"tool": s.Tool, "fuzzy": true, "imported": s.Imported.UTC().Format(time.RFC3339),
+	}
+	if onTheFly {
+		d["hashset_file"] = true
+	} else {
+		d["path"] = s.Path
+	}
+	return d
 }
 
 // UseDetails is what a case records about a set used; onTheFly marks a set
