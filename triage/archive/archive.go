@@ -531,7 +531,9 @@ func (r *memberReader) Read(p []byte) (int, error) {
 	if err != nil {
 		return n, r.fail(err)
 	}
-	if r.m.packed > 0 && r.n > RatioFloor && r.n/lim.Ratio > r.m.packed {
+	// The ratio of what was read, or of the declared sizes: a member
+	// that declares a bomb is stopped past the floor.
+	if r.m.packed > 0 && r.n > RatioFloor && (r.n/lim.Ratio > r.m.packed || r.m.Size/lim.Ratio > r.m.packed) {
 		return n, r.fail(&LimitError{Limit: LimitRatio, Value: lim.Ratio})
 	}
 	return n, nil

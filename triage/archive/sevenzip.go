@@ -37,7 +37,7 @@ func walk7z(w *walker, src *archiveSource) error {
 // err7z says "encrypted" for content the library could not read for want
 // of a password.
 func err7z(err error) error {
-	var re sevenzip.ReadError
+	var re *sevenzip.ReadError
 	if errors.As(err, &re) && re.Encrypted {
 		return ErrEncrypted
 	}
