@@ -190,11 +190,15 @@ func (v *memberVisitor) Member(m *archive.Member) error {
 		if hr.err != nil && v.ctx.Err() != nil {
 			return v.ctx.Err()
 		}
-		if m.Size < 0 && hr.err == nil {
-			// A stream that declares no size: its size is what it held.
+		if m.Size < 0 {
+			// A stream that declares no size: its size is what it held,
+			// or what was read of it.
 			e.Size, rec.Size = hr.n, hr.n
 		}
 		s.finish(rec, e, &hr, "", false)
+		if m.Size < 0 && hr.err != nil {
+			rec.Error = fmt.Sprintf("read error after %d bytes (the size is not declared): %v", hr.n, hr.err)
+		}
 		if f, why := m.Nested(); f != "" {
 			extra := make(map[string]any, len(rec.Extra)+2)
 			maps.Copy(extra, rec.Extra)
