@@ -56,6 +56,10 @@ type expander struct {
 	opened  int64 // archives walked
 	members int64
 	notOpen int64 // archives not opened or not completely
+	// existing counts members skipped because an earlier run recorded
+	// them, added to Result.Existing once the writer is done (the walk
+	// counts there meanwhile).
+	existing int64
 }
 
 func newExpander(s *scanner) *expander {
@@ -87,11 +91,13 @@ func (x *expander) tempDir() (string, error) {
 	return x.tmp, x.tmpErr
 }
 
-// close removes the temporary folder and releases the hasher.
+// close removes the temporary folder and releases the hasher, once the
+// writer is done.
 func (x *expander) close() {
 	if x == nil {
 		return
 	}
+	x.s.res.Existing += x.existing
 	if x.h != nil {
 		x.h.close()
 	}
@@ -216,7 +222,7 @@ func (v *memberVisitor) Member(m *archive.Member) error {
 			return err
 		}
 		if done {
-			s.res.Existing++
+			v.x.existing++
 			return nil
 		}
 	}
