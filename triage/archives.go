@@ -192,7 +192,15 @@ func (v *memberVisitor) Member(m *archive.Member) error {
 		if p := s.opts.Progress; p != nil {
 			onRead = func(n int) { p.Bytes.Add(int64(n)) }
 		}
-		hr := v.x.h.sum(ctxReader{v.ctx, r}, e.Size, false, onRead)
+		// Members are read in the writer's goroutine: from 256 KiB (or of
+		// an unknown size) the digests are computed in the hasher's two
+		// lanes while the next block is decompressed, so that archives
+		// use two cores.
+		hint := e.Size
+		if m.Size < 0 || hint >= 256<<10 {
+			hint = max(hint, parallelThreshold)
+		}
+		hr := v.x.h.sum(ctxReader{v.ctx, r}, hint, false, onRead)
 		if hr.err != nil && v.ctx.Err() != nil {
 			return v.ctx.Err()
 		}
