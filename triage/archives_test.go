@@ -329,3 +329,75 @@ func TestScanArchiveInImage(t *testing.T) {
 		t.Errorf("volume %v inode %v, zip on volume %v", member.Volume, member.Inode, zipRec.Volume)
 	}
 }
+
+// TestScanArchivesLeaveEvidenceUntouched: opening archives (a zip read at
+// random, a zip inside a .tar.gz copied to the case's temporary folder)
+// changes no time, byte or name of the evidence folder.
+func TestScanArchivesLeaveEvidenceUntouched(t *testing.T) {
+	root := t.TempDir()
+	writeFiles(t, root, map[string][]byte{
+		"a.zip":      mkZip(t, zfile{"x.txt", []byte("x\n"), zip.Deflate}),
+		"b/c.tar.gz": mkTarGz(t, zfile{"in.zip", mkZip(t, zfile{"y.txt", []byte("y\n"), zip.Store}), 0}),
+	})
+	old := time.Date(2001, 2, 3, 4, 5, 6, 0, time.UTC)
+	type state struct {
+		atime, mtime time.Time
+		sum          string
+	}
+	var names []string
+	before := map[string]state{}
+	filepath.Walk(root, func(p string, fi os.FileInfo, err error) error {
+		names = append(names, p)
+		if err == nil && fi.Mode().IsRegular() {
+			b, _ := os.ReadFile(p)
+			os.Chtimes(p, old, old)
+			before[p] = state{old, old, sha256Hex(b)}
+		}
+		return err
+	})
+	c := newCase(t)
+	res := scanTree(t, c, root, Options{Archives: &ArchiveOptions{}})
+	if p := byRecPath(records(t, c, res.EvidenceID)); p["/b/c.tar.gz!/in.zip!/y.txt"] == nil || p["/a.zip!/x.txt"] == nil {
+		t.Fatalf("members not recorded")
+	}
+	var after []string
+	filepath.Walk(root, func(p string, fi os.FileInfo, err error) error {
+		after = append(after, p)
+		return err
+	})
+	if fmt.Sprint(after) != fmt.Sprint(names) {
+		t.Errorf("evidence folder changed: %q, was %q", after, names)
+	}
+	for p, b := range before {
+		st, _ := lstat(p)
+		data, _ := os.ReadFile(p)
+		if !st.atime.Equal(b.atime) || !st.mtime.Equal(b.mtime) || sha256Hex(data) != b.sum {
+			t.Errorf("%s changed by the scan: atime %v mtime %v", p, st.atime, st.mtime)
+		}
+	}
+}
+
+// TestScanEncryptedMember: a member encrypted by zip -P is recorded as
+// such, incomplete, without digests; the member next to it is read.
+func TestScanEncryptedMember(t *testing.T) {
+	tools := needTools(t, "zip")
+	dir := t.TempDir()
+	os.WriteFile(filepath.Join(dir, "secret.txt"), []byte("secret\n"), 0o644)
+	os.WriteFile(filepath.Join(dir, "open.txt"), []byte("open\n"), 0o644)
+	os.Mkdir(filepath.Join(dir, "ev"), 0o755)
+	runTool(t, tools["zip"], "-q", "-j", "-P", "pass", filepath.Join(dir, "ev", "e.zip"), filepath.Join(dir, "secret.txt"))
+	runTool(t, tools["zip"], "-q", "-j", filepath.Join(dir, "ev", "e.zip"), filepath.Join(dir, "open.txt"))
+	c := newCase(t)
+	res := scanTree(t, c, filepath.Join(dir, "ev"), Options{Archives: &ArchiveOptions{}})
+	p := byRecPath(records(t, c, res.EvidenceID))
+	s := p["/e.zip!/secret.txt"]
+	if s == nil || s.Complete || s.SHA256 != "" || s.Extra["encrypted"] != true || !strings.Contains(s.Error, "encrypted") {
+		t.Errorf("encrypted member %+v", s)
+	}
+	if o := p["/e.zip!/open.txt"]; o == nil || o.SHA256 != sha256Hex([]byte("open\n")) {
+		t.Errorf("open member %+v", o)
+	}
+	if a := p["/e.zip"]; a == nil || a.Extra["archive_incomplete"] == nil {
+		t.Errorf("archive %+v", a)
+	}
+}
