@@ -388,9 +388,36 @@ func (r *Report) notExamined() []string {
 	}
 	l = append(l, r.setsNotUsedLines()...)
 	if r.Summary.Records > 0 {
-		l = append(l, "Archives and other containers inside files (ZIP, e-mail stores, disk images held as files) were not opened: the files inside them were not hashed or classified.")
+		l = append(l, r.archivesNotExamined()...)
 	}
 	return l
+}
+
+// archivesNotExamined says which archives were not opened: all of them for
+// the evidence items scanned without --archives (their metadata has no
+// "archives"), and for the others those the scan could not open or read
+// completely.
+func (r *Report) archivesNotExamined() []string {
+	var l, closed []string
+	for _, e := range r.Evidence {
+		am, ok := e.Metadata["archives"].(map[string]any)
+		if !ok {
+			closed = append(closed, fmt.Sprintf("%d (%s)", e.ID, e.ExhibitID()))
+			continue
+		}
+		if n, _ := am["not_opened"].(float64); n > 0 {
+			l = append(l, fmt.Sprintf("Evidence item %d (%s): %s not opened or not read completely (encrypted, corrupt, of a format not read such as RAR, or stopped by a bomb limit); the problems recorded name them.",
+				e.ID, e.ExhibitID(), plural(int64(n), "archive was", "archives were")))
+		}
+	}
+	switch {
+	case len(closed) == len(r.Evidence):
+		return append(l, "Archives and other containers inside files (ZIP, e-mail stores, disk images held as files) were not opened: the files inside them were not hashed or classified.")
+	case len(closed) > 0:
+		l = append(l, fmt.Sprintf("Evidence %s %s: archives inside files were not opened (scanned with --archives=false): the files inside them were not hashed or classified.",
+			plural2(int64(len(closed)), "item", "items"), strings.Join(closed, ", ")))
+	}
+	return append(l, "E-mail stores and disk images held as files were not opened: the files inside them were not hashed or classified.")
 }
 
 func nonEmpty(s, def string) string {

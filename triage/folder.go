@@ -206,3 +206,7 @@ func (r *evidenceFile) Read(p []byte) (int, error) {
 func (r *evidenceFile) Incomplete() (string, bool) { return r.reason, r.reason != "" }
 
 func (r *evidenceFile) Close() error { return r.f.Close() }
+
+// ReadAt reads the file at an offset, for the archives that need random
+// access (see archives.go); the check for a changed file is Read's.
+func (r *evidenceFile) ReadAt(p []byte, off int64) (int, error) { return r.f.ReadAt(p, off) }

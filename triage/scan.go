@@ -79,6 +79,9 @@ type Options struct {
 	// Watchdog bounds the work spent on one item's content; the zero
 	// value takes DefaultItemTimeout and DefaultItemBytes.
 	Watchdog Watchdog
+	// Archives, when not nil, opens the archives found in files (by
+	// content) and records their members after them (see ArchiveOptions).
+	Archives *ArchiveOptions
 	// OnEvidence is called once the evidence item and run are recorded,
 	// before the walk (for custody events and hash-set provenance).
 	OnEvidence func(ev *casedb.Evidence, runID int64, resumed bool) error
@@ -182,7 +185,12 @@ func Scan(ctx context.Context, c *casedb.Case, src Source, opts Options) (*Resul
 	}
 
 	s := &scanner{ctx: ctx, src: src, c: c, ev: ev, opts: opts, algs: algs, now: now, res: res}
+	s.arch = newExpander(s)
 	err = s.run(workers)
+	s.arch.close()
+	if aerr := s.arch.record(context.WithoutCancel(ctx)); aerr != nil && err == nil {
+		err = fmt.Errorf("failed to record the archives opened: %w", aerr)
+	}
 	if vl, ok := src.(VolumeLister); ok {
 		for _, vol := range vl.Volumes() {
 			if verr := c.AddVolume(context.WithoutCancel(ctx), ev.ID, vol); verr != nil && err == nil {
@@ -229,6 +237,7 @@ type scanner struct {
 	algs    []Algorithm
 	now     func() time.Time
 	res     *Result
+	arch    *expander // nil: archives are not opened
 }
 
 // visitor feeds the pipeline from a Source walk. Entries with little or no
@@ -740,48 +749,25 @@ func (s *scanner) write(order <-chan *job) error {
 		return nil
 	}
 	lastFlush := time.Now()
-	for j := range order {
-		if j.problem != nil {
-			if err := w.AddError(j.problem.path, j.problem.offset, j.problem.msg, s.now()); err != nil {
-				w.Abort()
-				return err
-			}
-			s.res.Errors++
-			if p := s.opts.Progress; p != nil {
-				p.Errors.Add(1)
-			}
-			continue
+	problem := func(path string, offset int64, msg string) error {
+		if err := w.AddError(path, offset, msg, s.now()); err != nil {
+			w.Abort()
+			return err
 		}
-		// A record already made is kept even when the scan is being
-		// interrupted; only one still being made is given up.
-		var rec *casedb.FileRecord
-		select {
-		case rec = <-j.res:
-		default:
-			select {
-			case rec = <-j.res:
-			case <-s.ctx.Done():
-			}
+		s.res.Errors++
+		if p := s.opts.Progress; p != nil {
+			p.Errors.Add(1)
 		}
-		if rec == nil {
-			// Cancelled: everything written so far is a prefix of the
-			// walk; commit it and drop the rest.
-			for range order {
-			}
-			return flush()
-		}
+		return nil
+	}
+	put := func(rec *casedb.FileRecord) error {
 		if err := w.AddFile(rec); err != nil {
 			w.Abort()
 			return err
 		}
 		if rec.Error != "" {
-			if err := w.AddError(rec.Path, rec.ErrorOffset, rec.Error, s.now()); err != nil {
-				w.Abort()
+			if err := problem(rec.Path, rec.ErrorOffset, rec.Error); err != nil {
 				return err
-			}
-			s.res.Errors++
-			if p := s.opts.Progress; p != nil {
-				p.Errors.Add(1)
 			}
 		}
 		s.res.Files++
@@ -810,6 +796,48 @@ func (s *scanner) write(order <-chan *job) error {
 				}
 			}
 			lastFlush = time.Now()
+		}
+		return nil
+	}
+	for j := range order {
+		if j.problem != nil {
+			if err := problem(j.problem.path, j.problem.offset, j.problem.msg); err != nil {
+				return err
+			}
+			continue
+		}
+		// A record already made is kept even when the scan is being
+		// interrupted; only one still being made is given up.
+		var rec *casedb.FileRecord
+		select {
+		case rec = <-j.res:
+		default:
+			select {
+			case rec = <-j.res:
+			case <-s.ctx.Done():
+			}
+		}
+		if rec == nil {
+			// Cancelled: everything written so far is a prefix of the
+			// walk; commit it and drop the rest.
+			for range order {
+			}
+			return flush()
+		}
+		// The members of an archive are recorded before it (archives.go).
+		if s.arch.wants(j.entry, rec) {
+			if err := s.arch.expand(s.ctx, j.entry, rec, put, problem); err != nil {
+				if s.ctx.Err() != nil {
+					for range order {
+					}
+					return flush()
+				}
+				w.Abort()
+				return err
+			}
+		}
+		if err := put(rec); err != nil {
+			return err
 		}
 	}
 	return flush()

@@ -17,6 +17,7 @@ import (
 	"github.com/triagekit/triage/hashset"
 	"github.com/triagekit/triage/report"
 	"github.com/triagekit/triage/triage"
+	"github.com/triagekit/triage/triage/archive"
 	"github.com/triagekit/triage/triage/casework"
 	"github.com/triagekit/triage/triage/classify"
 	"github.com/triagekit/triage/triage/fs"
@@ -37,6 +38,10 @@ type ScanOptions struct {
 	// ItemTimeout and ItemMaxBytes are the watchdog's limits per item.
 	ItemTimeout  time.Duration
 	ItemMaxBytes int64
+	// Archives opens the archives found in files (--archives), within
+	// the limits of ArchiveLimits (--archive-max-...).
+	Archives      bool
+	ArchiveLimits archive.Limits
 	// CaseFlags set the case header (case number, agency, ...) as
 	// `triage case init` does.
 	CaseFlags CaseFlags
@@ -71,6 +76,7 @@ func (o *ScanOptions) AddFlags(f *pflag.FlagSet) {
 	f.BoolVar(&o.Rescan, "rescan", false, "scan a source again as a new evidence item when the case already holds a finished scan of it")
 	f.DurationVar(&o.ItemTimeout, "item-timeout", triage.DefaultItemTimeout, "stop reading one item's content after `DURATION` and record it incomplete (0: no limit)")
 	f.Int64Var(&o.ItemMaxBytes, "item-max-bytes", triage.DefaultItemBytes, "stop reading one item's content after `BYTES` and record it incomplete (0: no limit)")
+	addArchiveFlags(f, &o.Archives, &o.ArchiveLimits)
 	o.CaseFlags.AddFlags(f, "examiner")
 	f.StringVar(&o.As, "as", "", "read each SOURCE file as `KIND`: file (one file) or image (disk image); default: decided from the content")
 	o.FS = addFSFlags(f, "")
@@ -192,6 +198,9 @@ func validateScanOptions(o *ScanOptions, sources []string) error {
 	}
 	if o.ItemTimeout < 0 || o.ItemMaxBytes < 0 {
 		return usageErrorf("--item-timeout and --item-max-bytes must be 0 (no limit) or more")
+	}
+	if err := validateArchiveLimits(o.ArchiveLimits); err != nil {
+		return err
 	}
 	if err := o.CaseFlags.validate(); err != nil {
 		return err
@@ -332,6 +341,7 @@ func runScan(ctx context.Context, opts *ScanOptions, g *globalOptions, sources [
 		Examiner:    opts.Examiner,
 		Rescan:      opts.Rescan,
 		Watchdog:    watchdog(opts.ItemTimeout, opts.ItemMaxBytes),
+		Archives:    archiveOptions(opts.Archives, opts.ArchiveLimits),
 		As:          opts.As,
 		Image:       triage.ImageOptions{FS: opts.FS, Parents: opts.Parents},
 		VerifyImage: opts.VerifyImage,

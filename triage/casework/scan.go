@@ -29,6 +29,9 @@ type ScanOptions struct {
 	Host        string             // host recorded on the evidence item; "": the system's
 	Now         func() time.Time   // clock of the scan engine; nil: time.Now
 	Watchdog    triage.Watchdog    // limits per item's content; zero: the engine's defaults
+	// Archives opens the archives found in files and records their
+	// members; nil: archives are recorded as files only.
+	Archives *triage.ArchiveOptions
 
 	// As forces how a regular file is read: "file" or "image" ("" decides
 	// from the content). Image is how disk images are read.
@@ -168,6 +171,7 @@ func (e *Env) scanSource(ctx context.Context, c *casedb.Case, p, host string, hs
 		Rescan:      o.Rescan,
 		Now:         o.Now,
 		Watchdog:    o.Watchdog,
+		Archives:    o.Archives,
 		OnEvidence:  hs.onEvidence(e, c, sc.actor, sc.onEvidence),
 		Matcher:     hs.Matcher(),
 

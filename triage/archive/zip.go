@@ -1,0 +1,100 @@
+package archive
+
+import (
+	"archive/zip"
+	"compress/bzip2"
+	"errors"
+	"io"
+	"io/fs"
+	"math"
+	"strconv"
+	"strings"
+
+	"github.com/ulikunitz/xz"
+)
+
+// Zip compression methods read besides store and deflate.
+const (
+	zipBzip2 = 12
+	zipZstd  = 93
+	zipXz    = 95
+)
+
+func walkZip(w *walker, src *archiveSource) error {
+	z, err := zip.NewReader(src.ra, src.size)
+	if err != nil && !errors.Is(err, zip.ErrInsecurePath) {
+		return &FormatError{Format: "zip", Off: -1, Msg: err.Error()}
+	}
+	z.RegisterDecompressor(zipBzip2, func(r io.Reader) io.ReadCloser { return io.NopCloser(bzip2.NewReader(r)) })
+	z.RegisterDecompressor(zipZstd, func(r io.Reader) io.ReadCloser {
+		d, err := newZstd(r)
+		if err != nil {
+			return io.NopCloser(errReader{err})
+		}
+		return d.IOReadCloser()
+	})
+	z.RegisterDecompressor(zipXz, func(r io.Reader) io.ReadCloser {
+		d, err := xz.NewReader(r)
+		if err != nil {
+			return io.NopCloser(errReader{err})
+		}
+		return io.NopCloser(d)
+	})
+	for i, f := range z.File {
+		m := &Member{Path: cleanName(f.Name, i), Key: strconv.Itoa(i), Format: "zip", Type: TypeFile,
+			Size: declared(f.UncompressedSize64), Mtime: f.Modified, packed: declared(f.CompressedSize64)}
+		switch {
+		case f.Mode().IsDir() || strings.HasSuffix(f.Name, "/"):
+			m.Type, m.Size = TypeDir, 0
+		case f.Flags&1 != 0:
+			// Traditional PKWARE or strong encryption: the content is
+			// recorded as such and not opened.
+			m.Encrypted = true
+		default:
+			if f.Mode()&fs.ModeSymlink != 0 {
+				m.Type = TypeSymlink
+			}
+			m.open = func() (io.Reader, error) { return f.Open() }
+		}
+		if m.Type == TypeSymlink {
+			// The content of a link is its target: read it as content, as
+			// it is what the archive holds.
+			m.Type = TypeFile
+		}
+		if err := w.visit(src, m); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// declared turns a declared 64-bit size into an int64, -1 when it does not fit.
+func declared(n uint64) int64 {
+	if n > math.MaxInt64 {
+		return -1
+	}
+	return int64(n)
+}
+
+// cleanName makes a member name a relative "/"-separated path: no leading
+// "/" or "./"; an empty name becomes "#INDEX".
+func cleanName(name string, i int) string {
+	name = strings.TrimRight(name, "/")
+	for {
+		switch {
+		case strings.HasPrefix(name, "/"):
+			name = name[1:]
+		case strings.HasPrefix(name, "./"):
+			name = name[2:]
+		default:
+			if name == "" || name == "." {
+				return "#" + strconv.Itoa(i)
+			}
+			return name
+		}
+	}
+}
+
+type errReader struct{ err error }
+
+func (e errReader) Read([]byte) (int, error) { return 0, e.err }

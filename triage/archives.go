@@ -1,0 +1,296 @@
+package triage
+
+import (
+	"context"
+	"fmt"
+	"maps"
+	"os"
+	"path"
+	"path/filepath"
+	"time"
+
+	"github.com/triagekit/triage/triage/archive"
+	"github.com/triagekit/triage/triage/casedb"
+)
+
+// ArchiveOptions turn on the recursion into archives (Options.Archives):
+// a file whose content is an archive (zip, tar, gzip, bzip2, xz, zstd, 7z;
+// rar is recognised and recorded as not opened) has its members recorded
+// after it, each with its own digests, type and hash-set status.
+type ArchiveOptions struct {
+	Limits archive.Limits // zero fields: archive.DefaultLimits
+	// TempDir holds temporary copies of archives that need random access
+	// (zip, 7z) when their content is not a plain file, and of nested
+	// archives; "" makes a folder in the case's folder, removed after
+	// the scan.
+	TempDir string
+}
+
+// archiveMIMEs are the content types (classify) of the archives opened.
+var archiveMIMEs = map[string]bool{
+	"application/zip":              true,
+	"application/java-archive":     true,
+	"application/x-tar":            true,
+	"application/gzip":             true,
+	"application/x-bzip2":          true,
+	"application/x-xz":             true,
+	"application/zstd":             true,
+	"application/x-7z-compressed":  true,
+	"application/vnd.rar":          true,
+	"application/x-rar-compressed": true,
+}
+
+// Evidence metadata key of the archive recursion's settings and counts.
+const archivesMetaKey = "archives"
+
+// expander opens archives for the writer: the members of an archive are
+// read, hashed and recorded in the writer's goroutine, before the archive's
+// own record, so a resumed scan that finds the archive recorded knows all
+// its members are.
+type expander struct {
+	s       *scanner
+	opts    ArchiveOptions
+	h       *hasher
+	tmp     string // the temporary folder made for this scan
+	tmpErr  error
+	opened  int64 // archives walked
+	members int64
+	notOpen int64 // archives not opened or not completely
+	// existing counts members skipped because an earlier run recorded
+	// them, added to Result.Existing once the writer is done (the walk
+	// counts there meanwhile).
+	existing int64
+}
+
+func newExpander(s *scanner) *expander {
+	if s.opts.Archives == nil {
+		return nil
+	}
+	return &expander{s: s, opts: *s.opts.Archives}
+}
+
+// wants reports whether the record is an archive to open.
+func (x *expander) wants(e *Entry, rec *casedb.FileRecord) bool {
+	return x != nil && e != nil && e.Open != nil && rec.Type == casedb.TypeFile && rec.Size > 0 && archiveMIMEs[rec.MIME]
+}
+
+func (x *expander) tempDir() (string, error) {
+	if x.opts.TempDir != "" {
+		return x.opts.TempDir, nil
+	}
+	if x.tmp == "" && x.tmpErr == nil {
+		// Copies left by a scan that crashed are removed: the case has one
+		// writer at a time.
+		if olds, _ := filepath.Glob(x.s.c.Path(".archive-tmp-*")); len(olds) > 0 {
+			for _, o := range olds {
+				os.RemoveAll(o)
+			}
+		}
+		x.tmp, x.tmpErr = os.MkdirTemp(x.s.c.Dir, ".archive-tmp-")
+	}
+	return x.tmp, x.tmpErr
+}
+
+// close removes the temporary folder and releases the hasher, once the
+// writer is done.
+func (x *expander) close() {
+	if x == nil {
+		return
+	}
+	x.s.res.Existing += x.existing
+	if x.h != nil {
+		x.h.close()
+	}
+	if x.tmp != "" {
+		os.RemoveAll(x.tmp)
+	}
+}
+
+// expand records the members of the archive whose record is rec through
+// put, and its problems through problem; it adds what it found to rec's
+// extra. The error returned stops the scan (cancellation, a case that
+// cannot be written).
+func (x *expander) expand(ctx context.Context, e *Entry, rec *casedb.FileRecord,
+	put func(*casedb.FileRecord) error, problem func(path string, offset int64, msg string) error) error {
+	if x.h == nil {
+		x.h = newHasher(x.s.algs, nil)
+	}
+	tmp, err := x.tempDir()
+	if err != nil {
+		return problem(rec.Path, -1, fmt.Sprintf("archive not opened: failed to make a temporary folder: %v", err))
+	}
+	rc, err := e.Open()
+	if err != nil {
+		return problem(rec.Path, -1, fmt.Sprintf("archive not opened: failed to open: %v", err))
+	}
+	defer rc.Close()
+	v := &memberVisitor{x: x, ctx: ctx, parent: rec, put: put, problem: problem}
+	sum, err := archive.WalkReader(ctx, rc, rec.Size, path.Base(rec.Path), archive.Options{Limits: x.opts.Limits, TempDir: tmp}, v)
+	if v.err != nil {
+		return v.err
+	}
+	if err != nil {
+		return err
+	}
+	if sum.Format == "" {
+		return nil // not an archive after all
+	}
+	x.opened++
+	x.members += sum.Members
+	extra := make(map[string]any, len(rec.Extra)+3)
+	maps.Copy(extra, rec.Extra)
+	extra["archive"] = sum.Format
+	extra["archive_members"] = sum.Members
+	if sum.NotOpened > 0 || sum.Err != nil {
+		x.notOpen++
+		why := fmt.Sprintf("%d members or nested archives not opened or not read completely", sum.NotOpened)
+		if sum.Err != nil {
+			why = sum.Err.Error()
+		}
+		extra["archive_incomplete"] = why
+	}
+	rec.Extra = extra
+	return nil
+}
+
+// memberVisitor records the members of one archive.
+type memberVisitor struct {
+	x       *expander
+	ctx     context.Context
+	parent  *casedb.FileRecord
+	put     func(*casedb.FileRecord) error
+	problem func(path string, offset int64, msg string) error
+	err     error // the writer's error: stops the walk
+}
+
+func (v *memberVisitor) Member(m *archive.Member) error {
+	s := v.x.s
+	cpath, ckey := v.parent.Path, v.parent.Key
+	if m.Container != "" {
+		cpath, ckey = v.parent.Path+"!/"+m.Container, v.parent.Key+"!"+m.ContainerKey
+	}
+	e := &Entry{
+		Key: v.parent.Key + "!" + m.Key, Path: v.parent.Path + "!/" + m.Path, Type: m.Type, Size: max(m.Size, 0),
+		LinkTarget: m.LinkTarget, Volume: v.parent.Volume, Deleted: v.parent.Deleted,
+		Mtime: m.Mtime, Atime: m.Atime, Ctime: m.Ctime, Btime: m.Btime,
+		Extra: map[string]any{"container": cpath, "container_key": ckey, "archive_format": m.Format},
+	}
+	if m.Encrypted {
+		e.Extra["encrypted"] = true
+	}
+	rec := s.newRecord(e)
+	switch {
+	case m.Err != nil:
+		rec.Complete, rec.Error = false, m.Err.Error()
+	case m.Type == casedb.TypeFile:
+		r, err := m.Open()
+		if err != nil {
+			rec.Complete, rec.Error = false, fmt.Sprintf("failed to open: %v", err)
+			break
+		}
+		var onRead func(int)
+		if p := s.opts.Progress; p != nil {
+			onRead = func(n int) { p.Bytes.Add(int64(n)) }
+		}
+		// Members are read in the writer's goroutine: from 256 KiB (or of
+		// an unknown size) the digests are computed in the hasher's two
+		// lanes while the next block is decompressed, so that archives
+		// use two cores.
+		hint := e.Size
+		if m.Size < 0 || hint >= 256<<10 {
+			hint = max(hint, parallelThreshold)
+		}
+		hr := v.x.h.sum(ctxReader{v.ctx, r}, hint, false, onRead)
+		if hr.err != nil && v.ctx.Err() != nil {
+			return v.ctx.Err()
+		}
+		if m.Size < 0 {
+			// A stream that declares no size: its size is what it held,
+			// or what was read of it.
+			e.Size, rec.Size = hr.n, hr.n
+		}
+		s.finish(rec, e, &hr, "", false)
+		if m.Size < 0 && hr.err != nil {
+			rec.Error = fmt.Sprintf("read error after %d bytes (the size is not declared): %v", hr.n, hr.err)
+		}
+		if f, why := m.Nested(); f != "" {
+			extra := make(map[string]any, len(rec.Extra)+2)
+			maps.Copy(extra, rec.Extra)
+			extra["archive"] = f
+			if why != "" {
+				extra["archive_incomplete"] = why
+			}
+			rec.Extra = extra
+		}
+	}
+	if s.res.Resumed {
+		done, err := s.c.HasKey(v.ctx, s.ev.ID, rec.Key)
+		if err != nil {
+			v.err = err
+			return err
+		}
+		if done {
+			v.x.existing++
+			return nil
+		}
+	}
+	if err := v.put(rec); err != nil {
+		v.err = err
+		return err
+	}
+	return nil
+}
+
+func (v *memberVisitor) Problem(p string, err error) {
+	if v.err != nil {
+		return
+	}
+	full := v.parent.Path
+	if p != "" {
+		full += "!/" + p
+	}
+	msg := err.Error()
+	if p == "" {
+		msg = "archive not opened completely: " + msg
+	}
+	if perr := v.problem(full, ErrorOffset(err), msg); perr != nil {
+		v.err = perr
+	}
+}
+
+// record stores the settings and counts of the recursion on the evidence
+// item, adding to those of the runs before a resume.
+func (x *expander) record(ctx context.Context) error {
+	if x == nil {
+		return nil
+	}
+	l := x.opts.Limits
+	d := archive.DefaultLimits
+	pick := func(v, def int64) int64 {
+		if v == 0 {
+			return def
+		}
+		return v
+	}
+	t := l.Time
+	if t == 0 {
+		t = d.Time
+	}
+	depth := l.Depth
+	if depth == 0 {
+		depth = d.Depth
+	}
+	opened, members, notOpen := x.opened, x.members, x.notOpen
+	if prev, ok := x.s.ev.Metadata[archivesMetaKey].(map[string]any); ok && x.s.res.Resumed {
+		n := func(k string) int64 { f, _ := prev[k].(float64); return int64(f) }
+		opened, members, notOpen = opened+n("opened"), members+n("members"), notOpen+n("not_opened")
+	}
+	return x.s.c.UpdateEvidenceMetadata(ctx, x.s.ev.ID, map[string]any{archivesMetaKey: map[string]any{
+		"opened": opened, "members": members, "not_opened": notOpen,
+		"limits": map[string]any{
+			"member_bytes": pick(l.MemberBytes, d.MemberBytes), "archive_bytes": pick(l.ArchiveBytes, d.ArchiveBytes),
+			"ratio": pick(l.Ratio, d.Ratio), "members": pick(l.Members, d.Members), "depth": depth,
+			"time": t.Round(time.Millisecond).String(),
+		},
+	}})
+}
