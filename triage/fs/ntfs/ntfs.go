@@ -131,6 +131,17 @@ func (vol *volume) entry(e *fs.Entry, it *ntfsfs.Item) {
 	}
 	v := vol.v
 	e.Open = func() (io.ReadCloser, error) { return v.OpenStream(f, s) }
+	e.Extents = func() []fs.Extent {
+		x := v.Extents(s)
+		if x == nil {
+			return nil
+		}
+		out := make([]fs.Extent, len(x))
+		for i, p := range x {
+			out[i] = fs.Extent{Off: p.Off, VolOff: p.VolOff, Len: p.Len}
+		}
+		return out
+	}
 }
 
 // putTimes records the times of a $FILE_NAME as fn_mtime, fn_atime...
