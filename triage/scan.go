@@ -376,7 +376,10 @@ func (s *scanner) run(workers int) error {
 		defer close(order)
 		v := &visitor{ctx: gctx, s: s, jobs: jobs, order: order, batch: make([]*job, 0, batchMax)}
 		err := s.walk(gctx, v)
-		if err == nil && s.pass != nil {
+		// An image without contents to read in disk order (no file
+		// system read, nothing but resident data) has its media hashed
+		// on its own after the scan, as without the pass: one read too.
+		if err == nil && s.pass != nil && (len(s.pass.files) > 0 || s.pass.start > 0) {
 			if err = v.flush(); err == nil {
 				s.media, err = s.pass.run(gctx, v)
 			}
