@@ -105,6 +105,8 @@ type MediaRead struct {
 	// ResumedAt is the offset an interrupted pass resumed from, 0 for a
 	// pass that started at the beginning.
 	ResumedAt int64 `json:"resumed_at,omitempty"`
+	// Text says it in one line, for the report (Summary).
+	Text string `json:"summary"`
 }
 
 // Summary is the one line a report gives of how the media was read.
@@ -283,6 +285,7 @@ func (p *diskPass) run(ctx context.Context, v *visitor) (*mediahash.Result, erro
 		p.stat.Passes = 2
 	}
 	p.stat.Bytes = p.stat.Sequential + p.stat.TargetedBytes
+	p.stat.Text = p.stat.Summary()
 	return p.push.Finish(), nil
 }
 

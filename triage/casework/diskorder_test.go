@@ -4,8 +4,10 @@ import (
 	"context"
 	"crypto/md5"
 	"encoding/hex"
+	"fmt"
 	"os"
 	"path/filepath"
+	"strings"
 	"testing"
 
 	"github.com/triagekit/triage/internal/testfixture"
@@ -46,7 +48,7 @@ func TestScanVerifyOneRead(t *testing.T) {
 	}
 	items, _ := c.EvidenceItems(context.Background())
 	mr, ok := items[0].Metadata[triage.MediaReadKey].(map[string]any)
-	if !ok || mr["passes"] != float64(1) || mr["sequential_bytes"] != float64(len(b)) {
+	if !ok || mr["passes"] != float64(1) || mr["sequential_bytes"] != float64(len(b)) || !strings.HasPrefix(fmt.Sprint(mr["summary"]), "the media was read once, in full, from start to end") {
 		t.Errorf("evidence metadata %s: %v", triage.MediaReadKey, items[0].Metadata[triage.MediaReadKey])
 	}
 }
