@@ -420,3 +420,46 @@ func diskRecByPath(o scanOut, path string) map[string]any {
 	}
 	return nil
 }
+
+// FuzzDiskTake gives the disk-order pass extents decoded from the input
+// (as a hostile file system could): those it takes lie in the media, are
+// contiguous from 0 and cover the content; the others are left to Open.
+func FuzzDiskTake(f *testing.F) {
+	f.Add(int64(100), []byte{0, 0, 0, 10, 0, 0, 0, 90})
+	f.Add(int64(5000), []byte{0x80, 0, 0, 1, 0, 0, 1, 0, 0, 0, 2, 0, 0, 0, 0, 8})
+	f.Fuzz(func(t *testing.T, size int64, b []byte) {
+		p := &diskPass{size: 1 << 20, start: int64(len(b)) % 4096}
+		var ext []fs.Extent
+		var pos int64
+		for i := 0; i+8 <= len(b) && len(ext) < 64; i += 8 {
+			v := int64(int32(uint32(b[i])<<24 | uint32(b[i+1])<<16 | uint32(b[i+2])<<8 | uint32(b[i+3])))
+			l := int64(int32(uint32(b[i+4])<<24 | uint32(b[i+5])<<16 | uint32(b[i+6])<<8 | uint32(b[i+7])))
+			ext = append(ext, fs.Extent{Off: pos, VolOff: v, Len: l})
+			pos += l
+		}
+		e := &Entry{Size: size, Open: func() (io.ReadCloser, error) { return nil, nil }, Extents: func() []fs.Extent { return ext }}
+		if !p.take(e) {
+			if len(p.files) != 0 || len(p.pieces) != 0 {
+				t.Fatal("refused content collected")
+			}
+			return
+		}
+		var media, at int64
+		for _, x := range ext {
+			if x.Off != at || x.Len <= 0 || x.VolOff >= 0 && (x.VolOff < p.start || x.VolOff+x.Len > p.size) {
+				t.Fatalf("took extent %+v", x)
+			}
+			if x.VolOff >= 0 {
+				media += x.Len
+			}
+			at += x.Len
+		}
+		var pieces int64
+		for _, pc := range p.pieces {
+			pieces += pc.n
+		}
+		if at != size || pieces != media || p.files[0].left != media || media == 0 {
+			t.Fatalf("took %d bytes of extents for %d, %d media bytes in pieces of %d", at, size, pieces, media)
+		}
+	})
+}
