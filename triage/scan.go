@@ -195,6 +195,9 @@ func Scan(ctx context.Context, c *casedb.Case, src Source, opts Options) (*Resul
 	s := &scanner{ctx: ctx, src: src, c: c, ev: ev, opts: opts, algs: algs, now: now, res: res}
 	s.opts.Workers = workers
 	s.pass = s.newDiskPass()
+	if s.pass != nil {
+		defer s.pass.limitMemory()()
+	}
 	err = s.run(workers)
 	if s.pass != nil {
 		s.pass.close()

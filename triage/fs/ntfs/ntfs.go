@@ -130,9 +130,13 @@ func (vol *volume) entry(e *fs.Entry, it *ntfsfs.Item) {
 		e.Extra["ntfs_declared_size"] = s.DeclaredSize
 	}
 	v := vol.v
-	e.Open = func() (io.ReadCloser, error) { return v.OpenStream(f, s) }
+	// The opener keeps what reading needs, not the whole entry (its
+	// names, times and other streams): a scan in disk order holds the
+	// openers of every file until its content is read.
+	fc, sc := &ntfsfs.File{Entry: f.Entry, Offset: f.Offset}, *s
+	e.Open = func() (io.ReadCloser, error) { return v.OpenStream(fc, &sc) }
 	e.Extents = func() []fs.Extent {
-		x := v.Extents(s)
+		x := v.Extents(&sc)
 		if x == nil {
 			return nil
 		}
