@@ -479,6 +479,7 @@ func (p *diskPass) abandon(f *dfile) {
 	f.late = true
 	if f.buf != nil {
 		p.held -= int64(len(f.buf))
+		putContentBuf(f.buf)
 		f.buf = nil
 	}
 	for k, h := range f.held {
@@ -502,7 +503,7 @@ func (p *diskPass) feed(ctx context.Context, v *visitor, f *dfile, k int, pos in
 				p.abandon(f)
 				return nil
 			}
-			f.buf = make([]byte, f.e.Size)
+			f.buf = getContentBuf(f.e.Size)
 		}
 		copy(f.buf[x.Off+pos:], b)
 		f.left -= int64(len(b))
@@ -524,7 +525,7 @@ func (p *diskPass) feed(ctx context.Context, v *visitor, f *dfile, k int, pos in
 			if d == nil {
 				return orig()
 			}
-			return memContent{bytes.NewReader(d)}, nil
+			return &memContent{Reader: bytes.NewReader(d), buf: d}, nil
 		}
 		f.buf, f.done = nil, true
 		p.held -= int64(len(data))
@@ -685,7 +686,53 @@ func (p *diskPass) close() {
 	}
 }
 
-// memContent is an assembled content, read by the pipeline.
-type memContent struct{ *bytes.Reader }
+// memContent is an assembled content, read by the pipeline; closing it
+// gives its buffer back for the next content (the pipeline has copied or
+// hashed the bytes by then).
+type memContent struct {
+	*bytes.Reader
+	buf []byte
+}
 
-func (memContent) Close() error { return nil }
+func (m *memContent) Close() error {
+	if m.buf != nil {
+		putContentBuf(m.buf)
+		m.buf = nil
+	}
+	return nil
+}
+
+// contentBufs recycles the buffers contents are assembled in, by size
+// class (powers of two from 4 KiB to diskSmallMax): a pass over 100,000
+// files otherwise allocates their whole size anew, and the collector runs
+// for it.
+var contentBufs [12]sync.Pool
+
+func bufClass(n int64) int {
+	c := 0
+	for int64(4096)<<c < n {
+		c++
+	}
+	return c
+}
+
+// getContentBuf returns a zeroed buffer of n bytes (n <= diskSmallMax).
+func getContentBuf(n int64) []byte {
+	c := bufClass(n)
+	if c < len(contentBufs) {
+		if b, ok := contentBufs[c].Get().(*[]byte); ok {
+			buf := (*b)[:n]
+			clear(buf)
+			return buf
+		}
+		return make([]byte, n, int64(4096)<<c)
+	}
+	return make([]byte, n)
+}
+
+func putContentBuf(b []byte) {
+	c := bufClass(int64(cap(b)))
+	if c < len(contentBufs) && int64(4096)<<c == int64(cap(b)) {
+		contentBufs[c].Put(&b)
+	}
+}
