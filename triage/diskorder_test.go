@@ -142,9 +142,9 @@ func openPath(t *testing.T, path string) func() Source {
 
 // TestDiskOrderSameRecords scans test images both ways: NTFS with resident
 // and non-resident files, ADS and a hard link, NTFS and ext4 behind MBR and
-// GPT, exFAT, and a split raw image. The media MD5 is the image file's.
+// GPT, exFAT, ext2 and ext4, and a split raw image. The media MD5 is the image file's.
 func TestDiskOrderSameRecords(t *testing.T) {
-	for _, name := range []string{"ntfs-basic.raw", "gpt-ntfs.raw", "mbr-ntfs-ext4.raw", "exfat-basic.raw"} {
+	for _, name := range []string{"ntfs-basic.raw", "gpt-ntfs.raw", "mbr-ntfs-ext4.raw", "exfat-basic.raw", "ext2-small.raw", "ext4-small.raw"} {
 		t.Run(name, func(t *testing.T) {
 			path := imageFile(t, name)
 			per := scanOnce(t, openPath(t, path), true, Options{})
@@ -182,14 +182,17 @@ func md5Sum(b []byte) []byte { s := md5.Sum(b); return s[:] }
 
 // TestDiskOrderCorpus compares both paths on corpus images: NTFS (an E01
 // with a compressed file with an attribute list (go-ewf), an MBR disk with
-// 4 KiB index buffers, a volume with a sparse file) and FAT. Media MD5s are
-// the corpus authors' or the image file's.
+// 4 KiB index buffers, a volume with a sparse file), FAT and ext (raw and
+// a split E01). Media MD5s are the corpus authors' or the image file's.
 func TestDiskOrderCorpus(t *testing.T) {
 	for _, c := range []struct{ rel, md5 string }{
 		{"go-ewf/test.ntfs.dd.E01", "8b4382280340597b7930b4b34742afba"},
 		{"velociraptor/partition_image.E01", "2f342dd13cbfea48b5cacc3c8b8b8b49"},
 		{"ntfs/testfs1.gz", ""},
 		{"rust-fatfs/fat16.img.gz", ""},
+		{"dfvfs/ext2.raw.gz", "196066add11fb71c4c49cf1bb50d6d24"},
+		{"dfvfs/ext2.split.E01", "196066add11fb71c4c49cf1bb50d6d24"},
+		{"go-ext4/hierarchy_64.ext4", ""},
 		{"dfir_ntfs/fat12.raw.gz", ""},
 		{"dfir_ntfs/ntfs_index.raw.gz", ""},
 	} {
