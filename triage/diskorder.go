@@ -56,10 +56,11 @@ const (
 	diskHeldMax = 64 << 20
 	// diskStreams is the most large contents streamed at once.
 	diskStreams = 8
-	// diskMaxFiles and diskMaxPieces bound what the pass collects: beyond,
-	// contents are read on their own during the walk.
-	diskMaxFiles  = 2 << 20
-	diskMaxPieces = 8 << 20
+	// diskMaxFiles and diskMaxPieces bound what the pass collects (each
+	// collected entry stays in memory, about 1.5 KB, until its content is
+	// read): beyond, contents are read on their own during the walk.
+	diskMaxFiles  = 1 << 18
+	diskMaxPieces = 1 << 20
 	// diskMaxActive bounds the pieces being read at once (pieces overlap
 	// only on a corrupt volume); beyond, the contents are read on their own.
 	diskMaxActive = 4096
