@@ -6,9 +6,25 @@
 #   hashing:  triage scan IMAGE (MD5+SHA-1+SHA-256)  vs  fiwalk -X (MD5+SHA-1)
 #
 # Usage: bash bench/ntfs.sh [FILES] [SIZE]   (defaults 100000 2G)
-# Env: BENCH_DIR (default /tmp/triage-bench/ntfs) holds the cached image.
-# Needs root (FUSE mount), mkntfs, ntfs-3g, python3, fls, fiwalk.
+#
+# With "random" first, the image of the one-read issue instead: FILES files
+# of 100 B to 20 KB of random content each (defaults 100000 files, 2G), and
+#
+#   default scan (files and media hash, one read)  vs  fiwalk -X
+#   files only (--verify-image=false)              vs  fiwalk -X
+#   bytes read by the default scan (rchar of /proc/PID/io) / image size
+#   the same disk as an E01 (ewfacquire -c fast): default scan  vs  ewfverify -d sha1
+#
+#   bash bench/ntfs.sh random 25000 500M    (a smaller run)
+#
+# Env: BENCH_DIR (default /tmp/triage-bench/ntfs) holds the cached images.
+# Needs root (FUSE mount), mkntfs, ntfs-3g, python3, fls, fiwalk (and
+# ewfacquire, ewfverify for "random").
 set -euo pipefail
+if [ "${1:-}" = random ]; then
+  shift
+  exec bash "$(dirname "$0")/ntfs_random.sh" "$@"
+fi
 files=${1:-100000}
 size=${2:-2G}
 dir=${BENCH_DIR:-/tmp/triage-bench/ntfs}

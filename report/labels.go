@@ -35,6 +35,13 @@ func (l labeler) splitMetadata(m map[string]any) (hashes, verification, other []
 			hashes = append(hashes, l.labelled(flattenValue(k, m[k]))...)
 		case k == "image_verification":
 			verification = append(verification, l.verificationKVs(m[k])...)
+		case k == "media_read":
+			// how a disk-order scan read the media, in one line
+			if mr, ok := m[k].(map[string]any); ok && metaString(mr["summary"]) != "" {
+				other = append(other, KV{"Media read", metaString(mr["summary"])})
+			}
+		case k == "media_hash_checkpoint":
+			// the saved state of an interrupted media hash, for resuming it
 		case strings.Contains(k, "verif"):
 			verification = append(verification, l.labelled(flattenValue(k, m[k]))...)
 		default:

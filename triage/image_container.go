@@ -14,8 +14,14 @@ func SourceImage(src Source) image.Image {
 	if s, ok := src.(*imageSource); ok {
 		return s.img
 	}
+	if s, ok := src.(mediaSource); ok {
+		return s.media()
+	}
 	return nil
 }
+
+// mediaSource is a Source over an image other than imageSource (tests).
+type mediaSource interface{ media() image.Image }
 
 // reportImageProblems records what an image says about its own damage
 // before its volumes are walked: the media regions its acquisition could

@@ -291,7 +291,23 @@ func (s *imageSource) walkFS(ctx context.Context, v Visitor, vl vol, f *fs.Forma
 	prefix := "v" + strconv.Itoa(index) + "/"
 	problem := func(err error) { v.Problem("", -1, &volumeError{vl, err}) }
 	err = fsys.Walk(ctx, func(fe *fs.Entry) error {
-		return v.Entry(fsEntry(fe, &index, prefix))
+		e := fsEntry(fe, &index, prefix)
+		if fe.Extents != nil && vl.logical == nil {
+			// image offsets of the content, for the disk-order pass (a
+			// logical volume's extents are not contiguous in the image:
+			// its files are read one by one)
+			x, base := fe.Extents, vl.base
+			e.Extents = func() []fs.Extent {
+				out := x()
+				for i := range out {
+					if out[i].VolOff >= 0 {
+						out[i].VolOff += base
+					}
+				}
+				return out
+			}
+		}
+		return v.Entry(e)
 	}, problem)
 	// After the walk: a file system may only know then (the zone its
 	// times were read in, when some had none).

@@ -19,6 +19,7 @@ import (
 	"github.com/triagekit/triage/triage/casedb"
 	"github.com/triagekit/triage/triage/classify"
 	"github.com/triagekit/triage/triage/fuzzy"
+	"github.com/triagekit/triage/triage/mediahash"
 )
 
 // Matcher looks up the digests of a file in hash sets. It must be safe for
@@ -85,6 +86,17 @@ type Options struct {
 	// OnEvidence is called once the evidence item and run are recorded,
 	// before the walk (for custody events and hash-set provenance).
 	OnEvidence func(ev *casedb.Evidence, runID int64, resumed bool) error
+	// MediaHash hashes the whole media of a disk-image source in the same
+	// read as its files: the media is read once, from start to end, each
+	// block feeding the media hash and the contents it holds (see
+	// diskorder.go). Result.Media holds the digests, Result.MediaRead how
+	// the media was read (also recorded on the evidence item, key
+	// MediaReadKey). Other sources ignore it.
+	MediaHash bool
+
+	// afterCheckpoint is called once a checkpoint of the disk-order pass
+	// is committed, with its media offset (a test hook).
+	afterCheckpoint func(off int64)
 }
 
 // Result summarises the scan of one source.
@@ -100,6 +112,12 @@ type Result struct {
 	Existing   int64  // records skipped because an earlier run wrote them
 	Started    time.Time
 	Finished   time.Time
+	// Media holds the digests of the whole media of an image scanned with
+	// Options.MediaHash, nil when it was not hashed in the scan (the
+	// per-file path, an interrupted scan).
+	Media *mediahash.Result
+	// MediaRead says how the media was read, with Media.
+	MediaRead *MediaRead
 }
 
 // job is one entry travelling through the pipeline. The writer takes jobs in
@@ -109,6 +127,14 @@ type job struct {
 	entry   *Entry
 	problem *problem
 	res     chan *casedb.FileRecord // capacity 1; nil result: cancelled
+	// checkpoint is a media hash checkpoint to commit after the records
+	// before it.
+	checkpoint *checkpointJob
+}
+
+type checkpointJob struct {
+	state json.RawMessage
+	off   int64
 }
 
 type problem struct {
@@ -186,10 +212,28 @@ func Scan(ctx context.Context, c *casedb.Case, src Source, opts Options) (*Resul
 
 	s := &scanner{ctx: ctx, src: src, c: c, ev: ev, opts: opts, algs: algs, now: now, res: res}
 	s.arch = newExpander(s)
+	s.opts.Workers = workers
+	s.pass = s.newDiskPass()
+	if s.pass != nil {
+		defer s.pass.limitMemory()()
+	}
 	err = s.run(workers)
 	s.arch.close()
 	if aerr := s.arch.record(context.WithoutCancel(ctx)); aerr != nil && err == nil {
 		err = fmt.Errorf("failed to record the archives opened: %w", aerr)
+	}
+	if s.pass != nil {
+		s.pass.close()
+		if err == nil && ctx.Err() == nil && s.media != nil {
+			res.Media, res.MediaRead = s.media, &s.pass.stat
+			md := map[string]any{MediaReadKey: res.MediaRead}
+			if _, ok := ev.Metadata[CheckpointKey]; ok || s.checkpointed {
+				md[CheckpointKey] = nil
+			}
+			if merr := c.UpdateEvidenceMetadata(context.WithoutCancel(ctx), ev.ID, md); merr != nil {
+				err = fmt.Errorf("failed to record how the media was read: %w", merr)
+			}
+		}
 	}
 	if vl, ok := src.(VolumeLister); ok {
 		for _, vol := range vl.Volumes() {
@@ -238,6 +282,11 @@ type scanner struct {
 	now     func() time.Time
 	res     *Result
 	arch    *expander // nil: archives are not opened
+	// pass is the disk-order pass of an image scanned with its media
+	// hash, nil otherwise; media its result.
+	pass         *diskPass
+	media        *mediahash.Result
+	checkpointed bool
 }
 
 // visitor feeds the pipeline from a Source walk. Entries with little or no
@@ -302,6 +351,14 @@ func (v *visitor) Entry(e *Entry) error {
 			return nil
 		}
 	}
+	if v.s.pass != nil && v.s.pass.take(e) {
+		return nil // read in the disk-order pass
+	}
+	return v.enqueue(e)
+}
+
+// enqueue sends e to the pipeline.
+func (v *visitor) enqueue(e *Entry) error {
 	j := &job{entry: e, res: make(chan *casedb.FileRecord, 1)}
 	var size int64
 	if e.Open != nil {
@@ -346,6 +403,14 @@ func (s *scanner) run(workers int) error {
 		defer close(order)
 		v := &visitor{ctx: gctx, s: s, jobs: jobs, order: order, batch: make([]*job, 0, batchMax)}
 		err := s.walk(gctx, v)
+		// An image without contents to read in disk order (no file
+		// system read, nothing but resident data) has its media hashed
+		// on its own after the scan, as without the pass: one read too.
+		if err == nil && s.pass != nil && (len(s.pass.files) > 0 || s.pass.start > 0) {
+			if err = v.flush(); err == nil {
+				s.media, err = s.pass.run(gctx, v)
+			}
+		}
 		if ferr := v.flush(); err == nil {
 			// What the walk found before it stopped is recorded too.
 			err = ferr
@@ -800,6 +865,19 @@ func (s *scanner) write(order <-chan *job) error {
 		return nil
 	}
 	for j := range order {
+		if j.checkpoint != nil {
+			if err := flush(); err != nil {
+				return err
+			}
+			if err := s.c.UpdateEvidenceMetadata(context.WithoutCancel(s.ctx), s.ev.ID, map[string]any{CheckpointKey: j.checkpoint.state}); err != nil {
+				return fmt.Errorf("failed to record a media hash checkpoint: %w", err)
+			}
+			s.checkpointed = true
+			if s.opts.afterCheckpoint != nil {
+				s.opts.afterCheckpoint(j.checkpoint.off)
+			}
+			continue
+		}
 		if j.problem != nil {
 			if err := problem(j.problem.path, j.problem.offset, j.problem.msg); err != nil {
 				return err

@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/triagekit/triage/internal/evidence"
+	"github.com/triagekit/triage/triage/fs"
 )
 
 // Entry is one item a Source yields: a file, folder, link, special file or
@@ -41,6 +42,11 @@ type Entry struct {
 	// Open returns the content of a file or stream; nil when the entry
 	// has no content to read (folders, links, special files).
 	Open func() (io.ReadCloser, error)
+	// Extents, when not nil, tells where the content lies in the image
+	// (fs.Extent, with image offsets), so that the scan can read the
+	// image once in disk order; nil (or a nil result) reads it through
+	// Open.
+	Extents func() []fs.Extent
 }
 
 // PartialReader is implemented by content readers that can tell, once read

@@ -399,6 +399,7 @@ func FuzzEntry(f *testing.F) {
 			return
 		}
 		v.IndexSlack = entry%2 == 1
+		ov := r
 		_ = v.Walk(context.Background(), func(it *Item) error {
 			// Only the fuzzed entry's streams are read: the others are
 			// the intact image's, and reading them every time took most
@@ -410,7 +411,32 @@ func FuzzEntry(f *testing.F) {
 			if err != nil {
 				return nil
 			}
-			io.Copy(io.Discard, io.LimitReader(r, 4<<20))
+			got, rerr := io.ReadAll(io.LimitReader(r, 4<<20))
+			// The extents, when given, lie in the volume, cover the
+			// stream and hold the bytes its reader gives.
+			if x := v.Extents(it.Stream); x != nil {
+				var pos int64
+				var want []byte
+				for _, e := range x {
+					if e.Off != pos || e.Len <= 0 || e.VolOff >= 0 && (e.VolOff > int64(len(good))-e.Len) {
+						t.Fatalf("extent %+v at %d of %d bytes", e, pos, it.Stream.Size)
+					}
+					if n := min(e.Len, 4<<20-int64(len(want))); n > 0 {
+						b := make([]byte, n)
+						if e.VolOff >= 0 {
+							ov.ReadAt(b, e.VolOff)
+						}
+						want = append(want, b...)
+					}
+					pos += e.Len
+				}
+				if pos != it.Stream.Size {
+					t.Fatalf("extents cover %d bytes of %d", pos, it.Stream.Size)
+				}
+				if rerr == nil && !bytes.Equal(got, want[:len(got)]) {
+					t.Fatalf("extents of entry %d disagree with its reader", it.File.Entry)
+				}
+			}
 			return nil
 		}, func(error) {})
 	})

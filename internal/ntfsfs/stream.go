@@ -151,3 +151,40 @@ func (r *StreamReader) Incomplete() (string, bool) { return r.reason, r.reason !
 
 // Close releases nothing; it exists for io.ReadCloser.
 func (r *StreamReader) Close() error { return nil }
+
+// Extent is a piece of a stream's content: Len bytes at offset Off of the
+// content are at offset VolOff of the volume, or are zeros when VolOff is
+// -1 (past the initialized size).
+type Extent struct{ Off, VolOff, Len int64 }
+
+// Extents returns where the content of s lies on the volume, in content
+// order and covering exactly s.Size bytes, for a plain non-resident stream
+// (one attribute, neither compressed nor sparse) that reads in full; nil
+// for any other stream, which is read through OpenStream. Reading the
+// extents gives the bytes OpenStream's reader gives.
+func (fs *FS) Extents(s *Stream) []Extent {
+	if !s.direct || s.Resident || s.Unreadable != "" || s.Size <= 0 {
+		return nil
+	}
+	init := min(s.init, s.Size)
+	out := make([]Extent, 0, len(s.extents)+1)
+	var pos int64
+	for _, e := range s.extents {
+		if pos >= init {
+			break
+		}
+		if e.vcnOff != pos || e.length <= 0 || e.lcnOff < 0 {
+			return nil
+		}
+		l := min(e.length, init-pos)
+		out = append(out, Extent{Off: pos, VolOff: e.lcnOff, Len: l})
+		pos += l
+	}
+	if pos < init {
+		return nil
+	}
+	if pos < s.Size {
+		out = append(out, Extent{Off: pos, VolOff: -1, Len: s.Size - pos})
+	}
+	return out
+}

@@ -174,6 +174,7 @@ func (e *Env) scanSource(ctx context.Context, c *casedb.Case, p, host string, hs
 		Archives:    o.Archives,
 		OnEvidence:  hs.onEvidence(e, c, sc.actor, sc.onEvidence),
 		Matcher:     hs.Matcher(),
+		MediaHash:   o.VerifyImage,
 
 		MismatchPolicy: pol,
 	})
@@ -219,7 +220,7 @@ func (e *Env) mediaHashPhase(ctx context.Context, c *casedb.Case, src triage.Sou
 		return nil, err
 	}
 	res.State = casedb.StateMediaHashPending
-	ic, err := e.verifyScannedImage(ctx, c, src, res.EvidenceID, o)
+	ic, err := e.verifyScannedImage(ctx, c, src, res.EvidenceID, res.Media, o)
 	if err != nil {
 		if ctx.Err() != nil {
 			if cerr := e.AppendCustody(c.Dir, custody.ActionScanInterrupted, actor, map[string]any{

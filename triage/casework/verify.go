@@ -81,20 +81,29 @@ type ImageCheck struct {
 // "image_verification") and in the custody log (image verified / MISMATCH /
 // verification FAILED / hashed). It returns nil for a source that is not an
 // image.
-func (e *Env) verifyScannedImage(ctx context.Context, c *casedb.Case, src triage.Source, evidenceID int64, o *ScanOptions) (*ImageCheck, error) {
+//
+// media, when not nil, holds the digests the scan computed in its
+// disk-order pass: they are checked instead of hashing the media again.
+func (e *Env) verifyScannedImage(ctx context.Context, c *casedb.Case, src triage.Source, evidenceID int64, media *mediahash.Result, o *ScanOptions) (*ImageCheck, error) {
 	img := triage.SourceImage(src)
 	if img == nil {
 		return nil, nil
 	}
 	path := src.Info().Path
-	progress, stop := func(int64) {}, func() {}
-	if o.MediaProgress != nil {
-		progress, stop = o.MediaProgress(path, img.Size())
-	}
-	res, check, err := VerifyImage(ctx, img, o.Workers, nil, progress)
-	stop()
-	if err != nil {
-		return nil, fmt.Errorf("image verification: %w", err)
+	res, check := media, mediahash.Check{}
+	if res != nil {
+		check = mediahash.Verify(res, mediahash.StoredReferences(img))
+	} else {
+		progress, stop := func(int64) {}, func() {}
+		if o.MediaProgress != nil {
+			progress, stop = o.MediaProgress(path, img.Size())
+		}
+		var err error
+		res, check, err = VerifyImage(ctx, img, o.Workers, nil, progress)
+		stop()
+		if err != nil {
+			return nil, fmt.Errorf("image verification: %w", err)
+		}
 	}
 	var info image.Info
 	if d, ok := img.(image.Describer); ok {

@@ -2,7 +2,6 @@ package ewf
 
 import (
 	"bytes"
-	"compress/zlib"
 	"container/list"
 	"encoding/binary"
 	"errors"
@@ -15,6 +14,8 @@ import (
 	"sort"
 	"sync"
 	"sync/atomic"
+
+	"github.com/klauspost/compress/zlib"
 
 	"github.com/triagekit/triage/triage/image/container"
 )

@@ -145,4 +145,21 @@ type Entry struct {
 	// The reader may implement Incomplete() (string, bool) to say that
 	// the bytes it yielded do not cover the whole content.
 	Open func() (io.ReadCloser, error)
+	// Extents, when not nil, tells where the content lies on the volume,
+	// so that the engine can read the volume once in disk order instead
+	// of opening each content (see Extent). It returns nil when the
+	// content cannot be mapped that way (resident, compressed or
+	// encrypted data, a run list it cannot trust): Open is used then.
+	// Open must stay usable either way.
+	Extents func() []Extent
+}
+
+// Extent is one piece of an entry's content: Len bytes at offset Off of
+// the content are at offset VolOff of the volume, or are zeros when VolOff
+// is negative (a sparse run, bytes past the initialized size). The extents
+// of an entry are in content order, contiguous from 0, and cover exactly
+// its Size; reading them gives the bytes Open gives, and Open's reader
+// reports no Incomplete reason.
+type Extent struct {
+	Off, VolOff, Len int64
 }

@@ -130,6 +130,18 @@ func (h *hasher) write(p []byte) {
 	}
 }
 
+// sync sends the current block and waits until every block sent is
+// hashed.
+func (h *hasher) sync() {
+	if h.cur != nil {
+		h.send(h.cur)
+		h.cur = nil
+	}
+	for _, b := range h.ring {
+		b.wg.Wait()
+	}
+}
+
 func (h *hasher) finish(r *Result) {
 	if h.cur != nil {
 		h.send(h.cur)

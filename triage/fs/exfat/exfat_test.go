@@ -527,9 +527,12 @@ func exercise(t *testing.T, b []byte) {
 		return
 	}
 	err = fs.Walk(context.Background(), func(it *Item) error {
-		n, err := io.Copy(io.Discard, fs.Open(it))
-		if err == nil && n != it.Readable {
+		data, err := io.ReadAll(fs.Open(it))
+		if n := int64(len(data)); err == nil && n != it.Readable {
 			t.Fatalf("%s: %d bytes of %d", it.Path, n, it.Readable)
+		}
+		if x := fs.Extents(it); x != nil && !it.IsDir {
+			checkExtents(t, b, x, it.Size, data, it.Path)
 		}
 		return nil
 	}, func(err error) {
@@ -582,5 +585,29 @@ func TestZoneAssumed(t *testing.T) {
 	want := time.Date(2024, 5, 6, 7, 8, 10, 0, zone)
 	if it == nil || !it.ZoneAssumed || !it.Modified.Equal(want.Add(450*time.Millisecond)) || it.Modified.Location() != zone || fs.Zone() != zone {
 		t.Errorf("%+v", it)
+	}
+}
+
+// checkExtents checks the extents of an item against the bytes its reader
+// gave: they lie in the volume b, cover size bytes and hold those bytes.
+func checkExtents(t *testing.T, b []byte, x []Extent, size int64, got []byte, path string) {
+	var pos int64
+	want := make([]byte, 0, len(got))
+	for _, e := range x {
+		if e.Off != pos || e.Len <= 0 || e.VolOff >= 0 && e.VolOff > int64(len(b))-e.Len || e.Len > size-pos {
+			t.Fatalf("%s: extent %+v at %d of %d bytes", path, e, pos, size)
+		}
+		if e.VolOff >= 0 {
+			want = append(want, b[e.VolOff:e.VolOff+e.Len]...)
+		} else {
+			want = append(want, make([]byte, e.Len)...)
+		}
+		pos += e.Len
+	}
+	if pos != size {
+		t.Fatalf("%s: extents cover %d bytes of %d", path, pos, size)
+	}
+	if !bytes.Equal(got, want[:min(len(got), len(want))]) {
+		t.Fatalf("%s: extents disagree with the reader", path)
 	}
 }

@@ -655,3 +655,43 @@ func (w *walker) folder(it *Item, depth int) error {
 	}
 	return w.dir(it.Path, runs, size, it.Deleted, depth+1)
 }
+
+// Extents returns where the content of it lies in the volume, for the
+// engine's disk-order read: its runs cut to its size, the bytes past its
+// valid size as zeros (VolOff -1). It returns nil for an item whose runs do
+// not give its whole size within the volume (an incomplete item is read
+// through Open).
+func (fs *FS) Extents(it *Item) []Extent {
+	if !it.Complete || it.Readable != it.Size || it.Size <= 0 || it.ValidSize < 0 {
+		return nil
+	}
+	valid := min(it.ValidSize, it.Size)
+	out := make([]Extent, 0, len(it.runs)+1)
+	var pos int64
+	for _, ru := range it.runs {
+		if pos >= valid {
+			break
+		}
+		if ru.n == 0 {
+			return nil
+		}
+		vol := fs.clusterOff(ru.first)
+		l := min(int64(ru.n)*fs.ClusterSize, valid-pos)
+		if vol < 0 || vol > fs.size-l {
+			return nil
+		}
+		out = append(out, Extent{Off: pos, VolOff: vol, Len: l})
+		pos += l
+	}
+	if pos != valid {
+		return nil
+	}
+	if pos < it.Size {
+		out = append(out, Extent{Off: pos, VolOff: -1, Len: it.Size - pos})
+	}
+	return out
+}
+
+// Extent is a piece of an item's content: Len bytes at offset Off of the
+// content are at offset VolOff of the volume, or zeros when VolOff is -1.
+type Extent struct{ Off, VolOff, Len int64 }

@@ -31,12 +31,40 @@ func walkAll(t *testing.T, b []byte) {
 				return nil
 			}
 			// Up to 64 MiB: a sparse file may declare terabytes.
-			n, _ := io.CopyN(io.Discard, r, 64<<20)
+			var got bytes.Buffer
+			n, _ := io.CopyN(&got, r, 64<<20)
 			if n > e.Size {
 				t.Fatalf("%s: read %d bytes of %d", e.Path, n, e.Size)
 			}
-			r.(interface{ Incomplete() (string, bool) }).Incomplete()
+			why, partial := r.(interface{ Incomplete() (string, bool) }).Incomplete()
 			r.Close()
+			// Extents, when given, lie in the volume, cover the size and
+			// hold the bytes the reader gave.
+			if e.Extents == nil {
+				return nil
+			}
+			x := e.Extents()
+			if x != nil && partial {
+				t.Fatalf("%s: extents given for an incomplete content (%s)", e.Path, why)
+			}
+			var pos int64
+			want := make([]byte, 0, got.Len())
+			for _, p := range x {
+				if p.Off != pos || p.Len <= 0 || p.VolOff >= 0 && p.VolOff > int64(len(b))-p.Len {
+					t.Fatalf("%s: extent %+v at %d of %d", e.Path, p, pos, e.Size)
+				}
+				if k := min(p.Len, int64(got.Len()-len(want))); k > 0 {
+					if p.VolOff >= 0 {
+						want = append(want, b[p.VolOff:p.VolOff+k]...)
+					} else {
+						want = append(want, make([]byte, k)...)
+					}
+				}
+				pos += p.Len
+			}
+			if x != nil && (pos != e.Size || !bytes.Equal(want, got.Bytes())) {
+				t.Fatalf("%s: extents (%d bytes) disagree with the reader", e.Path, pos)
+			}
 		}
 		return nil
 	}, func(error) {})

@@ -4,6 +4,8 @@ import (
 	"fmt"
 	"io"
 	"sort"
+
+	"github.com/triagekit/triage/triage/fs"
 )
 
 // contentReader reads a file's content through its runs: holes and
@@ -113,3 +115,51 @@ func (r *inlineReader) Read(p []byte) (int, error) {
 
 func (r *inlineReader) Close() error               { return nil }
 func (r *inlineReader) Incomplete() (string, bool) { return r.reason, r.reason != "" }
+
+// extents returns where the first size bytes of a content mapped by runs
+// lie in the volume, for the engine's disk-order read: holes and
+// uninitialized runs as zeros (VolOff -1). It returns nil when a run
+// overlaps another or lies past the end of the volume: the content is read
+// through its reader then.
+func (v *Volume) extents(runs []run, size int64) []fs.Extent {
+	bs := v.sb.blockSize
+	if bs <= 0 || size <= 0 {
+		return nil
+	}
+	blocks := uint64(v.size / bs)
+	out := make([]fs.Extent, 0, len(runs)+1)
+	var pos int64
+	for _, ru := range runs {
+		if ru.logical > uint64(size/bs) || ru.count == 0 {
+			break
+		}
+		start := int64(ru.logical) * bs
+		if start >= size {
+			break
+		}
+		if start < pos {
+			return nil
+		}
+		if start > pos {
+			out = append(out, fs.Extent{Off: pos, VolOff: -1, Len: start - pos})
+			pos = start
+		}
+		if ru.count > blocks {
+			return nil
+		}
+		l := min(int64(ru.count)*bs, size-start)
+		vol := int64(-1)
+		if !ru.uninit {
+			if ru.phys > blocks || int64(ru.phys)*bs > v.size-l {
+				return nil
+			}
+			vol = int64(ru.phys) * bs
+		}
+		out = append(out, fs.Extent{Off: pos, VolOff: vol, Len: l})
+		pos += l
+	}
+	if pos < size {
+		out = append(out, fs.Extent{Off: pos, VolOff: -1, Len: size - pos})
+	}
+	return out
+}

@@ -392,6 +392,9 @@ func (w *walker) fill(e *fs.Entry, in *inode, deleted bool) {
 		}
 		return r, nil
 	}
+	if cut < 0 && limit == 0 && !enc {
+		e.Extents = func() []fs.Extent { return v.extents(runs, size) }
+	}
 }
 
 // linkTarget returns the target of a symbolic link: in i_block (a fast

@@ -133,6 +133,18 @@ func (vol *volume) entry(e *fs.Entry, it *Item) {
 	}
 	rd := v.Open(it)
 	e.Open = func() (io.ReadCloser, error) { return &content{SectionReader: rd, reason: reason}, nil }
+	itc := *it // the walk may reuse it
+	e.Extents = func() []fs.Extent {
+		x := v.Extents(&itc)
+		if x == nil {
+			return nil
+		}
+		out := make([]fs.Extent, len(x))
+		for i, p := range x {
+			out[i] = fs.Extent{Off: p.Off, VolOff: p.VolOff, Len: p.Len}
+		}
+		return out
+	}
 }
 
 // nonASCII reports whether a raw name holds more than ASCII: UTF-16 code

@@ -30,9 +30,12 @@ func exercise(t *testing.T, b []byte) {
 		if it.Readable < 0 || it.Readable > it.Size && !it.IsDir {
 			t.Fatalf("%s: readable %d of %d", it.Path, it.Readable, it.Size)
 		}
-		got, err := io.Copy(io.Discard, fs.Open(it))
-		if err == nil && got != it.Readable {
+		data, err := io.ReadAll(fs.Open(it))
+		if got := int64(len(data)); err == nil && got != it.Readable {
 			t.Fatalf("%s: read %d bytes of %d without an error", it.Path, got, it.Readable)
+		}
+		if x := fs.Extents(it); x != nil && !it.IsDir {
+			checkExtents(t, b, x, it.Size, data, it.Path)
 		}
 		_ = it.Attr.Names()
 		return nil
@@ -122,5 +125,29 @@ func BenchmarkWalk(b *testing.B) {
 		if n != 20100 {
 			b.Fatalf("%d items", n)
 		}
+	}
+}
+
+// checkExtents checks the extents of an item against the bytes its reader
+// gave: they lie in the volume b, cover size bytes and hold those bytes.
+func checkExtents(t *testing.T, b []byte, x []Extent, size int64, got []byte, path string) {
+	var pos int64
+	want := make([]byte, 0, len(got))
+	for _, e := range x {
+		if e.Off != pos || e.Len <= 0 || e.VolOff >= 0 && e.VolOff > int64(len(b))-e.Len || e.Len > size-pos {
+			t.Fatalf("%s: extent %+v at %d of %d bytes", path, e, pos, size)
+		}
+		if e.VolOff >= 0 {
+			want = append(want, b[e.VolOff:e.VolOff+e.Len]...)
+		} else {
+			want = append(want, make([]byte, e.Len)...)
+		}
+		pos += e.Len
+	}
+	if pos != size {
+		t.Fatalf("%s: extents cover %d bytes of %d", path, pos, size)
+	}
+	if !bytes.Equal(got, want[:min(len(got), len(want))]) {
+		t.Fatalf("%s: extents disagree with the reader", path)
 	}
 }

@@ -386,3 +386,38 @@ func hasEnd(buf []byte) bool {
 	}
 	return false
 }
+
+// Extents returns where the content of it lies in the volume, for the
+// engine's disk-order read: its runs cut to its size. It returns nil for
+// an item whose runs do not give its whole size within the volume (an
+// incomplete item is read through Open).
+func (fs *FS) Extents(it *Item) []Extent {
+	if !it.Complete || it.Readable != it.Size || it.Size <= 0 {
+		return nil
+	}
+	out := make([]Extent, 0, len(it.runs))
+	var pos int64
+	for _, ru := range it.runs {
+		if pos >= it.Size {
+			break
+		}
+		if !fs.validCluster(ru.first) || ru.n == 0 {
+			return nil
+		}
+		vol := fs.clusterOff(ru.first)
+		l := min(int64(ru.n)*fs.ClusterSize, it.Size-pos)
+		if vol < 0 || vol > fs.size-l {
+			return nil
+		}
+		out = append(out, Extent{Off: pos, VolOff: vol, Len: l})
+		pos += l
+	}
+	if pos != it.Size {
+		return nil
+	}
+	return out
+}
+
+// Extent is a piece of an item's content: Len bytes at offset Off of the
+// content are at offset VolOff of the volume.
+type Extent struct{ Off, VolOff, Len int64 }

@@ -130,7 +130,22 @@ func (vol *volume) entry(e *fs.Entry, it *ntfsfs.Item) {
 		e.Extra["ntfs_declared_size"] = s.DeclaredSize
 	}
 	v := vol.v
-	e.Open = func() (io.ReadCloser, error) { return v.OpenStream(f, s) }
+	// The opener keeps what reading needs, not the whole entry (its
+	// names, times and other streams): a scan in disk order holds the
+	// openers of every file until its content is read.
+	fc, sc := &ntfsfs.File{Entry: f.Entry, Offset: f.Offset}, *s
+	e.Open = func() (io.ReadCloser, error) { return v.OpenStream(fc, &sc) }
+	e.Extents = func() []fs.Extent {
+		x := v.Extents(&sc)
+		if x == nil {
+			return nil
+		}
+		out := make([]fs.Extent, len(x))
+		for i, p := range x {
+			out[i] = fs.Extent{Off: p.Off, VolOff: p.VolOff, Len: p.Len}
+		}
+		return out
+	}
 }
 
 // putTimes records the times of a $FILE_NAME as fn_mtime, fn_atime...

@@ -1,0 +1,739 @@
+package triage
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"runtime/debug"
+	"runtime/metrics"
+	"slices"
+	"sync"
+
+	"github.com/triagekit/triage/triage/casedb"
+	"github.com/triagekit/triage/triage/fs"
+	"github.com/triagekit/triage/triage/image"
+	"github.com/triagekit/triage/triage/image/container"
+	"github.com/triagekit/triage/triage/mediahash"
+)
+
+// The disk-order pass. With Options.MediaHash, the scan of a disk image
+// reads the media once from start to end: the walk of the file systems
+// (their metadata, small and read first) collects the contents whose
+// extents it knows (fs.Entry.Extents) instead of reading them, then the
+// media is read in large sequential blocks, each block feeding the media
+// hash and the contents it holds, in each content's own order.
+//
+//   - A content of at most diskSmallMax bytes is assembled in memory and
+//     goes through the usual pipeline once its last piece is read.
+//   - A larger content is streamed, in its own order, to a hasher of its
+//     own; a piece that comes before the piece it follows is held until
+//     its turn.
+//   - What is held across blocks is bounded (diskHeldMax). A content that
+//     would pass the bound, that touches an unreadable range of the media
+//     (container.RegionError) or that finds no free stream hasher is read
+//     on its own, through its Open, in a short targeted pass at the end:
+//     it gets exactly the record and problems of the per-file path.
+//   - Every other content (resident, compressed, sparse NTFS data; file
+//     systems without extents; logical volumes) is read through its Open
+//     during the walk, as without the pass.
+//
+// The media hash state is saved in the case every diskCheckpointEvery bytes
+// (mediahash.Pusher.State), with the offset reached: an interrupted pass
+// resumes there, the contents that lie wholly after it read in the pass,
+// the others (not yet recorded) on their own.
+
+// Limits of the disk-order pass.
+const (
+	// diskSmallMax: a content of at most this many bytes is assembled in
+	// memory; larger ones are streamed.
+	diskSmallMax = 4 << 20
+	// diskHeldMax bounds the bytes held for contents whose pieces are not
+	// all read yet (assembled contents and out-of-order pieces).
+	diskHeldMax = 64 << 20
+	// diskStreams is the most large contents streamed at once.
+	diskStreams = 8
+	// diskMaxFiles and diskMaxPieces bound what the pass collects (each
+	// collected entry stays in memory, about 1.5 KB, until its content is
+	// read): beyond, contents are read on their own during the walk.
+	diskMaxFiles  = 1 << 18
+	diskMaxPieces = 1 << 20
+	// diskMaxActive bounds the pieces being read at once (pieces overlap
+	// only on a corrupt volume); beyond, the contents are read on their own.
+	diskMaxActive = 4096
+	// diskBlock is the read size of the pass when the image has no
+	// ordered stream: the unit of mediahash.Sum, so that unreadable
+	// ranges are the same as a verification's.
+	diskBlock = 1 << 20
+)
+
+// diskCheckpointEvery is how many media bytes the pass reads between
+// checkpoints of the media hash (a variable for tests).
+var diskCheckpointEvery int64 = 1 << 30
+
+// forcePerFile disables the disk-order pass (for tests that compare it
+// with the per-file path).
+var forcePerFile = false
+
+// CheckpointKey is the key of the evidence metadata that holds the saved
+// state of an interrupted disk-order pass (see mediahash.Pusher.State).
+const CheckpointKey = "media_hash_checkpoint"
+
+// MediaReadKey is the key of the evidence metadata that says how the media
+// was read (MediaRead).
+const MediaReadKey = "media_read"
+
+// MediaRead says how the media of an image was read by a disk-order scan.
+type MediaRead struct {
+	Size int64 `json:"size"` // the media size
+	// Bytes is every byte read from the media: the sequential pass, the
+	// targeted reads at the end.
+	Bytes int64 `json:"bytes_read"`
+	// Sequential is the bytes read in the pass from start to end (from
+	// ResumedAt when an interrupted pass was resumed).
+	Sequential int64 `json:"sequential_bytes"`
+	// Passes is 1 when every content was read in the sequential pass, 2
+	// when a targeted pass followed.
+	Passes int `json:"passes"`
+	// OutOfOrder counts the pieces of content that came before the piece
+	// they follow in their content and were held until their turn.
+	OutOfOrder int64 `json:"out_of_order_pieces"`
+	// Files is the contents read in the pass; Targeted and TargetedBytes
+	// those read on their own in the targeted pass.
+	Files         int64 `json:"files_in_pass"`
+	Targeted      int64 `json:"targeted_files"`
+	TargetedBytes int64 `json:"targeted_bytes"`
+	// ResumedAt is the offset an interrupted pass resumed from, 0 for a
+	// pass that started at the beginning.
+	ResumedAt int64 `json:"resumed_at,omitempty"`
+	// Text says it in one line, for the report (Summary).
+	Text string `json:"summary"`
+}
+
+// Summary is the one line a report gives of how the media was read.
+func (m *MediaRead) Summary() string {
+	var s string
+	switch {
+	case m.ResumedAt > 0:
+		s = fmt.Sprintf("the media was read from start to end in one pass resumed at byte %d", m.ResumedAt)
+	default:
+		s = "the media was read once, in full, from start to end"
+	}
+	if m.Targeted > 0 {
+		s += fmt.Sprintf(", then %d file(s) (%d bytes) on their own", m.Targeted, m.TargetedBytes)
+	}
+	return s + fmt.Sprintf(" (%d bytes read for %d bytes of media)", m.Bytes, m.Size)
+}
+
+// dpiece is one media extent of a collected content.
+type dpiece struct {
+	off, n int64 // media offset and length
+	file   int32
+	ext    int32
+}
+
+// dheld is an extent of a streamed content held until its turn.
+type dheld struct {
+	b []byte
+	n int64 // bytes received
+}
+
+// dfile is a collected content.
+type dfile struct {
+	e     *Entry
+	ext   []fs.Extent
+	first int64 // media offset of its first piece
+	left  int64 // media bytes still to come
+	late  bool  // read on its own at the end
+	done  bool
+	// assembled contents
+	buf []byte
+	// streamed contents
+	pw   *io.PipeWriter
+	job  *job
+	next int   // next extent to feed
+	fed  int64 // content bytes fed
+	held map[int]*dheld
+}
+
+// dactive is a piece being read.
+type dactive struct {
+	p   *dpiece
+	pos int64 // bytes of the piece read
+}
+
+// diskPass collects contents during the walk and reads them after it.
+type diskPass struct {
+	s      *scanner
+	img    image.Image
+	size   int64
+	start  int64 // offset the pass starts at (a resumed pass)
+	push   *mediahash.Pusher
+	files  []*dfile
+	pieces []dpiece
+	active []dactive
+	held   int64 // bytes held
+	stat   MediaRead
+	// stream hashers, at most diskStreams
+	hashers chan *hasher
+	nhash   int
+	limited bool // the soft memory limit is the pass's
+	wg      sync.WaitGroup
+	zeros   []byte
+}
+
+// newDiskPass prepares the pass for the image of s, or returns nil when the
+// scan reads contents one by one (not an image, no media hash wanted). A
+// resumed scan resumes the media hash from its checkpoint.
+func (s *scanner) newDiskPass() *diskPass {
+	if !s.opts.MediaHash || forcePerFile {
+		return nil
+	}
+	img := SourceImage(s.src)
+	if img == nil {
+		return nil
+	}
+	p := &diskPass{s: s, img: img, size: img.Size(), hashers: make(chan *hasher, diskStreams)}
+	if s.res.Resumed {
+		if v, ok := s.ev.Metadata[CheckpointKey]; ok && v != nil {
+			b, _ := json.Marshal(v)
+			if push, err := mediahash.ResumePusher(b, p.size); err == nil {
+				p.push, p.start = push, push.Offset()
+			}
+		}
+	}
+	if p.push == nil {
+		p.push = mediahash.NewPusher(p.size)
+	}
+	p.stat = MediaRead{Size: p.size, Passes: 1, ResumedAt: p.start}
+	return p
+}
+
+// take collects e for the pass; false when e is read through its Open.
+func (p *diskPass) take(e *Entry) bool {
+	if e.Err != nil || e.Open == nil || e.Extents == nil || e.Size <= 0 || len(p.files) >= diskMaxFiles {
+		return false
+	}
+	ext := e.Extents()
+	if len(ext) == 0 || len(p.pieces)+len(ext) > diskMaxPieces {
+		return false
+	}
+	var pos, media int64
+	first := int64(-1)
+	for _, x := range ext {
+		if x.Off != pos || x.Len <= 0 || x.Len > e.Size-pos {
+			return false
+		}
+		if x.VolOff >= 0 {
+			if x.VolOff < p.start || x.VolOff > p.size-x.Len {
+				return false
+			}
+			if first < 0 {
+				first = x.VolOff
+			}
+			media += x.Len
+		}
+		pos += x.Len
+	}
+	if pos != e.Size || media == 0 {
+		return false
+	}
+	i := int32(len(p.files))
+	if i%16384 == 16383 {
+		p.raiseLimit()
+	}
+	for k, x := range ext {
+		if x.VolOff >= 0 {
+			p.pieces = append(p.pieces, dpiece{off: x.VolOff, n: x.Len, file: i, ext: int32(k)})
+		}
+	}
+	p.files = append(p.files, &dfile{e: e, ext: ext, first: first, left: media})
+	return true
+}
+
+// run reads the media in disk order, then the contents left for the
+// targeted pass, sending every record to the pipeline through v. It
+// returns the media digests, nil when cancelled.
+func (p *diskPass) run(ctx context.Context, v *visitor) (*mediahash.Result, error) {
+	slices.SortFunc(p.pieces, func(a, b dpiece) int {
+		switch {
+		case a.off != b.off:
+			return cmpInt64(a.off, b.off)
+		case a.file != b.file:
+			return int(a.file - b.file)
+		}
+		return int(a.ext - b.ext)
+	})
+	p.raiseLimit()
+	err := p.read(ctx, v)
+	p.stopStreams(err)
+	p.wg.Wait()
+	if err != nil {
+		return nil, err
+	}
+	// The targeted pass: what could not be read in disk order, in the
+	// order of its first piece.
+	var late []*dfile
+	for _, f := range p.files {
+		if f.late {
+			late = append(late, f)
+		}
+	}
+	slices.SortStableFunc(late, func(a, b *dfile) int { return cmpInt64(a.first, b.first) })
+	for _, f := range late {
+		p.stat.Targeted++
+		p.stat.TargetedBytes += f.e.Size
+		if err := v.enqueue(f.e); err != nil {
+			return nil, err
+		}
+	}
+	if p.stat.Targeted > 0 {
+		p.stat.Passes = 2
+	}
+	p.stat.Bytes = p.stat.Sequential + p.stat.TargetedBytes
+	p.stat.Text = p.stat.Summary()
+	return p.push.Finish(), nil
+}
+
+// diskMemoryLimit is the soft memory limit (runtime/debug.SetMemoryLimit)
+// of the pass, above the live heap at its start: the pass allocates the
+// contents it assembles, and the collector, left to its default (a heap
+// twice the live one), let a 500 MB image of 25,000 files reach 310 MB of
+// RSS for 120 MB live.
+const diskMemoryLimit = 224 << 20
+
+// limitMemory sets the soft memory limit for the scan, unless the
+// examiner set one (GOMEMLIMIT): diskMemoryLimit, raised as the collected
+// entries grow (raiseLimit). It returns the restore.
+func (p *diskPass) limitMemory() func() {
+	if os.Getenv("GOMEMLIMIT") != "" {
+		return func() {}
+	}
+	p.limited = true
+	old := debug.SetMemoryLimit(diskMemoryLimit)
+	return func() { debug.SetMemoryLimit(old) }
+}
+
+// raiseLimit keeps the soft memory limit at least 96 MiB above the live
+// heap (the entries of a very large volume), so that the collector is not
+// run without end.
+func (p *diskPass) raiseLimit() {
+	if !p.limited {
+		return
+	}
+	sample := []metrics.Sample{{Name: "/gc/heap/live:bytes"}}
+	metrics.Read(sample)
+	if sample[0].Value.Kind() == metrics.KindUint64 {
+		debug.SetMemoryLimit(max(int64(diskMemoryLimit), int64(sample[0].Value.Uint64())+96<<20))
+	}
+}
+
+func cmpInt64(a, b int64) int {
+	switch {
+	case a < b:
+		return -1
+	case a > b:
+		return 1
+	}
+	return 0
+}
+
+// read runs the sequential pass from p.start to the end of the media.
+func (p *diskPass) read(ctx context.Context, v *visitor) error {
+	off := p.start
+	next := 0 // next piece to start
+	nextCheckpoint := off + diskCheckpointEvery
+	block := func(b []byte, bad *container.RegionError, readErr error) error {
+		if err := ctx.Err(); err != nil {
+			return err
+		}
+		switch {
+		case readErr != nil:
+			p.push.WriteBad(b, readErr)
+		default:
+			p.push.Write(b, bad)
+		}
+		end := off + int64(len(b))
+		p.stat.Sequential += int64(len(b))
+		for next < len(p.pieces) && p.pieces[next].off < end {
+			pc := &p.pieces[next]
+			next++
+			f := p.files[pc.file]
+			if f.late {
+				continue
+			}
+			if len(p.active) >= diskMaxActive {
+				p.abandon(f)
+				continue
+			}
+			p.active = append(p.active, dactive{p: pc})
+		}
+		badLo, badHi := int64(-1), int64(-1)
+		if readErr != nil {
+			badLo, badHi = off, end
+		} else if bad != nil {
+			badLo, badHi = max(bad.Off, off), min(bad.Off+bad.Length, end)
+		}
+		keep := p.active[:0]
+		for _, a := range p.active {
+			f := p.files[a.p.file]
+			if f.late {
+				continue
+			}
+			lo := a.p.off + a.pos
+			hi := min(a.p.off+a.p.n, end)
+			if lo >= hi {
+				keep = append(keep, a)
+				continue
+			}
+			if badLo < hi && lo < badHi {
+				p.abandon(f)
+				continue
+			}
+			if err := p.feed(ctx, v, f, int(a.p.ext), a.pos, b[lo-off:hi-off]); err != nil {
+				return err
+			}
+			a.pos += hi - lo
+			if a.pos < a.p.n && !f.late {
+				keep = append(keep, a)
+			}
+		}
+		clear(p.active[len(keep):])
+		p.active = keep
+		off = end
+		if off >= nextCheckpoint && off < p.size {
+			nextCheckpoint = off + diskCheckpointEvery
+			if err := p.checkpoint(ctx, v); err != nil {
+				return err
+			}
+		}
+		return nil
+	}
+	if st, ok := p.img.(container.Streamer); ok && p.start == 0 {
+		err := st.Stream(ctx, p.s.opts.Workers, func(b []byte, bad *container.RegionError) error {
+			return block(b, bad, nil)
+		})
+		if err == nil && off != p.size {
+			err = fmt.Errorf("media stream gave %d bytes, want %d", off, p.size)
+		}
+		return err
+	}
+	buf := make([]byte, diskBlock)
+	for off < p.size {
+		n := int(min(int64(len(buf)), p.size-off))
+		b := buf[:n]
+		m, rerr := p.img.ReadAt(b, off)
+		if rerr != nil && !(errors.Is(rerr, io.EOF) && m == n) {
+			if m < n && errors.Is(rerr, io.EOF) {
+				return fmt.Errorf("image ends at byte %#x, before its size %d: %w", off+int64(m), p.size, rerr)
+			}
+			var ce *container.RegionError
+			if !errors.As(rerr, &ce) {
+				clear(b[max(m, 0):])
+			}
+		} else {
+			rerr = nil
+		}
+		if err := block(b, nil, rerr); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// checkpoint saves the media hash state through the writer, after the
+// records sent before it.
+func (p *diskPass) checkpoint(ctx context.Context, v *visitor) error {
+	state, err := p.push.State()
+	if err != nil {
+		return nil // a checkpoint is an optimisation
+	}
+	if err := v.flush(); err != nil {
+		return err
+	}
+	j := &job{checkpoint: &checkpointJob{state: json.RawMessage(state), off: p.push.Offset()}}
+	select {
+	case <-ctx.Done():
+		return ctx.Err()
+	case v.order <- j:
+	}
+	return nil
+}
+
+// hold reserves n bytes of the held bound; false when it is reached.
+func (p *diskPass) hold(n int64) bool {
+	if p.held+n > diskHeldMax {
+		return false
+	}
+	p.held += n
+	return true
+}
+
+// abandon leaves f to the targeted pass, releasing what it holds.
+func (p *diskPass) abandon(f *dfile) {
+	if f.late || f.done {
+		return
+	}
+	f.late = true
+	if f.buf != nil {
+		p.held -= int64(len(f.buf))
+		putContentBuf(f.buf)
+		f.buf = nil
+	}
+	for k, h := range f.held {
+		p.held -= int64(len(h.b))
+		delete(f.held, k)
+	}
+	if f.pw != nil {
+		f.pw.CloseWithError(errAbandoned)
+		f.pw = nil
+	}
+}
+
+var errAbandoned = errors.New("read on its own")
+
+// feed hands b, the bytes at offset pos of extent k of f, to f.
+func (p *diskPass) feed(ctx context.Context, v *visitor, f *dfile, k int, pos int64, b []byte) error {
+	x := f.ext[k]
+	if f.e.Size <= diskSmallMax {
+		if f.buf == nil {
+			if !p.hold(f.e.Size) {
+				p.abandon(f)
+				return nil
+			}
+			f.buf = getContentBuf(f.e.Size)
+		}
+		copy(f.buf[x.Off+pos:], b)
+		f.left -= int64(len(b))
+		if f.left > 0 {
+			return nil
+		}
+		// complete: the usual pipeline reads it from memory
+		e := *f.e
+		data, orig := f.buf, f.e.Open
+		var once sync.Mutex
+		// The assembled bytes serve the first open (the pipeline's) and
+		// are let go then: they would otherwise stay in memory until the
+		// record is written. Later opens read the image again.
+		e.Open = func() (io.ReadCloser, error) {
+			once.Lock()
+			d := data
+			data = nil
+			once.Unlock()
+			if d == nil {
+				return orig()
+			}
+			return &memContent{Reader: bytes.NewReader(d), buf: d}, nil
+		}
+		f.buf, f.done = nil, true
+		p.held -= int64(len(data))
+		p.stat.Files++
+		return v.enqueue(&e)
+	}
+	if f.pw == nil {
+		if f.job != nil {
+			return nil // cannot happen: a stream is started once
+		}
+		if !p.startStream(ctx, f) {
+			p.abandon(f)
+			return nil
+		}
+	}
+	if k != f.next || x.Off+pos != f.fed {
+		// out of order: held until its turn
+		h := f.held[k]
+		if h == nil {
+			if !p.hold(x.Len) {
+				p.abandon(f)
+				return nil
+			}
+			h = &dheld{b: make([]byte, x.Len)}
+			if f.held == nil {
+				f.held = map[int]*dheld{}
+			}
+			f.held[k] = h
+			p.stat.OutOfOrder++
+		}
+		copy(h.b[pos:], b)
+		h.n = pos + int64(len(b))
+		return nil
+	}
+	if err := p.write(v, f, b); err != nil || f.pw == nil {
+		return err
+	}
+	return p.advance(v, f)
+}
+
+// write streams b to f's hasher. When the hasher stopped (cancelled, the
+// watchdog), the content is done: its record says why.
+func (p *diskPass) write(v *visitor, f *dfile, b []byte) error {
+	if _, err := f.pw.Write(b); err != nil {
+		return p.complete(v, f)
+	}
+	f.fed += int64(len(b))
+	return nil
+}
+
+// advance feeds f what follows the bytes fed so far, as far as it is
+// known: sparse extents, held extents. A content fed to its end is sent to
+// the writer.
+func (p *diskPass) advance(v *visitor, f *dfile) error {
+	for f.next < len(f.ext) && f.pw != nil {
+		x := f.ext[f.next]
+		end := x.Off + x.Len
+		if f.fed < end {
+			if x.VolOff < 0 {
+				if p.zeros == nil {
+					p.zeros = make([]byte, blockSize)
+				}
+				for f.fed < end && f.pw != nil {
+					if err := p.write(v, f, p.zeros[:min(int64(len(p.zeros)), end-f.fed)]); err != nil {
+						return err
+					}
+				}
+			} else if h := f.held[f.next]; h != nil && x.Off+h.n > f.fed {
+				if err := p.write(v, f, h.b[f.fed-x.Off:h.n]); err != nil {
+					return err
+				}
+			}
+			if f.fed < end {
+				return nil // the rest comes directly
+			}
+		}
+		if h := f.held[f.next]; h != nil {
+			p.held -= int64(len(h.b))
+			delete(f.held, f.next)
+		}
+		f.next++
+	}
+	if f.pw != nil && f.next == len(f.ext) {
+		return p.complete(v, f)
+	}
+	return nil
+}
+
+// complete ends the stream of f and sends its record to the writer.
+func (p *diskPass) complete(v *visitor, f *dfile) error {
+	f.pw.Close()
+	f.pw, f.done = nil, true
+	for k, h := range f.held {
+		p.held -= int64(len(h.b))
+		delete(f.held, k)
+	}
+	p.stat.Files++
+	select {
+	case <-v.ctx.Done():
+		return v.ctx.Err()
+	case v.order <- f.job:
+	}
+	return nil
+}
+
+// startStream starts hashing f as a stream; false when no stream hasher
+// is free.
+func (p *diskPass) startStream(ctx context.Context, f *dfile) bool {
+	var h *hasher
+	select {
+	case h = <-p.hashers:
+	default:
+		if p.nhash >= diskStreams {
+			return false
+		}
+		p.nhash++
+		h = newHasher(p.s.algs, nil)
+	}
+	pr, pw := io.Pipe()
+	e := *f.e
+	e.Open = func() (io.ReadCloser, error) { return pr, nil }
+	f.pw = pw
+	f.job = &job{entry: &e, res: make(chan *casedb.FileRecord, 1)}
+	j := f.job
+	p.wg.Add(1)
+	go func() {
+		defer p.wg.Done()
+		rec := p.s.process(ctx, h, &e)
+		pr.CloseWithError(errAbandoned) // unblock a writer of an abandoned stream
+		p.hashers <- h
+		j.res <- rec
+	}()
+	return true
+}
+
+// stopStreams ends the streams still open when the pass stops.
+func (p *diskPass) stopStreams(err error) {
+	if err == nil {
+		err = errAbandoned
+	}
+	for _, f := range p.files {
+		if f.pw != nil {
+			f.pw.CloseWithError(err)
+			f.pw = nil
+		}
+	}
+}
+
+// close releases the stream hashers.
+func (p *diskPass) close() {
+	for {
+		select {
+		case h := <-p.hashers:
+			h.close()
+		default:
+			return
+		}
+	}
+}
+
+// memContent is an assembled content, read by the pipeline; closing it
+// gives its buffer back for the next content (the pipeline has copied or
+// hashed the bytes by then).
+type memContent struct {
+	*bytes.Reader
+	buf []byte
+}
+
+func (m *memContent) Close() error {
+	if m.buf != nil {
+		putContentBuf(m.buf)
+		m.buf = nil
+	}
+	return nil
+}
+
+// contentBufs recycles the buffers contents are assembled in, by size
+// class (powers of two from 4 KiB to diskSmallMax): a pass over 100,000
+// files otherwise allocates their whole size anew, and the collector runs
+// for it.
+var contentBufs [12]sync.Pool
+
+func bufClass(n int64) int {
+	c := 0
+	for int64(4096)<<c < n {
+		c++
+	}
+	return c
+}
+
+// getContentBuf returns a zeroed buffer of n bytes (n <= diskSmallMax).
+func getContentBuf(n int64) []byte {
+	c := bufClass(n)
+	if c < len(contentBufs) {
+		if b, ok := contentBufs[c].Get().(*[]byte); ok {
+			buf := (*b)[:n]
+			clear(buf)
+			return buf
+		}
+		return make([]byte, n, int64(4096)<<c)
+	}
+	return make([]byte, n)
+}
+
+func putContentBuf(b []byte) {
+	c := bufClass(int64(cap(b)))
+	if c < len(contentBufs) && int64(4096)<<c == int64(cap(b)) {
+		contentBufs[c].Put(&b)
+	}
+}
