@@ -224,6 +224,24 @@ func (s scanMatcher) Match(d triage.Digests) (string, []string, error) {
 	return s.m.Find(d.MD5, d.SHA1, d.SHA256)
 }
 
+// MatchHits implements triage.HitMatcher: which digest matched each set.
+func (s scanMatcher) MatchHits(d triage.Digests) (string, []casedb.HashHit, error) {
+	status, hits, err := s.m.Explain(d.MD5, d.SHA1, d.SHA256)
+	return status, ToHashHits(hits), err
+}
+
+// ToHashHits converts the hits of a hash-set lookup to the record's form.
+func ToHashHits(hits []hashset.Hit) []casedb.HashHit {
+	if len(hits) == 0 {
+		return nil
+	}
+	out := make([]casedb.HashHit, len(hits))
+	for i, h := range hits {
+		out[i] = casedb.HashHit{Set: h.Set, Category: h.Category, Algorithm: h.Algorithm.String(), Digest: h.Digest}
+	}
+	return out
+}
+
 // Matcher returns the scan engine's matcher, nil when there is no set.
 func (hs *Hashsets) Matcher() triage.Matcher {
 	if hs == nil || len(hs.sets) == 0 {
