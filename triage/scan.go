@@ -617,7 +617,6 @@ func MatchStatus(rec *casedb.FileRecord, status string) string {
 	return status
 }
 
-
 // batchItem is one entry of a batch while it is read and hashed.
 type batchItem struct {
 	rec     *casedb.FileRecord
