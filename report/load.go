@@ -256,7 +256,7 @@ func (r *Report) loadSections(ctx context.Context) error {
 	})
 	sets := r.setDigests()
 	for _, f := range r.Hits.Records {
-		r.Hits.Matched = append(r.Hits.Matched, matchedOn(f, sets))
+		r.Hits.Matched = append(r.Hits.Matched, r.matchedOn(f, sets))
 	}
 	if err := r.loadSection(ctx, filterMismatch, &r.Mismatches); err != nil {
 		return err

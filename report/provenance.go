@@ -145,6 +145,31 @@ func (r *Report) setDigests() map[string][]string {
 // matchedOn names, for each set a hit record matched, the digest that
 // matched: the digests the record has and the set holds. A set holding
 // several of them is named with each ("MD5 or SHA-256").
+//
+// A record of a case that records its match (extra.hash_match, recorded
+// at match time by a scan or `triage match`) is named from it: the digest
+// that matched each set and when the latest match was made. Records of
+// older cases fall back to the digests the record and the set both have.
+func (r *Report) matchedOn(f *casedb.FileRecord, sets map[string][]string) string {
+	if m := f.HashMatch(); m != nil && len(m.Hits) > 0 {
+		var out []string
+		for _, h := range m.Hits {
+			if l := digestLabels[h.Algorithm]; l != "" {
+				out = append(out, h.Set+" (matched on "+l+")")
+			} else {
+				out = append(out, h.Set)
+			}
+		}
+		s := strings.Join(out, ", ")
+		if m.At != "" {
+			s += "; matched " + r.Time(m.At)
+		}
+		return s
+	}
+	return matchedOn(f, sets)
+}
+
+// matchedOn is Report.matchedOn for a record that records no match.
 func matchedOn(f *casedb.FileRecord, sets map[string][]string) string {
 	have := map[string]string{"md5": f.MD5, "sha1": f.SHA1, "sha256": f.SHA256, "blake3": f.BLAKE3}
 	var out []string
