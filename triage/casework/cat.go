@@ -202,15 +202,15 @@ func Cat(ctx context.Context, path string, a Address, o *CatOptions, w io.Writer
 }
 
 type catVisitor struct {
-	a                 Address
-	vol               int
-	w                 io.Writer
-	problem           func(error)
-	path, stream      string
+	a                  Address
+	vol                int
+	w                  io.Writer
+	problem            func(error)
+	path, stream       string
 	altPath, altStream string
-	alt               *triage.Entry
-	res               *CatResult
-	err               error
+	alt                *triage.Entry
+	res                *CatResult
+	err                error
 }
 
 func (v *catVisitor) Entry(e *triage.Entry) error {
