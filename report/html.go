@@ -214,6 +214,7 @@ This report was produced over a broken chain at the examiner's request; its cust
 </table>
 
 <h2 id="hits">5. Known-bad and notable files</h2>
+{{with .Hits.LatestMatch}}<p>{{.}}</p>{{end}}
 {{if not .Hits.Records}}<p>None.</p>{{else}}
 {{template "records" .Hits}}{{end}}
 

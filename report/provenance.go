@@ -3,9 +3,11 @@ package report
 import (
 	"fmt"
 
-	"github.com/triagekit/triage/triage/casedb"
 	"sort"
 	"strings"
+
+	"github.com/triagekit/triage/triage/casedb"
+	"github.com/triagekit/triage/triage/custody"
 )
 
 // provenanceLabels name the details a hash set's use records.
@@ -187,4 +189,20 @@ func matchedOn(f *casedb.FileRecord, sets map[string][]string) string {
 		out = append(out, name+" (matched on "+strings.Join(on, " or ")+")")
 	}
 	return strings.Join(out, ", ")
+}
+
+// latestMatch tells the latest match of records against hash sets that
+// the custody log records ("records matched", `triage match`): when, by
+// which run, over which evidence item, and how many records it changed.
+func (r *Report) latestMatch() string {
+	for i := len(r.Custody.Events) - 1; i >= 0; i-- {
+		e := r.Custody.Events[i]
+		if e.Action != custody.ActionRecordsMatched {
+			continue
+		}
+		num := func(k string) int64 { f, _ := e.Details[k].(float64); return int64(f) }
+		return fmt.Sprintf("Latest match of the records against the hash sets without reading the evidence: %s (run %d, evidence item %d, custody event %d); %s changed.",
+			r.Time(e.Time), num("run"), num("evidence"), e.Seq, plural(num("records_changed"), "record", "records"))
+	}
+	return ""
 }
