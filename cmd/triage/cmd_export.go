@@ -25,6 +25,7 @@ type ExportOptions struct {
 	Force    bool
 	Examiner string
 	FS       fs.Options
+	Parents  []string
 	Quiet    bool
 }
 
@@ -37,6 +38,7 @@ func (o *ExportOptions) AddFlags(f *pflag.FlagSet) {
 	f.StringVar(&o.Examiner, "examiner", "", "examiner recorded in the custody log (default $TRIAGE_EXAMINER, else the case's examiner)")
 	f.BoolVarP(&o.Quiet, "quiet", "q", false, "print nothing on success")
 	o.FS = addFSFlags(f, "")
+	addParentFlag(f, &o.Parents)
 }
 
 // validateExportOptions checks flags and arguments without touching anything.
@@ -134,7 +136,7 @@ func runExport(ctx context.Context, opts *ExportOptions, g *globalOptions) error
 		}
 	}
 	res, err := g.env().Export(ctx, c, &casework.ExportOptions{
-		Query: opts.Query, Dir: opts.Output, Force: opts.Force, Image: triage.ImageOptions{FS: opts.FS},
+		Query: opts.Query, Dir: opts.Output, Force: opts.Force, Image: triage.ImageOptions{FS: opts.FS, Parents: opts.Parents},
 		CommandLine: g.Args, Examiner: opts.Examiner,
 	})
 	if errors.Is(err, casework.ErrDestNotEmpty) {
