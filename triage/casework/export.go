@@ -150,9 +150,12 @@ func (e *Env) Export(ctx context.Context, c *casedb.Case, o *ExportOptions) (*Ex
 		return nil, err
 	}
 	names := newNamer(o.Dir)
+	// An interrupted export still writes its manifest and custody event
+	// for what it wrote: the files it left are accounted for.
+	var interrupted error
 	for _, id := range order {
-		if err := ctx.Err(); err != nil {
-			return nil, err
+		if interrupted = ctx.Err(); interrupted != nil {
+			break
 		}
 		ev := byID[id]
 		if ev == nil {
@@ -162,13 +165,20 @@ func (e *Env) Export(ctx context.Context, c *casedb.Case, o *ExportOptions) (*Ex
 			continue
 		}
 		if err := e.exportItem(ctx, ev, want[id], files, names, o); err != nil {
-			if ctx.Err() != nil {
-				return nil, err
+			if interrupted = ctx.Err(); interrupted != nil {
+				break
 			}
 			for _, i := range want[id] {
 				if files[i].Verdict == ExportFailed {
 					files[i].Error = err.Error()
 				}
+			}
+		}
+	}
+	if interrupted != nil {
+		for i := range files {
+			if files[i].Verdict == ExportFailed && files[i].Error == "not found in the evidence" {
+				files[i].Error = "the export was interrupted before it was read"
 			}
 		}
 	}
@@ -204,11 +214,18 @@ func (e *Env) Export(ctx context.Context, c *casedb.Case, o *ExportOptions) (*Ex
 	sum := sha256.Sum256(b)
 	res.ManifestSHA256 = hex.EncodeToString(sum[:])
 	abs, _ := filepath.Abs(o.Dir)
-	err = e.AppendCustody(c.Dir, custody.ActionFilesExported, actor, map[string]any{
+	d := map[string]any{
 		"destination": abs, "manifest": filepath.Base(res.Manifest), "manifest_sha256": res.ManifestSHA256,
 		"records": len(files), "verified": res.Verified, "not_verified": res.Unverified, "failed": res.Failed,
 		"command_line": report.CommandLine(o.CommandLine),
-	})
+	}
+	if interrupted != nil {
+		d["interrupted"] = true
+	}
+	err = e.AppendCustody(c.Dir, custody.ActionFilesExported, actor, d)
+	if interrupted != nil {
+		return res, errors.Join(interrupted, err)
+	}
 	return res, err
 }
 
@@ -257,7 +274,7 @@ func (e *Env) exportItem(ctx context.Context, ev *casedb.Evidence, want map[stri
 		}
 		delete(want, en.Key)
 		left--
-		exportEntry(en, &files[i], names, o.Dir, ev.ID)
+		exportEntry(ctx, en, &files[i], names, o.Dir, ev.ID)
 		if left == 0 {
 			return errFound
 		}
@@ -269,6 +286,19 @@ func (e *Env) exportItem(ctx context.Context, ev *casedb.Evidence, want map[stri
 	return nil
 }
 
+// ctxReader stops a copy once ctx is done.
+type ctxReader struct {
+	ctx context.Context
+	r   io.Reader
+}
+
+func (c ctxReader) Read(p []byte) (int, error) {
+	if err := c.ctx.Err(); err != nil {
+		return 0, err
+	}
+	return c.r.Read(p)
+}
+
 type exportVisitor struct{ fn func(*triage.Entry) error }
 
 func (v *exportVisitor) Entry(e *triage.Entry) error                  { return v.fn(e) }
@@ -276,7 +306,7 @@ func (v *exportVisitor) Problem(path string, offset int64, err error) {}
 
 // exportEntry writes the content of en as f says, hashing it on the way,
 // and sets f's verdict.
-func exportEntry(en *triage.Entry, f *ExportedFile, names *namer, dir string, evidence int64) {
+func exportEntry(ctx context.Context, en *triage.Entry, f *ExportedFile, names *namer, dir string, evidence int64) {
 	f.Error = ""
 	fail := func(format string, a ...any) {
 		f.Verdict, f.Error = ExportFailed, fmt.Sprintf(format, a...)
@@ -310,7 +340,7 @@ func exportEntry(en *triage.Entry, f *ExportedFile, names *namer, dir string, ev
 	}
 	hm, h1, h256 := md5.New(), sha1.New(), sha256.New()
 	// never more than the size recorded: a stream that yields more is cut
-	n, err := io.Copy(io.MultiWriter(out, hm, h1, h256), io.LimitReader(rc, max(f.Size, 0)))
+	n, err := io.Copy(io.MultiWriter(out, hm, h1, h256), io.LimitReader(ctxReader{ctx, rc}, max(f.Size, 0)))
 	rc.Close()
 	f.Written = n
 	if cerr := out.Close(); err == nil {
