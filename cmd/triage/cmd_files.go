@@ -139,9 +139,11 @@ column gives the exact bytes of a name the path cell shows escaped.
 		cmd.Use = "hits [CASE]"
 		cmd.Short = "List the hash-set hits of a case (known-bad and notable records)"
 		cmd.Long = `Hits lists the records of a case that matched a known-bad or notable hash
-set, in evidence and walk order, with the sets each matched and the digest that matched each
-("bad:md5"), without reading the evidence. --status narrows or widens the
-statuses listed; the other filters of 'triage files' apply too.
+set, in evidence and walk order, without reading the evidence. The MATCHED
+column names each set a record matched with the digest that matched it
+("bad:md5"), as recorded at match time by the scan or 'triage match'.
+--status narrows or widens the statuses listed; the other filters of
+'triage files' apply too.
 
 ` + exitStatusHelp
 		cmd.Example = `  triage hits case-042
