@@ -2,9 +2,13 @@ package main
 
 import (
 	"bytes"
+	"crypto/sha1"
+	"fmt"
 	"os/exec"
 	"strings"
 	"testing"
+
+	"github.com/triagekit/triage/internal/testfixture"
 )
 
 // TestCatLikeIcat: triage cat writes the same bytes as the Sleuth Kit's
@@ -99,6 +103,45 @@ func TestValidateCatArgs(t *testing.T) {
 		err := validateCatArgs(o, c.args)
 		if (err == nil) != (c.want == "") || err != nil && !strings.Contains(err.Error(), c.want) {
 			t.Errorf("%q: %v, want %q", c.args, err, c.want)
+		}
+	}
+}
+
+// TestCatCorpusE01: on go-ewf's NTFS E01 of the corpus (row 9 of its
+// INDEX.md), cat gives the contents its authors document, and the bytes
+// icat gives: a file by path, its alternate data stream by address, and
+// the compressed ones.bin (SHA-1 f581eebd...).
+func TestCatCorpusE01(t *testing.T) {
+	img := testfixture.Corpus(t, "go-ewf/test.ntfs.dd.E01")
+	cases := []struct{ addr, want, sha1 string }{
+		{"/Folder A/Folder B/Hello world text document.txt", "Hello world!", ""},
+		{"46", "Hello world!", ""},
+		{"46-128-5", "Goodbye cruel world.", ""},
+		{"38", "", "f581eebdb9a49a622c305d4e44977bc91a4a1204"},
+	}
+	_, icatErr := exec.LookPath("icat")
+	for _, c := range cases {
+		var out, errb bytes.Buffer
+		if st := run([]string{"cat", img, c.addr}, nil, &out, &errb); st != 0 {
+			t.Fatalf("%s: status %d: %s", c.addr, st, errb.String())
+		}
+		if c.want != "" && out.String() != c.want {
+			t.Errorf("%s: %q, documented %q", c.addr, out.String(), c.want)
+		}
+		if c.sha1 != "" {
+			if got := fmt.Sprintf("%x", sha1.Sum(out.Bytes())); got != c.sha1 {
+				t.Errorf("%s: SHA-1 %s, documented %s", c.addr, got, c.sha1)
+			}
+		}
+		if icatErr != nil || strings.HasPrefix(c.addr, "/") {
+			continue
+		}
+		want, err := exec.Command("icat", img, c.addr).Output()
+		if err != nil {
+			t.Fatalf("icat %s: %v", c.addr, err)
+		}
+		if !bytes.Equal(out.Bytes(), want) {
+			t.Errorf("%s: %d bytes, icat %d bytes", c.addr, out.Len(), len(want))
 		}
 	}
 }
