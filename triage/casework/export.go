@@ -325,6 +325,13 @@ func exportEntry(ctx context.Context, en *triage.Entry, f *ExportedFile, names *
 		fail("%v", err)
 		return
 	}
+	// A folder of a destination given with --force may be a symbolic
+	// link leading elsewhere (into the evidence): nothing is written
+	// outside the destination.
+	if !names.inside(filepath.Dir(full)) {
+		fail("%s leads outside the destination (a symbolic link): not written", filepath.Dir(full))
+		return
+	}
 	tmp := full + ".partial"
 	out, err := os.OpenFile(tmp, os.O_WRONLY|os.O_CREATE|os.O_EXCL, 0o644)
 	if err != nil {
@@ -388,10 +395,27 @@ func exportEntry(ctx context.Context, en *triage.Entry, f *ExportedFile, names *
 // too: nothing is written over.
 type namer struct {
 	dir  string
+	real string // dir with its symbolic links resolved
 	used map[string]bool
 }
 
-func newNamer(dir string) *namer { return &namer{dir: dir, used: map[string]bool{}} }
+func newNamer(dir string) *namer {
+	n := &namer{dir: dir, used: map[string]bool{}}
+	if r, err := filepath.EvalSymlinks(dir); err == nil {
+		n.real = r
+	}
+	return n
+}
+
+// inside reports whether folder d, resolved, lies in the destination.
+func (n *namer) inside(d string) bool {
+	r, err := filepath.EvalSymlinks(d)
+	if err != nil || n.real == "" {
+		return false
+	}
+	rel, err := filepath.Rel(n.real, r)
+	return err == nil && rel != ".." && !strings.HasPrefix(rel, ".."+string(filepath.Separator))
+}
 
 // maxComponent bounds one safe name component, in bytes (file systems
 // allow 255).
