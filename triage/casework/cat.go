@@ -185,7 +185,7 @@ func Cat(ctx context.Context, path string, a Address, o *CatOptions, w io.Writer
 			v.altPath, v.altStream = a.Path[:i], a.Path[i+1:]
 		}
 	}
-	err = src.Walk(ctx, v)
+	err = guardedWalk(ctx, src, v)
 	switch {
 	case errors.Is(err, errFound):
 		return v.res, v.err
@@ -274,4 +274,15 @@ func (v *catVisitor) Problem(path string, offset int64, err error) {
 	if v.problem != nil {
 		v.problem(err)
 	}
+}
+
+// guardedWalk runs the walk of src behind a panic boundary, as the scan
+// does: a panic in a parser becomes an error naming the source.
+func guardedWalk(ctx context.Context, src triage.Source, v triage.Visitor) (err error) {
+	defer func() {
+		if r := recover(); r != nil {
+			err = fmt.Errorf("walk of %q stopped by an internal error: %v", src.Info().Path, r)
+		}
+	}()
+	return src.Walk(ctx, v)
 }

@@ -280,7 +280,7 @@ func (e *Env) exportItem(ctx context.Context, ev *casedb.Evidence, want map[stri
 		}
 		return nil
 	}}
-	if err := src.Walk(ctx, v); err != nil && !errors.Is(err, errFound) {
+	if err := guardedWalk(ctx, src, v); err != nil && !errors.Is(err, errFound) {
 		return err
 	}
 	return nil
@@ -338,6 +338,14 @@ func exportEntry(ctx context.Context, en *triage.Entry, f *ExportedFile, names *
 		fail("%v", err)
 		return
 	}
+	// a panic in a parser while reading fails this file only
+	defer func() {
+		if r := recover(); r != nil {
+			out.Close()
+			os.Remove(tmp)
+			fail("internal error while reading: %v", r)
+		}
+	}()
 	rc, err := en.Open()
 	if err != nil {
 		out.Close()
