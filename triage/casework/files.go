@@ -124,8 +124,8 @@ const (
 )
 
 // NewFileWriter returns a writer of records to w in format: ListTable (an
-// aligned table for people; hits adds the sets matched and the digest
-// that matched each), ListJSON (one array of records in the JSON-lines
+// aligned table for people, in blocks of 10,000 rows; hits adds the sets
+// matched and the digest that matched each), ListJSON (one array of records in the JSON-lines
 // record form), ListJSONL (one record per line, docs/jsonl.md) or ListCSV
 // (RFC 4180, formula-injection safe, paths with control characters shown
 // escaped and given exactly in name_bytes_b64).
@@ -154,7 +154,12 @@ type tableWriter struct {
 	tw     *tabwriter.Writer
 	hits   bool
 	header bool
+	rows   int
 }
+
+// tableBlock is the number of rows aligned together: the table is written
+// in blocks of that many rows, so its memory does not grow with the case.
+const tableBlock = 10000
 
 func (t *tableWriter) Write(r *casedb.FileRecord) error {
 	if !t.header {
@@ -194,8 +199,13 @@ func (t *tableWriter) Write(r *casedb.FileRecord) error {
 	if t.hits {
 		row += report.Visible(MatchedText(r)) + "\t"
 	}
-	_, err := io.WriteString(t.tw, row+p+"\n")
-	return err
+	if _, err := io.WriteString(t.tw, row+p+"\n"); err != nil {
+		return err
+	}
+	if t.rows++; t.rows%tableBlock == 0 {
+		return t.tw.Flush()
+	}
+	return nil
 }
 
 func (t *tableWriter) Close() error { return t.tw.Flush() }
