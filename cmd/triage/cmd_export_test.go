@@ -7,6 +7,7 @@ import (
 	"path/filepath"
 	"testing"
 
+	"github.com/triagekit/triage/internal/testfixture"
 	"github.com/triagekit/triage/triage/casework"
 )
 
@@ -76,5 +77,29 @@ func TestExportImage(t *testing.T) {
 	}
 	if len(recorded) != len(want) {
 		t.Errorf("manifests list %d files, want %d: %v", len(recorded), len(want), recorded)
+	}
+}
+
+// TestExportCorpusE01: a file and its alternate data stream exported from
+// a scan of go-ewf's NTFS E01 (corpus row 9) hold the contents its authors
+// document.
+func TestExportCorpusE01(t *testing.T) {
+	img := testfixture.Corpus(t, "go-ewf/test.ntfs.dd.E01")
+	dir := filepath.Join(t.TempDir(), "case")
+	if st, _, errs := tri(t, "scan", img, "--case", dir, "-q", "--no-hashsets"); st != 0 && st != exitPartial {
+		t.Fatalf("scan: %s", errs)
+	}
+	out := filepath.Join(t.TempDir(), "out")
+	if st, _, errs := tri(t, "export", dir, "--path", "Hello world text document.txt", "-o", out, "-q"); st != 0 {
+		t.Fatalf("export: %s", errs)
+	}
+	for name, want := range map[string]string{
+		"Hello world text document.txt":             "Hello world!",
+		"Hello world text document.txt~goodbye.txt": "Goodbye cruel world.",
+	} {
+		b, err := os.ReadFile(filepath.Join(out, "e1", "Folder A", "Folder B", name))
+		if err != nil || string(b) != want {
+			t.Errorf("%s: %q %v, documented %q", name, b, err, want)
+		}
 	}
 }
