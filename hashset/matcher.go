@@ -2,6 +2,7 @@ package hashset
 
 import (
 	"sort"
+	"strings"
 )
 
 // Matcher looks digests up in a group of sets. It is safe for concurrent
@@ -103,4 +104,61 @@ func (m *Matcher) FindDigest(a Algorithm, d []byte) (status string, sets []strin
 		}
 	}
 	return status, sets, nil
+}
+
+// Hit is one set a file's digests matched, with the digest that matched.
+type Hit struct {
+	Set       string
+	Category  string
+	Algorithm Algorithm // the first of MD5, SHA-1, SHA-256 the set holds
+	Digest    string    // lowercase hex
+}
+
+// Explain is Find that also says, for each matching set, which digest
+// matched it (the first of MD5, SHA-1 and SHA-256 the set holds). The
+// hits are in set-name order.
+func (m *Matcher) Explain(md5, sha1, sha256 string) (status string, hits []Hit, err error) {
+	var d [3][32]byte
+	var ok [3]bool
+	hexs := [3]string{md5, sha1, sha256}
+	for i, h := range hexs {
+		a := Algorithm(i)
+		if len(h) == 2*a.Size() {
+			ok[i] = decodeHex(d[i][:a.Size()], h)
+		}
+	}
+	status = Unknown
+	rank := 0
+	for _, s := range m.sets {
+		for i := range ok {
+			a := Algorithm(i)
+			if !ok[i] {
+				continue
+			}
+			found, err := s.Find(a, d[i][:a.Size()])
+			if err != nil {
+				return Unknown, nil, err
+			}
+			if found {
+				hits = append(hits, Hit{Set: s.Name, Category: s.Category, Algorithm: a, Digest: strings.ToLower(hexs[i])})
+				if r := statusRank[s.Category]; r > rank {
+					rank, status = r, s.Category
+				}
+				break
+			}
+		}
+	}
+	return status, hits, nil
+}
+
+// StatusOf returns the status a group of hits gives: known-bad if any
+// known-bad set matched, else notable, else known-good, else unknown.
+func StatusOf(categories ...string) string {
+	status, rank := Unknown, 0
+	for _, c := range categories {
+		if r := statusRank[c]; r > rank {
+			rank, status = r, c
+		}
+	}
+	return status
 }

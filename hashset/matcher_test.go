@@ -50,3 +50,41 @@ func TestMatchPrecedence(t *testing.T) {
 		}
 	}
 }
+
+// TestExplain: each matching set is named with the digest that matched it
+// (the first of MD5, SHA-1, SHA-256 the set holds), lowercase, and the
+// status is the one Match gives.
+func TestExplain(t *testing.T) {
+	// md5sum and sha256sum of "hello\n"
+	const md5Hello = "b1946ac92492d2347c6235b4d2611184"
+	const sha256Hello = "5891b5b522d5df086d0ff0b110fbd9d21bb4fc7163af34d08286a2e846f6be03"
+	mk := func(name, cat string, a Algorithm, hexd string) *Set {
+		d, _ := hex.DecodeString(hexd)
+		b, err := buildBytes(&Header{Name: name, Category: cat}, map[Algorithm][][]byte{a: {d}})
+		if err != nil {
+			t.Fatal(err)
+		}
+		s, err := openBytes(b)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return s
+	}
+	m := NewMatcher([]*Set{mk("vic", KnownBad, SHA256, sha256Hello), mk("nsrl", KnownGood, MD5, md5Hello)})
+	st, hits, err := m.Explain(strings.ToUpper(md5Hello), "", sha256Hello)
+	if err != nil || st != KnownBad || len(hits) != 2 {
+		t.Fatalf("%s %+v %v", st, hits, err)
+	}
+	want := []Hit{{Set: "nsrl", Category: KnownGood, Algorithm: MD5, Digest: md5Hello}, {Set: "vic", Category: KnownBad, Algorithm: SHA256, Digest: sha256Hello}}
+	for i := range want {
+		if hits[i] != want[i] {
+			t.Errorf("hit %d: %+v, want %+v", i, hits[i], want[i])
+		}
+	}
+	if st, hits, _ := m.Explain("", "", ""); st != Unknown || hits != nil {
+		t.Errorf("no digest: %s %+v", st, hits)
+	}
+	if StatusOf(KnownGood, Notable) != Notable || StatusOf() != Unknown {
+		t.Error("StatusOf precedence")
+	}
+}

@@ -285,3 +285,19 @@ func TestEventDetails(t *testing.T) {
 		t.Errorf("EventDetails = %v, want %v", got, want)
 	}
 }
+
+// TestMatchedOnRecorded: a record that records its match (extra.hash_match)
+// names the digest recorded at match time and when, not an inference.
+func TestMatchedOnRecorded(t *testing.T) {
+	r := &Report{HashSets: []HashSet{
+		{Name: "both", raw: map[string]any{"counts": map[string]any{"md5": 3.0, "sha256": 2.0}}},
+	}}
+	f := &casedb.FileRecord{MD5: "aa", SHA256: "bb", Hashsets: []string{"both"}, Extra: map[string]any{
+		"hash_match": map[string]any{"run": 2.0, "at": "2026-01-02T03:04:05Z",
+			"hits": []any{map[string]any{"set": "both", "category": "known-bad", "algorithm": "sha256", "digest": "bb"}}},
+	}}
+	got := r.matchedOn(f, r.setDigests())
+	if want := "both (matched on SHA-256); matched " + r.Time("2026-01-02T03:04:05Z"); got != want {
+		t.Errorf("matchedOn = %q, want %q", got, want)
+	}
+}

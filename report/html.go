@@ -241,7 +241,8 @@ This report was produced over a broken chain at the examiner's request; its cust
 <tr><th>Errors recorded</th><td class="num">{{n .Summary.Errors}}</td></tr>
 </table>
 
-<h2 id="hits">5. Known-bad and notable files</h2>
+<h2 id="hits">5. Known-bad and notable files</h2>{{with .Hits.LatestMatch}}
+<p>{{.}}</p>{{end}}
 {{range .SupersededNotes "hits"}}<p class="note">{{.}}</p>
 {{end}}{{if not .Hits.Records}}<p>None.</p>{{else}}
 {{template "records" .Hits}}{{end}}

@@ -271,9 +271,10 @@ func (r *Report) loadSections(ctx context.Context) error {
 	sort.SliceStable(r.Hits.Records, func(i, j int) bool {
 		return r.Hits.Records[i].Status == casedb.StatusKnownBad && r.Hits.Records[j].Status != casedb.StatusKnownBad
 	})
+	r.Hits.LatestMatch = r.latestMatch()
 	sets := r.setDigests()
 	for _, f := range r.Hits.Records {
-		r.Hits.Matched = append(r.Hits.Matched, matchedOn(f, sets))
+		r.Hits.Matched = append(r.Hits.Matched, r.matchedOn(f, sets))
 	}
 	if err := r.loadSection(ctx, filterMismatch, &r.Mismatches); err != nil {
 		return err

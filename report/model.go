@@ -251,6 +251,10 @@ type Section struct {
 	// Matched says, for each record of the hits section, which digest
 	// matched each set: "VIC sample (matched on MD5)".
 	Matched []string `json:"matched,omitempty"`
+	// LatestMatch tells, in the hits section, the latest match of the
+	// case's records against hash sets without a scan (`triage match`)
+	// and when it was made; "" when there was none.
+	LatestMatch string `json:"latest_match,omitempty"`
 }
 
 // Truncated reports whether records were left out of the section.

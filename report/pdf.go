@@ -844,6 +844,9 @@ func (p *pdfWriter) summary() {
 func (p *pdfWriter) hits() {
 	r := p.r
 	p.heading("5. Known-bad and notable files")
+	if r.Hits.LatestMatch != "" {
+		p.para(r.Hits.LatestMatch, 9, p.regular)
+	}
 	p.supersededNotes("hits")
 	if len(r.Hits.Records) == 0 {
 		p.para("None.", 9, p.regular)

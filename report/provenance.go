@@ -3,9 +3,11 @@ package report
 import (
 	"fmt"
 
-	"github.com/triagekit/triage/triage/casedb"
 	"sort"
 	"strings"
+
+	"github.com/triagekit/triage/triage/casedb"
+	"github.com/triagekit/triage/triage/custody"
 )
 
 // provenanceLabels name the details a hash set's use records.
@@ -145,6 +147,31 @@ func (r *Report) setDigests() map[string][]string {
 // matchedOn names, for each set a hit record matched, the digest that
 // matched: the digests the record has and the set holds. A set holding
 // several of them is named with each ("MD5 or SHA-256").
+//
+// A record of a case that records its match (extra.hash_match, recorded
+// at match time by a scan or `triage match`) is named from it: the digest
+// that matched each set and when the latest match was made. Records of
+// older cases fall back to the digests the record and the set both have.
+func (r *Report) matchedOn(f *casedb.FileRecord, sets map[string][]string) string {
+	if m := f.HashMatch(); m != nil && len(m.Hits) > 0 {
+		var out []string
+		for _, h := range m.Hits {
+			if l := digestLabels[h.Algorithm]; l != "" {
+				out = append(out, h.Set+" (matched on "+l+")")
+			} else {
+				out = append(out, h.Set)
+			}
+		}
+		s := strings.Join(out, ", ")
+		if m.At != "" {
+			s += "; matched " + r.Time(m.At)
+		}
+		return s
+	}
+	return matchedOn(f, sets)
+}
+
+// matchedOn is Report.matchedOn for a record that records no match.
 func matchedOn(f *casedb.FileRecord, sets map[string][]string) string {
 	have := map[string]string{"md5": f.MD5, "sha1": f.SHA1, "sha256": f.SHA256, "blake3": f.BLAKE3}
 	var out []string
@@ -162,4 +189,20 @@ func matchedOn(f *casedb.FileRecord, sets map[string][]string) string {
 		out = append(out, name+" (matched on "+strings.Join(on, " or ")+")")
 	}
 	return strings.Join(out, ", ")
+}
+
+// latestMatch tells the latest match of records against hash sets that
+// the custody log records ("records matched", `triage match`): when, by
+// which run, over which evidence item, and how many records it changed.
+func (r *Report) latestMatch() string {
+	for i := len(r.Custody.Events) - 1; i >= 0; i-- {
+		e := r.Custody.Events[i]
+		if e.Action != custody.ActionRecordsMatched {
+			continue
+		}
+		num := func(k string) int64 { f, _ := e.Details[k].(float64); return int64(f) }
+		return fmt.Sprintf("Latest match of the records against the hash sets without reading the evidence: %s (run %d, evidence item %d, custody event %d); %s changed.",
+			r.Time(e.Time), num("run"), num("evidence"), e.Seq, plural(num("records_changed"), "record", "records"))
+	}
+	return ""
 }

@@ -179,7 +179,7 @@ func verifySeals(ctx context.Context, c *casedb.Case, events []custody.Event) []
 	sealed := map[int64]int{}
 	for i := range events {
 		e := &events[i]
-		if e.Action == custody.ActionScanFinished || e.Action == custody.ActionScanInterrupted {
+		if e.Action == custody.ActionScanFinished || e.Action == custody.ActionScanInterrupted || e.Action == custody.ActionRecordsMatched {
 			if _, ok := sealOf(e); ok {
 				sealed[evidenceOf(e)] = i
 			}

@@ -46,6 +46,16 @@ type FuzzyMatch struct {
 	fuzzy.Match
 }
 
+// HitMatcher is a Matcher that also says which digest matched each set.
+// The engine records the hits in the record's extra "hash_match"
+// (casedb.HashMatch) with the run and the time of the match.
+type HitMatcher interface {
+	Matcher
+	// MatchHits returns the record status and, for each matching set in
+	// name order, the digest that matched it.
+	MatchHits(d Digests) (status string, hits []casedb.HashHit, err error)
+}
+
 // Progress holds counters a scan updates as it goes, for a progress display
 // that polls them. All fields are safe for concurrent use.
 type Progress struct {
@@ -648,7 +658,21 @@ func (s *scanner) finish(rec *casedb.FileRecord, e *Entry, hr *hashResult, reaso
 		rec.Error = fmt.Sprintf("read %d bytes, expected %d", hr.n, e.Size)
 	}
 	if s.opts.Matcher != nil {
-		status, sets, err := s.opts.Matcher.Match(hr.Digests)
+		var status string
+		var sets []string
+		var hits []casedb.HashHit
+		var err error
+		if hm, ok := s.opts.Matcher.(HitMatcher); ok {
+			status, hits, err = hm.MatchHits(hr.Digests)
+			for _, h := range hits {
+				sets = append(sets, h.Set)
+			}
+		} else {
+			status, sets, err = s.opts.Matcher.Match(hr.Digests)
+		}
+		if len(hits) > 0 && err == nil {
+			rec.SetHashMatch(&casedb.HashMatch{Run: s.res.RunID, At: s.now().UTC().Format(time.RFC3339), Hits: hits})
+		}
 		if err != nil {
 			msg := fmt.Sprintf("hash-set lookup failed: %v", err)
 			if rec.Error != "" {
@@ -667,9 +691,7 @@ func (s *scanner) finish(rec *casedb.FileRecord, e *Entry, hr *hashResult, reaso
 		// reconstruction: the clusters may hold what another file left
 		// there, so a known-good match says nothing of the deleted file.
 		// A known-bad or notable match stands: those bytes are there.
-		if (!rec.Complete || recovered(e)) && rec.Status == casedb.StatusKnownGood {
-			rec.Status = casedb.StatusUnknown
-		}
+		rec.Status = MatchStatus(rec, rec.Status)
 		// A near match of a similarity digest in a known-bad or notable
 		// set makes an unknown file notable; an exact match's status
 		// stands (known-bad above all).
@@ -699,13 +721,17 @@ func setExtra(rec *casedb.FileRecord, k string, v any) {
 	rec.Extra = extra
 }
 
-// recovered reports whether the content of e is a reconstruction: a
-// deleted file's content rebuilt from clusters the file system no longer
-// assigns to it (a non-empty extra "recovered", see docs/jsonl.md). Such a
-// record is never known-good.
-func recovered(e *Entry) bool {
-	r, _ := e.Extra["recovered"].(string)
-	return r != ""
+// MatchStatus returns the status a record gets from the status its digests
+// matched: a known-good match of a record whose digests do not cover its
+// whole content (incomplete), or whose content was rebuilt from free
+// clusters (extra "recovered"), proves nothing and gives unknown. The scan
+// and `triage match` apply the same rule.
+func MatchStatus(rec *casedb.FileRecord, status string) string {
+	r, _ := rec.Extra["recovered"].(string)
+	if (!rec.Complete || r != "") && status == casedb.StatusKnownGood {
+		return casedb.StatusUnknown
+	}
+	return status
 }
 
 // batchItem is one entry of a batch while it is read and hashed.

@@ -2,8 +2,10 @@ package main
 
 import (
 	"bytes"
+	"errors"
 	"fmt"
 	"os"
+	"os/exec"
 	"path/filepath"
 	"regexp"
 	"strconv"
@@ -31,6 +33,7 @@ func TestScripts(t *testing.T) {
 			"mkbig":     cmdMkbig,
 			"waitfor":   cmdWaitfor,
 			"mkrenamed": cmdMkrenamed,
+			"exitcode":  cmdExitcode,
 		},
 		Setup: func(env *testscript.Env) error {
 			env.Setenv("TRIAGE_EXAMINER", "")
@@ -211,4 +214,27 @@ func cmdMkrenamed(ts *testscript.TestScript, neg bool, args []string) {
 	write("named/other/app.apk", zip)
 	write("named/other/plain.docx", zip)
 	fmt.Fprintf(ts.Stdout(), "%d renamed\n", renamed)
+}
+
+// cmdExitcode runs a command and checks its exit status: "exitcode 2
+// triage files c --status bogus". Its stdout and stderr are kept for the
+// next stdout and stderr checks.
+func cmdExitcode(ts *testscript.TestScript, neg bool, args []string) {
+	if neg || len(args) < 2 {
+		ts.Fatalf("usage: exitcode N command [args...]")
+	}
+	want, err := strconv.Atoi(args[0])
+	if err != nil {
+		ts.Fatalf("exitcode: %v", err)
+	}
+	got := 0
+	var ee *exec.ExitError
+	if err := ts.Exec(args[1], args[2:]...); errors.As(err, &ee) {
+		got = ee.ExitCode()
+	} else if err != nil {
+		ts.Fatalf("exitcode: %v", err)
+	}
+	if got != want {
+		ts.Fatalf("%s exited with status %d, want %d", args[1], got, want)
+	}
 }

@@ -77,6 +77,10 @@ type Stream struct {
 	nonres   int // non-resident attributes seen for this stream
 }
 
+// AttrID returns the attribute id of the stream's $DATA attribute (the
+// last number of the Sleuth Kit's address 36-128-4).
+func (s *Stream) AttrID() uint16 { return s.attrID }
+
 // File is what one MFT entry holds.
 type File struct {
 	Entry   int64

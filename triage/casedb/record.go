@@ -180,3 +180,66 @@ func (r *FileRecord) MarshalJSON() ([]byte, error) {
 	}
 	return json.Marshal(j)
 }
+
+// ExtraHashMatch is the key of FileRecord.Extra that records, at match
+// time, which digest of the record matched each hash set (a HashMatch).
+const ExtraHashMatch = "hash_match"
+
+// HashMatch records the last matching of a record against hash sets: the
+// run that matched it (a scan or `triage match`), when, and for each set
+// that matched, the digest that matched it.
+type HashMatch struct {
+	Run  int64     `json:"run"`
+	At   string    `json:"at"` // RFC 3339, UTC
+	Hits []HashHit `json:"hits"`
+}
+
+// HashHit is one hash set a record matched and the digest that matched.
+type HashHit struct {
+	Set       string `json:"set"`
+	Category  string `json:"category"`
+	Algorithm string `json:"algorithm"` // md5, sha1, sha256
+	Digest    string `json:"digest"`    // lowercase hex
+}
+
+// HashMatch returns the match recorded in the record's Extra, nil when
+// none is (a record never matched, or one of a case made before matches
+// were recorded).
+func (r *FileRecord) HashMatch() *HashMatch {
+	switch v := r.Extra[ExtraHashMatch].(type) {
+	case nil:
+		return nil
+	case *HashMatch:
+		return v
+	case HashMatch:
+		return &v
+	default:
+		b, err := json.Marshal(v)
+		if err != nil {
+			return nil
+		}
+		var m HashMatch
+		if json.Unmarshal(b, &m) != nil {
+			return nil
+		}
+		return &m
+	}
+}
+
+// SetHashMatch records m in the record's Extra (a copy of the map, which
+// may be shared with the source), or removes the key when m is nil.
+func (r *FileRecord) SetHashMatch(m *HashMatch) {
+	extra := make(map[string]any, len(r.Extra)+1)
+	for k, v := range r.Extra {
+		extra[k] = v
+	}
+	if m == nil {
+		delete(extra, ExtraHashMatch)
+	} else {
+		extra[ExtraHashMatch] = m
+	}
+	if len(extra) == 0 {
+		extra = nil
+	}
+	r.Extra = extra
+}

@@ -322,6 +322,24 @@ func (s scanMatcher) MatchFuzzy(ssdeep, tlsh string) (triage.FuzzyMatch, bool) {
 	return best, found
 }
 
+// MatchHits implements triage.HitMatcher: which digest matched each set.
+func (s scanMatcher) MatchHits(d triage.Digests) (string, []casedb.HashHit, error) {
+	status, hits, err := s.hs.m.Explain(d.MD5, d.SHA1, d.SHA256)
+	return status, ToHashHits(hits), err
+}
+
+// ToHashHits converts the hits of a hash-set lookup to the record's form.
+func ToHashHits(hits []hashset.Hit) []casedb.HashHit {
+	if len(hits) == 0 {
+		return nil
+	}
+	out := make([]casedb.HashHit, len(hits))
+	for i, h := range hits {
+		out[i] = casedb.HashHit{Set: h.Set, Category: h.Category, Algorithm: h.Algorithm.String(), Digest: h.Digest}
+	}
+	return out
+}
+
 // Matcher returns the scan engine's matcher, nil when there is no set.
 func (hs *Hashsets) Matcher() triage.Matcher {
 	if hs == nil || len(hs.sets) == 0 && len(hs.fuzzy) == 0 {

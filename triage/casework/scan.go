@@ -300,8 +300,7 @@ func (s *scanCustody) finished(evidenceID, runID int64, state string, files, byt
 		if err != nil {
 			return fmt.Errorf("cannot seal the records of evidence item %d: %w", evidenceID, err)
 		}
-		d["seal"] = map[string]any{"version": casedb.SealVersion, "records": seal.Records, "errors": seal.Errors,
-			"statuses": seal.Statuses, "records_sha256": seal.RecordsSHA256, "errors_sha256": seal.ErrorsSHA256}
+		d["seal"] = sealDetails(seal)
 	}
 	return s.env.AppendCustody(s.dir, action, s.actor, d)
 }

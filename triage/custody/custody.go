@@ -46,6 +46,14 @@ const (
 	ActionImageHashed     = "image hashed" // no stored hash to compare with
 	ActionImageFailed     = "image verification FAILED"
 	ActionHashSetUsed     = "hash set used"
+	// ActionMatchStarted opens a match of an evidence item's records
+	// against hash sets (`triage match`), which reads no evidence.
+	ActionMatchStarted = "match started"
+	// ActionRecordsMatched closes a match of an evidence item's records
+	// against hash sets (`triage match`); it carries the new seal.
+	ActionRecordsMatched = "records matched"
+	// ActionFilesExported records an export of files from the evidence.
+	ActionFilesExported   = "files exported"
 	ActionReportGenerated = "report generated"
 	ActionTransfer        = "custody transfer"
 	ActionNote            = "note"

@@ -117,6 +117,7 @@ func (vol *volume) entry(e *fs.Entry, it *ntfsfs.Item) {
 	e.Type = fs.TypeFile
 	e.Stream = s.Name
 	e.Size = s.Size
+	e.Extra["ntfs_attr_id"] = s.AttrID()
 	if s.Resident {
 		e.Extra["ntfs_resident"] = true
 	}
