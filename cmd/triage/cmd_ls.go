@@ -105,7 +105,7 @@ func runLs(ctx context.Context, opts *LsOptions, g *globalOptions, args []string
 		fmt.Fprintf(g.Err, "triage: warning: %v\n", p)
 	}
 	w := bufio.NewWriter(g.Out)
-	writeTable(w, t)
+	writeTable(w, t, img.Size())
 	bad := writeFileSystems(w, g.Err, img, img.Size(), t, opts.FS)
 	if err := w.Flush(); err != nil {
 		return err
@@ -166,8 +166,11 @@ func writeFileSystems(w io.Writer, errw io.Writer, r io.ReaderAt, size int64, t 
 	return bad
 }
 
-// writeTable prints t in the layout of mmls.
-func writeTable(w io.Writer, t *volume.Table) {
+// writeTable prints t as mmls does, row for row: its header, the Meta
+// rows of the tables, the partitions with their table and entry slots, and
+// the unallocated ranges. An image without a partition table shows one
+// volume covering it (mmls reports no table).
+func writeTable(w io.Writer, t *volume.Table, size int64) {
 	switch t.Scheme {
 	case volume.SchemeMBR:
 		fmt.Fprintln(w, "DOS Partition Table")
@@ -178,12 +181,8 @@ func writeTable(w io.Writer, t *volume.Table) {
 	}
 	fmt.Fprintf(w, "Offset Sector: 0\nUnits are in %d-byte sectors\n\n", t.SectorSize)
 	fmt.Fprintln(w, "      Slot      Start        End          Length       Description")
-	for _, p := range t.Partitions {
-		desc := p.Type
-		if t.Scheme == volume.SchemeGPT && p.Label != "" {
-			desc = p.Label
-		}
-		fmt.Fprintf(w, "%03d:  %-8s  %010d   %010d   %010d   %s\n", p.Index, p.Slot, p.Start, p.End, p.End-p.Start+1, desc)
+	for i, r := range t.Rows(size) {
+		fmt.Fprintf(w, "%03d:  %-8s  %010d   %010d   %010d   %s\n", i, r.Slot, r.Start, r.End, r.End-r.Start+1, r.Desc)
 	}
 	if len(t.Logical) == 0 {
 		return
