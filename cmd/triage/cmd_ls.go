@@ -58,9 +58,12 @@ func newLsCommandWith(g *globalOptions, runF func(*LsOptions, []string) error) *
 		Aliases: []string{"volumes"},
 		Short:   "Print the partition table of a disk image, or list its files",
 		Long: `Ls reads the volume system of IMAGE (raw, split raw or a block device) read-only
-and prints it as the Sleuth Kit's mmls does: one row per partition with its
-slot, first and last sector, length in sectors and type. GPT partitions show
-their name. An image without a partition table shows one volume covering it.
+and prints it as the Sleuth Kit's mmls does, row for row: the Meta rows of
+the tables (primary and extended tables, extended partitions, GPT header
+and entry array), the partitions with mmls's slots (table:entry for DOS,
+the entry for GPT), first and last sector, length in sectors and type (GPT:
+the partition's name), and the Unallocated ranges. An image without a
+partition table shows one volume covering it.
 The logical volumes of LVM physical volumes follow, numbered after the
 partitions, with their length in sectors, type and the image sectors of
 each extent; those triage cannot read (striped, mirrored, thin...) say
