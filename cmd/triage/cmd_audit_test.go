@@ -10,13 +10,18 @@ import (
 	"testing"
 )
 
+// auditFiles is the tree the list is made from; big.bin (3 MiB) is hashed
+// in two lanes, as the scan hashes large content.
+var auditFiles = map[string]string{"a.txt": "a\n", "b.txt": "b\n", "sub/c.txt": "c\n", "d.txt": "d\n", "e.txt": "e\n", "same1": "x\n", "same2": "x\n",
+	"big.bin": strings.Repeat("0123456789abcdef", 3<<16)}
+
 // auditTree writes a folder, lists it with hashdeep, then changes it: a
 // file changed, one moved, one copied, one removed, one added.
 func auditTree(t *testing.T, hashdeep string) (dir, list, dfxml string) {
 	t.Helper()
 	dir = t.TempDir()
 	tree := filepath.Join(dir, "t")
-	for name, body := range map[string]string{"a.txt": "a\n", "b.txt": "b\n", "sub/c.txt": "c\n", "d.txt": "d\n", "e.txt": "e\n", "same1": "x\n", "same2": "x\n"} {
+	for name, body := range auditFiles {
 		p := filepath.Join(tree, name)
 		os.MkdirAll(filepath.Dir(p), 0o755)
 		if err := os.WriteFile(p, []byte(body), 0o644); err != nil {
@@ -90,7 +95,7 @@ func TestAuditLikeHashdeep(t *testing.T) {
 				// a fresh tree matching the list, then the change
 				work = t.TempDir()
 				fresh := filepath.Join(work, "t")
-				for name, body := range map[string]string{"a.txt": "a\n", "b.txt": "b\n", "sub/c.txt": "c\n", "d.txt": "d\n", "e.txt": "e\n", "same1": "x\n", "same2": "x\n"} {
+				for name, body := range auditFiles {
 					p := filepath.Join(fresh, name)
 					os.MkdirAll(filepath.Dir(p), 0o755)
 					os.WriteFile(p, []byte(body), 0o644)

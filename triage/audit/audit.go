@@ -2,13 +2,7 @@ package audit
 
 import (
 	"context"
-	"crypto/md5"
-	"crypto/sha1"
-	"crypto/sha256"
-	"encoding/hex"
 	"fmt"
-	"hash"
-	"io"
 	"os"
 	"path/filepath"
 	"strings"
@@ -204,11 +198,18 @@ func (a *Auditor) runSource(ctx context.Context, source string, opts Options) er
 			return err
 		}
 	}
-	v := &visitor{a: a, opts: opts, base: base, single: !fi.IsDir()}
+	algs := make([]triage.Algorithm, 0, len(a.list.Algorithms))
+	for _, alg := range a.list.Algorithms {
+		algs = append(algs, triage.Algorithm(alg))
+	}
+	h := triage.NewContentHasher(algs)
+	defer h.Close()
+	v := &visitor{a: a, opts: opts, base: base, single: !fi.IsDir(), h: h}
 	return src.Walk(ctx, v)
 }
 
 type visitor struct {
+	h      *triage.ContentHasher
 	a      *Auditor
 	opts   Options
 	base   string
@@ -249,29 +250,16 @@ func (v *visitor) Entry(e *triage.Entry) error {
 	return nil
 }
 
-// digest hashes the content of e with the list's algorithms in one read.
+// digest hashes the content of e with the list's algorithms in one read,
+// through the scan's hashing pipeline.
 func (v *visitor) digest(e *triage.Entry) (map[string]string, error) {
 	rc, err := e.Open()
 	if err != nil {
 		return nil, err
 	}
 	defer rc.Close()
-	hs := map[string]hash.Hash{}
-	var ws []io.Writer
-	for _, alg := range v.a.list.Algorithms {
-		var h hash.Hash
-		switch alg {
-		case MD5:
-			h = md5.New()
-		case SHA1:
-			h = sha1.New()
-		case SHA256:
-			h = sha256.New()
-		}
-		hs[alg] = h
-		ws = append(ws, h)
-	}
-	if _, err := io.Copy(io.MultiWriter(ws...), rc); err != nil {
+	d, _, err := v.h.Sum(rc, e.Size)
+	if err != nil {
 		return nil, err
 	}
 	if p, ok := rc.(triage.PartialReader); ok {
@@ -279,9 +267,11 @@ func (v *visitor) digest(e *triage.Entry) (map[string]string, error) {
 			return nil, fmt.Errorf("content incomplete: %s", why)
 		}
 	}
-	out := make(map[string]string, len(hs))
-	for alg, h := range hs {
-		out[alg] = hex.EncodeToString(h.Sum(nil))
+	out := map[string]string{}
+	for alg, x := range map[string]string{MD5: d.MD5, SHA1: d.SHA1, SHA256: d.SHA256} {
+		if x != "" {
+			out[alg] = x
+		}
 	}
 	return out, nil
 }
