@@ -85,8 +85,9 @@ Sleuth Kit's: the inode (ext), the MFT entry with its attribute type and id
 (NTFS), the directory entry number (FAT, exFAT), followed by "(realloc)"
 when a deleted name's inode is in use again. With -l, fls -l's columns
 follow: modified, accessed, changed and created times (in UTC, or the zone
-of --zone), size, uid and gid. Entries are listed in triage's walk order
-(names sorted within a folder), not in directory order; an image with
+of --zone), size, uid and gid. Entries come in fls's order on FAT, exFAT
+and NTFS (index order; fls follows the nodes on disk in an index of several
+nodes), sorted by name within a folder on ext (fls: directory order); an image with
 several volumes gets a "# vN" line before each volume's entries, and
 --volume N lists one. Problems found on the way are printed on standard
 error and give exit status 3.

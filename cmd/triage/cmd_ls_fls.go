@@ -106,9 +106,13 @@ type flsVisitor struct {
 	// sawOrphans: the walk gave the volume's $OrphanFiles folder (NTFS
 	// gives it only when it holds entries; fls always lists it).
 	sawOrphans bool
-	problems   int
-	buf        []byte
-	json       bool
+	// buffer holds the rows of an NTFS volume back in pending until the
+	// volume ends.
+	buffer   bool
+	pending  []*flsRow
+	problems int
+	buf      []byte
+	json     bool
 	// only is the one volume listed (--volume), -1 for all; headers
 	// prints "# vN" before the entries of each volume when the image
 	// has several.
@@ -142,8 +146,11 @@ func (v *flsVisitor) endVolume() {
 	}
 	g := v.geometry(v.cur)
 	switch {
-	case g.fs == "ntfs" && !v.sawOrphans && v.mftSize > 0:
-		v.virtual("V/V", uint64(v.mftSize), "$OrphanFiles")
+	case v.buffer:
+		if !v.sawOrphans && v.mftSize > 0 {
+			v.virtual("V/V", uint64(v.mftSize), "$OrphanFiles")
+		}
+		v.flush()
 	case g.fs == "ext" && g.orphans > 0:
 		v.virtual("V/V", g.orphans, "$OrphanFiles")
 	case (g.fs == "fat" || g.fs == "exfat") && g.fatMBR > 0:
@@ -208,6 +215,29 @@ func (v *flsVisitor) emit(r *flsRow) error {
 	if v.only >= 0 && (r.Volume == nil || *r.Volume != v.only) {
 		return nil
 	}
+	if v.buffer {
+		c := *r
+		v.pending = append(v.pending, &c)
+		return nil
+	}
+	return v.write(r)
+}
+
+// flush writes the rows of an NTFS volume held back to be put in fls's
+// order.
+func (v *flsVisitor) flush() error {
+	ntfsOrder(v.pending)
+	v.buffer = false
+	for _, r := range v.pending {
+		if err := v.write(r); err != nil {
+			return err
+		}
+	}
+	v.pending = nil
+	return nil
+}
+
+func (v *flsVisitor) write(r *flsRow) error {
 	if v.json {
 		r.Mtime, r.Atime, r.Ctime, r.Btime = timeOrNil(r.times[0]), timeOrNil(r.times[1]), timeOrNil(r.times[2]), timeOrNil(r.times[3])
 		b, err := json.Marshal(r)
@@ -283,6 +313,11 @@ func (v *flsVisitor) Entry(e *triage.Entry) error {
 		case e.Extra["ext_mode"] != nil:
 			fsName = "ext"
 		}
+	}
+	if fsName == "ntfs" && !v.buffer && len(v.pending) == 0 {
+		// NTFS is walked in MFT order: its rows are held back and put in
+		// the order of its folder indexes, as fls lists them.
+		v.buffer = true
 	}
 	meta, name := "r", "r"
 	switch e.Type {
