@@ -104,9 +104,9 @@ func TestLsFilesLikeFls(t *testing.T) {
 		t.Skip("fls is not installed (Debian package sleuthkit)")
 	}
 	for _, tt := range []struct {
-		image  string
-		corpus bool
-		volume int
+		image   string
+		corpus  bool
+		volume  int
 		sector  int64
 		ntfs    bool
 		ordered bool
