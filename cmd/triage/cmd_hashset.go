@@ -457,6 +457,7 @@ func printFuzzySetInfo(w io.Writer, f *hashset.FuzzySet, asJSON bool) error {
 
 func newHashsetLookupCommand(g *globalOptions, common *HashsetOptions) *cobra.Command {
 	var names []string
+	var asJSON bool
 	cmd := &cobra.Command{
 		Use:   "lookup HASH... | lookup -",
 		Short: "Look digests up in the sets of the library",
@@ -467,6 +468,10 @@ from the length (32, 40 or 64 hex digits) or an explicit md5:, sha1: or
 sha256: prefix; case does not matter. With "-" the digests are read from
 standard input, one per line. A digest that cannot be read is answered with
 status "invalid" and the reason, and the exit status is 1.
+
+With --json, each answer is a JSON object on its own line:
+{"query":"…","algorithm":"md5","digest":"…","status":"known-bad","hashsets":["eicar"]},
+or for a digest that cannot be read {"query":"…","status":"invalid","error":"…"}.
 
 ` + hashsetLibraryHelp + `
 
@@ -480,10 +485,11 @@ status "invalid" and the reason, and the exit status is 1.
 			if err != nil {
 				return err
 			}
-			return runHashsetLookup(lib, names, g, args)
+			return runHashsetLookup(lib, names, asJSON, g, args)
 		},
 	}
 	cmd.Flags().StringArrayVar(&names, "hashset", nil, "look up in set `NAME` only (repeatable; default: every set)")
+	cmd.Flags().BoolVar(&asJSON, "json", false, "answer with one JSON object per line")
 	return cmd
 }
 
@@ -499,7 +505,17 @@ func hashsetHint(err error) error {
 	return err
 }
 
-func runHashsetLookup(lib *hashset.Library, names []string, g *globalOptions, args []string) error {
+// lookupAnswer is the --json form of a lookup answer.
+type lookupAnswer struct {
+	Query     string   `json:"query"`
+	Algorithm string   `json:"algorithm,omitempty"`
+	Digest    string   `json:"digest,omitempty"`
+	Status    string   `json:"status"`
+	Hashsets  []string `json:"hashsets"`
+	Error     string   `json:"error,omitempty"`
+}
+
+func runHashsetLookup(lib *hashset.Library, names []string, asJSON bool, g *globalOptions, args []string) error {
 	sets, err := casework.OpenSets(lib, names)
 	if err != nil {
 		return hashsetHint(err)
@@ -514,12 +530,25 @@ func runHashsetLookup(lib *hashset.Library, names []string, g *globalOptions, ar
 		a, d, err := hashset.ParseDigest(q)
 		if err != nil {
 			bad++
+			if asJSON {
+				b, _ := json.Marshal(lookupAnswer{Query: q, Status: "invalid", Hashsets: []string{}, Error: err.Error()})
+				fmt.Fprintf(out, "%s\n", b)
+				return
+			}
 			fmt.Fprintf(out, "%s  invalid  %v\n", q, err)
 			return
 		}
 		st, hits, err := m.FindDigest(a, d)
 		if err != nil {
 			readErr = err
+			return
+		}
+		if asJSON {
+			if hits == nil {
+				hits = []string{}
+			}
+			b, _ := json.Marshal(lookupAnswer{Query: q, Algorithm: fmt.Sprint(a), Digest: fmt.Sprintf("%x", d), Status: fmt.Sprint(st), Hashsets: hits})
+			fmt.Fprintf(out, "%s\n", b)
 			return
 		}
 		list := "-"

@@ -25,7 +25,7 @@ func TestLsLVM(t *testing.T) {
 		t.Fatalf("status %d: %s", st, errb.String())
 	}
 	for _, want := range []string{
-		"000:  0         0000002048   0000028671   0000026624   Linux Logical Volume Manager (0x8e)\n",
+		"002:  000:000   0000002048   0000028671   0000026624   Linux Logical Volume Manager (0x8e)\n", // mmls's row
 		"001:  vg0/data              0000016384   LVM linear, UUID dAtA00-1111-2222-3333-4444-5555-666666\n",
 		// pe_start (1 MiB) after the partition (1 MiB): extents 6-9, then 1-4
 		"      extent at 0000000000: image sectors 0000016384-0000024575\n",
@@ -43,7 +43,7 @@ func TestLsLVM(t *testing.T) {
 		t.Fatalf("status %d: %s", st, errb.String())
 	}
 	// From ntfs-basic.raw.expected.tsv (fls and icat).
-	for _, want := range []string{"v1 r/r 70:secret\t5000\t/docs/ads.txt:secret\n", "v1 r/r * 76\t17\t/gone-small.txt\n"} {
+	for _, want := range []string{"r/r 70-128-5:\tdocs/ads.txt:secret\n", "-/r * 76-128-2:\tgone-small.txt\n"} { // fls -r -p's format
 		if !strings.Contains(out.String(), want) {
 			t.Errorf("listing lacks %q", want)
 		}

@@ -91,6 +91,10 @@ type File struct {
 	SI      Times
 	Streams []Stream
 	Reparse uint32 // reparse tag, 0 when none
+	// IndexID is the attribute id of a folder's $INDEX_ROOT named $I30
+	// (the Sleuth Kit's address of a folder is entry-144-id), -1 when it
+	// has none.
+	IndexID int
 	// Offset is the image offset of the MFT entry.
 	Offset int64
 	// Problems are impossible values found in the entry (a stream larger
@@ -147,7 +151,7 @@ func (fs *FS) ReadEntry(i int64) (*File, error) {
 			return &Error{Off: ioff, Entry: i, Msg: fmt.Sprintf("bad MFT entry lengths (used size %d, first attribute at %d, record %d)", e.Mft_entry_size(), e.Attribute_offset(), fs.record)}
 		}
 		flags := e.Flags()
-		f = &File{Entry: i, Seq: e.Sequence_value(), InUse: flags.IsSet("ALLOCATED"), IsDir: flags.IsSet("DIRECTORY"), Offset: ioff}
+		f = &File{Entry: i, Seq: e.Sequence_value(), InUse: flags.IsSet("ALLOCATED"), IsDir: flags.IsSet("DIRECTORY"), Offset: ioff, IndexID: -1}
 		for _, a := range uniqueAttrs(e.EnumerateAttributes(fs.meta)) {
 			switch a.Type().Value {
 			case parser.ATTR_TYPE_STANDARD_INFORMATION:
@@ -159,6 +163,10 @@ func (fs *FS) ReadEntry(i int64) (*File, error) {
 				// The same four times follow the parent reference.
 				f.Names = append(f.Names, Name{Parent: fn.MftReference(), ParentSeq: fn.Seq_num(), Name: fn.Name(),
 					Space: fn.NameType().Name, Times: readTimes(d, 8)})
+			case 0x90: // $INDEX_ROOT
+				if a.Name() == "$I30" {
+					f.IndexID = int(a.Attribute_id())
+				}
 			case 0xc0: // $REPARSE_POINT
 				b := make([]byte, 4)
 				if n, _ := a.Data(fs.meta).ReadAt(b, 0); n == 4 {

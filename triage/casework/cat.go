@@ -124,25 +124,23 @@ func (a Address) matchInode(e *triage.Entry) bool {
 		return false
 	}
 	if a.AttrID >= 0 {
-		id, ok := attrID(e.Extra["ntfs_attr_id"])
+		id, ok := dataAttrID(e.Extra["ntfs_attr"])
 		return ok && id == a.AttrID
 	}
 	// INODE alone (or INODE-128) is the main content, as icat reads it
 	return e.Stream == ""
 }
 
-func attrID(v any) (int, bool) {
-	switch x := v.(type) {
-	case uint16:
-		return int(x), true
-	case int:
-		return x, true
-	case int64:
-		return int(x), true
-	case float64:
-		return int(x), true
+// dataAttrID returns the id of a $DATA attribute from a record's
+// extra.ntfs_attr ("128-ID").
+func dataAttrID(v any) (int, bool) {
+	s, _ := v.(string)
+	rest, ok := strings.CutPrefix(s, "128-")
+	if !ok {
+		return 0, false
 	}
-	return 0, false
+	id, err := strconv.Atoi(rest)
+	return id, err == nil
 }
 
 // ResolveVolume returns the index of the volume of img that starts at

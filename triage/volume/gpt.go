@@ -61,6 +61,8 @@ func readGPT(r io.ReaderAt, size int64, t *Table) error {
 		t.SectorSize = int(ss)
 		t.DiskGUID = guidString(h.diskGUID[:])
 		t.Partitions = nil
+		t.Meta = []Meta{{0, 0, "Safety Table"}, {int64(h.myLBA), int64(h.myLBA), "GPT Header"},
+			{int64(h.entriesLBA), int64(h.entriesLBA) + (int64(h.numEntries)*int64(h.entrySize)+ss-1)/ss - 1, "Partition Table"}}
 		for i := uint32(0); i < h.numEntries; i++ {
 			e := entries[int(i)*int(h.entrySize):][:128]
 			if allZero(e[0:16]) {
@@ -74,7 +76,7 @@ func readGPT(r io.ReaderAt, size int64, t *Table) error {
 				continue
 			}
 			typ := guidString(e[0:16])
-			p := Partition{Slot: fmt.Sprint(i), Offset: int64(first) * ss, Length: int64(last-first+1) * ss,
+			p := Partition{Slot: fmt.Sprint(i), TableNum: -1, EntryNum: int(i), Offset: int64(first) * ss, Length: int64(last-first+1) * ss,
 				Start: int64(first), End: int64(last), TypeID: typ, Type: gptTypeName(typ),
 				GUID: guidString(e[16:32]), Label: utf16Name(e[56:128])}
 			if p.Offset+p.Length > size {

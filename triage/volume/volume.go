@@ -47,10 +47,20 @@ type Partition struct {
 	Label  string // GPT partition name
 	// Start and End are the first and last sector, as mmls shows them.
 	Start, End int64
+	// TableNum and EntryNum say where the Sleuth Kit's mmls places the
+	// entry: the table (0 the MBR, 1... the extended boot records in
+	// chain order; -1 for GPT) and the entry within it.
+	TableNum, EntryNum int
 	// PV is set when the partition is a physical volume of a volume
 	// manager (LVM) whose metadata was read: its content is examined
 	// through the logical volumes of Table.Logical.
 	PV *PV
+}
+
+// Meta is a range of sectors the volume system itself uses.
+type Meta struct {
+	Start, End int64 // first and last sector
+	Desc       string
 }
 
 // Table is the volume system of an image.
@@ -59,6 +69,10 @@ type Table struct {
 	SectorSize int
 	DiskGUID   string // GPT only
 	Partitions []Partition
+	// Meta are the sectors the volume system itself uses (its tables,
+	// the extended partitions that hold logical ones, the GPT header), in
+	// the order they were read, as mmls lists them.
+	Meta []Meta
 	// Logical are the volumes that volume managers (LVM) assemble from
 	// the partitions, numbered after them.
 	Logical []Logical
@@ -104,7 +118,7 @@ func Read(r io.ReaderAt, size int64) (*Table, error) {
 	t := &Table{SectorSize: 512}
 	if formats.Detect(probe) != nil || !SaneMBR(mbr) {
 		t.Scheme = SchemeNone
-		t.Partitions = []Partition{{Index: 0, Slot: "-", Offset: 0, Length: size, Type: "none", Start: 0, End: (size - 1) / 512}}
+		t.Partitions = []Partition{{Index: 0, Slot: "-", TableNum: -1, Offset: 0, Length: size, Type: "none", Start: 0, End: (size - 1) / 512}}
 		readManagers(r, size, t)
 		return t, nil
 	}
@@ -123,6 +137,7 @@ func Read(r io.ReaderAt, size int64) (*Table, error) {
 	t.SectorSize = 512
 	t.DiskGUID = ""
 	t.Partitions = nil
+	t.Meta = nil
 	readMBR(r, size, mbr, t)
 	sortPartitions(t)
 	readManagers(r, size, t)
@@ -187,6 +202,7 @@ func DetectFS(r io.ReaderAt, off int64) string {
 func isExtended(t byte) bool { return t == 0x05 || t == 0x0f || t == 0x85 }
 
 func readMBR(r io.ReaderAt, size int64, mbr []byte, t *Table) {
+	t.Meta = append(t.Meta, Meta{0, 0, "Primary Table (#0)"})
 	var ext []struct{ start, count uint32 }
 	for i := range 4 {
 		e := mbr[446+16*i : 446+16*i+16]
@@ -197,13 +213,16 @@ func readMBR(r io.ReaderAt, size int64, mbr []byte, t *Table) {
 			continue
 		}
 		if isExtended(typ) {
+			t.Meta = append(t.Meta, Meta{int64(start), int64(start) + int64(count) - 1, fmt.Sprintf("%s (0x%02x)", mbrTypeName(typ), typ)})
 			ext = append(ext, struct{ start, count uint32 }{start, count})
 			continue
 		}
 		addMBRPartition(t, size, fmt.Sprint(i), typ, int64(start), int64(count), int64(446+16*i))
+		t.Partitions[len(t.Partitions)-1].EntryNum = i
 	}
 	slot := 4
 	for _, x := range ext {
+		table := 0 // as the Sleuth Kit numbers them: from 1 in each extended partition
 		extStart := int64(x.start)
 		ebr := extStart
 		seen := map[int64]bool{}
@@ -230,16 +249,21 @@ func readMBR(r io.ReaderAt, size int64, mbr []byte, t *Table) {
 				t.Problems = append(t.Problems, &FormatError{ebr*512 + 510, "extended boot record without 55aa signature"})
 				break
 			}
+			table++
+			t.Meta = append(t.Meta, Meta{ebr, ebr, fmt.Sprintf("Extended Table (#%d)", table)})
 			e1, e2 := b[446:462], b[462:478]
 			if e1[4] != 0 && binary.LittleEndian.Uint32(e1[12:]) != 0 {
 				addMBRPartition(t, size, fmt.Sprint(slot), e1[4], ebr+int64(binary.LittleEndian.Uint32(e1[8:])),
 					int64(binary.LittleEndian.Uint32(e1[12:])), ebr*512+446)
+				t.Partitions[len(t.Partitions)-1].TableNum = table
 				slot++
 			}
 			if e2[4] == 0 || !isExtended(e2[4]) || binary.LittleEndian.Uint32(e2[12:]) == 0 {
 				break
 			}
-			ebr = extStart + int64(binary.LittleEndian.Uint32(e2[8:]))
+			next := extStart + int64(binary.LittleEndian.Uint32(e2[8:]))
+			t.Meta = append(t.Meta, Meta{next, next + int64(binary.LittleEndian.Uint32(e2[12:])) - 1, fmt.Sprintf("%s (0x%02x)", mbrTypeName(e2[4]), e2[4])})
+			ebr = next
 		}
 	}
 }

@@ -109,6 +109,9 @@ func (vol *volume) entry(e *fs.Entry, it *ntfsfs.Item) {
 	if s == nil {
 		if f.IsDir {
 			e.Type = fs.TypeDir
+			if f.IndexID >= 0 {
+				e.Extra["ntfs_attr"] = "144-" + strconv.Itoa(f.IndexID)
+			}
 		} else {
 			e.Type = fs.TypeFile // a file with no $DATA: empty
 		}
@@ -117,7 +120,7 @@ func (vol *volume) entry(e *fs.Entry, it *ntfsfs.Item) {
 	e.Type = fs.TypeFile
 	e.Stream = s.Name
 	e.Size = s.Size
-	e.Extra["ntfs_attr_id"] = s.AttrID()
+	e.Extra["ntfs_attr"] = "128-" + strconv.Itoa(int(s.AttrID()))
 	if s.Resident {
 		e.Extra["ntfs_resident"] = true
 	}

@@ -1,0 +1,425 @@
+package main
+
+import (
+	"bufio"
+	"encoding/binary"
+	"encoding/json"
+	"fmt"
+	"io"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/triagekit/triage/triage"
+	"github.com/triagekit/triage/triage/casedb"
+	"github.com/triagekit/triage/triage/fs/formats"
+	"github.com/triagekit/triage/triage/volume"
+)
+
+// flsGeometry is what the Sleuth Kit's addresses of a volume derive from,
+// read from its boot sector or superblock.
+type flsGeometry struct {
+	fs string // file system name, "" when none was recognised
+	// FAT and exFAT: the byte offset in the volume that the Sleuth Kit's
+	// inode 3 stands for (the root folder region, or the first data
+	// sector), and the numbers of its virtual files.
+	fatBase int64
+	fatMBR  uint64 // $MBR; $FAT1, $FAT2 follow
+	fats    int
+	// sector and fatBytes are the sizes of $MBR and of each $FATn.
+	sector, fatBytes int64
+	// orphans is the address of the virtual $OrphanFiles folder (ext:
+	// inode count + 1; FAT: after its virtual files), 0 when not known.
+	orphans uint64
+}
+
+// readFlsGeometry reads the geometry of the volume at off (length bytes)
+// of r. A field it cannot read stays zero: the address is then printed as
+// triage records it.
+func readFlsGeometry(r io.ReaderAt, off, length int64) flsGeometry {
+	var g flsGeometry
+	f := formats.DetectAt(io.NewSectionReader(r, off, length), 0)
+	if f == nil {
+		return g
+	}
+	g.fs = f.Name
+	b := make([]byte, 2048)
+	if n, _ := r.ReadAt(b, off); n < len(b) {
+		return g
+	}
+	le16 := func(i int) int64 { return int64(binary.LittleEndian.Uint16(b[i:])) }
+	le32 := func(i int) int64 { return int64(binary.LittleEndian.Uint32(b[i:])) }
+	switch g.fs {
+	case "ext":
+		g.orphans = uint64(le32(1024)) + 1 // s_inodes_count
+	case "fat":
+		ss, reserved, fats := le16(0x0b), le16(0x0e), int64(b[0x10])
+		fatSize, total := le16(0x16), le16(0x13)
+		if fatSize == 0 {
+			fatSize = le32(0x24)
+		}
+		if total == 0 {
+			total = le32(0x20)
+		}
+		g.setFAT(ss, reserved+fats*fatSize, total, length, int(fats))
+		g.sector, g.fatBytes = ss, fatSize*ss
+	case "exfat":
+		shift := b[0x6c]
+		if shift < 9 || shift > 12 {
+			return g
+		}
+		g.setFAT(1<<shift, le32(0x58), int64(binary.LittleEndian.Uint64(b[0x48:])), length, int(b[0x6e]))
+		g.sector, g.fatBytes = 1<<shift, le32(0x54)<<shift
+	}
+	return g
+}
+
+// setFAT derives the Sleuth Kit's FAT numbering: inode 3 is the first
+// directory entry of sector first, 32 bytes an entry, and the virtual
+// files follow the last entry the volume could hold.
+func (g *flsGeometry) setFAT(ss, first, total, length int64, fats int) {
+	if ss < 512 || ss > 4096 || first <= 0 || total <= first || fats < 1 || fats > 2 {
+		return
+	}
+	total = min(total, length/ss)
+	g.fatBase = first * ss
+	g.fats = fats
+	g.fatMBR = uint64((total-first)*(ss/32)+3-1) + 1
+	g.orphans = g.fatMBR + uint64(fats) + 1
+}
+
+// flsVisitor prints entries as fls -r -p does (with -l, fls -l's columns):
+//
+//	r/r 70-128-5:	docs/ads.txt:secret
+//	-/r * 76-128-2:	gone-small.txt
+//	r/r * 12(realloc):	old.txt
+type flsVisitor struct {
+	w       *bufio.Writer
+	errw    io.Writer
+	long    bool
+	zone    *time.Location
+	img     io.ReaderAt
+	table   *volume.Table
+	geo     map[int]*flsGeometry
+	cur     int // the volume of the entries printed last, -1 before any
+	mftSize int64
+	// sawOrphans: the walk gave the volume's $OrphanFiles folder (NTFS
+	// gives it only when it holds entries; fls always lists it).
+	sawOrphans bool
+	// buffer holds the rows of an NTFS volume back in pending until the
+	// volume ends.
+	buffer   bool
+	pending  []*flsRow
+	problems int
+	buf      []byte
+	json     bool
+	// only is the one volume listed (--volume), -1 for all; headers
+	// prints "# vN" before the entries of each volume when the image
+	// has several.
+	only    int
+	headers bool
+	headed  int
+}
+
+func (v *flsVisitor) geometry(vol int) *flsGeometry {
+	if g, ok := v.geo[vol]; ok {
+		return g
+	}
+	g := &flsGeometry{}
+	if v.table != nil {
+		for _, p := range v.table.Partitions {
+			if p.Index == vol {
+				*g = readFlsGeometry(v.img, p.Offset, p.Length)
+			}
+		}
+	}
+	v.geo[vol] = g
+	return g
+}
+
+// endVolume prints the virtual entries the Sleuth Kit lists at the end of
+// the root of a volume that triage does not record: $OrphanFiles of ext,
+// $MBR, $FAT1, $FAT2 and $OrphanFiles of FAT and exFAT.
+func (v *flsVisitor) endVolume() {
+	if v.cur < 0 {
+		return
+	}
+	g := v.geometry(v.cur)
+	switch {
+	case v.buffer:
+		if !v.sawOrphans && v.mftSize > 0 {
+			v.virtual("V/V", uint64(v.mftSize), "$OrphanFiles")
+		}
+		v.flush()
+	case g.fs == "ext" && g.orphans > 0:
+		v.virtual("V/V", g.orphans, "$OrphanFiles")
+	case (g.fs == "fat" || g.fs == "exfat") && g.fatMBR > 0:
+		v.virtualSized("v/v", g.fatMBR, "$MBR", g.sector)
+		for i := 1; i <= g.fats; i++ {
+			v.virtualSized("v/v", g.fatMBR+uint64(i), "$FAT"+strconv.Itoa(i), g.fatBytes)
+		}
+		v.virtual("V/V", g.orphans, "$OrphanFiles")
+	}
+}
+
+func (v *flsVisitor) virtual(typ string, addr uint64, name string) {
+	v.virtualSized(typ, addr, name, 0)
+}
+
+func (v *flsVisitor) virtualSized(typ string, addr uint64, name string, size int64) {
+	v.emit(&flsRow{Volume: v.vol(), Type: typ, Address: strconv.FormatUint(addr, 10), Path: name, Size: size, Virtual: true})
+}
+
+func (v *flsVisitor) vol() *int {
+	if v.cur < 0 {
+		return nil
+	}
+	n := v.cur
+	return &n
+}
+
+// flsRow is one entry of the listing; its JSON form is the --json output
+// of ls --files (docs/images.md).
+type flsRow struct {
+	Volume  *int   `json:"volume"`
+	Type    string `json:"type"` // name type / metadata type, as fls: r/r, d/d, -/r, V/V...
+	Deleted bool   `json:"deleted"`
+	Realloc bool   `json:"realloc"`
+	// Address is the Sleuth Kit's address: inode (ext), entry-type-id
+	// (NTFS), the directory entry number (FAT, exFAT).
+	Address string  `json:"address"`
+	Inode   *uint64 `json:"inode"`
+	Path    string  `json:"path"`
+	Stream  string  `json:"stream"`
+	Size    int64   `json:"size"`
+	Mtime   *string `json:"mtime"`
+	Atime   *string `json:"atime"`
+	Ctime   *string `json:"ctime"`
+	Btime   *string `json:"btime"`
+	UID     int64   `json:"uid"`
+	GID     int64   `json:"gid"`
+	Virtual bool    `json:"virtual"`
+
+	times [4]time.Time
+}
+
+func timeOrNil(t time.Time) *string {
+	if t.IsZero() {
+		return nil
+	}
+	s := casedb.FormatTime(t)
+	return &s
+}
+
+func (v *flsVisitor) emit(r *flsRow) error {
+	if v.only >= 0 && (r.Volume == nil || *r.Volume != v.only) {
+		return nil
+	}
+	if v.buffer {
+		c := *r
+		v.pending = append(v.pending, &c)
+		return nil
+	}
+	return v.write(r)
+}
+
+// flush writes the rows of an NTFS volume held back to be put in fls's
+// order.
+func (v *flsVisitor) flush() error {
+	ntfsOrder(v.pending)
+	v.buffer = false
+	for _, r := range v.pending {
+		if err := v.write(r); err != nil {
+			return err
+		}
+	}
+	v.pending = nil
+	return nil
+}
+
+func (v *flsVisitor) write(r *flsRow) error {
+	if v.json {
+		r.Mtime, r.Atime, r.Ctime, r.Btime = timeOrNil(r.times[0]), timeOrNil(r.times[1]), timeOrNil(r.times[2]), timeOrNil(r.times[3])
+		b, err := json.Marshal(r)
+		if err != nil {
+			return err
+		}
+		v.w.Write(b)
+		return v.w.WriteByte('\n')
+	}
+	if v.headers && r.Volume != nil && *r.Volume != v.headed {
+		v.headed = *r.Volume
+		fmt.Fprintf(v.w, "# v%d\n", *r.Volume)
+	}
+	b := append(v.buf[:0], r.Type...)
+	b = append(b, ' ')
+	if r.Deleted {
+		b = append(b, "* "...)
+	}
+	b = append(b, r.Address...)
+	if r.Realloc {
+		b = append(b, "(realloc)"...)
+	}
+	b = append(b, ":\t"...)
+	b = append(b, r.Path...)
+	if r.Stream != "" {
+		b = append(b, ':')
+		b = append(b, r.Stream...)
+	}
+	if v.long {
+		for _, t := range r.times {
+			b = append(b, '\t')
+			b = append(b, flsTime(t, v.zone)...)
+		}
+		b = append(b, '\t')
+		b = strconv.AppendInt(b, r.Size, 10)
+		b = append(b, '\t')
+		b = strconv.AppendInt(b, r.UID, 10)
+		b = append(b, '\t')
+		b = strconv.AppendInt(b, r.GID, 10)
+	}
+	b = append(b, '\n')
+	v.buf = b
+	_, err := v.w.Write(b)
+	return err
+}
+
+// flsTime formats t as fls -l does: "2026-11-29 09:19:25 (UTC)", zeros for
+// an unknown time.
+func flsTime(t time.Time, zone *time.Location) string {
+	if t.IsZero() {
+		return "0000-00-00 00:00:00 (" + time.Time{}.In(zone).Format("MST") + ")"
+	}
+	return t.In(zone).Format("2006-01-02 15:04:05 (MST)")
+}
+
+func (v *flsVisitor) Entry(e *triage.Entry) error {
+	vol := -1
+	if e.Volume != nil {
+		vol = *e.Volume
+	}
+	if vol != v.cur {
+		v.endVolume()
+		v.cur = vol
+		v.mftSize = 0
+		v.sawOrphans = false
+	}
+	g := v.geometry(vol)
+	fsName := g.fs
+	if fsName == "" { // a logical volume (LVM): known by what its entries carry
+		switch {
+		case e.Extra["ntfs_seq"] != nil || e.Extra["ntfs_attr"] != nil:
+			fsName = "ntfs"
+		case e.Extra["ext_mode"] != nil:
+			fsName = "ext"
+		}
+	}
+	if fsName == "ntfs" && !v.buffer && len(v.pending) == 0 {
+		// NTFS is walked in MFT order: its rows are held back and put in
+		// the order of its folder indexes, as fls lists them.
+		v.buffer = true
+	}
+	meta, name := "r", "r"
+	switch e.Type {
+	case casedb.TypeDir:
+		meta, name = "d", "d"
+	case casedb.TypeSymlink:
+		meta, name = "l", "l"
+	case casedb.TypeFIFO:
+		meta, name = "p", "p"
+	case casedb.TypeSocket:
+		meta, name = "s", "s"
+	case casedb.TypeDevice:
+		meta, name = "b", "b"
+	}
+	var addr string
+	switch {
+	case e.Extra["virtual"] == true:
+		// NTFS's $OrphanFiles: numbered after the last MFT entry.
+		meta, name = "V", "V"
+		v.sawOrphans = true
+		addr = "-"
+		if v.mftSize > 0 {
+			addr = strconv.FormatInt(v.mftSize, 10)
+		}
+	case e.Extra["ntfs_index_slack"] == true:
+		// A name carved from index slack: no MFT entry (fls: "r/- * 0").
+		meta, name, addr = "r", "-", "0"
+	case e.Inode == nil:
+		addr = "-"
+	case fsName == "ntfs":
+		attr, _ := e.Extra["ntfs_attr"].(string)
+		if attr == "" && e.Type != casedb.TypeDir {
+			return nil // no $DATA: fls lists its other attributes only
+		}
+		if *e.Inode == 0 && e.Stream == "" {
+			// $MFT: its size in 1 KiB records numbers $OrphanFiles (the
+			// record size of every volume made since Windows NT)
+			v.mftSize = e.Size / 1024
+		}
+		addr = strconv.FormatUint(*e.Inode, 10)
+		if attr != "" {
+			addr += "-" + attr
+		}
+		if e.Deleted {
+			meta = "-" // the MFT entry is not in use
+		}
+	case (g.fs == "fat" || g.fs == "exfat") && g.fatBase > 0 && int64(*e.Inode) >= g.fatBase:
+		addr = strconv.FormatInt((int64(*e.Inode)-g.fatBase)/32+3, 10)
+	default:
+		addr = strconv.FormatUint(*e.Inode, 10)
+	}
+	size := e.Size
+	if n, ok := e.Extra["ntfs_declared_size"].(int64); ok {
+		size = n // $BadClus:$Bad: fls gives the declared size
+	}
+	if e.Type == casedb.TypeSymlink && size == 0 {
+		size = int64(len(e.LinkTarget)) // an ext link's size is its target's length
+	}
+	r := &flsRow{Volume: e.Volume, Type: meta + "/" + name, Deleted: e.Deleted, Realloc: e.Extra["ext_realloc"] == true,
+		Address: addr, Inode: e.Inode, Path: strings.TrimPrefix(casedb.DisplayString(e.Path), "/"), Stream: e.Stream,
+		Size: size, UID: extraNumber(e.Extra, "ext_uid", "uid"), GID: extraNumber(e.Extra, "ext_gid", "gid"),
+		Virtual: e.Extra["virtual"] == true, times: [4]time.Time{e.Mtime, e.Atime, e.Ctime, e.Btime}}
+	if err := v.emit(r); err != nil {
+		return err
+	}
+	// fls lists every name of a file with hard links; triage records
+	// the file once, with its other names in extra.
+	for _, k := range []string{"ntfs_hard_links", "ext_hard_links"} {
+		links, _ := e.Extra[k].([]string)
+		for _, l := range links {
+			link := *r
+			link.Path = strings.TrimPrefix(casedb.DisplayString(l), "/")
+			if err := v.emit(&link); err != nil {
+				return err
+			}
+		}
+	}
+	return nil
+}
+
+func extraNumber(m map[string]any, keys ...string) int64 {
+	for _, k := range keys {
+		switch n := m[k].(type) {
+		case uint32:
+			return int64(n)
+		case uint16:
+			return int64(n)
+		case int:
+			return int64(n)
+		case int64:
+			return n
+		case uint64:
+			return int64(n)
+		case float64:
+			return int64(n)
+		}
+	}
+	return 0
+}
+
+func (v *flsVisitor) Problem(path string, offset int64, err error) {
+	v.problems++
+	v.w.Flush()
+	fmt.Fprintf(v.errw, "triage: warning: %v\n", err)
+}
