@@ -136,6 +136,7 @@ database and custody log, and record the case header given by the flags.
 		},
 	}
 	opts.CaseFlags.AddFlags(cmd.Flags())
+	caseFlag(cmd)
 	return cmd
 }
 
@@ -178,6 +179,7 @@ made after the first scan.
 		},
 	}
 	opts.CaseFlags.AddFlags(cmd.Flags())
+	caseFlag(cmd)
 	return cmd
 }
 
@@ -207,6 +209,7 @@ the state of the custody log.
 		},
 	}
 	cmd.Flags().BoolVar(&opts.JSON, "json", false, "print as JSON")
+	caseFlag(cmd)
 	return cmd
 }
 
@@ -325,6 +328,7 @@ from whom. Each change is recorded in the custody log with old and new value.
 		ptrs[f.Flag] = cmd.Flags().String(f.Flag, "", f.Usage)
 	}
 	cmd.Flags().StringVar(&opts.Examiner, "examiner", "", "examiner recorded in the custody log (default $TRIAGE_EXAMINER, else the case's examiner)")
+	caseFlag(cmd)
 	return cmd
 }
 

@@ -153,7 +153,7 @@ func validateScanOptions(o *ScanOptions, sources []string) error {
 		return usageErrorf("--case is required: the case directory to record into")
 	}
 	if err := o.Hashsets.Validate(); err != nil {
-		return &flagError{err}
+		return &flagError{err: err}
 	}
 	algs, err := triage.ParseAlgorithms(o.Hash)
 	if err != nil {
