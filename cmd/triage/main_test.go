@@ -101,7 +101,7 @@ func TestExitCodes(t *testing.T) {
 		{"no-case", []string{"scan", ev}, 2, "--case is required"},
 		{"bad-hash", []string{"scan", ev, "--case", t.TempDir(), "--hash", "crc32"}, 2, "unknown hash algorithm"},
 		{"bad-flag", []string{"scan", "--frobnicate"}, 2, "unknown flag"},
-		{"unknown-command", []string{"frobnicate"}, 1, "unknown command"},
+		{"unknown-command", []string{"frobnicate"}, 2, "unknown command"},
 		{"case-inside-evidence", []string{"scan", ev, "--case", filepath.Join(ev, "case")}, 2, "never writes into evidence"},
 		{"missing-source", []string{"scan", filepath.Join(ev, "nope"), "--case", filepath.Join(t.TempDir(), "c")}, 1, "cannot open source"},
 		{"not-a-case", []string{"scan", ev, "--case", notCase}, 1, "not a triage case"},
