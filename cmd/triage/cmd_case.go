@@ -263,7 +263,7 @@ func runCaseShow(ctx context.Context, opts *CaseOptions, g *globalOptions, dir s
 		fmt.Fprintln(g.Out, "Evidence items: none (the case has not been scanned)")
 	}
 	for _, e := range ev {
-		fmt.Fprintf(g.Out, "Evidence item %d: %s (%s, %s, %d records)\n", e.ID, e.Source, e.Type, e.State, e.Files)
+		fmt.Fprintf(g.Out, "Evidence item %d: %s (%s, %s, %s)\n", e.ID, e.Source, e.Type, e.State, plural(e.Files, "record", "records"))
 		for _, f := range casedb.ExhibitFields {
 			if v, ok := e.Metadata[f.Key]; ok {
 				fmt.Fprintf(g.Out, "  %-20s %v\n", f.Label+":", v)
@@ -274,7 +274,7 @@ func runCaseShow(ctx context.Context, opts *CaseOptions, g *globalOptions, dir s
 	case cerr != nil:
 		fmt.Fprintf(g.Out, "Custody log: BROKEN: %v\n", cerr)
 	default:
-		fmt.Fprintf(g.Out, "Custody log: %d events, chain intact, head %s\n", len(events), head)
+		fmt.Fprintf(g.Out, "Custody log: %s, chain intact, head %s\n", plural(int64(len(events)), "event", "events"), head)
 	}
 	return nil
 }

@@ -197,7 +197,7 @@ func runCustodyShow(ctx context.Context, asJSON bool, g *globalOptions, dir stri
 			}
 		}
 		if verr == nil {
-			fmt.Fprintf(g.Out, "chain OK: %d events, head %s\n", len(events), head)
+			fmt.Fprintf(g.Out, "chain OK: %s, head %s\n", plural(int64(len(events)), "event", "events"), head)
 		}
 	}
 	if verr != nil {

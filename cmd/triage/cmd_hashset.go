@@ -217,8 +217,8 @@ func printImportSummary(w io.Writer, res *hashset.ImportResult, d time.Duration)
 		recs += s.Records
 		bad += s.Malformed
 	}
-	fmt.Fprintf(w, "triage: imported %s (%s) from %d file(s) in %s: %d records, %d malformed; unique digests: %s\n",
-		h.Name, h.Category, len(res.Sources), d.Round(time.Millisecond), recs, bad, countsString(h.Counts))
+	fmt.Fprintf(w, "triage: imported %s (%s) from %s in %s: %s, %d malformed; unique digests: %s\n",
+		h.Name, h.Category, plural(int64(len(res.Sources)), "file", "files"), d.Round(time.Millisecond), plural(recs, "record", "records"), bad, countsString(h.Counts))
 }
 
 func countsString(c map[string]int64) string {
@@ -381,8 +381,8 @@ func printSetInfo(w io.Writer, s *hashset.Set, verified bool) {
 	}
 	fmt.Fprintf(w, "digests:      %s\n", countsString(s.Counts))
 	for _, src := range s.Sources {
-		fmt.Fprintf(w, "source:       %s  %s  format %s, %d bytes, %d records, %d malformed\n",
-			src.SHA256, src.Name, src.Format, src.Size, src.Records, src.Malformed)
+		fmt.Fprintf(w, "source:       %s  %s  format %s, %s, %s, %d malformed\n",
+			src.SHA256, src.Name, src.Format, plural(src.Size, "byte", "bytes"), plural(src.Records, "record", "records"), src.Malformed)
 	}
 }
 

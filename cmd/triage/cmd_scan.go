@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	iofs "io/fs"
 	"os"
 	"path/filepath"
 	"strings"
@@ -16,8 +17,10 @@ import (
 	"github.com/triagekit/triage/hashset"
 	"github.com/triagekit/triage/report"
 	"github.com/triagekit/triage/triage"
+	"github.com/triagekit/triage/triage/casedb"
 	"github.com/triagekit/triage/triage/casework"
 	"github.com/triagekit/triage/triage/classify"
+	"github.com/triagekit/triage/triage/custody"
 	"github.com/triagekit/triage/triage/fs"
 )
 
@@ -279,11 +282,39 @@ func resolvePhysical(p string) string {
 
 func runScan(ctx context.Context, opts *ScanOptions, g *globalOptions, sources []string) error {
 	env := g.env()
+	// A case this scan creates in a missing or empty folder is removed
+	// again when nothing could be scanned into it.
+	ents, statErr := os.ReadDir(opts.Case)
+	madeDir := errors.Is(statErr, iofs.ErrNotExist)
+	pristine := madeDir || statErr == nil && len(ents) == 0
 	c, created, err := env.OpenCase(ctx, opts.Case, opts.CaseFlags.changes(), opts.Examiner)
 	if err != nil {
+		if created && pristine {
+			removeNewCase(opts.Case, madeDir)
+		}
 		return err
 	}
-	defer c.Close()
+	closed := false
+	defer func() {
+		if !closed {
+			c.Close()
+		}
+	}()
+	if created && pristine {
+		defer func() {
+			if ctx.Err() != nil {
+				return // interrupted: the case stays, as a resumable one
+			}
+			if has, herr := c.HasRuns(context.WithoutCancel(ctx)); herr != nil || has {
+				return
+			}
+			closed = true
+			c.Close()
+			if removeNewCase(c.Dir, madeDir) == nil && !opts.Quiet {
+				fmt.Fprintf(g.Err, "triage: nothing was scanned: the new case %s was removed\n", c.Dir)
+			}
+		}()
+	}
 	if created && !opts.Quiet {
 		fmt.Fprintf(g.Err, "triage: created case %s\n", c.Dir)
 	}
@@ -373,6 +404,20 @@ func runScan(ctx context.Context, opts *ScanOptions, g *globalOptions, sources [
 		return errors.New("some sources could not be scanned")
 	case partial:
 		return errPartial
+	}
+	return nil
+}
+
+// removeNewCase removes the files a new case holds before its first scan,
+// and its folder when the scan made it.
+func removeNewCase(dir string, madeDir bool) error {
+	for _, n := range []string{casedb.DBName, casedb.DBName + "-wal", casedb.DBName + "-shm", casedb.DBName + "-journal", casedb.LockName, custody.FileName} {
+		if err := os.Remove(filepath.Join(dir, n)); err != nil && !errors.Is(err, iofs.ErrNotExist) {
+			return err
+		}
+	}
+	if madeDir {
+		return os.Remove(dir)
 	}
 	return nil
 }

@@ -116,7 +116,7 @@ and records everything in a case that reports are made from.
 func minArgs(n int) cobra.PositionalArgs {
 	return func(cmd *cobra.Command, args []string) error {
 		if len(args) < n {
-			return usageErrorf("%s needs at least %d argument(s), got %d", cmd.CommandPath(), n, len(args))
+			return usageErrorf("%s needs at least %s, got %d", cmd.CommandPath(), plural(int64(n), "argument", "arguments"), len(args))
 		}
 		return nil
 	}
@@ -125,7 +125,7 @@ func minArgs(n int) cobra.PositionalArgs {
 func exactArgs(n int) cobra.PositionalArgs {
 	return func(cmd *cobra.Command, args []string) error {
 		if len(args) != n {
-			return usageErrorf("%s needs %d argument(s), got %d", cmd.CommandPath(), n, len(args))
+			return usageErrorf("%s needs %s, got %d", cmd.CommandPath(), plural(int64(n), "argument", "arguments"), len(args))
 		}
 		return nil
 	}

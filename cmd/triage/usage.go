@@ -246,6 +246,14 @@ func flagDefault(f *pflag.Flag) string {
 	return def
 }
 
+// plural returns "1 one" or "n many".
+func plural(n int64, one, many string) string {
+	if n == 1 {
+		return "1 " + one
+	}
+	return fmt.Sprintf("%d %s", n, many)
+}
+
 // isUnknownCommand reports whether err is cobra's unknown-command error.
 func isUnknownCommand(err error) bool {
 	return err != nil && strings.HasPrefix(err.Error(), "unknown command ") && !errors.As(err, new(*flagError))
