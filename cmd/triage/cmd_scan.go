@@ -8,8 +8,11 @@ import (
 	iofs "io/fs"
 	"os"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"time"
+	"unicode"
+	"unicode/utf8"
 
 	"github.com/spf13/cobra"
 	"github.com/spf13/pflag"
@@ -378,8 +381,8 @@ func runScan(ctx context.Context, opts *ScanOptions, g *globalOptions, sources [
 			switch {
 			case r.MediaHashResumed && !opts.Quiet:
 				fmt.Fprintf(g.Err, "triage: %s: evidence %d: the interrupted media hash was resumed; state %s\n", r.Path, r.Result.EvidenceID, r.Result.State)
-			case r.Result != nil && !opts.Quiet:
-				printSummary(g.Err, r.Path, r.Result)
+			case r.Result != nil:
+				printSummary(ctx, g.Err, c, r.Path, r.Result, opts.Quiet)
 			}
 			switch {
 			case errors.Is(r.Err, context.Canceled) && ctx.Err() != nil:
@@ -422,9 +425,30 @@ func removeNewCase(dir string, madeDir bool) error {
 	return nil
 }
 
-func printSummary(w io.Writer, src string, r *triage.Result) {
+// maxListedProblems is how many problems the closing summary of a scan
+// lists; the rest are counted, with the command that lists them.
+const maxListedProblems = 10
+
+// printSummary prints the closing summary of one source: its counts, its
+// hits per status and its problems (the first ten). quiet leaves out a
+// summary with neither hits nor problems.
+func printSummary(ctx context.Context, w io.Writer, c *casedb.Case, src string, r *triage.Result, quiet bool) {
 	if r.Skipped {
-		fmt.Fprintf(w, "triage: %s: already scanned as evidence item %d (%s); use --rescan to scan it again\n", src, r.EvidenceID, r.State)
+		if !quiet {
+			fmt.Fprintf(w, "triage: %s: already scanned as evidence item %d (%s); use --rescan to scan it again\n", src, r.EvidenceID, r.State)
+		}
+		return
+	}
+	ctx = context.WithoutCancel(ctx)
+	var hits []string
+	for _, st := range []string{casedb.StatusKnownBad, casedb.StatusNotable} {
+		n, err := c.CountMatching(ctx, casedb.FileFilter{EvidenceID: r.EvidenceID, Status: []string{st}})
+		if err == nil && n > 0 {
+			hits = append(hits, fmt.Sprintf("%d %s", n, st))
+		}
+	}
+	nerr, _ := c.CountErrors(ctx, r.EvidenceID)
+	if quiet && len(hits) == 0 && nerr == 0 {
 		return
 	}
 	d := r.Finished.Sub(r.Started)
@@ -434,10 +458,64 @@ func printSummary(w io.Writer, src string, r *triage.Result) {
 	}
 	resumed := ""
 	if r.Resumed {
-		resumed = fmt.Sprintf(" (resumed; %d records were already in the case)", r.Existing)
+		resumed = fmt.Sprintf(" (resumed; %s already in the case)", plural(r.Existing, "record was", "records were"))
 	}
-	fmt.Fprintf(w, "triage: %s: evidence %d %s: %d records, %s in %s%s, %d errors%s\n",
-		src, r.EvidenceID, r.State, r.Files, report.HumanBytes(r.Bytes), d.Round(time.Millisecond), rate, r.Errors, resumed)
+	found := "no hits"
+	if len(hits) > 0 {
+		found = strings.Join(hits, ", ")
+	}
+	fmt.Fprintf(w, "triage: %s: evidence %d %s: %s, %s in %s%s, %s, %s%s\n",
+		src, r.EvidenceID, r.State, plural(r.Files, "record", "records"), report.HumanBytes(r.Bytes), d.Round(time.Millisecond), rate,
+		found, plural(nerr, "problem", "problems"), resumed)
+	if nerr == 0 {
+		return
+	}
+	errs, err := c.FirstErrors(ctx, r.EvidenceID, maxListedProblems)
+	if err != nil {
+		return
+	}
+	for _, e := range errs {
+		fmt.Fprintf(w, "triage: %s: problem: %s\n", src, problemText(e))
+	}
+	if more := nerr - int64(len(errs)); more > 0 {
+		fmt.Fprintf(w, "triage: %s: and %d more: triage files %s --incomplete --evidence %d lists them all\n", src, more, shellWord(c.Dir), r.EvidenceID)
+	}
+}
+
+// problemText is one recorded problem as a line: its path (quoted when it
+// holds control characters or invalid UTF-8), its offset, its message.
+func problemText(e casedb.ErrorRecord) string {
+	var b strings.Builder
+	if e.Path != "" {
+		b.WriteString(printablePath(e.Path))
+		if e.Offset != nil && !strings.Contains(e.Message, "at byte") {
+			fmt.Fprintf(&b, " at byte %#x", *e.Offset)
+		}
+		b.WriteString(": ")
+	} else if e.Offset != nil && !strings.Contains(e.Message, "at byte") {
+		fmt.Fprintf(&b, "at byte %#x: ", *e.Offset)
+	}
+	b.WriteString(strings.Join(strings.Fields(printablePath(e.Message)), " "))
+	return b.String()
+}
+
+// printablePath returns p, or p Go-quoted when it holds invalid UTF-8 or
+// control characters a terminal would act on.
+func printablePath(p string) string {
+	if !utf8.ValidString(p) || strings.IndexFunc(p, unicode.IsControl) >= 0 {
+		return strconv.Quote(p)
+	}
+	return p
+}
+
+// shellWord returns s quoted for a POSIX shell when it needs it.
+func shellWord(s string) string {
+	if s != "" && strings.IndexFunc(s, func(r rune) bool {
+		return !(r == '/' || r == '.' || r == '-' || r == '_' || r == '+' || r == ':' || r == ',' || unicode.IsLetter(r) || unicode.IsDigit(r))
+	}) < 0 {
+		return s
+	}
+	return "'" + strings.ReplaceAll(s, "'", `'\''`) + "'"
 }
 
 // watchdog turns the flags' limits into the engine's, where 0 is no limit.
