@@ -364,10 +364,11 @@ func runScan(ctx context.Context, opts *ScanOptions, g *globalOptions, sources [
 			return startProgress(ctx, g.Err, opts.Quiet, src, p)
 		},
 		MediaProgress: func(path string, size int64) (func(int64), func()) {
-			if !opts.Quiet {
+			// On a terminal the source's one bar shows the media pass.
+			if !opts.Quiet && !isTerminal(g.Err) {
 				fmt.Fprintf(g.Err, "triage: %s: hashing the whole media (%s) to verify the image; --verify-image=false skips this\n", filepath.Base(path), report.HumanBytes(size))
 			}
-			return mediaProgress(g.Err, opts.Quiet, size)
+			return nil, nil
 		},
 		OnSource: func(r *casework.SourceResult) {
 			if r.OpenErr != nil {
