@@ -18,6 +18,8 @@ import (
 )
 
 func TestMain(m *testing.M) {
+	// No configuration file of the machine running the tests applies.
+	os.Setenv(EnvConfig, "/nonexistent/triage/config.json")
 	testscript.Main(m, map[string]func(){
 		"triage": func() { os.Exit(run(os.Args[1:], os.Stdin, os.Stdout, os.Stderr)) },
 	})

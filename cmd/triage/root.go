@@ -67,6 +67,9 @@ and records everything in a case that reports are made from.
 	root.PersistentFlags().StringVar(&cpuprofile, "cpuprofile", "", "write a CPU profile to `FILE`")
 	root.PersistentFlags().MarkHidden("cpuprofile")
 	root.PersistentPreRunE = func(cmd *cobra.Command, args []string) error {
+		if err := applyConfig(cmd); err != nil {
+			return err
+		}
 		if cpuprofile == "" {
 			return nil
 		}

@@ -187,7 +187,7 @@ func (e *Env) scanSource(ctx context.Context, c *casedb.Case, p, host string, hs
 		Progress:    prog,
 		CommandLine: o.CommandLine,
 		Host:        host,
-		Examiner:    o.Examiner,
+		Examiner:    sc.actor, // the case's examiner when none is given
 		Rescan:      o.Rescan,
 		Now:         o.Now,
 		Watchdog:    o.Watchdog,
