@@ -33,6 +33,7 @@ func TestScripts(t *testing.T) {
 			"mkbig":     cmdMkbig,
 			"waitfor":   cmdWaitfor,
 			"mkrenamed": cmdMkrenamed,
+			"mkzero":    cmdMkzero,
 		},
 		Setup: func(env *testscript.Env) error {
 			env.Setenv("TRIAGE_EXAMINER", "")
@@ -61,6 +62,17 @@ func cmdWaitfor(ts *testscript.TestScript, neg bool, args []string) {
 		}
 		time.Sleep(2 * time.Millisecond)
 	}
+}
+
+// cmdMkzero writes a file of N zero bytes: a disk image without a
+// partition table or file system.
+func cmdMkzero(ts *testscript.TestScript, neg bool, args []string) {
+	if neg || len(args) != 2 {
+		ts.Fatalf("usage: mkzero FILE N")
+	}
+	n, err := strconv.Atoi(args[1])
+	ts.Check(err)
+	ts.Check(os.WriteFile(ts.MkAbs(args[0]), make([]byte, n), 0o644))
 }
 
 // cmdMkhostile builds an evidence folder that git cannot hold: names with

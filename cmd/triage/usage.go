@@ -82,6 +82,10 @@ func groupCommand(cmd *cobra.Command) {
 	if cmd.Runnable() || !cmd.HasSubCommands() {
 		return
 	}
+	if cmd.Annotations == nil {
+		cmd.Annotations = map[string]string{}
+	}
+	cmd.Annotations[groupAnnotation] = "true"
 	cmd.Args = cobra.ArbitraryArgs
 	cmd.RunE = func(c *cobra.Command, args []string) error {
 		if len(args) == 0 {
@@ -90,6 +94,9 @@ func groupCommand(cmd *cobra.Command) {
 		return unknownCommand(c, args[0])
 	}
 }
+
+// groupAnnotation marks the commands groupCommand changed.
+const groupAnnotation = "triage-group"
 
 // unknownCommand is the usage error for an unknown subcommand name of c.
 func unknownCommand(c *cobra.Command, name string) error {
@@ -108,6 +115,11 @@ var (
 // flagUsageError turns a flag parsing error of c into a usage error, with
 // the nearest flag names of c as suggestions for an unknown flag.
 func flagUsageError(c *cobra.Command, err error) error {
+	if c.Annotations[groupAnnotation] != "" && c.Flags().NArg() > 0 {
+		// "triage scna --case c": the flag belongs to the command
+		// mistyped, which is the error to report.
+		return unknownCommand(c, c.Flags().Arg(0))
+	}
 	msg := err.Error()
 	var typed string
 	if m := unknownFlagRe.FindStringSubmatch(msg); m != nil {
@@ -123,9 +135,9 @@ func flagUsageError(c *cobra.Command, err error) error {
 	return &flagError{err: err, hint: "see '" + c.CommandPath() + " --help'"}
 }
 
-// suggestFlags returns the flags of fs (as --name) whose names are within
-// an edit distance of 2 of typed, or that typed is a prefix of, nearest
-// first (at most three).
+// suggestFlags returns the flags of fs (as --name) nearest to typed:
+// within an edit distance of 2, or starting with it; only those at the
+// smallest distance found, at most three.
 func suggestFlags(fs *pflag.FlagSet, typed string) []string {
 	type cand struct {
 		name string
@@ -155,7 +167,7 @@ func suggestFlags(fs *pflag.FlagSet, typed string) []string {
 	})
 	var out []string
 	for i, c := range cs {
-		if i == 3 {
+		if i == 3 || c.d > cs[0].d {
 			break
 		}
 		out = append(out, "--"+c.name)
