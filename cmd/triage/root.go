@@ -135,6 +135,9 @@ func exactArgs(n int) cobra.PositionalArgs {
 }
 
 func noArgs(cmd *cobra.Command, args []string) error {
+	if len(args) != 0 && cmd.HasSubCommands() {
+		return unknownCommand(cmd, args[0])
+	}
 	if len(args) != 0 {
 		return usageErrorf("%s takes no arguments, got %q", cmd.CommandPath(), args)
 	}
