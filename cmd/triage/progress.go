@@ -163,23 +163,27 @@ func (b *progressBar) line(now time.Time, p *triage.Progress, width int) string 
 	} else {
 		parts = append(parts, shortBytes(done))
 	}
-	if r := b.rate(); r > 0 {
-		parts = append(parts, shortBytes(int64(r))+"/s")
-	}
 	if eta, ok := b.eta(done, total, final); ok {
 		parts = append(parts, "ETA "+formatETA(eta))
 	} else if total > 0 && !final {
 		parts = append(parts, "ETA: counting")
 	}
-	parts = append(parts, plural(p.Files.Load(), "file", "files"))
 	if n := p.Errors.Load(); n > 0 {
 		parts = append(parts, plural(n, "problem", "problems"))
 	}
-	text := strings.Join(parts, ", ")
+	parts = append(parts, plural(p.Files.Load(), "file", "files"))
+	if r := b.rate(); r > 0 {
+		parts = append(parts, shortBytes(int64(r))+"/s")
+	}
 	head := phase
 	if percent != "" {
 		head += " " + percent
 	}
+	// What does not fit is left out from the end: the rate first.
+	for len(parts) > 1 && len(head)+len(strings.Join(parts, ", "))+2 > width {
+		parts = parts[:len(parts)-1]
+	}
+	text := strings.Join(parts, ", ")
 	// The bar takes what the text leaves, between 10 and 30 columns.
 	barWidth := min(width-len(head)-len(text)-5, 30)
 	out := head

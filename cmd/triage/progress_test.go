@@ -72,6 +72,13 @@ func TestProgressTotalAndETA(t *testing.T) {
 	if eta, ok := b2.eta(1750<<20, 2000<<20, true); !ok || eta != 5*time.Second {
 		t.Errorf("eta %v %v, want 5s", eta, ok)
 	}
+	// A narrow terminal keeps the bytes and the ETA, and leaves out the
+	// rate and the counts.
+	narrow := newProgressBar(t0)
+	narrow.observe(t0.Add(10*time.Second), 100<<20)
+	if line := narrow.line(t0.Add(20*time.Second), p, 60); len(line) > 59 || !strings.Contains(line, "ETA") || strings.Contains(line, "/s") {
+		t.Errorf("narrow line %q (%d columns)", line, len(line))
+	}
 	// Nothing known: no total, no ETA.
 	if total, _ := (&triage.Progress{}).Expected(); total != -1 {
 		t.Errorf("empty progress: total %d, want -1", total)
