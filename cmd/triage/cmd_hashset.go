@@ -296,7 +296,7 @@ func runHashsetList(lib *hashset.Library, g *globalOptions, asJSON bool) error {
 		fmt.Fprintf(g.Err, "triage: error: %v\n", e)
 	}
 	if len(errs) > 0 {
-		return &hintError{fmt.Errorf("%d set(s) could not be read", len(errs)), "import the damaged set again with --replace, or remove it"}
+		return &hintError{fmt.Errorf("%s could not be read", plural(int64(len(errs)), "set", "sets")), "import the damaged set again with --replace, or remove it"}
 	}
 	return nil
 }
@@ -487,7 +487,7 @@ func runHashsetLookup(lib *hashset.Library, names []string, g *globalOptions, ar
 		return err
 	}
 	if bad > 0 {
-		return fmt.Errorf("%d digest(s) could not be read", bad)
+		return fmt.Errorf("%s could not be read", plural(int64(bad), "digest", "digests"))
 	}
 	return nil
 }
