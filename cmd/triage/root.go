@@ -102,6 +102,9 @@ and records everything in a case that reports are made from.
 	root.SetUsageTemplate(strings.NewReplacer(
 		".LocalFlags.FlagUsages", "flagUsages .LocalFlags",
 		".InheritedFlags.FlagUsages", "flagUsages .InheritedFlags",
+		// A group is runnable only to reject unknown subcommands: its
+		// usage is "triage case [command]" alone.
+		"{{if .Runnable}}", `{{if and .Runnable (not (index .Annotations "`+groupAnnotation+`"))}}`,
 	).Replace(root.UsageTemplate()))
 	var walk func(*cobra.Command)
 	walk = func(c *cobra.Command) {
