@@ -34,7 +34,11 @@ func runWith(g *globalOptions, args []string) int {
 	root.SetIn(g.In)
 	root.SetOut(g.Out)
 	root.SetErr(g.Err)
-	err := root.ExecuteContext(ctx)
+	cmd, err := root.ExecuteContextC(ctx)
+	var fe *flagError
+	if errors.As(err, &fe) && fe.hint == "" && cmd != nil && cmd != root {
+		fe.hint = "see '" + cmd.CommandPath() + " --help'"
+	}
 	return exitStatus(err, ctx, g.Err)
 }
 
