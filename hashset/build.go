@@ -181,7 +181,7 @@ func (b *builder) write(ctx context.Context, w io.Writer, h *Header) ([]byte, er
 			return nil, err
 		}
 		if n > 1<<32-1 {
-			return nil, fmt.Errorf("hashset: %d %s digests exceed the index limit of 2^32-1", n, a)
+			return nil, fmt.Errorf("%d %s digests exceed the index limit of 2^32-1", n, a)
 		}
 		for i := 1; i < len(table); i++ {
 			table[i] += table[i-1]

@@ -50,10 +50,10 @@ func ValidCategory(c string) bool {
 }
 
 // ErrNotIndex is returned for a file that does not start with the index magic.
-var ErrNotIndex = errors.New("hashset: not a triage hash-set index")
+var ErrNotIndex = errors.New("not a triage hash-set index")
 
 // ErrCorrupt wraps every consistency failure of an index.
-var ErrCorrupt = errors.New("hashset: index is truncated or corrupted")
+var ErrCorrupt = errors.New("the hash-set index is truncated or corrupted")
 
 // FormatError reports a malformed index at an offset.
 type FormatError struct {
@@ -189,7 +189,7 @@ func parse(r io.ReaderAt, size int64, mem []byte) (*Set, error) {
 		return nil, ErrNotIndex
 	}
 	if v := binary.LittleEndian.Uint32(pre[8:]); v != formatVersion {
-		return nil, fmt.Errorf("hashset: index format version %d is not supported (this build reads version %d)", v, formatVersion)
+		return nil, fmt.Errorf("hash-set index format version %d is not supported (this build reads version %d)", v, formatVersion)
 	}
 	declared := int64(binary.LittleEndian.Uint64(pre[16:]))
 	if declared != size {
@@ -402,7 +402,7 @@ func (s *Set) containsAt(a Algorithm, x *section, lo, hi int64, d []byte) (bool,
 			if err == nil || err == io.EOF {
 				err = io.ErrUnexpectedEOF
 			}
-			return false, fmt.Errorf("hashset: %s: cannot read the %s digests at byte %#x: %w", s.Name, a, off+int64(m), err)
+			return false, fmt.Errorf("hash set %s: cannot read the %s digests at byte %#x: %w", s.Name, a, off+int64(m), err)
 		}
 		last := buf[(n-1)*size:]
 		if c := bytes.Compare(last, d); c >= 0 {

@@ -24,10 +24,10 @@ const Ext = ".tset"
 const EnvDir = "TRIAGE_HASHSET_DIR"
 
 // ErrExists is returned when importing under a name already in use.
-var ErrExists = errors.New("hashset: a set with this name exists")
+var ErrExists = errors.New("a set with this name exists")
 
 // ErrNotFound is returned for a set name that is not in the library.
-var ErrNotFound = errors.New("hashset: no such set")
+var ErrNotFound = errors.New("no such set")
 
 // DefaultDir returns the library folder: $TRIAGE_HASHSET_DIR, else
 // $XDG_DATA_HOME/triage/hashsets, else ~/.local/share/triage/hashsets.

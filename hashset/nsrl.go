@@ -24,7 +24,7 @@ var sqliteRows SQLiteRowReader
 func RegisterSQLite(r SQLiteRowReader) { sqliteRows = r }
 
 // ErrNoSQLite is returned for an SQLite source when no reader is built in.
-var ErrNoSQLite = errors.New("hashset: NSRL RDSv3 (SQLite) support is not built in: import github.com/triagekit/triage/hashset/nsrlsqlite")
+var ErrNoSQLite = errors.New("NSRL RDSv3 (SQLite) support is not built in: import github.com/triagekit/triage/hashset/nsrlsqlite")
 
 // parseNSRLSQLite streams the digests of an NSRL RDSv3 database.
 func parseNSRLSQLite(ctx context.Context, path, name string, emit consumer) (*sourceStats, error) {

@@ -319,7 +319,7 @@ type Report struct {
 
 // ErrBrokenChain is returned by Build when the custody log is broken and
 // Options.AllowBrokenChain is not set.
-var ErrBrokenChain = errors.New("report: the custody log is broken")
+var ErrBrokenChain = errors.New("the custody log is broken")
 
 // Statement is the scope statement every report carries.
 const Statement = "The results in this report relate only to the items examined, as identified above, " +

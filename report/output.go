@@ -95,7 +95,7 @@ func Plan(formats []string, out string) (outs []Output, manifest string, err err
 type ExistsError struct{ Paths []string }
 
 func (e *ExistsError) Error() string {
-	return fmt.Sprintf("report: %s already exists (written by an earlier report run)", strings.Join(e.Paths, ", "))
+	return fmt.Sprintf("%s already exists (written by an earlier report run)", strings.Join(e.Paths, ", "))
 }
 
 // Superseded describes the earlier report run whose manifest a forced run

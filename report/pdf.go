@@ -127,7 +127,7 @@ func WritePDF(ctx context.Context, w io.Writer, r *Report, o PDFOptions) error {
 	bf := builtinFonts()
 	p := &pdfWriter{r: r, regular: bf[0], bold: bf[1], mono: bf[2], opts: o, widths: map[string]map[rune]float64{}}
 	if p.regular == nil || p.bold == nil || p.mono == nil {
-		return fmt.Errorf("report: built-in fonts are damaged")
+		return fmt.Errorf("built-in fonts are damaged")
 	}
 	pdf := fpdf.New("P", "mm", "A4", "")
 	p.pdf = pdf
@@ -169,7 +169,7 @@ func WritePDF(ctx context.Context, w io.Writer, r *Report, o PDFOptions) error {
 	}
 	pdf.RegisterAlias(pdfTotalAlias, strconv.Itoa(total))
 	if err := pdf.Error(); err != nil {
-		return fmt.Errorf("report: cannot build PDF: %w", err)
+		return fmt.Errorf("cannot build PDF: %w", err)
 	}
 	if ls == nil {
 		return pdf.Output(w)

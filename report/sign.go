@@ -15,10 +15,10 @@ import (
 // BLAKE2b-512), so that stock `minisign -V -p KEY.pub -m FILE` verifies them.
 
 // ErrWrongPassword is returned when a secret key does not decrypt.
-var ErrWrongPassword = errors.New("report: wrong password for the secret key (or the key file is damaged)")
+var ErrWrongPassword = errors.New("wrong password for the secret key (or the key file is damaged)")
 
 // ErrNotSecretKey is returned for a key file that is not a minisign secret key.
-var ErrNotSecretKey = errors.New("report: not a minisign secret key")
+var ErrNotSecretKey = errors.New("not a minisign secret key")
 
 // KeyPair holds the text of a newly generated key pair.
 type KeyPair struct {
@@ -32,7 +32,7 @@ type KeyPair struct {
 // 1 GiB of memory to decrypt).
 func GenerateKey(password string) (*KeyPair, error) {
 	if password == "" {
-		return nil, errors.New("report: an empty password is not allowed")
+		return nil, errors.New("an empty password is not allowed")
 	}
 	pub, priv, err := minisign.GenerateKey(rand.Reader)
 	if err != nil {

@@ -66,7 +66,7 @@ func VerifyCase(ctx context.Context, dir string, o VerifyOptions) []Check {
 	case err != nil:
 		cs = append(cs, Check{"custody log " + filepath.Join(dir, custody.FileName), Failed, err.Error()})
 	default:
-		cs = append(cs, Check{"custody log " + filepath.Join(dir, custody.FileName), OK, fmt.Sprintf("%d events, chain intact, head %s", len(events), head)})
+		cs = append(cs, Check{"custody log " + filepath.Join(dir, custody.FileName), OK, fmt.Sprintf("%s, chain intact, head %s", plural(int64(len(events)), "event", "events"), head)})
 	}
 	lineHashes := eventLineHashes(events)
 	c, cerr := casedb.OpenReadOnly(dir)
@@ -202,7 +202,7 @@ func verifySeals(ctx context.Context, c *casedb.Case, events []custody.Event) []
 		if d := want.Compare(got); d != "" {
 			cs = append(cs, Check{name, Failed, fmt.Sprintf("case.db differs from the seal of custody event %d: %s", events[i].Seq, d)})
 		} else {
-			cs = append(cs, Check{name, OK, fmt.Sprintf("%d records and %d errors as sealed by custody event %d", got.Records, got.Errors, events[i].Seq)})
+			cs = append(cs, Check{name, OK, fmt.Sprintf("%s and %s as sealed by custody event %d", plural(got.Records, "record", "records"), plural(got.Errors, "error", "errors"), events[i].Seq)})
 		}
 	}
 	ids := make([]int64, 0, len(sealed))

@@ -180,7 +180,8 @@ type diskPass struct {
 	// stream hashers, at most diskStreams
 	hashers chan *hasher
 	nhash   int
-	limited bool // the soft memory limit is the pass's
+	limited bool  // the soft memory limit is the pass's
+	counted int64 // media bytes added to the progress's Bytes
 	wg      sync.WaitGroup
 	zeros   []byte
 }
@@ -358,6 +359,12 @@ func (p *diskPass) read(ctx context.Context, v *visitor) error {
 		}
 		end := off + int64(len(b))
 		p.stat.Sequential += int64(len(b))
+		if pr := p.s.opts.Progress; pr != nil {
+			// The media bytes count as the media phase's work; the
+			// files' bytes fed from them below as the files'.
+			pr.Bytes.Add(int64(len(b)))
+			p.counted += int64(len(b))
+		}
 		for next < len(p.pieces) && p.pieces[next].off < end {
 			pc := &p.pieces[next]
 			next++
@@ -395,6 +402,9 @@ func (p *diskPass) read(ctx context.Context, v *visitor) error {
 			}
 			if err := p.feed(ctx, v, f, int(a.p.ext), a.pos, b[lo-off:hi-off]); err != nil {
 				return err
+			}
+			if pr := p.s.opts.Progress; pr != nil {
+				pr.Bytes.Add(hi - lo)
 			}
 			a.pos += hi - lo
 			if a.pos < a.p.n && !f.late {

@@ -58,12 +58,62 @@ type HitMatcher interface {
 
 // Progress holds counters a scan updates as it goes, for a progress display
 // that polls them. All fields are safe for concurrent use.
+//
+// The work of one evidence item is counted in bytes: the content bytes of
+// its files, then the media bytes of a media pass (the whole image hashed
+// to verify it). Bytes counts both; Expected is their expected sum.
 type Progress struct {
 	Files  atomic.Int64 // entries read and hashed (the case may lag behind: it is written in walk order)
-	Bytes  atomic.Int64 // content bytes read
+	Bytes  atomic.Int64 // bytes read: content bytes, then media bytes
 	Errors atomic.Int64
-	// Total is the expected number of content bytes, -1 while unknown.
+	// Total is the content bytes known before the walk, 0 (or -1) while
+	// unknown: the size of a single file, or what a display's own count
+	// of a folder found.
 	Total atomic.Int64
+	// Found is the content bytes of the entries the walk has found so
+	// far; FoundAll is set when the walk has ended, Found is then the
+	// content total.
+	Found    atomic.Int64
+	FoundAll atomic.Bool
+	// Media is the bytes of the media pass that follows the files (0:
+	// none), known before the scan starts.
+	Media atomic.Int64
+
+	phase atomic.Pointer[string]
+}
+
+// The phases of the work on one evidence item (Progress.Phase).
+const (
+	PhaseMetadata = "metadata" // opening the item, reading its volumes and file systems
+	PhaseFiles    = "files"    // reading and hashing file contents
+	PhaseMedia    = "media"    // hashing the whole media of an image
+)
+
+// SetPhase records the phase the work is in.
+func (p *Progress) SetPhase(phase string) { p.phase.Store(&phase) }
+
+// Phase returns the phase the work is in (PhaseMetadata before any).
+func (p *Progress) Phase() string {
+	if ph := p.phase.Load(); ph != nil {
+		return *ph
+	}
+	return PhaseMetadata
+}
+
+// Expected returns the bytes all the work is expected to read, and
+// whether that total is final (it may still grow while the walk finds
+// content and no count made before the walk is known). It is -1 when
+// nothing is known yet.
+func (p *Progress) Expected() (total int64, final bool) {
+	files, all := p.Found.Load(), p.FoundAll.Load()
+	if t := p.Total.Load(); !all && t > 0 {
+		files, all = max(files, t), true
+	}
+	media := p.Media.Load()
+	if files == 0 && !all && media == 0 {
+		return -1, false
+	}
+	return files + media, all
 }
 
 // Options control a scan.
@@ -216,8 +266,11 @@ func Scan(ctx context.Context, c *casedb.Case, src Source, opts Options) (*Resul
 			return res, err
 		}
 	}
-	if opts.Progress != nil {
-		opts.Progress.Total.Store(info.Size)
+	if p := opts.Progress; p != nil {
+		if info.Type == "file" && info.Size > 0 {
+			p.Total.Store(info.Size)
+		}
+		p.SetPhase(PhaseFiles)
 	}
 
 	s := &scanner{ctx: ctx, src: src, c: c, ev: ev, opts: opts, algs: algs, now: now, res: res}
@@ -228,6 +281,17 @@ func Scan(ctx context.Context, c *casedb.Case, src Source, opts Options) (*Resul
 		defer s.pass.limitMemory()()
 	}
 	err = s.run(workers)
+	if p := opts.Progress; p != nil {
+		// What was read is what there was to read (items cut short,
+		// records an earlier run made).
+		// The media bytes a disk-order pass read are the media's work.
+		found := p.Bytes.Load()
+		if s.pass != nil {
+			found -= s.pass.counted
+		}
+		p.Found.Store(max(found, 0))
+		p.FoundAll.Store(true)
+	}
 	s.arch.close()
 	if aerr := s.arch.record(context.WithoutCancel(ctx)); aerr != nil && err == nil {
 		err = fmt.Errorf("failed to record the archives opened: %w", aerr)
@@ -374,6 +438,9 @@ func (v *visitor) enqueue(e *Entry) error {
 	if e.Open != nil {
 		size = max(e.Size, 0)
 	}
+	if p := v.s.opts.Progress; p != nil {
+		p.Found.Add(size)
+	}
 	if size > batchFileMax {
 		if err := v.flush(); err != nil {
 			return err
@@ -413,6 +480,9 @@ func (s *scanner) run(workers int) error {
 		defer close(order)
 		v := &visitor{ctx: gctx, s: s, jobs: jobs, order: order, batch: make([]*job, 0, batchMax)}
 		err := s.walk(gctx, v)
+		if p := s.opts.Progress; p != nil {
+			p.FoundAll.Store(true)
+		}
 		// An image without contents to read in disk order (no file
 		// system read, nothing but resident data) has its media hashed
 		// on its own after the scan, as without the pass: one read too.

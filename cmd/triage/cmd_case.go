@@ -152,6 +152,7 @@ database and custody log, and record the case header given by the flags.
 		},
 	}
 	opts.CaseFlags.AddFlags(cmd.Flags())
+	caseFlag(cmd)
 	return cmd
 }
 
@@ -209,6 +210,7 @@ Setting another key later is signed by the earlier key.
 	opts.CaseFlags.AddFlags(cmd.Flags())
 	cmd.Flags().StringVar(&opts.Key, "key", "", "sign every later custody event with the minisign secret key in `KEYFILE`")
 	cmd.Flags().StringVar(&opts.PasswordFile, "password-file", "", "read the password of --key from the first line of `FILE` (default: ask on the terminal)")
+	caseFlag(cmd)
 	return cmd
 }
 
@@ -262,6 +264,7 @@ the state of the custody log.
 		},
 	}
 	cmd.Flags().BoolVar(&opts.JSON, "json", false, "print as JSON")
+	caseFlag(cmd)
 	return cmd
 }
 
@@ -315,7 +318,7 @@ func runCaseShow(ctx context.Context, opts *CaseOptions, g *globalOptions, dir s
 		fmt.Fprintln(g.Out, "Evidence items: none (the case has not been scanned)")
 	}
 	for _, e := range ev {
-		fmt.Fprintf(g.Out, "Evidence item %d: %s (%s, %s, %d records)\n", e.ID, e.Source, e.Type, e.State, e.Files)
+		fmt.Fprintf(g.Out, "Evidence item %d: %s (%s, %s, %s)\n", e.ID, e.Source, e.Type, e.State, plural(e.Files, "record", "records"))
 		for _, f := range casedb.ExhibitFields {
 			if v, ok := e.Metadata[f.Key]; ok {
 				fmt.Fprintf(g.Out, "  %-20s %v\n", f.Label+":", v)
@@ -326,7 +329,7 @@ func runCaseShow(ctx context.Context, opts *CaseOptions, g *globalOptions, dir s
 	case cerr != nil:
 		fmt.Fprintf(g.Out, "Custody log: BROKEN: %v\n", cerr)
 	default:
-		fmt.Fprintf(g.Out, "Custody log: %d events, chain intact, head %s\n", len(events), head)
+		fmt.Fprintf(g.Out, "Custody log: %s, chain intact, head %s\n", plural(int64(len(events)), "event", "events"), head)
 	}
 	return nil
 }
@@ -380,6 +383,7 @@ from whom. Each change is recorded in the custody log with old and new value.
 		ptrs[f.Flag] = cmd.Flags().String(f.Flag, "", f.Usage)
 	}
 	cmd.Flags().StringVar(&opts.Examiner, "examiner", "", "examiner recorded in the custody log (default $TRIAGE_EXAMINER, else the case's examiner)")
+	caseFlag(cmd)
 	return cmd
 }
 

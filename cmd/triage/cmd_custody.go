@@ -127,6 +127,7 @@ custody (--from, --to, --reason, optionally --seal and --location) or a note
 		},
 	}
 	opts.AddFlags(cmd.Flags())
+	caseFlag(cmd)
 	return cmd
 }
 
@@ -163,6 +164,7 @@ reported with the first broken line, and the command exits with status 1.
 		},
 	}
 	cmd.Flags().BoolVar(&asJSON, "json", false, "print the events as a JSON array")
+	caseFlag(cmd)
 	return cmd
 }
 
@@ -195,7 +197,7 @@ func runCustodyShow(ctx context.Context, asJSON bool, g *globalOptions, dir stri
 			}
 		}
 		if verr == nil {
-			fmt.Fprintf(g.Out, "chain OK: %d events, head %s\n", len(events), head)
+			fmt.Fprintf(g.Out, "chain OK: %s, head %s\n", plural(int64(len(events)), "event", "events"), head)
 		}
 	}
 	if verr != nil {

@@ -157,13 +157,13 @@ func runExport(ctx context.Context, opts *ExportOptions, g *globalOptions) error
 	}
 	if !opts.Quiet || res.Failed > 0 {
 		fmt.Fprintf(g.Err, "triage: exported %d of %s to %s (%d verified against the case, %d with no digest recorded); manifest %s\n",
-			res.Verified+res.Unverified, plural(int64(len(res.Files)), "file"), opts.Output, res.Verified, res.Unverified, res.Manifest)
+			res.Verified+res.Unverified, plural(int64(len(res.Files)), "file", "files"), opts.Output, res.Verified, res.Unverified, res.Manifest)
 	}
 	if err != nil {
 		return err
 	}
 	if res.Failed > 0 {
-		return fmt.Errorf("%d of %s could not be exported and verified (see the manifest)", res.Failed, plural(int64(len(res.Files)), "file"))
+		return fmt.Errorf("%d of %s could not be exported and verified (see the manifest)", res.Failed, plural(int64(len(res.Files)), "file", "files"))
 	}
 	return nil
 }

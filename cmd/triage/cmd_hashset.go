@@ -219,8 +219,8 @@ func printImportSummary(w io.Writer, res *hashset.ImportResult, d time.Duration)
 		recs += s.Records
 		bad += s.Malformed
 	}
-	fmt.Fprintf(w, "triage: imported %s (%s) from %d file(s) in %s: %d records, %d malformed; unique digests: %s\n",
-		h.Name, h.Category, len(res.Sources), d.Round(time.Millisecond), recs, bad, countsString(h.Counts))
+	fmt.Fprintf(w, "triage: imported %s (%s) from %s in %s: %s, %d malformed; unique digests: %s\n",
+		h.Name, h.Category, plural(int64(len(res.Sources)), "file", "files"), d.Round(time.Millisecond), plural(recs, "record", "records"), bad, countsString(h.Counts))
 }
 
 func countsString(c map[string]int64) string {
@@ -330,7 +330,7 @@ func runHashsetList(lib *hashset.Library, g *globalOptions, asJSON bool) error {
 		fmt.Fprintf(g.Err, "triage: error: %v\n", e)
 	}
 	if len(errs) > 0 {
-		return &hintError{fmt.Errorf("%d set(s) could not be read", len(errs)), "import the damaged set again with --replace, or remove it"}
+		return &hintError{fmt.Errorf("%s could not be read", plural(int64(len(errs)), "set", "sets")), "import the damaged set again with --replace, or remove it"}
 	}
 	return nil
 }
@@ -425,8 +425,8 @@ func printSetInfo(w io.Writer, s *hashset.Set, verified bool) {
 	}
 	fmt.Fprintf(w, "digests:      %s\n", countsString(s.Counts))
 	for _, src := range s.Sources {
-		fmt.Fprintf(w, "source:       %s  %s  format %s, %d bytes, %d records, %d malformed\n",
-			src.SHA256, src.Name, src.Format, src.Size, src.Records, src.Malformed)
+		fmt.Fprintf(w, "source:       %s  %s  format %s, %s, %s, %d malformed\n",
+			src.SHA256, src.Name, src.Format, plural(src.Size, "byte", "bytes"), plural(src.Records, "record", "records"), src.Malformed)
 	}
 }
 
@@ -572,7 +572,7 @@ func runHashsetLookup(lib *hashset.Library, names []string, asJSON bool, g *glob
 		return err
 	}
 	if bad > 0 {
-		return fmt.Errorf("%d digest(s) could not be read", bad)
+		return fmt.Errorf("%s could not be read", plural(int64(bad), "digest", "digests"))
 	}
 	return nil
 }

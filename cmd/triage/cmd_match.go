@@ -102,19 +102,11 @@ func runMatch(ctx context.Context, opts *MatchOptions, g *globalOptions) error {
 				}
 			}
 			fmt.Fprintf(g.Err, "triage: evidence item %d %s: %s looked up, %s changed (run %d); now %s\n",
-				r.EvidenceID, r.Source, plural(r.Records, "record"), plural(r.Changed, "record"), r.RunID, strings.Join(st, ", "))
+				r.EvidenceID, r.Source, plural(r.Records, "record", "records"), plural(r.Changed, "record", "records"), r.RunID, strings.Join(st, ", "))
 		}
 	}
 	if err != nil {
 		return hashsetHint(err)
 	}
 	return nil
-}
-
-// plural returns "1 record" or "2 records".
-func plural(n int64, word string) string {
-	if n == 1 {
-		return "1 " + word
-	}
-	return fmt.Sprintf("%d %ss", n, word)
 }

@@ -129,6 +129,7 @@ The format is described in docs/report.md.
 		},
 	}
 	opts.AddFlags(cmd.Flags())
+	caseFlag(cmd)
 	return cmd
 }
 

@@ -5,11 +5,15 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	iofs "io/fs"
 	"os"
 	"path/filepath"
 	"slices"
+	"strconv"
 	"strings"
 	"time"
+	"unicode"
+	"unicode/utf8"
 
 	"github.com/spf13/cobra"
 	"github.com/spf13/pflag"
@@ -18,8 +22,10 @@ import (
 	"github.com/triagekit/triage/report"
 	"github.com/triagekit/triage/triage"
 	"github.com/triagekit/triage/triage/archive"
+	"github.com/triagekit/triage/triage/casedb"
 	"github.com/triagekit/triage/triage/casework"
 	"github.com/triagekit/triage/triage/classify"
+	"github.com/triagekit/triage/triage/custody"
 	"github.com/triagekit/triage/triage/fs"
 )
 
@@ -164,7 +170,7 @@ func validateScanOptions(o *ScanOptions, sources []string) error {
 		return usageErrorf("--case is required: the case directory to record into")
 	}
 	if err := o.Hashsets.Validate(); err != nil {
-		return &flagError{err}
+		return &flagError{err: err}
 	}
 	algs, err := triage.ParseAlgorithms(o.Hash)
 	if err != nil {
@@ -306,11 +312,39 @@ func resolvePhysical(p string) string {
 
 func runScan(ctx context.Context, opts *ScanOptions, g *globalOptions, sources []string) error {
 	env := g.env()
+	// A case this scan creates in a missing or empty folder is removed
+	// again when nothing could be scanned into it.
+	ents, statErr := os.ReadDir(opts.Case)
+	madeDir := errors.Is(statErr, iofs.ErrNotExist)
+	pristine := madeDir || statErr == nil && len(ents) == 0
 	c, created, err := env.OpenCase(ctx, opts.Case, opts.CaseFlags.changes(), opts.Examiner)
 	if err != nil {
+		if created && pristine {
+			removeNewCase(opts.Case, madeDir)
+		}
 		return err
 	}
-	defer c.Close()
+	closed := false
+	defer func() {
+		if !closed {
+			c.Close()
+		}
+	}()
+	if created && pristine {
+		defer func() {
+			if ctx.Err() != nil {
+				return // interrupted: the case stays, as a resumable one
+			}
+			if has, herr := c.HasRuns(context.WithoutCancel(ctx)); herr != nil || has {
+				return
+			}
+			closed = true
+			c.Close()
+			if removeNewCase(c.Dir, madeDir) == nil && !opts.Quiet {
+				fmt.Fprintf(g.Err, "triage: nothing was scanned: the new case %s was removed\n", c.Dir)
+			}
+		}()
+	}
 	if created && !opts.Quiet {
 		fmt.Fprintf(g.Err, "triage: created case %s\n", c.Dir)
 	}
@@ -361,10 +395,11 @@ func runScan(ctx context.Context, opts *ScanOptions, g *globalOptions, sources [
 			return startProgress(ctx, g.Err, opts.Quiet, src, p)
 		},
 		MediaProgress: func(path string, size int64) (func(int64), func()) {
-			if !opts.Quiet {
+			// On a terminal the source's one bar shows the media pass.
+			if !opts.Quiet && !isTerminal(g.Err) {
 				fmt.Fprintf(g.Err, "triage: %s: hashing the whole media (%s) to verify the image; --verify-image=false skips this\n", filepath.Base(path), report.HumanBytes(size))
 			}
-			return mediaProgress(g.Err, opts.Quiet, size)
+			return nil, nil
 		},
 		OnSource: func(r *casework.SourceResult) {
 			if r.OpenErr != nil {
@@ -378,8 +413,8 @@ func runScan(ctx context.Context, opts *ScanOptions, g *globalOptions, sources [
 			switch {
 			case r.MediaHashResumed && !opts.Quiet:
 				fmt.Fprintf(g.Err, "triage: %s: evidence %d: the interrupted media hash was resumed; state %s\n", r.Path, r.Result.EvidenceID, r.Result.State)
-			case r.Result != nil && !opts.Quiet:
-				printSummary(g.Err, r.Path, r.Result)
+			case r.Result != nil:
+				printSummary(ctx, g.Err, c, r.Path, r.Result, opts.Quiet)
 			}
 			switch {
 			case errors.Is(r.Err, context.Canceled) && ctx.Err() != nil:
@@ -408,9 +443,44 @@ func runScan(ctx context.Context, opts *ScanOptions, g *globalOptions, sources [
 	return nil
 }
 
-func printSummary(w io.Writer, src string, r *triage.Result) {
+// removeNewCase removes the files a new case holds before its first scan,
+// and its folder when the scan made it.
+func removeNewCase(dir string, madeDir bool) error {
+	for _, n := range []string{casedb.DBName, casedb.DBName + "-wal", casedb.DBName + "-shm", casedb.DBName + "-journal", casedb.LockName, custody.FileName} {
+		if err := os.Remove(filepath.Join(dir, n)); err != nil && !errors.Is(err, iofs.ErrNotExist) {
+			return err
+		}
+	}
+	if madeDir {
+		return os.Remove(dir)
+	}
+	return nil
+}
+
+// maxListedProblems is how many problems the closing summary of a scan
+// lists; the rest are counted, with the command that lists them.
+const maxListedProblems = 10
+
+// printSummary prints the closing summary of one source: its counts, its
+// hits per status and its problems (the first ten). quiet leaves out a
+// summary with neither hits nor problems.
+func printSummary(ctx context.Context, w io.Writer, c *casedb.Case, src string, r *triage.Result, quiet bool) {
 	if r.Skipped {
-		fmt.Fprintf(w, "triage: %s: already scanned as evidence item %d (%s); use --rescan to scan it again\n", src, r.EvidenceID, r.State)
+		if !quiet {
+			fmt.Fprintf(w, "triage: %s: already scanned as evidence item %d (%s); use --rescan to scan it again\n", src, r.EvidenceID, r.State)
+		}
+		return
+	}
+	ctx = context.WithoutCancel(ctx)
+	var hits []string
+	for _, st := range []string{casedb.StatusKnownBad, casedb.StatusNotable} {
+		n, err := c.CountMatching(ctx, casedb.FileFilter{EvidenceID: r.EvidenceID, Status: []string{st}})
+		if err == nil && n > 0 {
+			hits = append(hits, fmt.Sprintf("%d %s", n, st))
+		}
+	}
+	nerr, _ := c.CountErrors(ctx, r.EvidenceID)
+	if quiet && len(hits) == 0 && nerr == 0 {
 		return
 	}
 	d := r.Finished.Sub(r.Started)
@@ -420,10 +490,64 @@ func printSummary(w io.Writer, src string, r *triage.Result) {
 	}
 	resumed := ""
 	if r.Resumed {
-		resumed = fmt.Sprintf(" (resumed; %d records were already in the case)", r.Existing)
+		resumed = fmt.Sprintf(" (resumed; %s already in the case)", plural(r.Existing, "record was", "records were"))
 	}
-	fmt.Fprintf(w, "triage: %s: evidence %d %s: %d records, %s in %s%s, %d errors%s\n",
-		src, r.EvidenceID, r.State, r.Files, report.HumanBytes(r.Bytes), d.Round(time.Millisecond), rate, r.Errors, resumed)
+	found := "no hits"
+	if len(hits) > 0 {
+		found = strings.Join(hits, ", ")
+	}
+	fmt.Fprintf(w, "triage: %s: evidence %d %s: %s, %s in %s%s, %s, %s%s\n",
+		src, r.EvidenceID, r.State, plural(r.Files, "record", "records"), report.HumanBytes(r.Bytes), d.Round(time.Millisecond), rate,
+		found, plural(nerr, "problem", "problems"), resumed)
+	if nerr == 0 {
+		return
+	}
+	errs, err := c.FirstErrors(ctx, r.EvidenceID, maxListedProblems)
+	if err != nil {
+		return
+	}
+	for _, e := range errs {
+		fmt.Fprintf(w, "triage: %s: problem: %s\n", src, problemText(e))
+	}
+	if more := nerr - int64(len(errs)); more > 0 {
+		fmt.Fprintf(w, "triage: %s: and %d more: triage files %s --incomplete --evidence %d lists them all\n", src, more, shellWord(c.Dir), r.EvidenceID)
+	}
+}
+
+// problemText is one recorded problem as a line: its path (quoted when it
+// holds control characters or invalid UTF-8), its offset, its message.
+func problemText(e casedb.ErrorRecord) string {
+	var b strings.Builder
+	if e.Path != "" {
+		b.WriteString(printablePath(e.Path))
+		if e.Offset != nil && !strings.Contains(e.Message, "at byte") {
+			fmt.Fprintf(&b, " at byte %#x", *e.Offset)
+		}
+		b.WriteString(": ")
+	} else if e.Offset != nil && !strings.Contains(e.Message, "at byte") {
+		fmt.Fprintf(&b, "at byte %#x: ", *e.Offset)
+	}
+	b.WriteString(strings.Join(strings.Fields(printablePath(e.Message)), " "))
+	return b.String()
+}
+
+// printablePath returns p, or p Go-quoted when it holds invalid UTF-8 or
+// control characters a terminal would act on.
+func printablePath(p string) string {
+	if !utf8.ValidString(p) || strings.IndexFunc(p, unicode.IsControl) >= 0 {
+		return strconv.Quote(p)
+	}
+	return p
+}
+
+// shellWord returns s quoted for a POSIX shell when it needs it.
+func shellWord(s string) string {
+	if s != "" && strings.IndexFunc(s, func(r rune) bool {
+		return !(r == '/' || r == '.' || r == '-' || r == '_' || r == '+' || r == ':' || r == ',' || unicode.IsLetter(r) || unicode.IsDigit(r))
+	}) < 0 {
+		return s
+	}
+	return "'" + strings.ReplaceAll(s, "'", `'\''`) + "'"
 }
 
 // watchdog turns the flags' limits into the engine's, where 0 is no limit.

@@ -68,6 +68,7 @@ Exits with status 1 when any check fails.
 		},
 	}
 	opts.AddFlags(cmd.Flags())
+	caseFlag(cmd)
 	return cmd
 }
 

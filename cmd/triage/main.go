@@ -9,6 +9,7 @@ import (
 	"io"
 	"os"
 	"os/signal"
+	"strings"
 	"syscall"
 )
 
@@ -33,7 +34,11 @@ func runWith(g *globalOptions, args []string) int {
 	root.SetIn(g.In)
 	root.SetOut(g.Out)
 	root.SetErr(g.Err)
-	err := root.ExecuteContext(ctx)
+	cmd, err := root.ExecuteContextC(ctx)
+	var fe *flagError
+	if errors.As(err, &fe) && fe.hint == "" && cmd != nil && cmd != root {
+		fe.hint = "see '" + cmd.CommandPath() + " --help'"
+	}
 	return exitStatus(err, ctx, g.Err)
 }
 
@@ -56,14 +61,18 @@ const exitStatusHelp = `EXIT STATUS
 // errPartial marks a command that finished but could not read everything.
 var errPartial = errors.New("completed with unreadable or incomplete items")
 
-// flagError is a usage error: bad flags or arguments.
-type flagError struct{ err error }
+// flagError is a usage error: bad flags or arguments. hint, when set,
+// replaces the general hint (a "did you mean" suggestion).
+type flagError struct {
+	err  error
+	hint string
+}
 
 func (e *flagError) Error() string { return e.err.Error() }
 func (e *flagError) Unwrap() error { return e.err }
 
 func usageErrorf(format string, a ...any) error {
-	return &flagError{fmt.Errorf(format, a...)}
+	return &flagError{err: fmt.Errorf(format, a...)}
 }
 
 // hintError carries a hint line printed after the error.
@@ -89,7 +98,17 @@ func exitStatus(err error, ctx context.Context, stderr io.Writer) int {
 		return exitInterrupted
 	case errors.As(err, &fe):
 		fmt.Fprintf(stderr, "triage: error: %v\n", err)
-		fmt.Fprintln(stderr, "triage: hint: see 'triage --help' or 'triage COMMAND --help'")
+		if fe.hint != "" {
+			fmt.Fprintf(stderr, "triage: hint: %s\n", fe.hint)
+		} else {
+			fmt.Fprintln(stderr, "triage: hint: see 'triage --help' or 'triage COMMAND --help'")
+		}
+		return exitUsage
+	case isUnknownCommand(err):
+		// Cobra's own unknown-command error (a name before the
+		// command's flags): a usage error too.
+		fmt.Fprintf(stderr, "triage: error: %s\n", strings.SplitN(err.Error(), "\n", 2)[0])
+		fmt.Fprintln(stderr, "triage: hint: see 'triage --help'")
 		return exitUsage
 	case errors.As(err, &he):
 		fmt.Fprintf(stderr, "triage: error: %v\n", err)

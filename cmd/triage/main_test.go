@@ -20,6 +20,8 @@ import (
 )
 
 func TestMain(m *testing.M) {
+	// No configuration file of the machine running the tests applies.
+	os.Setenv(EnvConfig, "/nonexistent/triage/config.json")
 	testscript.Main(m, map[string]func(){
 		"triage": func() { os.Exit(run(os.Args[1:], os.Stdin, os.Stdout, os.Stderr)) },
 	})
@@ -34,6 +36,7 @@ func TestScripts(t *testing.T) {
 			"waitfor":   cmdWaitfor,
 			"mkrenamed": cmdMkrenamed,
 			"exitcode":  cmdExitcode,
+			"mkzero":    cmdMkzero,
 		},
 		Setup: func(env *testscript.Env) error {
 			env.Setenv("TRIAGE_EXAMINER", "")
@@ -62,6 +65,17 @@ func cmdWaitfor(ts *testscript.TestScript, neg bool, args []string) {
 		}
 		time.Sleep(2 * time.Millisecond)
 	}
+}
+
+// cmdMkzero writes a file of N zero bytes: a disk image without a
+// partition table or file system.
+func cmdMkzero(ts *testscript.TestScript, neg bool, args []string) {
+	if neg || len(args) != 2 {
+		ts.Fatalf("usage: mkzero FILE N")
+	}
+	n, err := strconv.Atoi(args[1])
+	ts.Check(err)
+	ts.Check(os.WriteFile(ts.MkAbs(args[0]), make([]byte, n), 0o644))
 }
 
 // cmdMkhostile builds an evidence folder that git cannot hold: names with
@@ -104,7 +118,7 @@ func TestExitCodes(t *testing.T) {
 		{"no-case", []string{"scan", ev}, 2, "--case is required"},
 		{"bad-hash", []string{"scan", ev, "--case", t.TempDir(), "--hash", "crc32"}, 2, "unknown hash algorithm"},
 		{"bad-flag", []string{"scan", "--frobnicate"}, 2, "unknown flag"},
-		{"unknown-command", []string{"frobnicate"}, 1, "unknown command"},
+		{"unknown-command", []string{"frobnicate"}, 2, "unknown command"},
 		{"case-inside-evidence", []string{"scan", ev, "--case", filepath.Join(ev, "case")}, 2, "never writes into evidence"},
 		{"missing-source", []string{"scan", filepath.Join(ev, "nope"), "--case", filepath.Join(t.TempDir(), "c")}, 1, "cannot open source"},
 		{"not-a-case", []string{"scan", ev, "--case", notCase}, 1, "not a triage case"},

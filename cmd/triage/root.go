@@ -5,6 +5,7 @@ import (
 	"os"
 	"runtime/pprof"
 	"sort"
+	"strings"
 	"time"
 
 	"github.com/spf13/cobra"
@@ -66,6 +67,9 @@ and records everything in a case that reports are made from.
 	root.PersistentFlags().StringVar(&cpuprofile, "cpuprofile", "", "write a CPU profile to `FILE`")
 	root.PersistentFlags().MarkHidden("cpuprofile")
 	root.PersistentPreRunE = func(cmd *cobra.Command, args []string) error {
+		if err := applyConfig(cmd); err != nil {
+			return err
+		}
 		if cpuprofile == "" {
 			return nil
 		}
@@ -85,13 +89,32 @@ and records everything in a case that reports are made from.
 			stopProfile()
 		}
 	}
-	root.SetFlagErrorFunc(func(c *cobra.Command, err error) error { return &flagError{err} })
+	root.SetFlagErrorFunc(flagUsageError)
 	cmds := make([]*cobra.Command, 0, len(commandFactories))
 	for _, f := range commandFactories {
 		cmds = append(cmds, f(g))
 	}
 	sort.Slice(cmds, func(i, j int) bool { return cmds[i].Name() < cmds[j].Name() })
 	root.AddCommand(cmds...)
+	// Help lists flags without Go syntax (see flagUsages); commands
+	// that only group subcommands reject unknown ones as usage errors.
+	cobra.AddTemplateFunc("flagUsages", flagUsages)
+	root.SetUsageTemplate(strings.NewReplacer(
+		".LocalFlags.FlagUsages", "flagUsages .LocalFlags",
+		".InheritedFlags.FlagUsages", "flagUsages .InheritedFlags",
+		// A group is runnable only to reject unknown subcommands: its
+		// usage is "triage case [command]" alone.
+		"{{if .Runnable}}", `{{if and .Runnable (not (index .Annotations "`+groupAnnotation+`"))}}`,
+	).Replace(root.UsageTemplate()))
+	var walk func(*cobra.Command)
+	walk = func(c *cobra.Command) {
+		c.SuggestionsMinimumDistance = 2
+		groupCommand(c)
+		for _, sub := range c.Commands() {
+			walk(sub)
+		}
+	}
+	walk(root)
 	return root
 }
 
@@ -99,7 +122,7 @@ and records everything in a case that reports are made from.
 func minArgs(n int) cobra.PositionalArgs {
 	return func(cmd *cobra.Command, args []string) error {
 		if len(args) < n {
-			return usageErrorf("%s needs at least %d argument(s), got %d", cmd.CommandPath(), n, len(args))
+			return usageErrorf("%s needs at least %s, got %d", cmd.CommandPath(), plural(int64(n), "argument", "arguments"), len(args))
 		}
 		return nil
 	}
@@ -108,13 +131,16 @@ func minArgs(n int) cobra.PositionalArgs {
 func exactArgs(n int) cobra.PositionalArgs {
 	return func(cmd *cobra.Command, args []string) error {
 		if len(args) != n {
-			return usageErrorf("%s needs %d argument(s), got %d", cmd.CommandPath(), n, len(args))
+			return usageErrorf("%s needs %s, got %d", cmd.CommandPath(), plural(int64(n), "argument", "arguments"), len(args))
 		}
 		return nil
 	}
 }
 
 func noArgs(cmd *cobra.Command, args []string) error {
+	if len(args) != 0 && cmd.HasSubCommands() {
+		return unknownCommand(cmd, args[0])
+	}
 	if len(args) != 0 {
 		return usageErrorf("%s takes no arguments, got %q", cmd.CommandPath(), args)
 	}

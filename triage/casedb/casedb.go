@@ -38,9 +38,9 @@ const DBName = "case.db"
 
 var (
 	// ErrNotCase is returned when a directory is not a triage case.
-	ErrNotCase = errors.New("casedb: not a triage case")
+	ErrNotCase = errors.New("not a triage case")
 	// ErrSchema is returned for a case written by an incompatible version.
-	ErrSchema = errors.New("casedb: unsupported case schema version")
+	ErrSchema = errors.New("unsupported case schema version")
 )
 
 // Case is an open case directory. Its methods are safe for concurrent use;
@@ -76,9 +76,12 @@ func Exists(dir string) bool {
 func Open(dir string) (*Case, error) {
 	if !Exists(dir) {
 		if _, err := os.Stat(dir); err != nil {
-			return nil, fmt.Errorf("%w: %q: %v", ErrNotCase, dir, err)
+			if errors.Is(err, os.ErrNotExist) {
+				return nil, caseErrorf(ErrNotCase, "%s is not a triage case (no such folder)", dir)
+			}
+			return nil, caseErrorf(ErrNotCase, "%s is not a triage case: %v", dir, err)
 		}
-		return nil, fmt.Errorf("%w: %q holds no %s", ErrNotCase, dir, DBName)
+		return nil, caseErrorf(ErrNotCase, "%s is not a triage case (no %s)", dir, DBName)
 	}
 	c, err := open(dir)
 	if err != nil {
@@ -185,11 +188,11 @@ func OpenOrCreate(dir string) (c *Case, created bool, err error) {
 			return nil, false, fmt.Errorf("failed to create case directory: %w", err)
 		}
 	case err != nil:
-		return nil, false, fmt.Errorf("%w: %q: %v", ErrNotCase, dir, err)
+		return nil, false, caseErrorf(ErrNotCase, "%s is not a triage case: %v", dir, err)
 	default:
 		for _, e := range ents {
 			if e.Name() != "custody.jsonl" && e.Name() != "case.json" && e.Name() != LockName {
-				return nil, false, fmt.Errorf("%w: %q is not empty and holds no %s", ErrNotCase, dir, DBName)
+				return nil, false, caseErrorf(ErrNotCase, "%s is not a triage case (no %s) and is not empty", dir, DBName)
 			}
 		}
 	}
@@ -238,18 +241,32 @@ func open(dir string) (*Case, error) {
 func (c *Case) checkSchema() error {
 	var appID, ver int
 	if err := c.db.QueryRow(`PRAGMA application_id`).Scan(&appID); err != nil {
-		return fmt.Errorf("%w: %s: %v", ErrNotCase, c.Path(DBName), err)
+		return caseErrorf(ErrNotCase, "%s is not a triage case: %v", c.Path(DBName), err)
 	}
 	if appID != applicationID {
-		return fmt.Errorf("%w: %s is an SQLite database of another application", ErrNotCase, c.Path(DBName))
+		return caseErrorf(ErrNotCase, "%s is not a triage case: an SQLite database of another application", c.Path(DBName))
 	}
 	if err := c.db.QueryRow(`PRAGMA user_version`).Scan(&ver); err != nil {
 		return err
 	}
 	if ver != SchemaVersion {
-		return fmt.Errorf("%w: case has schema %d, this triage reads %d", ErrSchema, ver, SchemaVersion)
+		return caseErrorf(ErrSchema, "case %s has schema version %d; this triage reads version %d", c.Dir, ver, SchemaVersion)
 	}
 	return nil
+}
+
+// caseError is an error whose message stands alone (it names the case
+// directory) and that matches the sentinel it wraps with errors.Is.
+type caseError struct {
+	msg string
+	err error
+}
+
+func (e *caseError) Error() string { return e.msg }
+func (e *caseError) Unwrap() error { return e.err }
+
+func caseErrorf(sentinel error, format string, a ...any) error {
+	return &caseError{msg: fmt.Sprintf(format, a...), err: sentinel}
 }
 
 const schema = `

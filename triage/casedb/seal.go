@@ -44,7 +44,7 @@ func (c *Case) CustodyHead(ctx context.Context) (seq int64, head string, ok bool
 		return 0, "", false, err
 	}
 	if seq, err = strconv.ParseInt(s, 10, 64); err != nil {
-		return 0, "", false, fmt.Errorf("casedb: bad %s %q", MetaCustodyHeadSeq, s)
+		return 0, "", false, fmt.Errorf("case database: bad %s %q", MetaCustodyHeadSeq, s)
 	}
 	head, err = c.Meta(ctx, MetaCustodyHead)
 	return seq, head, err == nil, err
@@ -79,7 +79,7 @@ const SealVersion = 1
 // [path (hex), offset or null, message].
 func (c *Case) SealEvidence(ctx context.Context, evidenceID int64) (*Seal, error) {
 	if evidenceID <= 0 {
-		return nil, fmt.Errorf("casedb: no evidence item %d", evidenceID)
+		return nil, fmt.Errorf("no evidence item %d", evidenceID)
 	}
 	s := &Seal{Statuses: map[string]int64{}}
 	h := sha256.New()

@@ -295,13 +295,24 @@ type ErrorRecord struct {
 
 // Errors returns the recorded errors of an evidence item (0: all) in order.
 func (c *Case) Errors(ctx context.Context, evidenceID int64) ([]ErrorRecord, error) {
+	return c.FirstErrors(ctx, evidenceID, 0)
+}
+
+// FirstErrors returns the first n recorded errors of an evidence item (0:
+// all) in order; n <= 0 returns them all.
+func (c *Case) FirstErrors(ctx context.Context, evidenceID int64, n int) ([]ErrorRecord, error) {
 	q := `SELECT evidence_id, run_id, path_bytes, offset, message, at FROM errors`
 	var args []any
 	if evidenceID != 0 {
 		q += ` WHERE evidence_id = ?`
 		args = append(args, evidenceID)
 	}
-	rows, err := c.db.QueryContext(ctx, q+` ORDER BY id`, args...)
+	q += ` ORDER BY id`
+	if n > 0 {
+		q += ` LIMIT ?`
+		args = append(args, n)
+	}
+	rows, err := c.db.QueryContext(ctx, q, args...)
 	if err != nil {
 		return nil, err
 	}

@@ -155,10 +155,33 @@ func (e *Env) scanSource(ctx context.Context, c *casedb.Case, p, host string, hs
 	if o.MismatchPolicy != "" {
 		sc.mismatchPolicy = map[string]any{"path": o.MismatchPolicy, "sha256": pol.SHA256()}
 	}
+	// One Progress covers all the work on the source: its files, then
+	// the media pass of an image.
 	prog := &triage.Progress{}
+	prog.Total.Store(-1)
+	if img := triage.SourceImage(src); img != nil && o.VerifyImage {
+		prog.Media.Store(img.Size())
+	}
 	stopProgress := func() {}
 	if o.Progress != nil {
 		stopProgress = o.Progress(src, prog)
+	}
+	defer func() { stopProgress() }()
+	mo := *o
+	mo.MediaProgress = func(path string, size int64) (func(int64), func()) {
+		update, stop := func(int64) {}, func() {}
+		if o.MediaProgress != nil {
+			if u, s := o.MediaProgress(path, size); u != nil {
+				update, stop = u, s
+			} else if s != nil {
+				stop = s
+			}
+		}
+		base := prog.Bytes.Load()
+		prog.Media.Store(size)
+		prog.FoundAll.Store(true)
+		prog.SetPhase(triage.PhaseMedia)
+		return func(n int64) { prog.Bytes.Store(base + n); update(n) }, stop
 	}
 	res, err := triage.Scan(ctx, c, src, triage.Options{
 		Algorithms:  o.Algorithms,
@@ -167,7 +190,7 @@ func (e *Env) scanSource(ctx context.Context, c *casedb.Case, p, host string, hs
 		Progress:    prog,
 		CommandLine: o.CommandLine,
 		Host:        host,
-		Examiner:    o.Examiner,
+		Examiner:    sc.actor, // the case's examiner when none is given
 		Rescan:      o.Rescan,
 		Now:         o.Now,
 		Watchdog:    o.Watchdog,
@@ -183,12 +206,11 @@ func (e *Env) scanSource(ctx context.Context, c *casedb.Case, p, host string, hs
 			err = cerr
 		}
 	}
-	stopProgress()
 	r.Result = res
 	if o.VerifyImage && err == nil && res != nil && triage.SourceImage(src) != nil {
 		switch {
 		case !res.Skipped && (res.State == casedb.StateComplete || res.State == casedb.StatePartial):
-			r.Image, err = e.mediaHashPhase(ctx, c, src, res, res.State, sc.actor, o)
+			r.Image, err = e.mediaHashPhase(ctx, c, src, res, res.State, sc.actor, &mo)
 		case res.Skipped && res.State == casedb.StateMediaHashPending:
 			// the media hash of an earlier run was interrupted: finish it
 			scanState := casedb.StateComplete
@@ -200,7 +222,7 @@ func (e *Env) scanSource(ctx context.Context, c *casedb.Case, p, host string, hs
 				}
 			}
 			r.MediaHashResumed = true
-			r.Image, err = e.mediaHashPhase(ctx, c, src, res, scanState, sc.actor, o)
+			r.Image, err = e.mediaHashPhase(ctx, c, src, res, scanState, sc.actor, &mo)
 		}
 	}
 	r.Err = err

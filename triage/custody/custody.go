@@ -108,11 +108,11 @@ func Append(dir string, e Event, o Options) (*Event, error) {
 	p := filepath.Join(dir, FileName)
 	f, err := os.OpenFile(p, os.O_RDWR|os.O_CREATE, 0o644)
 	if err != nil {
-		return nil, fmt.Errorf("custody: cannot open log: %w", err)
+		return nil, fmt.Errorf("cannot open the custody log: %w", err)
 	}
 	defer f.Close()
 	if err := lock(f); err != nil {
-		return nil, fmt.Errorf("custody: cannot lock log: %w", err)
+		return nil, fmt.Errorf("cannot lock the custody log: %w", err)
 	}
 	defer unlock(f)
 
@@ -139,7 +139,7 @@ func appendEvent(f *os.File, p string, e Event, o Options) (*Event, error) {
 	if last != nil {
 		var prev Event
 		if err := json.Unmarshal(last, &prev); err != nil {
-			return nil, fmt.Errorf("custody: last line of %s is damaged (%v); refusing to append", p, err)
+			return nil, fmt.Errorf("the last line of the custody log %s is damaged (%v); refusing to append", p, err)
 		}
 		e.Seq = prev.Seq + 1
 		e.Prev = LineHash(last)
@@ -183,11 +183,11 @@ func appendEvent(f *os.File, p string, e Event, o Options) (*Event, error) {
 		// A full disk may take part of the line: cut it off again.
 		_ = f.Truncate(end)
 		_ = f.Sync()
-		return nil, fmt.Errorf("custody: cannot append to log: %w", err)
+		return nil, fmt.Errorf("cannot append to the custody log: %w", err)
 	}
 	if err := f.Sync(); err != nil {
 		_ = f.Truncate(end)
-		return nil, fmt.Errorf("custody: cannot sync log: %w", err)
+		return nil, fmt.Errorf("cannot sync the custody log: %w", err)
 	}
 	if o.Signer != nil {
 		if err := appendSignature(filepath.Dir(p), e.Seq, line, o.Signer); err != nil {
@@ -215,7 +215,7 @@ func setAsideTorn(dir string, f *os.File) (map[string]any, error) {
 	}
 	var one [1]byte
 	if _, err := f.ReadAt(one[:], size-1); err != nil {
-		return nil, fmt.Errorf("custody: cannot read log: %w", err)
+		return nil, fmt.Errorf("cannot read the custody log: %w", err)
 	}
 	if one[0] == '\n' {
 		return nil, nil
@@ -228,7 +228,7 @@ func setAsideTorn(dir string, f *os.File) (map[string]any, error) {
 		off -= n
 		b := make([]byte, n)
 		if _, err := f.ReadAt(b, off); err != nil && !errors.Is(err, io.EOF) {
-			return nil, fmt.Errorf("custody: cannot read log: %w", err)
+			return nil, fmt.Errorf("cannot read the custody log: %w", err)
 		}
 		if i := bytes.LastIndexByte(b, '\n'); i >= 0 {
 			start = off + int64(i) + 1
@@ -236,12 +236,12 @@ func setAsideTorn(dir string, f *os.File) (map[string]any, error) {
 	}
 	torn := make([]byte, size-start)
 	if _, err := f.ReadAt(torn, start); err != nil && !errors.Is(err, io.EOF) {
-		return nil, fmt.Errorf("custody: cannot read log: %w", err)
+		return nil, fmt.Errorf("cannot read the custody log: %w", err)
 	}
 	var name string
 	for n := 1; ; n++ {
 		if n > MaxTornFiles {
-			return nil, fmt.Errorf("custody: %d torn-line files already in %s", MaxTornFiles, dir)
+			return nil, fmt.Errorf("%d torn-line files of the custody log already in %s", MaxTornFiles, dir)
 		}
 		name = fmt.Sprintf("%s.torn-%d", FileName, n)
 		t, err := os.OpenFile(filepath.Join(dir, name), os.O_WRONLY|os.O_CREATE|os.O_EXCL, 0o444)
@@ -249,7 +249,7 @@ func setAsideTorn(dir string, f *os.File) (map[string]any, error) {
 			continue
 		}
 		if err != nil {
-			return nil, fmt.Errorf("custody: cannot set aside the torn last line: %w", err)
+			return nil, fmt.Errorf("cannot set aside the torn last line of the custody log: %w", err)
 		}
 		_, err = t.Write(torn)
 		if err == nil {
@@ -260,15 +260,15 @@ func setAsideTorn(dir string, f *os.File) (map[string]any, error) {
 		}
 		if err != nil {
 			os.Remove(filepath.Join(dir, name))
-			return nil, fmt.Errorf("custody: cannot set aside the torn last line: %w", err)
+			return nil, fmt.Errorf("cannot set aside the torn last line of the custody log: %w", err)
 		}
 		break
 	}
 	if err := f.Truncate(start); err != nil {
-		return nil, fmt.Errorf("custody: cannot cut the torn last line: %w", err)
+		return nil, fmt.Errorf("cannot cut the torn last line of the custody log: %w", err)
 	}
 	if err := f.Sync(); err != nil {
-		return nil, fmt.Errorf("custody: cannot sync log: %w", err)
+		return nil, fmt.Errorf("cannot sync the custody log: %w", err)
 	}
 	s := sha256.Sum256(torn)
 	return map[string]any{"file": name, "offset": start, "bytes": len(torn), "sha256": hex.EncodeToString(s[:])}, nil
@@ -339,7 +339,7 @@ func EventHash(e *Event) (string, error) {
 func Canonical(e *Event, withHash bool) ([]byte, error) {
 	raw, err := json.Marshal(e)
 	if err != nil {
-		return nil, fmt.Errorf("custody: cannot encode event: %w", err)
+		return nil, fmt.Errorf("cannot encode the custody event: %w", err)
 	}
 	var m map[string]any
 	d := json.NewDecoder(bytes.NewReader(raw))
@@ -375,7 +375,7 @@ func (e *ChainError) Error() string {
 func Verify(dir string) (events []Event, head string, err error) {
 	f, err := os.Open(filepath.Join(dir, FileName))
 	if err != nil {
-		return nil, "", fmt.Errorf("custody: cannot open log: %w", err)
+		return nil, "", fmt.Errorf("cannot open the custody log: %w", err)
 	}
 	defer f.Close()
 	return VerifyReader(f)
@@ -420,7 +420,7 @@ func VerifyReader(r io.Reader) (events []Event, head string, err error) {
 		events = append(events, e)
 	}
 	if err := sc.Err(); err != nil {
-		return events, "", fmt.Errorf("custody: cannot read log: %w", err)
+		return events, "", fmt.Errorf("cannot read the custody log: %w", err)
 	}
 	if n == 0 {
 		return nil, "", nil

@@ -49,7 +49,7 @@ type Info = container.Info
 type Describer = container.Describer
 
 // ErrNotImage is returned when a file is not a recognised disk image.
-var ErrNotImage = errors.New("image: not a recognised disk image")
+var ErrNotImage = errors.New("not a recognised disk image")
 
 // Kind is what the first bytes of a file look like.
 type Kind string

@@ -22,7 +22,7 @@ type splitImage struct {
 // segment is opened read-only; on error the ones already opened are closed.
 func OpenSplit(paths []string) (Image, error) {
 	if len(paths) == 0 {
-		return nil, errors.New("image: no segment files")
+		return nil, errors.New("no segment files")
 	}
 	s := &splitImage{}
 	for _, p := range paths {
@@ -40,7 +40,7 @@ func OpenSplit(paths []string) (Image, error) {
 		if !fi.Mode().IsRegular() {
 			f.Close()
 			s.Close()
-			return nil, fmt.Errorf("image: segment %q is not a regular file", p)
+			return nil, fmt.Errorf("segment %q is not a regular file", p)
 		}
 		s.files = append(s.files, f)
 		s.segs = append(s.segs, Segment{Path: p, Offset: s.size, Size: fi.Size()})
@@ -69,7 +69,7 @@ func (s *splitImage) Describe() Info {
 // disk than when it was opened yields io.ErrUnexpectedEOF.
 func (s *splitImage) ReadAt(p []byte, off int64) (int, error) {
 	if off < 0 {
-		return 0, errors.New("image: negative offset")
+		return 0, errors.New("negative offset")
 	}
 	if off >= s.size {
 		return 0, io.EOF
@@ -86,7 +86,7 @@ func (s *splitImage) ReadAt(p []byte, off int64) (int, error) {
 		off += int64(m)
 		if int64(m) < want {
 			if err == nil || err == io.EOF {
-				err = fmt.Errorf("image: segment %q ends early at byte %#x: %w", seg.Path, rel+int64(m), io.ErrUnexpectedEOF)
+				err = fmt.Errorf("segment %q ends early at byte %#x: %w", seg.Path, rel+int64(m), io.ErrUnexpectedEOF)
 			}
 			return n, err
 		}

@@ -94,7 +94,7 @@ func (e *FormatError) Error() string { return fmt.Sprintf("volume: %s at byte %#
 func (e *FormatError) Offset() int64 { return e.Off }
 
 // ErrTruncated is returned when the image is too small to hold a sector.
-var ErrTruncated = errors.New("volume: image smaller than one sector")
+var ErrTruncated = errors.New("the image is smaller than one sector")
 
 // Read reads the volume system of the image r of the given size. A sector
 // 0 that is a file-system boot sector, or has no valid table, gives a bare
@@ -105,7 +105,7 @@ func Read(r io.ReaderAt, size int64) (*Table, error) {
 	}
 	mbr := make([]byte, 512)
 	if _, err := r.ReadAt(mbr, 0); err != nil && !(errors.Is(err, io.EOF)) {
-		return nil, fmt.Errorf("volume: failed to read sector 0: %w", err)
+		return nil, fmt.Errorf("failed to read sector 0: %w", err)
 	}
 	// The file-system probe reads further (the ext superblock is at 1024):
 	// a read error past sector 0 only shortens it.
