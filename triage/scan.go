@@ -317,12 +317,18 @@ func Scan(ctx context.Context, c *casedb.Case, src Source, opts Options) (*Resul
 		}
 	}
 	res.Finished = now().UTC()
+	// A resumed scan is partial when an earlier run of the item recorded
+	// a problem, as a run that did it all at once would be.
+	var earlier int64
+	if res.Errors == 0 && err == nil && ctx.Err() == nil {
+		earlier, _ = c.CountErrors(context.WithoutCancel(ctx), ev.ID)
+	}
 	switch {
 	case ctx.Err() != nil:
 		res.State = casedb.StateInterrupted
 	case err != nil:
 		res.State = casedb.StateFailed
-	case res.Errors > 0:
+	case res.Errors > 0 || earlier > 0:
 		res.State = casedb.StatePartial
 	default:
 		res.State = casedb.StateComplete

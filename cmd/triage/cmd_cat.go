@@ -12,6 +12,8 @@ import (
 	"github.com/triagekit/triage/triage"
 	"github.com/triagekit/triage/triage/casework"
 	"github.com/triagekit/triage/triage/fs"
+	"github.com/triagekit/triage/triage/image"
+	"github.com/triagekit/triage/triage/volume"
 )
 
 func init() { registerCommand(newCatCommand) }
@@ -102,9 +104,10 @@ one; otherwise the first match in walk order is written.
 func runCat(ctx context.Context, opts *CatOptions, g *globalOptions, args []string) error {
 	bw := bufio.NewWriterSize(g.Out, 256<<10)
 	res, err := casework.Cat(ctx, args[0], opts.addr, &casework.CatOptions{
-		Image:  triage.ImageOptions{FS: opts.FS, Parents: opts.Parents},
-		Volume: opts.Volume,
-		Sector: opts.Sector,
+		Image:   triage.ImageOptions{FS: opts.FS, Parents: opts.Parents},
+		Volume:  opts.Volume,
+		Sector:  opts.Sector,
+		Address: tskAddress(),
 	}, bw, func(err error) {})
 	if ferr := bw.Flush(); err == nil && ferr != nil {
 		err = ferr
@@ -120,4 +123,24 @@ func runCat(ctx context.Context, opts *CatOptions, g *globalOptions, args []stri
 		return errPartial
 	}
 	return nil
+}
+
+// tskAddress gives cat the Sleuth Kit's addresses of FAT and exFAT entries,
+// the ones `triage ls --files` prints (the same geometry, cmd_ls_fls.go).
+func tskAddress() func(img image.Image, e *triage.Entry) (uint64, bool) {
+	var v *flsVisitor
+	return func(img image.Image, e *triage.Entry) (uint64, bool) {
+		if e.Volume == nil || e.Inode == nil {
+			return 0, false
+		}
+		if v == nil {
+			t, _ := volume.Read(img, img.Size())
+			v = &flsVisitor{img: img, table: t, geo: map[int]*flsGeometry{}}
+		}
+		g := v.geometry(*e.Volume)
+		if (g.fs == "fat" || g.fs == "exfat") && g.fatBase > 0 && int64(*e.Inode) >= g.fatBase {
+			return uint64((int64(*e.Inode)-g.fatBase)/32 + 3), true
+		}
+		return 0, false
+	}
 }

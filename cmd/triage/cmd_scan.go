@@ -108,6 +108,11 @@ func (o *ScanHashsetFlags) AddFlags(f *pflag.FlagSet) {
 	f.IntVar(&o.TLSHThreshold, "tlsh-threshold", casework.DefaultTLSHThreshold, "near match: a TLSH `DISTANCE` at most this against a fuzzy set makes a file notable (lower is closer; -1: off)")
 }
 
+// jsonlHook, when set, wraps the JSON-lines stream of a scan. Only the
+// tests' build of the command sets it, to hold a scan at a known state
+// (main_test.go).
+var jsonlHook func(io.Writer) io.Writer
+
 func newScanCommand(g *globalOptions) *cobra.Command {
 	return newScanCommandWith(g, nil)
 }
@@ -363,6 +368,9 @@ func runScan(ctx context.Context, opts *ScanOptions, g *globalOptions, sources [
 		}
 		defer f.Close()
 		jsonl = f
+	}
+	if jsonl != nil && jsonlHook != nil {
+		jsonl = jsonlHook(jsonl)
 	}
 
 	var failed, partial bool

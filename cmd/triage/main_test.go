@@ -4,8 +4,10 @@ import (
 	"bytes"
 	"errors"
 	"fmt"
+	"io"
 	"os"
 	"os/exec"
+	"os/signal"
 	"path/filepath"
 	"regexp"
 	"strconv"
@@ -23,7 +25,12 @@ func TestMain(m *testing.M) {
 	// No configuration file of the machine running the tests applies.
 	os.Setenv(EnvConfig, "/nonexistent/triage/config.json")
 	testscript.Main(m, map[string]func(){
-		"triage": func() { os.Exit(run(os.Args[1:], os.Stdin, os.Stdout, os.Stderr)) },
+		"triage": func() {
+			if p := os.Getenv("TRIAGE_TEST_HOLD"); p != "" {
+				jsonlHook = func(w io.Writer) io.Writer { return newHoldWriter(w, p) }
+			}
+			os.Exit(run(os.Args[1:], os.Stdin, os.Stdout, os.Stderr))
+		},
 	})
 }
 
@@ -251,4 +258,31 @@ func cmdExitcode(ts *testscript.TestScript, neg bool, args []string) {
 	if got != want {
 		ts.Fatalf("%s exited with status %d, want %d", args[1], got, want)
 	}
+}
+
+// holdWriter holds a scan at a state, never at a time: its first write
+// (the first records of the scan) writes the file marker and waits until
+// the process receives SIGINT or SIGTERM, then goes through. A script waits
+// for the marker and signals a scan that has made records and cannot have
+// finished writing them (TRIAGE_TEST_HOLD=MARKER).
+type holdWriter struct {
+	w      io.Writer
+	marker string
+	n      int
+	sig    chan os.Signal
+}
+
+func newHoldWriter(w io.Writer, marker string) *holdWriter {
+	h := &holdWriter{w: w, marker: marker, sig: make(chan os.Signal, 1)}
+	signal.Notify(h.sig, os.Interrupt, syscall.SIGTERM)
+	return h
+}
+
+func (h *holdWriter) Write(p []byte) (int, error) {
+	h.n++
+	if h.n == 1 {
+		os.WriteFile(h.marker, []byte("held\n"), 0o644)
+		<-h.sig
+	}
+	return h.w.Write(p)
 }

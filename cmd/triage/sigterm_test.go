@@ -168,28 +168,37 @@ func TestSIGTERMResume(t *testing.T) {
 		}
 	})
 	t.Run("media hash", func(t *testing.T) {
+		// A default scan of a disk image reads the media once, in disk
+		// order, hashing the files and the whole media in the same pass,
+		// and saves the media hash's state every GiB (docs/images.md).
+		// The image is zeros after its file system: the signal comes
+		// once the first checkpoint is in the case, while the pass reads
+		// the second GiB; the resumed run starts at the checkpoint.
 		d := t.TempDir()
 		img := filepath.Join(d, "disk.raw")
 		ntfs := testfixture.Image(t, "ntfs-basic.raw")
 		os.WriteFile(img, ntfs, 0o644)
-		os.Truncate(img, 1<<30)
+		os.Truncate(img, 2<<30)
+		// ntfs-basic.raw holds a file triage cannot decode (WOF
+		// compression): a clean run ends with status 3, partial.
+		// The clean run skips the media hash, which md5sum checks below.
+		clean := filepath.Join(d, "clean")
+		cst, _, cerrs := tri(t, "scan", img, "--as", "image", "--case", clean, "--verify-image=false")
+		if cst != 0 && cst != 3 {
+			t.Fatalf("clean run: %d\n%s", cst, cerrs)
+		}
 		c := filepath.Join(d, "c")
-		st, errs, took := termScan(t, filepath.Join(c, custody.FileName), `"scan finished"`, "scan", img, "--as", "image", "--case", c)
+		st, errs, took := termScan(t, filepath.Join(c, "case.db-wal"), `media_hash_checkpoint":\{`, "scan", img, "--as", "image", "--case", c)
 		if st != 130 || !strings.Contains(errs, "interrupted") || took > 5*time.Second {
 			t.Fatalf("SIGTERM in the media hash: exit %d after %v\n%s", st, took, errs)
 		}
 		_, states := caseRecords(t, c)
 		ie := eventsOf(t, c, custody.ActionScanInterrupted)
-		if states != "media hash pending ;" || len(ie) != 1 || ie[0].Details["phase"] != "media hash" {
+		if (states != "interrupted ;" && states != "media hash pending ;") || len(ie) != 1 {
 			t.Fatalf("after SIGTERM: states %q, custody %+v", states, ie)
 		}
-		// ntfs-basic.raw holds a file triage cannot decode (WOF
-		// compression): a clean run ends with status 3, partial.
-		// The clean run skips the media hash, which md5sum checks below.
 		rst, _, rerrs := tri(t, "scan", img, "--as", "image", "--case", c)
-		clean := filepath.Join(d, "clean")
-		cst, _, cerrs := tri(t, "scan", img, "--as", "image", "--case", clean, "--verify-image=false")
-		if rst != cst || (cst != 0 && cst != 3) {
+		if rst != cst {
 			t.Fatalf("resume: %d\n%s\nclean run: %d\n%s", rst, rerrs, cst, cerrs)
 		}
 		g, gs := caseRecords(t, c)

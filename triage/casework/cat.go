@@ -95,6 +95,11 @@ type CatOptions struct {
 	// Sector selects the volume that starts at this sector (icat's -o);
 	// -1: any.
 	Sector int64
+	// Address, when set, gives the metadata address an entry of img goes
+	// by (the Sleuth Kit's, as `triage ls --files` prints it) where it
+	// differs from the recorded inode (FAT and exFAT); ok false: the
+	// recorded inode.
+	Address func(img image.Image, e *triage.Entry) (inode uint64, ok bool)
 }
 
 // CatResult says what Cat wrote.
@@ -177,6 +182,9 @@ func Cat(ctx context.Context, path string, a Address, o *CatOptions, w io.Writer
 	src := triage.NewImageSource(path, img, o.Image)
 	defer src.Close()
 	v := &catVisitor{a: a, vol: vol, w: w, problem: problem}
+	if o.Address != nil {
+		v.address = func(e *triage.Entry) (uint64, bool) { return o.Address(img, e) }
+	}
 	if a.Path != "" {
 		v.path, v.stream = a.Path, ""
 		if i := strings.LastIndexByte(a.Path, ':'); i > 0 {
@@ -209,6 +217,7 @@ type catVisitor struct {
 	alt                *triage.Entry
 	res                *CatResult
 	err                error
+	address            func(e *triage.Entry) (uint64, bool)
 }
 
 func (v *catVisitor) Entry(e *triage.Entry) error {
@@ -216,6 +225,13 @@ func (v *catVisitor) Entry(e *triage.Entry) error {
 		return nil
 	}
 	if v.a.Path == "" {
+		if v.address != nil && e.Inode != nil {
+			if n, ok := v.address(e); ok {
+				c := *e
+				c.Inode = &n
+				e = &c
+			}
+		}
 		if !v.a.matchInode(e) {
 			return nil
 		}
