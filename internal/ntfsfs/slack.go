@@ -58,6 +58,14 @@ func (fs *FS) walkSlack(ctx context.Context, r *resolver, visit func(*Item) erro
 			if err != nil {
 				return err
 			}
+			// An index allocation larger than the volume cannot be
+			// real: carving it would read zeros for as long as it
+			// claims (a hostile size made a walk take seconds).
+			for _, a := range e.EnumerateAttributes(fs.meta) {
+				if a.Type().Value == 0xA0 && !a.IsResident() && (int64(a.Actual_size()) > fs.size || int64(a.Allocated_size()) > fs.size || int64(a.Actual_size()) < 0 || int64(a.Allocated_size()) < 0) {
+					return fmt.Errorf("index allocation of %d bytes (allocated %d) is larger than the volume (%d bytes): its slack is not carved", int64(a.Actual_size()), int64(a.Allocated_size()), fs.size)
+				}
+			}
 			for _, fi := range parser.ExtractI30List(fs.meta, e) {
 				// Carving tries every byte offset; a real index entry is
 				// 8-byte aligned and holds a clean name.
