@@ -538,6 +538,11 @@ func SafeName(s string) string {
 		for len(out) > 0 && !utf8.ValidString(out) {
 			out = out[:len(out)-1]
 		}
+		// the cut may leave a dot or space at the end, which Windows
+		// drops from a name
+		if out = strings.TrimRight(out, ". "); out == "" {
+			out = "_"
+		}
 		out += ext
 	}
 	return out
