@@ -205,15 +205,7 @@ func (l *Library) ImportFuzzy(ctx context.Context, files []string, opts ImportOp
 		return nil, errors.New("no files to import")
 	}
 	dst := l.fuzzyPath(opts.Name)
-	for _, p := range []string{dst, l.path(opts.Name)} {
-		if _, err := os.Stat(p); err == nil && !opts.Replace {
-			return nil, fmt.Errorf("%w: %q (use --replace to replace it)", ErrExists, opts.Name)
-		}
-	}
-	if err := os.MkdirAll(l.Dir, 0o755); err != nil {
-		return nil, fmt.Errorf("cannot create the hash-set library: %w", err)
-	}
-	nl, err := l.lockName(opts.Name)
+	nl, err := l.lockNew(opts.Name, opts.Replace)
 	if err != nil {
 		return nil, err
 	}

@@ -205,22 +205,11 @@ func (l *Library) Import(ctx context.Context, files []string, opts ImportOptions
 		return nil, errors.New("no files to import")
 	}
 	dst := l.path(opts.Name)
-	if _, err := os.Stat(dst); err == nil && !opts.Replace {
-		return nil, fmt.Errorf("%w: %q (use --replace to replace it)", ErrExists, opts.Name)
-	}
-	if err := os.MkdirAll(l.Dir, 0o755); err != nil {
-		return nil, fmt.Errorf("cannot create the hash-set library: %w", err)
-	}
-	nl, err := l.lockName(opts.Name)
+	nl, err := l.lockNew(opts.Name, opts.Replace)
 	if err != nil {
 		return nil, err
 	}
 	defer nl.release()
-	// Checked again under the lock: an import of the same name may have
-	// finished meanwhile.
-	if _, err := os.Stat(dst); err == nil && !opts.Replace {
-		return nil, fmt.Errorf("%w: %q (use --replace to replace it)", ErrExists, opts.Name)
-	}
 	tmp, err := os.MkdirTemp(l.Dir, ".import-*")
 	if err != nil {
 		return nil, fmt.Errorf("cannot create a temporary folder: %w", err)
@@ -360,4 +349,34 @@ func importFile(ctx context.Context, path, format string, workers int, emit cons
 		return nil, mismatch(e)
 	}
 	return sr, nil
+}
+
+// lockNew takes the lock of the set name for an import into the library,
+// creating the library folder. Unless replace, a name already taken by an
+// exact or a fuzzy set is refused, before the lock and again under it (an
+// import of the same name may have finished meanwhile).
+func (l *Library) lockNew(name string, replace bool) (*fileLock, error) {
+	taken := func() error {
+		for _, p := range []string{l.path(name), l.fuzzyPath(name)} {
+			if _, err := os.Stat(p); err == nil && !replace {
+				return fmt.Errorf("%w: %q (use --replace to replace it)", ErrExists, name)
+			}
+		}
+		return nil
+	}
+	if err := taken(); err != nil {
+		return nil, err
+	}
+	if err := os.MkdirAll(l.Dir, 0o755); err != nil {
+		return nil, fmt.Errorf("cannot create the hash-set library: %w", err)
+	}
+	nl, err := l.lockName(name)
+	if err != nil {
+		return nil, err
+	}
+	if err := taken(); err != nil {
+		nl.release()
+		return nil, err
+	}
+	return nl, nil
 }
