@@ -312,3 +312,72 @@ func MBRAt(part []byte, typ byte, start int) []byte {
 func WriteLabelCRC(b []byte) {
 	binary.LittleEndian.PutUint32(b[512+16:], crc(b[512+20:1024]))
 }
+
+// WriteHistory writes the metadata texts one after the other in the
+// metadata area's circular buffer of b, as lvm2 writes each new version of
+// the metadata: each followed by a NUL and starting on a 512-byte
+// boundary, the first at offset at of the buffer, wrapping past its end to
+// the start of the buffer. The area header points at the last text.
+func WriteHistory(b []byte, texts []string, at int64) {
+	buf := int64(MetadataSize - 512)
+	m := b[MetadataOffset+512 : MetadataOffset+MetadataSize]
+	for i, text := range texts {
+		if i == len(texts)-1 {
+			WriteMetadata(b, text, at)
+			return
+		}
+		t := append([]byte(text), 0)
+		n := copy(m[at:], t)
+		copy(m, t[n:])
+		at = (at + int64(len(t)) + 511) / 512 * 512 % buf
+	}
+}
+
+// HistoryTexts are three versions of the metadata of Fixture, oldest
+// first, as lvm2 would have left them in the metadata area:
+//
+//	seqno 5: "data" has only its first segment (4 extents), and a linear
+//	         volume "old" lies on physical extents 10-11;
+//	seqno 6: "old" was removed and "data" extended to 8 extents; the thin
+//	         pool lies where "old" was; "thin1" does not exist yet;
+//	seqno 7: FixtureText.
+var HistoryTexts = []string{historyText5(), historyText6(), FixtureText}
+
+func historyText5() string {
+	t := strings.Replace(FixtureText, "seqno = 7", "seqno = 5", 1)
+	// data: one segment of 4 extents
+	i := strings.Index(t, "segment_count = 2")
+	j := strings.Index(t, "segment2 {")
+	k := strings.Index(t[j:], "}\n}\n") + j
+	t = t[:i] + "segment_count = 1" + t[i+len("segment_count = 2"):j] + t[k+2:]
+	// the thin pool and its volumes did not exist: "old" was there
+	p := strings.Index(t, "pool {")
+	e := strings.Index(t, "\n}\n\n}\n# Generated")
+	return t[:p] + `old {
+id = "oLdV00-1111-2222-3333-4444-5555-666666"
+status = ["READ", "WRITE", "VISIBLE"]
+flags = []
+creation_time = 1690000000	# 2023-07-22 04:26:40 +0000
+creation_host = "evidence"
+segment_count = 1
+
+segment1 {
+start_extent = 0
+extent_count = 2	# 2 Megabytes
+
+type = "striped"
+stripe_count = 1	# linear
+
+stripes = [
+"pv0", 10
+]
+}
+}` + t[e:]
+}
+
+func historyText6() string {
+	t := strings.Replace(FixtureText, "seqno = 7", "seqno = 6", 1)
+	i := strings.Index(t, "thin1 {")
+	j := strings.Index(t, "pool_tdata {")
+	return t[:i] + t[j:]
+}

@@ -77,3 +77,27 @@ func FuzzLabel(f *testing.F) {
 		}
 	})
 }
+
+// FuzzHistory searches hostile metadata areas for copies of the metadata
+// text: every copy found lies in the area and is no longer than it.
+func FuzzHistory(f *testing.F) {
+	area := make([]byte, 512, 8192)
+	for _, t := range []string{lvmtest.FixtureText[:1200] + "}}}", lvmtest.FixtureText} {
+		area = append(area, t...)
+		area = append(area, 0)
+		area = append(area, make([]byte, (512-len(area)%512)%512)...)
+	}
+	f.Add(area)
+	f.Add(append(area[:512:512], area[len(area)-1024:]...))
+	f.Fuzz(func(t *testing.T, b []byte) {
+		h, err := History(bytes.NewReader(b), int64(len(b)), Area{0, uint64(len(b))})
+		if err != nil {
+			return
+		}
+		for _, v := range h {
+			if v.Offset < 512 || v.Offset >= int64(len(b)) || v.Length > int64(len(b)) || (v.Err == nil) == (v.Group == nil) {
+				t.Fatalf("version %+v in an area of %d bytes", v, len(b))
+			}
+		}
+	})
+}

@@ -39,8 +39,12 @@ type PhysicalVolume struct {
 	// Text is the metadata text the group was parsed from.
 	Text []byte
 	// Problems are metadata areas that could not be read while another
-	// one could.
+	// one could, and a search for older metadata that failed.
 	Problems []error
+	// History holds every copy of the metadata text found in the
+	// metadata area the group was read from, the current one included,
+	// in the order of the area (see History).
+	History []Version
 }
 
 // Group is a volume group as one physical volume's metadata describes it.
@@ -135,6 +139,13 @@ func Read(r io.ReaderAt, base, size int64) (*PhysicalVolume, error) {
 				fe.Off += base
 			}
 		}
+		for i := range pv.History {
+			h := &pv.History[i]
+			h.Offset += base
+			if fe, ok := h.Err.(*FormatError); ok {
+				fe.Off += base
+			}
+		}
 	}
 	return pv, err
 }
@@ -168,6 +179,11 @@ func read(r io.ReaderAt, size int64) (*PhysicalVolume, error) {
 			pv.Problems = append(pv.Problems, firstErr)
 		}
 		pv.Group, pv.Text = g, text
+		hist, err := History(r, size, a)
+		if err != nil {
+			pv.Problems = append(pv.Problems, err)
+		}
+		pv.History = hist
 		return pv, nil
 	}
 	return nil, firstErr
