@@ -227,7 +227,33 @@ func (s *imageSource) addVolume(p volume.Partition, t *volume.Table, fs string) 
 	if p.PV != nil {
 		d["pv_system"], d["vg"], d["vg_uuid"], d["pv_uuid"] = p.PV.System, p.PV.Group, p.PV.GroupUUID, p.PV.UUID
 	}
+	if h := t.MetadataHistory[p.Index]; len(h) > 0 {
+		d["lvm_history"] = lvmHistory(h)
+	}
 	s.vols = append(s.vols, casedb.Volume{Index: p.Index, Offset: p.Offset, Length: p.Length, Type: p.Type, Label: p.Label, FS: fs, Details: d})
+}
+
+// lvmHistory is how the case records the copies of LVM metadata a
+// physical volume holds.
+func lvmHistory(h []volume.MetadataVersion) []map[string]any {
+	out := make([]map[string]any, 0, len(h))
+	for _, v := range h {
+		m := map[string]any{"seqno": v.Seqno, "offset": v.Offset, "length": v.Length, "current": v.Current}
+		if v.Group != "" {
+			m["vg"] = v.Group
+		}
+		if v.Error != "" {
+			m["error"] = v.Error
+		} else {
+			lvs := make([]map[string]any, 0, len(v.LVs))
+			for _, lv := range v.LVs {
+				lvs = append(lvs, map[string]any{"name": lv.Name, "uuid": lv.UUID, "length": lv.Length, "type": lv.Type})
+			}
+			m["lvs"] = lvs
+		}
+		out = append(out, m)
+	}
+	return out
 }
 
 // vol is the volume a file system is read from: its index, its offset in

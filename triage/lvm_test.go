@@ -153,3 +153,46 @@ func TestScanLVMBadMetadata(t *testing.T) {
 		t.Errorf("volumes %+v", vols)
 	}
 }
+
+// TestScanLVMHistory: a logical volume that only an older copy of the
+// metadata lists reaches the problems (and so the report's limitations)
+// as not examined, and the physical volume's row records every copy.
+func TestScanLVMHistory(t *testing.T) {
+	pv := lvmtest.Fixture(testfixture.Image(t, "ntfs-basic.raw"))
+	clear(pv[lvmtest.MetadataOffset : lvmtest.MetadataOffset+lvmtest.MetadataSize])
+	lvmtest.WriteHistory(pv, lvmtest.HistoryTexts, 0)
+	p := filepath.Join(t.TempDir(), "history.raw")
+	if err := os.WriteFile(p, lvmtest.MBR(pv, 0x8e), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	res, recs, c := scanImage(t, p, SourceOptions{})
+	compareTSK(t, recs, 1, expectedTSV(t, "ntfs-basic.raw"))
+	errs, err := c.Errors(context.Background(), res.EvidenceID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := "volume 5 (vg0/old) at byte 0xc00000: not examined: only in older LVM metadata (seqno 5)" // 1 MiB + pe_start + extent 10
+	found := false
+	for _, e := range errs {
+		found = found || e.Message == want
+	}
+	if !found {
+		t.Errorf("no problem %q", want)
+	}
+	vols, err := c.Volumes(context.Background(), res.EvidenceID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(vols) != 6 || vols[5].Label != "vg0/old" || vols[5].Details["not_examined"] != "only in older LVM metadata (seqno 5)" {
+		t.Fatalf("volumes %+v", vols)
+	}
+	h, _ := vols[0].Details["lvm_history"].([]any)
+	var seqnos []string
+	for _, v := range h {
+		m, _ := v.(map[string]any)
+		seqnos = append(seqnos, fmt.Sprint(m["seqno"], m["current"]))
+	}
+	if strings.Join(seqnos, " ") != "5 false 6 false 7 true" {
+		t.Errorf("lvm_history %v", vols[0].Details["lvm_history"])
+	}
+}

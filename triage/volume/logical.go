@@ -50,6 +50,25 @@ type PV struct {
 	UUID      string
 }
 
+// MetadataVersion is one copy of a volume group's metadata found in a
+// physical volume.
+type MetadataVersion struct {
+	Group   string // the volume group it describes
+	Seqno   int64
+	Offset  int64 // image offset of its text
+	Length  int64 // bytes, with the text's terminating NUL
+	Current bool  // the copy the metadata area header points to
+	LVs     []MetadataLV
+	Error   string // why it does not parse (a copy partly written over)
+}
+
+// MetadataLV is a visible logical volume of a metadata copy.
+type MetadataLV struct {
+	Name, UUID string
+	Length     int64  // bytes
+	Type       string // "linear", or the segment type that is not
+}
+
 // Reader returns the content of l read from the image r: an io.ReaderAt
 // of l.Length bytes that reads each range from its extent. Reads past the
 // end return io.EOF; a range no extent covers reads as an error. It is

@@ -1,8 +1,10 @@
 package volume
 
 import (
+	"cmp"
 	"fmt"
 	"io"
+	"slices"
 
 	"github.com/triagekit/triage/triage/volume/lvm"
 )
@@ -49,6 +51,10 @@ func readLVM(r io.ReaderAt, size int64, t *Table) {
 		}
 		g := pv.Group
 		p.PV = &PV{System: "lvm", Group: g.Name, GroupUUID: g.UUID, UUID: pv.Label.UUID}
+		if t.MetadataHistory == nil {
+			t.MetadataHistory = map[int][]MetadataVersion{}
+		}
+		t.MetadataHistory[p.Index] = lvmHistory(pv.History)
 		members = append(members, member{p, length, pv})
 	}
 	// The groups in order of their first member; each read from its
@@ -74,6 +80,10 @@ func readLVM(r io.ReaderAt, size int64, t *Table) {
 				byUUID[m.pv.Label.UUID] = m
 			}
 		}
+		partOf := func(uuid string) (*Partition, bool) {
+			m, ok := byUUID[uuid]
+			return m.part, ok
+		}
 		// The copy-on-write volumes of snapshots hold no file system.
 		cow := map[string]bool{}
 		for _, lv := range g.LVs {
@@ -88,28 +98,10 @@ func readLVM(r io.ReaderAt, size int64, t *Table) {
 			if !lv.Visible {
 				continue // an internal volume (RAID image, pool data): part of a visible one
 			}
-			l := Logical{Index: next, System: "lvm", Name: g.Name + "/" + lv.Name, UUID: lv.UUID, Length: g.Size(lv), Offset: -1}
+			l := Logical{Index: next, System: "lvm", Name: g.Name + "/" + lv.Name, UUID: lv.UUID, Length: g.Size(lv)}
 			next++
 			l.Details = lvmDetails(g, lv)
-			// where its first extent lies, and on which partitions
-			seen := map[int]bool{}
-			for _, s := range lv.Segments {
-				for _, st := range s.Stripes {
-					pi := g.PV(st.PV)
-					if pi == nil {
-						continue
-					}
-					if m, ok := byUUID[pi.UUID]; ok {
-						if l.Offset < 0 {
-							l.Offset = m.part.Offset + pi.PEStart + st.StartExtent*g.ExtentSize
-						}
-						if !seen[m.part.Index] {
-							seen[m.part.Index] = true
-							l.Members = append(l.Members, m.part.Index)
-						}
-					}
-				}
-			}
+			l.Offset, l.Members = lvmPlacement(g, lv, partOf)
 			typ := lv.Unsupported()
 			switch {
 			case typ != "":
@@ -141,7 +133,145 @@ func readLVM(r io.ReaderAt, size int64, t *Table) {
 			}
 			t.Logical = append(t.Logical, l)
 		}
+		// Volumes that only older copies of the metadata list: removed
+		// volumes, recorded as not examined.
+		var older []*lvm.Group
+		for _, m := range members {
+			for _, v := range m.pv.History {
+				if v.Group != nil && v.Group.UUID+"\x00"+v.Group.Name == key && v.Seqno < g.Seqno {
+					older = append(older, v.Group)
+				}
+			}
+		}
+		for _, r := range lvmRemoved(g, older) {
+			og, lv := r.g, r.lv
+			l := Logical{Index: next, System: "lvm", Name: og.Name + "/" + lv.Name, UUID: lv.UUID, Length: og.Size(lv), Type: "LVM older metadata",
+				NotExamined: fmt.Sprintf("only in older LVM metadata (seqno %d)", og.Seqno)}
+			next++
+			l.Details = lvmDetails(og, lv)
+			l.Details["older_metadata"] = true
+			l.Offset, l.Members = lvmPlacement(og, lv, partOf)
+			// where its extents were, for an examiner who carves them:
+			// they may since have been given to other volumes
+			if lv.Unsupported() == "" {
+				if ext, err := og.Map(lv); err == nil {
+					var former []map[string]any
+					for _, e := range ext {
+						if m, ok := byUUID[e.PV]; ok {
+							former = append(former, map[string]any{"offset": e.Offset, "image": m.part.Offset + e.PVOffset, "length": e.Length})
+						}
+					}
+					if len(former) == len(ext) {
+						l.Details["former_extents"] = former
+					}
+				}
+			}
+			t.Logical = append(t.Logical, l)
+		}
 	}
+}
+
+// lvmPlacement returns the image offset of the first extent of lv (of
+// its first segment's first stripe), -1 when that is not in the image,
+// and the indexes of the partitions holding its extents; part finds the
+// partition of a physical volume by its UUID.
+func lvmPlacement(g *lvm.Group, lv *lvm.LogicalVolume, part func(uuid string) (*Partition, bool)) (int64, []int) {
+	off := int64(-1)
+	var members []int
+	seen := map[int]bool{}
+	for _, s := range lv.Segments {
+		for _, st := range s.Stripes {
+			pi := g.PV(st.PV)
+			if pi == nil {
+				continue
+			}
+			if p, ok := part(pi.UUID); ok {
+				if off < 0 {
+					off = p.Offset + pi.PEStart + st.StartExtent*g.ExtentSize
+				}
+				if !seen[p.Index] {
+					seen[p.Index] = true
+					members = append(members, p.Index)
+				}
+			}
+		}
+	}
+	return off, members
+}
+
+type removedLV struct {
+	g  *lvm.Group
+	lv *lvm.LogicalVolume
+}
+
+// lvmRemoved returns the visible logical volumes of the older versions of
+// the metadata of cur that cur no longer lists (by UUID), each as the
+// newest version that lists it describes it, in the order of that
+// version's sequence number and then of its metadata.
+func lvmRemoved(cur *lvm.Group, older []*lvm.Group) []removedLV {
+	now := map[string]bool{}
+	for _, lv := range cur.LVs {
+		now[lv.UUID] = true
+	}
+	newest := map[string]removedLV{}
+	var ids []string
+	for _, g := range older {
+		for i := range g.LVs {
+			lv := &g.LVs[i]
+			if !lv.Visible || now[lv.UUID] {
+				continue
+			}
+			if r, ok := newest[lv.UUID]; !ok || g.Seqno > r.g.Seqno {
+				if !ok {
+					ids = append(ids, lv.UUID)
+				}
+				newest[lv.UUID] = removedLV{g, lv}
+			}
+		}
+	}
+	out := make([]removedLV, 0, len(ids))
+	for _, id := range ids {
+		out = append(out, newest[id])
+	}
+	slices.SortStableFunc(out, func(a, b removedLV) int {
+		if a.g.Seqno != b.g.Seqno {
+			return cmp.Compare(a.g.Seqno, b.g.Seqno)
+		}
+		return cmp.Compare(slices.IndexFunc(a.g.LVs, func(x lvm.LogicalVolume) bool { return x.UUID == a.lv.UUID }),
+			slices.IndexFunc(b.g.LVs, func(x lvm.LogicalVolume) bool { return x.UUID == b.lv.UUID }))
+	})
+	return out
+}
+
+// lvmHistory describes the copies of the metadata text a physical volume
+// holds, as recorded on its partition.
+func lvmHistory(h []lvm.Version) []MetadataVersion {
+	var out []MetadataVersion
+	for _, v := range h {
+		mv := MetadataVersion{Seqno: v.Seqno, Offset: v.Offset, Length: v.Length, Current: v.Current}
+		if v.Err != nil {
+			mv.Error = v.Err.Error()
+		}
+		if v.Group != nil {
+			mv.Group = v.Group.Name
+			for i := range v.Group.LVs {
+				lv := &v.Group.LVs[i]
+				if lv.Visible {
+					mv.LVs = append(mv.LVs, MetadataLV{Name: lv.Name, UUID: lv.UUID, Length: v.Group.Size(lv), Type: lvType(lv)})
+				}
+			}
+		}
+		out = append(out, mv)
+	}
+	return out
+}
+
+// lvType is "linear" or the segment type that keeps lv from being mapped.
+func lvType(lv *lvm.LogicalVolume) string {
+	if t := lv.Unsupported(); t != "" {
+		return t
+	}
+	return "linear"
 }
 
 // lvmDetails are what the case records of a logical volume.

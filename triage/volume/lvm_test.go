@@ -3,6 +3,7 @@ package volume
 import (
 	"bytes"
 	"encoding/binary"
+	"fmt"
 	"io"
 	"os"
 	"os/exec"
@@ -218,5 +219,58 @@ func TestLVMTwoPVs(t *testing.T) {
 	}
 	if len(tab.Logical) != 1 || tab.Logical[0].NotExamined != "LVM physical volume PvZero-aaaa-bbbb-cccc-dddd-eeee-ffffff is not in the image" || tab.Logical[0].Extents != nil {
 		t.Errorf("span without pv0: %+v", tab.Logical)
+	}
+}
+
+// TestLVMHistory: the volumes that only older copies of the metadata list
+// (lvmtest.HistoryTexts: "old" at seqno 5) are listed after the current
+// ones as not examined, with where their extents were; every copy is
+// recorded on the physical volume's partition.
+func TestLVMHistory(t *testing.T) {
+	pv := lvmtest.PV(lvmtest.FixtureSize, lvmtest.FixtureUUID, "")
+	clear(pv[lvmtest.MetadataOffset : lvmtest.MetadataOffset+lvmtest.MetadataSize])
+	lvmtest.WriteHistory(pv, lvmtest.HistoryTexts, 0)
+	img := lvmtest.MBR(pv, 0x8e)
+	tab, err := Read(bytes.NewReader(img), int64(len(img)))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(tab.Problems) > 0 {
+		t.Errorf("problems: %v", tab.Problems)
+	}
+	var got []string
+	for _, l := range tab.Logical {
+		got = append(got, strings.Join([]string{itoa(int64(l.Index)), l.Name, l.Type, l.NotExamined, itoa(l.Length >> 20), rel(l.Offset, 1<<20)}, "|"))
+	}
+	want := []string{
+		"1|vg0/data|LVM linear||8|" + itoa(7<<20),
+		"2|vg0/fast|LVM striped|LVM striped|2|" + itoa(1<<20),
+		"3|vg0/pool|LVM thin-pool|LVM thin-pool|1|none",
+		"4|vg0/thin1|LVM thin|LVM thin|4|none",
+		"5|vg0/old|LVM older metadata|only in older LVM metadata (seqno 5)|2|" + itoa(11<<20), // pe_start 1 MiB + extent 10
+	}
+	if strings.Join(got, "\n") != strings.Join(want, "\n") {
+		t.Errorf("logical volumes:\n%s\nwant:\n%s", strings.Join(got, "\n"), strings.Join(want, "\n"))
+	}
+	old := tab.Logical[4]
+	if old.Extents != nil || old.UUID != "oLdV00-1111-2222-3333-4444-5555-666666" || old.Details["vg_seqno"] != int64(5) ||
+		!reflect.DeepEqual(old.Details["former_extents"], []map[string]any{{"offset": int64(0), "image": int64(1<<20 + 11<<20), "length": int64(2 << 20)}}) {
+		t.Errorf("vg0/old: %+v", old)
+	}
+	var hist []string
+	for _, v := range tab.MetadataHistory[0] {
+		var lvs []string
+		for _, lv := range v.LVs {
+			lvs = append(lvs, lv.Name+"="+lv.Type+":"+itoa(lv.Length>>20))
+		}
+		hist = append(hist, fmt.Sprintf("%d %v %s: %s", v.Seqno, v.Current, rel(v.Offset, 1<<20), strings.Join(lvs, " ")))
+	}
+	wantHist := []string{
+		"5 false 4608: data=linear:4 fast=striped:2 old=linear:2",
+		"6 false 6656: data=linear:8 fast=striped:2 pool=thin-pool:1",
+		"7 true 9216: data=linear:8 fast=striped:2 pool=thin-pool:1 thin1=thin:4",
+	}
+	if strings.Join(hist, "\n") != strings.Join(wantHist, "\n") {
+		t.Errorf("metadata history:\n%s\nwant:\n%s", strings.Join(hist, "\n"), strings.Join(wantHist, "\n"))
 	}
 }

@@ -76,6 +76,11 @@ type Table struct {
 	// Logical are the volumes that volume managers (LVM) assemble from
 	// the partitions, numbered after them.
 	Logical []Logical
+	// MetadataHistory lists, by the index of a partition that is a
+	// physical volume, the copies of its volume group's metadata that its
+	// metadata area still holds, the current one included, in the order
+	// of the area.
+	MetadataHistory map[int][]MetadataVersion
 	// Problems are inconsistencies that did not stop the read: a bad
 	// primary GPT header, a partition running past the end of the image,
 	// a loop in the extended chain, LVM metadata that does not parse.
