@@ -88,79 +88,118 @@ type volume struct {
 	skip   int
 	// Descriptor facts for Extra of the root.
 	created time.Time
+	// sessions are the sessions of a multi-session disc, oldest first
+	// (nil for one session); session is the number of the one whose tree
+	// this volume reads (1 for the first).
+	sessions []session
+	session  int
 }
 
-// Open reads the volume descriptors of the volume held in r.
-func Open(r io.ReaderAt, base, size int64, _ fs.Options) (fs.FS, error) {
-	v := &volume{r: r, base: base, size: size}
-	var pvd, svd []byte
-	var pvdOff, svdOff int64
+// descriptors are the volume descriptors of one session.
+type descriptors struct {
+	pvd, svd       []byte
+	pvdOff, svdOff int64
+}
+
+// readDescriptors reads the volume descriptors that start at byte off
+// (sector 16 of a session). It returns nil and no error when the first
+// one has no signature.
+func (v *volume) readDescriptors(off int64) (*descriptors, error) {
+	d := &descriptors{}
 	buf := make([]byte, sector)
 	for i := int64(0); ; i++ {
-		off := vdStart + i*sector
+		o := off + i*sector
 		if i >= MaxDescriptors {
-			return nil, v.errf(off, "no terminator in the first %d volume descriptors", MaxDescriptors)
+			return nil, v.errf(o, "no terminator in the first %d volume descriptors", MaxDescriptors)
 		}
-		if off+sector > size {
-			if pvd != nil {
+		if o+sector > v.size {
+			if d.pvd != nil {
 				break
 			}
-			return nil, v.errf(off, "volume descriptors run past the end of the volume (%d bytes)", size)
+			return nil, v.errf(o, "volume descriptors run past the end of the volume (%d bytes)", v.size)
 		}
-		if _, err := r.ReadAt(buf, off); err != nil {
-			return nil, fmt.Errorf("iso9660: failed to read the volume descriptor at byte %#x: %w", base+off, err)
+		if _, err := v.r.ReadAt(buf, o); err != nil {
+			return nil, fmt.Errorf("iso9660: failed to read the volume descriptor at byte %#x: %w", v.base+o, err)
 		}
 		if string(buf[1:6]) != "CD001" {
-			if pvd != nil {
+			if d.pvd != nil {
 				break // no terminator: the descriptors read are enough
 			}
-			return nil, v.errf(off+1, "no volume descriptor signature")
+			if i == 0 {
+				return nil, nil
+			}
+			return nil, v.errf(o+1, "no volume descriptor signature")
 		}
 		switch buf[0] {
 		case vdTypePV:
-			if pvd == nil {
-				pvd, pvdOff = append([]byte(nil), buf...), off
+			if d.pvd == nil {
+				d.pvd, d.pvdOff = append([]byte(nil), buf...), o
 			}
 		case vdTypeSV:
 			// Joliet: UCS-2 escape sequences %/@, %/C or %/E
-			if esc := buf[88:91]; svd == nil && esc[0] == '%' && esc[1] == '/' && (esc[2] == '@' || esc[2] == 'C' || esc[2] == 'E') {
-				svd, svdOff = append([]byte(nil), buf...), off
+			if esc := buf[88:91]; d.svd == nil && esc[0] == '%' && esc[1] == '/' && (esc[2] == '@' || esc[2] == 'C' || esc[2] == 'E') {
+				d.svd, d.svdOff = append([]byte(nil), buf...), o
 			}
 		}
 		if buf[0] == vdTerm {
 			break
 		}
 	}
-	if pvd == nil {
+	if d.pvd == nil {
 		return nil, ErrNotISO
 	}
-	v.block = int64(le16(pvd[128:]))
-	if v.block != 512 && v.block != 1024 && v.block != 2048 {
-		return nil, v.errf(pvdOff+128, "logical block size %d", v.block)
-	}
-	v.label = trimPad(string(pvd[40:72]))
-	v.created = decTime(pvd[813:830])
-	root, err := v.parseRecord(pvd[156:190], pvdOff+156)
+	return d, nil
+}
+
+// Open reads the volume descriptors of the volume held in r, and those of
+// the later sessions of a multi-session disc (see sessions.go): the
+// volume is the newest session's tree.
+func Open(r io.ReaderAt, base, size int64, _ fs.Options) (fs.FS, error) {
+	v := &volume{r: r, base: base, size: size}
+	d, err := v.readDescriptors(vdStart)
 	if err != nil {
 		return nil, err
 	}
-	v.root = root
+	if d == nil {
+		return nil, v.errf(vdStart+1, "no volume descriptor signature")
+	}
+	v.block = int64(le16(d.pvd[128:]))
+	if v.block != 512 && v.block != 1024 && v.block != 2048 {
+		return nil, v.errf(d.pvdOff+128, "logical block size %d", v.block)
+	}
+	if err := v.use(d); err != nil {
+		return nil, err
+	}
+	v.findSessions(d)
+	return v, nil
+}
+
+// use makes the tree of the descriptors d the one v reads: its root, and
+// Rock Ridge or Joliet names.
+func (v *volume) use(d *descriptors) error {
+	v.label = trimPad(string(d.pvd[40:72]))
+	v.created = decTime(d.pvd[813:830])
+	root, err := v.parseRecord(d.pvd[156:190], d.pvdOff+156)
+	if err != nil {
+		return err
+	}
+	v.root, v.rr, v.joliet, v.skip = root, false, false, 0
 	// Rock Ridge: the root's "." record starts with an SUSP "SP" entry.
 	if dot, err := v.firstRecord(root); err == nil {
 		if su := dot.su; len(su) >= 7 && su[0] == 'S' && su[1] == 'P' && su[4] == 0xbe && su[5] == 0xef {
 			v.rr, v.skip = true, int(su[6])
 		}
 	}
-	if !v.rr && svd != nil {
-		jroot, err := v.parseRecord(svd[156:190], svdOff+156)
+	if !v.rr && d.svd != nil {
+		jroot, err := v.parseRecord(d.svd[156:190], d.svdOff+156)
 		if err == nil {
 			v.root, v.joliet = jroot, true
-			if l := decodeUCS2([]byte(trimPadUCS2(svd[40:72]))); l != "" {
+			if l := decodeUCS2([]byte(trimPadUCS2(d.svd[40:72]))); l != "" {
 				v.label = l
 			}
 		}
 	}
-	return v, nil
+	return nil
 }
 
 func (v *volume) Label() string { return v.label }
@@ -173,5 +212,8 @@ func (v *volume) errf(off int64, format string, a ...any) error {
 // directory order.
 func (v *volume) Walk(ctx context.Context, visit func(*fs.Entry) error, problem func(error)) error {
 	w := &walker{v: v, ctx: ctx, visit: visit, problem: problem, seen: map[uint32]bool{}}
-	return w.walk()
+	if len(v.sessions) == 0 {
+		return w.walk()
+	}
+	return v.walkSessions(w)
 }

@@ -19,6 +19,10 @@ type walker struct {
 	// do not overlap, so more than the volume holds means they do.
 	dirBytes int64
 	stopped  bool
+	// keep, when set, is told of each entry and the extents of a file's
+	// content before the entry is visited, and may change it; it returns
+	// whether to visit it (folders are walked either way).
+	keep func(e *fs.Entry, spans []span) bool
 }
 
 func (w *walker) walk() error {
@@ -33,6 +37,10 @@ func (w *walker) walk() error {
 	}
 	if !v.created.IsZero() {
 		e.Btime = v.created
+	}
+	if len(v.sessions) > 0 {
+		e.Extra["iso_session"] = v.session
+		e.Extra["iso_sessions"] = v.sessionList()
 	}
 	// The root's own "." record has its date (the copy in the volume
 	// descriptor often has none) and, with Rock Ridge, its mode and times.
@@ -195,8 +203,8 @@ func (w *walker) entry(p string, parts []record, depth int) error {
 	case rr.hasMode && rr.mode&modeType != modeReg && rr.mode&modeType != 0:
 		e.Type = fs.TypeOther // device, FIFO, socket
 	}
+	var spans []span
 	if e.Type == fs.TypeFile {
-		var spans []span
 		for _, x := range parts {
 			e.Size += int64(x.size)
 			spans = append(spans, span{int64(x.extent) * v.block, int64(x.size)})
@@ -213,8 +221,10 @@ func (w *walker) entry(p string, parts []record, depth int) error {
 		}
 		e.Open = func() (io.ReadCloser, error) { return v.open(spans, why), nil }
 	}
-	if err := w.visit(e); err != nil {
-		return err
+	if w.keep == nil || w.keep(e, spans) {
+		if err := w.visit(e); err != nil {
+			return err
+		}
 	}
 	if e.Type == fs.TypeDir {
 		return w.dir(path+"/", r, depth+1)
