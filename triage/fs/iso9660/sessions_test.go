@@ -17,6 +17,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/triagekit/triage/internal/testfixture"
 	"github.com/triagekit/triage/triage/fs"
 )
 
@@ -301,4 +302,25 @@ func TestSessionsGenisoimage(t *testing.T) {
 	if s := root.Extra["iso_sessions"].([]map[string]any); len(s) != 2 || s[1]["start"] != start {
 		t.Errorf("sessions %v, want the second at sector %d", s, start)
 	}
+}
+
+// TestTwoSessionsSeed: the fuzz seed is read as a disc of two sessions,
+// the second at block 40; its tree lists the first session's files, so
+// no file is recorded as only in the first.
+func TestTwoSessionsSeed(t *testing.T) {
+	b := twoSessions(testfixture.Image(t, "iso-rr-joliet.iso"))
+	fsys, err := Open(bytes.NewReader(b), 0, int64(len(b)), nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	v := fsys.(*volume)
+	if len(v.sessions) != 2 || v.sessions[1].start != 40 || v.root.extent != 60 {
+		t.Fatalf("sessions %+v, root at %d", v.sessions, v.root.extent)
+	}
+	fsys.Walk(context.Background(), func(e *fs.Entry) error {
+		if e.Deleted {
+			t.Errorf("%s recorded as only in the first session", e.Path)
+		}
+		return nil
+	}, func(err error) { t.Error(err) })
 }
