@@ -2,9 +2,11 @@ package triage
 
 import (
 	"context"
+	"fmt"
 	"os"
 	"os/exec"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 )
@@ -67,5 +69,65 @@ func TestScanXFS(t *testing.T) {
 	vols, _ := c.Volumes(context.Background(), res.EvidenceID)
 	if len(vols) != 1 || vols[0].FS != "xfs" || vols[0].Details["not_examined"] != "file system xfs is not supported" {
 		t.Errorf("volumes %+v", vols)
+	}
+}
+
+// TestScanISOSessions: a disc of two sessions (xorriso): the newest
+// session's files are recorded, and a.txt, removed in the second session,
+// is recorded deleted with its content (md5sum of "session one\n") and its
+// session; the volume's details list both sessions.
+func TestScanISOSessions(t *testing.T) {
+	if _, err := exec.LookPath("xorriso"); err != nil {
+		t.Skip("xorriso not installed (Debian package xorriso)")
+	}
+	dir := t.TempDir()
+	img := filepath.Join(dir, "multi.iso")
+	for i, files := range []map[string]string{{"a.txt": "session one\n", "keep.txt": "kept\n"}, {"b.txt": "session two\n"}} {
+		src := filepath.Join(dir, "s"+string(rune('1'+i)))
+		if err := os.MkdirAll(src, 0o755); err != nil {
+			t.Fatal(err)
+		}
+		for n, c := range files {
+			if err := os.WriteFile(filepath.Join(src, n), []byte(c), 0o644); err != nil {
+				t.Fatal(err)
+			}
+		}
+		args := []string{"-dev", img, "-map", src, "/"}
+		if i == 1 {
+			args = append(args, "-rm", "/a.txt", "--")
+		}
+		if out, err := exec.Command("xorriso", append(args, "-commit")...).CombinedOutput(); err != nil {
+			t.Fatalf("xorriso: %v\n%s", err, out)
+		}
+	}
+	res, recs, c := scanImage(t, img, SourceOptions{})
+	if res.Errors != 0 {
+		t.Errorf("%d errors", res.Errors)
+	}
+	var got []string
+	for _, r := range recs {
+		if r.Type == "file" {
+			s := r.Path + " " + *r.MD5
+			if r.Deleted {
+				s += fmt.Sprint(" deleted, session ", r.Extra["iso_session"])
+			}
+			got = append(got, s)
+		}
+	}
+	slices.Sort(got)
+	want := []string{
+		"/a.txt f6ef5647be2cdc1be4b61d51ef71512f deleted, session 1",
+		"/b.txt d7181490b82b5dc3e7bfc7e6004b2040",
+		"/keep.txt 649c727626d5a242b871347db6558c50",
+	}
+	if !slices.Equal(got, want) {
+		t.Errorf("files:\n%s\nwant:\n%s", strings.Join(got, "\n"), strings.Join(want, "\n"))
+	}
+	vols, err := c.Volumes(context.Background(), res.EvidenceID)
+	if err != nil || len(vols) != 1 {
+		t.Fatalf("volumes %+v (%v)", vols, err)
+	}
+	if s, _ := vols[0].Details["fs_iso_sessions"].([]any); len(s) != 2 {
+		t.Errorf("sessions in the volume's details: %v", vols[0].Details)
 	}
 }
