@@ -131,3 +131,61 @@ func TestScanISOSessions(t *testing.T) {
 		t.Errorf("sessions in the volume's details: %v", vols[0].Details)
 	}
 }
+
+// TestScanUDF: a UDF volume (mkudffs) is recognised, reported as not
+// supported with exit status 3, and recorded as not examined; a bridge
+// disc (genisoimage -udf) is read through ISO 9660, its details saying
+// that its UDF side is not read.
+func TestScanUDF(t *testing.T) {
+	if _, err := exec.LookPath("mkudffs"); err != nil {
+		t.Skip("mkudffs not installed (Debian package udftools)")
+	}
+	p := filepath.Join(t.TempDir(), "udf.img")
+	if err := os.WriteFile(p, nil, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.Truncate(p, 4<<20); err != nil {
+		t.Fatal(err)
+	}
+	if out, err := exec.Command("mkudffs", "--media-type=dvd", p).CombinedOutput(); err != nil {
+		t.Fatalf("mkudffs: %v\n%s", err, out)
+	}
+	res, _, c := scanImage(t, p, SourceOptions{})
+	errs, _ := c.Errors(context.Background(), res.EvidenceID)
+	if len(errs) != 1 || errs[0].Message != "volume 0 at byte 0x0 (none): file system udf is not supported" {
+		t.Errorf("errors %+v", errs)
+	}
+	vols, _ := c.Volumes(context.Background(), res.EvidenceID)
+	if len(vols) != 1 || vols[0].FS != "udf" || vols[0].Details["not_examined"] != "file system udf is not supported" {
+		t.Errorf("volumes %+v", vols)
+	}
+	if _, err := exec.LookPath("genisoimage"); err != nil {
+		t.Skip("genisoimage not installed: no bridge disc")
+	}
+	src := filepath.Join(t.TempDir(), "src")
+	if err := os.MkdirAll(src, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(filepath.Join(src, "a.txt"), []byte("bridge\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	bridge := filepath.Join(t.TempDir(), "bridge.iso")
+	if out, err := exec.Command("genisoimage", "-quiet", "-udf", "-R", "-J", "-o", bridge, src).CombinedOutput(); err != nil {
+		t.Fatalf("genisoimage: %v\n%s", err, out)
+	}
+	res, recs, c := scanImage(t, bridge, SourceOptions{})
+	if res.Errors != 0 {
+		t.Errorf("bridge disc: %d errors", res.Errors)
+	}
+	found := false
+	for _, r := range recs {
+		found = found || r.Path == "/a.txt" && r.MD5 != nil && *r.MD5 == "1af99d1c92ddc577bb5c8ee11fb2a01c"
+	}
+	if !found {
+		t.Errorf("bridge disc: /a.txt (md5sum of \"bridge\\n\") not recorded")
+	}
+	vols, _ = c.Volumes(context.Background(), res.EvidenceID)
+	if len(vols) != 1 || vols[0].FS != "iso9660" || vols[0].Details["fs_udf"] == nil {
+		t.Errorf("bridge disc volumes %+v", vols)
+	}
+}

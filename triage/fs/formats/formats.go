@@ -13,6 +13,7 @@ import (
 	"github.com/triagekit/triage/triage/fs/fat"
 	"github.com/triagekit/triage/triage/fs/iso9660"
 	"github.com/triagekit/triage/triage/fs/ntfs"
+	"github.com/triagekit/triage/triage/fs/udf"
 )
 
 // All lists the file systems in the order they are probed: the first
@@ -24,6 +25,7 @@ var All = []*fs.Format{
 	&exfat.Format, // before FAT: an exFAT boot sector has a jump instruction too
 	&fat.Format,
 	&iso9660.Format,
+	&udf.Format, // after ISO 9660: a bridge disc is read through its ISO 9660 side
 	{Name: "xfs", Probe: probeXFS},
 }
 

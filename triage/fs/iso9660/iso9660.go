@@ -27,6 +27,7 @@ import (
 	"time"
 
 	"github.com/triagekit/triage/triage/fs"
+	"github.com/triagekit/triage/triage/fs/udf"
 )
 
 // Format is ISO 9660.
@@ -93,6 +94,8 @@ type volume struct {
 	// this volume reads (1 for the first).
 	sessions []session
 	session  int
+	// udf is set on a bridge disc, whose UDF side is not read.
+	udf bool
 }
 
 // descriptors are the volume descriptors of one session.
@@ -171,6 +174,10 @@ func Open(r io.ReaderAt, base, size int64, _ fs.Options) (fs.FS, error) {
 		return nil, err
 	}
 	v.findSessions(d)
+	head := make([]byte, min(size, fs.ProbeSize))
+	if n, _ := r.ReadAt(head, 0); udf.Probe(head[:n]) {
+		v.udf = true
+	}
 	return v, nil
 }
 

@@ -231,10 +231,14 @@ func (v *volume) sessionList() []map[string]any {
 }
 
 // Details gives, for a multi-session disc, its sessions and the one whose
-// tree is the volume.
+// tree is the volume; for a bridge disc, that its UDF side is not read.
 func (v *volume) Details() map[string]any {
-	if len(v.sessions) == 0 {
-		return nil
+	d := map[string]any{}
+	if len(v.sessions) > 0 {
+		d["fs_iso_sessions"], d["fs_iso_session"] = v.sessionList(), v.session
 	}
-	return map[string]any{"fs_iso_sessions": v.sessionList(), "fs_iso_session": v.session}
+	if v.udf {
+		d["fs_udf"] = "UDF bridge disc: read through its ISO 9660 side, the UDF side is not read"
+	}
+	return d
 }
