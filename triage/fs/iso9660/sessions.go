@@ -42,6 +42,13 @@ func (v *volume) sessionAt(start int64) *session {
 	if start <= 0 || off+sector > v.size {
 		return nil
 	}
+	// the primary descriptor and the root folder first (two reads): a
+	// hostile disc may have a signature in every sector searched
+	pvd := make([]byte, sector)
+	if _, err := v.r.ReadAt(pvd, off); err != nil || pvd[0] != vdTypePV || string(pvd[1:6]) != "CD001" || int64(le16(pvd[128:])) != v.block ||
+		v.checkSession(start, &descriptors{pvd: pvd, pvdOff: off}) == nil {
+		return nil
+	}
 	d, err := v.readDescriptors(off)
 	if err != nil || d == nil || int64(le16(d.pvd[128:])) != v.block {
 		return nil

@@ -16,6 +16,7 @@ import (
 	"strconv"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/triagekit/triage/internal/testfixture"
 	"github.com/triagekit/triage/triage/fs"
@@ -323,4 +324,33 @@ func TestTwoSessionsSeed(t *testing.T) {
 		}
 		return nil
 	}, func(err error) { t.Error(err) })
+}
+
+// TestSessionsHostile: a later session whose root folder's "." record
+// does not point to itself (an ISO image stored as a file looks like
+// that) is not a session; a disc with a volume descriptor signature in
+// every sector after the first session is searched in bounded time.
+func TestSessionsHostile(t *testing.T) {
+	b := twoSessions(testfixture.Image(t, "iso-rr-joliet.iso"))
+	putBoth32(b[60*sector+2:], 61)
+	fsys, err := Open(bytes.NewReader(b), 0, int64(len(b)), nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if v := fsys.(*volume); v.sessions != nil || v.root.extent == 60 {
+		t.Errorf("a session without a sound root was taken: %+v", v.sessions)
+	}
+	big := append(b[:40*sector:40*sector], make([]byte, 32<<20)...)
+	for o := 40 * sector; o < len(big); o += sector {
+		copy(big[o:], "\x01CD001\x01")
+		big[o+128], big[o+129] = 0, 8 // block size 2048
+	}
+	start := time.Now()
+	fsys, err = Open(bytes.NewReader(big), 0, int64(len(big)), nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if d := time.Since(start); d > 5*time.Second || fsys.(*volume).sessions != nil {
+		t.Errorf("%v to open, sessions %+v", d, fsys.(*volume).sessions)
+	}
 }

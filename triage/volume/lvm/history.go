@@ -72,6 +72,11 @@ func History(r io.ReaderAt, size int64, a Area) ([]Version, error) {
 			continue
 		}
 		text := copyOut(buf, o, first)
+		if text == nil {
+			// no NUL after o nor where a text could wrap to: none after
+			// it either
+			break
+		}
 		if len(text) < minText {
 			o += mdaHdrSize
 			continue
@@ -132,7 +137,7 @@ func versionStart(b []byte) (int64, bool) {
 // when no NUL ends it.
 func copyOut(buf []byte, o, stop int) []byte {
 	if i := bytes.IndexByte(buf[o:], 0); i >= 0 {
-		return buf[o : o+i]
+		return buf[o : o+i : o+i]
 	}
 	if stop == 0 {
 		stop = o

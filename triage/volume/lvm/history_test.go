@@ -132,3 +132,15 @@ func TestHistoryDamaged(t *testing.T) {
 	}
 	pvckAll(t, b, pv.History, 0)
 }
+
+// TestHistoryNoNUL: an area of 64 MiB whose every 512-byte boundary
+// starts a copy that no NUL ends is searched at once (each start does not
+// search the rest of the area again).
+func TestHistoryNoNUL(t *testing.T) {
+	b := bytes.Repeat([]byte("vg0 {\nid = \"x\"\nseqno = 1\n"+strings.Repeat("#", 512-26)), MaxHistoryArea/512)
+	copy(b, make([]byte, 512))
+	h, err := History(bytes.NewReader(b), int64(len(b)), Area{0, uint64(len(b))})
+	if err != nil || len(h) != 0 {
+		t.Errorf("%d versions, %v", len(h), err)
+	}
+}
