@@ -12,17 +12,36 @@ import (
 	"github.com/spf13/pflag"
 )
 
-// caseFlag lets a command that takes the case directory as its first
-// argument take it as --case DIR too, as scan does:
+// caseFlag is the one way a command takes a case: as its first argument
+// or as --case DIR, as scan does:
 //
 //	triage report case-042 -o r.html
 //	triage report --case case-042 -o r.html
 //
 // It is the one line a command taking a case adds after building its
 // cobra.Command (with Args and RunE set, DIR counted in Args). With --case,
-// DIR is put first in the arguments before Args and RunE see them; giving
-// both with different directories is a usage error.
-func caseFlag(cmd *cobra.Command) {
+// DIR is put first in the arguments before Args and RunE see them. The
+// usage errors are the same for every command: the case given twice with
+// different directories (errCaseTwice), or not at all (errNoCase).
+func caseFlag(cmd *cobra.Command) { addCaseFlag(cmd, true) }
+
+// caseOrItemsFlag is caseFlag for a command whose arguments may hold a
+// case among other items (verify DIR|REPORT...): --case DIR adds the case
+// first, and no argument at all is left to Args to refuse.
+func caseOrItemsFlag(cmd *cobra.Command) { addCaseFlag(cmd, false) }
+
+// errNoCase is the usage error of a command that takes a case given none.
+func errNoCase() error {
+	return usageErrorf("no case given: name the case directory as the first argument or with --case DIR")
+}
+
+// errCaseTwice is the usage error of a case given both as the argument
+// and with --case, differently.
+func errCaseTwice(arg, flag string) error {
+	return usageErrorf("the case is given twice and differently: %q and --case %q (give it once)", arg, flag)
+}
+
+func addCaseFlag(cmd *cobra.Command, caseFirst bool) {
 	var dir string
 	cmd.Flags().StringVar(&dir, "case", "", "the case `DIR` (the same as giving DIR as the first argument)")
 	validate, run := cmd.Args, cmd.RunE
@@ -31,6 +50,9 @@ func caseFlag(cmd *cobra.Command) {
 	}
 	resolve := func(c *cobra.Command, args []string) ([]string, error) {
 		if !c.Flags().Changed("case") {
+			if caseFirst && len(args) == 0 && validate(c, args) != nil {
+				return nil, errNoCase()
+			}
 			return args, nil
 		}
 		if dir == "" {
@@ -44,7 +66,7 @@ func caseFlag(cmd *cobra.Command) {
 			return with, nil
 		}
 		if len(args) > 0 && validate(c, args) == nil {
-			return nil, usageErrorf("the case is given twice and differently: %q and --case %q", args[0], dir)
+			return nil, errCaseTwice(args[0], dir)
 		}
 		return with, nil
 	}
