@@ -224,21 +224,52 @@ func levenshtein(a, b string) int {
 // typed on the command line ((default html), not (default [html])), and
 // string defaults unquoted unless they hold spaces.
 func flagUsages(fs *pflag.FlagSet) string {
-	type row struct{ left, usage string }
-	var rows []row
+	rows := flagRows(fs)
 	width := 0
+	for _, r := range rows {
+		width = max(width, len(r.left()))
+	}
+	var b strings.Builder
+	for _, r := range rows {
+		fmt.Fprintf(&b, "%-*s   %s\n", width, r.left(), r.usage)
+	}
+	return b.String()
+}
+
+// flagRow is one flag as help and the man pages show it.
+type flagRow struct {
+	short, long string // "o" (or ""), "output"
+	varname     string // "FILE", "" for a boolean flag
+	usage       string // with its default and deprecation notes
+}
+
+// left is the flag as the help lists it: "  -o, --output FILE".
+func (r flagRow) left() string {
+	left := "      --" + r.long
+	if r.short != "" {
+		left = "  -" + r.short + ", --" + r.long
+	}
+	if r.varname != "" {
+		left += " " + r.varname
+	}
+	return left
+}
+
+// flagRows lists the visible flags of fs in pflag's order, booleans
+// without a value.
+func flagRows(fs *pflag.FlagSet) []flagRow {
+	var rows []flagRow
 	fs.VisitAll(func(f *pflag.Flag) {
 		if f.Hidden {
 			return
 		}
-		left := "      --" + f.Name
+		r := flagRow{long: f.Name}
 		if f.Shorthand != "" && f.ShorthandDeprecated == "" {
-			left = "  -" + f.Shorthand + ", --" + f.Name
+			r.short = f.Shorthand
 		}
 		varname, usage := pflag.UnquoteUsage(f)
-		typ := f.Value.Type()
-		if typ != "bool" && varname != "" {
-			left += " " + varname
+		if f.Value.Type() != "bool" {
+			r.varname = varname
 		}
 		if def := flagDefault(f); def != "" {
 			usage += " (default " + def + ")"
@@ -246,14 +277,10 @@ func flagUsages(fs *pflag.FlagSet) string {
 		if f.Deprecated != "" {
 			usage += " (deprecated: " + f.Deprecated + ")"
 		}
-		width = max(width, len(left))
-		rows = append(rows, row{left, usage})
+		r.usage = usage
+		rows = append(rows, r)
 	})
-	var b strings.Builder
-	for _, r := range rows {
-		fmt.Fprintf(&b, "%-*s   %s\n", width, r.left, r.usage)
-	}
-	return b.String()
+	return rows
 }
 
 // flagDefault is the default of f as typed on the command line, or ""
