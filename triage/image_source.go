@@ -322,7 +322,7 @@ func (s *imageSource) walkFS(ctx context.Context, v Visitor, vl vol, f *fs.Forma
 	fsys, err := f.Open(r, vl.base, length, s.opts.FS)
 	if err != nil {
 		estimate(est, -bound)
-		s.notExamined(v, -1, "the file system could not be opened: "+err.Error(), &volumeError{vl, err})
+		s.notExamined(v, -1, "the file system could not be opened: "+Message(err), &volumeError{vl, err})
 		return nil
 	}
 	if u, ok := fsys.(fs.Usage); ok && est != nil {

@@ -934,7 +934,7 @@ func (s *scanner) write(order <-chan *job) error {
 	}
 	lastFlush := time.Now()
 	problem := func(path string, offset int64, msg string) error {
-		if err := w.AddError(path, offset, msg, s.now()); err != nil {
+		if err := w.AddError(path, offset, MessageText(msg), s.now()); err != nil {
 			w.Abort()
 			return err
 		}
@@ -945,6 +945,9 @@ func (s *scanner) write(order <-chan *job) error {
 		return nil
 	}
 	put := func(rec *casedb.FileRecord) error {
+		if rec.Error != "" {
+			rec.Error = MessageText(rec.Error)
+		}
 		if err := w.AddFile(rec); err != nil {
 			w.Abort()
 			return err

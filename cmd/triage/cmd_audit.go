@@ -10,6 +10,7 @@ import (
 	"github.com/spf13/cobra"
 	"github.com/spf13/pflag"
 
+	"github.com/triagekit/triage/triage"
 	"github.com/triagekit/triage/triage/audit"
 )
 
@@ -137,7 +138,7 @@ func runAudit(ctx context.Context, opts *AuditOptions, g *globalOptions, sources
 		Problem: func(path string, err error) {
 			problems++
 			w.Flush()
-			fmt.Fprintf(g.Err, "triage: warning: %s: %v\n", path, err)
+			fmt.Fprintf(g.Err, "triage: warning: %s: %s\n", path, triage.Message(err))
 		},
 		Result: func(r audit.Result) {
 			switch {
