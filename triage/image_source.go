@@ -100,7 +100,24 @@ func (s *imageSource) Walk(ctx context.Context, v Visitor) error {
 		v.Problem("", -1, p)
 	}
 	s.vols = nil
-	for _, p := range t.Partitions {
+	// The estimate of the content the walk will find, for the progress:
+	// first the length of every volume that may hold a file system, each
+	// replaced by what its file system says it uses once opened, then by
+	// what its walk found.
+	est, _ := v.(estimator)
+	bounds := make([]int64, len(t.Partitions))
+	for i, p := range t.Partitions {
+		if p.Offset < size && p.PV == nil && !p.NoData() {
+			bounds[i] = max(min(p.Length, size-p.Offset), 0)
+			estimate(est, bounds[i])
+		}
+	}
+	for _, l := range t.Logical {
+		if l.NotExamined == "" {
+			estimate(est, max(l.Length, 0))
+		}
+	}
+	for i, p := range t.Partitions {
 		if err := ctx.Err(); err != nil {
 			return err
 		}
@@ -113,6 +130,9 @@ func (s *imageSource) Walk(ctx context.Context, v Visitor) error {
 		}
 		sec := io.NewSectionReader(s.img, p.Offset, length)
 		f := formats.DetectAt(sec, 0)
+		if f == nil || f.Open == nil {
+			estimate(est, -bounds[i]) // not walked
+		}
 		switch {
 		case f == nil && p.PV != nil:
 			// a physical volume: examined through its logical volumes
@@ -149,7 +169,7 @@ func (s *imageSource) Walk(ctx context.Context, v Visitor) error {
 				fmt.Errorf("volume %d at byte %#x (%s): file system %s is not supported", p.Index, p.Offset, p.Type, f.Name))
 		default:
 			s.addVolume(p, t, f.Name)
-			if err := s.walkFS(ctx, v, vol{index: p.Index, base: p.Offset}, f, sec, length); err != nil {
+			if err := s.walkFS(ctx, v, vol{index: p.Index, base: p.Offset}, f, sec, length, bounds[i]); err != nil {
 				return err
 			}
 		}
@@ -163,6 +183,20 @@ func (s *imageSource) Walk(ctx context.Context, v Visitor) error {
 		}
 	}
 	return nil
+}
+
+// estimator is implemented by a Visitor that takes an estimate of the
+// content bytes the walk will find before it has found them (the scan's,
+// for its progress): estimate adds delta to it.
+type estimator interface {
+	estimate(delta int64)
+}
+
+// estimate adds delta to the estimate of e, when there is one.
+func estimate(e estimator, delta int64) {
+	if e != nil && delta != 0 {
+		e.estimate(delta)
+	}
 }
 
 // walkLogical records the logical volume l (a volume a volume manager
@@ -184,6 +218,10 @@ func (s *imageSource) walkLogical(ctx context.Context, v Visitor, l *volume.Logi
 	}
 	r := l.Reader(s.img)
 	f := formats.DetectAt(r, 0)
+	est, _ := v.(estimator)
+	if f == nil || f.Open == nil {
+		estimate(est, -max(l.Length, 0)) // not walked
+	}
 	switch {
 	case f == nil:
 		s.notExamined(v, l.Offset, "no supported file system found",
@@ -194,7 +232,7 @@ func (s *imageSource) walkLogical(ctx context.Context, v Visitor, l *volume.Logi
 			fmt.Errorf("%s (%s): file system %s is not supported", where, l.Type, f.Name))
 	default:
 		s.vols[len(s.vols)-1].FS = f.Name
-		return s.walkFS(ctx, v, vol{index: l.Index, base: l.Offset, logical: l}, f, r, l.Length)
+		return s.walkFS(ctx, v, vol{index: l.Index, base: l.Offset, logical: l}, f, r, l.Length, max(l.Length, 0))
 	}
 	return nil
 }
@@ -303,13 +341,24 @@ func (e *volumeError) mapped() int64 {
 	return m
 }
 
-// walkFS walks the file system f of volume vl, held in r.
-func (s *imageSource) walkFS(ctx context.Context, v Visitor, vl vol, f *fs.Format, r io.ReaderAt, length int64) error {
+// walkFS walks the file system f of volume vl, held in r. bound is what
+// the estimate of the content holds for the volume so far (its length).
+func (s *imageSource) walkFS(ctx context.Context, v Visitor, vl vol, f *fs.Format, r io.ReaderAt, length, bound int64) error {
+	est, _ := v.(estimator)
 	fsys, err := f.Open(r, vl.base, length, s.opts.FS)
 	if err != nil {
-		s.notExamined(v, -1, "the file system could not be opened: "+err.Error(), &volumeError{vl, err})
+		estimate(est, -bound)
+		s.notExamined(v, -1, "the file system could not be opened: "+Message(err), &volumeError{vl, err})
 		return nil
 	}
+	if u, ok := fsys.(fs.Usage); ok && est != nil {
+		if used := u.UsedBytes(); used >= 0 {
+			estimate(est, used-bound)
+			bound = used
+		}
+	}
+	var found int64
+	defer func() { estimate(est, found-bound) }()
 	if l := fsys.Label(); l != "" && len(s.vols) > 0 {
 		s.vols[len(s.vols)-1].Details["fs_label"] = l
 	}
@@ -318,6 +367,9 @@ func (s *imageSource) walkFS(ctx context.Context, v Visitor, vl vol, f *fs.Forma
 	problem := func(err error) { v.Problem("", -1, &volumeError{vl, err}) }
 	err = fsys.Walk(ctx, func(fe *fs.Entry) error {
 		e := fsEntry(fe, &index, prefix)
+		if fe.Open != nil {
+			found += max(fe.Size, 0)
+		}
 		if fe.Extents != nil && vl.logical == nil {
 			// image offsets of the content, for the disk-order pass (a
 			// logical volume's extents are not contiguous in the image:

@@ -142,7 +142,7 @@ func TestScanLVMBadMetadata(t *testing.T) {
 		}
 	}
 	want := []string{
-		"volume 0 at byte 0x100000: LVM physical volume not read: lvm: metadata text checksum",
+		"volume 0 at byte 0x100000: LVM physical volume not read: LVM: metadata text checksum",
 		"volume 0 at byte 0x100000: LVM physical volume: not examined (its label or metadata could not be read)",
 	}
 	if len(got) != 2 || !strings.HasPrefix(got[0], want[0]) || !strings.HasSuffix(got[0], "at byte 0x101200") || got[1] != want[1] {

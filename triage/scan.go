@@ -75,6 +75,11 @@ type Progress struct {
 	// content total.
 	Found    atomic.Int64
 	FoundAll atomic.Bool
+	// Estimate is the content bytes an image's walk expects to find
+	// before it has found them: the bytes its file systems say they use
+	// (allocated clusters or blocks), each replaced by what its walk found
+	// once done; a volume not yet opened counts its length. 0 when none.
+	Estimate atomic.Int64
 	// Media is the bytes of the media pass that follows the files (0:
 	// none), known before the scan starts.
 	Media atomic.Int64
@@ -102,12 +107,17 @@ func (p *Progress) Phase() string {
 
 // Expected returns the bytes all the work is expected to read, and
 // whether that total is final (it may still grow while the walk finds
-// content and no count made before the walk is known). It is -1 when
-// nothing is known yet.
+// content and no count or estimate made before the walk is known). It is
+// -1 when nothing is known yet. An estimate counts as final: the total
+// follows the walk where it finds more, and is what the walk found once it
+// ends.
 func (p *Progress) Expected() (total int64, final bool) {
 	files, all := p.Found.Load(), p.FoundAll.Load()
 	if t := p.Total.Load(); !all && t > 0 {
 		files, all = max(files, t), true
+	}
+	if e := p.Estimate.Load(); !all && e > 0 {
+		files, all = max(files, e), true
 	}
 	media := p.Media.Load()
 	if files == 0 && !all && media == 0 {
@@ -435,6 +445,13 @@ func (v *visitor) Entry(e *Entry) error {
 		return nil // read in the disk-order pass
 	}
 	return v.enqueue(e)
+}
+
+// estimate adds to the progress's estimate of the content (estimator).
+func (v *visitor) estimate(delta int64) {
+	if p := v.s.opts.Progress; p != nil {
+		p.Estimate.Add(delta)
+	}
 }
 
 // enqueue sends e to the pipeline.
@@ -917,7 +934,7 @@ func (s *scanner) write(order <-chan *job) error {
 	}
 	lastFlush := time.Now()
 	problem := func(path string, offset int64, msg string) error {
-		if err := w.AddError(path, offset, msg, s.now()); err != nil {
+		if err := w.AddError(path, offset, MessageText(msg), s.now()); err != nil {
 			w.Abort()
 			return err
 		}
@@ -928,6 +945,9 @@ func (s *scanner) write(order <-chan *job) error {
 		return nil
 	}
 	put := func(rec *casedb.FileRecord) error {
+		if rec.Error != "" {
+			rec.Error = MessageText(rec.Error)
+		}
 		if err := w.AddFile(rec); err != nil {
 			w.Abort()
 			return err

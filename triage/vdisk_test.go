@@ -223,7 +223,7 @@ func TestScanTruncatedVHD(t *testing.T) {
 		switch {
 		case ok[recordSet(got[i : i+1])[0]]:
 			same++
-		case !r.Complete && r.Error != nil && strings.Contains(*r.Error, "vhd: media bytes") && strings.Contains(*r.Error, "past the end of the file"):
+		case !r.Complete && r.Error != nil && strings.Contains(*r.Error, "VHD: media bytes") && strings.Contains(*r.Error, "past the end of the file"):
 			cut++
 		}
 	}

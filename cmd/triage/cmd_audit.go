@@ -10,6 +10,7 @@ import (
 	"github.com/spf13/cobra"
 	"github.com/spf13/pflag"
 
+	"github.com/triagekit/triage/triage"
 	"github.com/triagekit/triage/triage/audit"
 )
 
@@ -54,10 +55,15 @@ DFXML; its format is recognised from its content. Files are named by their
 absolute path, as hashdeep names them, or with -l by the source as given.
 
 With -x, the files whose digests are not in the list are printed, one a
-line (hashdeep -x).
+line (hashdeep -x); a file only some of whose digests match a known file is
+printed too, and named on standard error.
 
-Exits with status 0 when the audit passes (with -x: when every file is in
-the list), 1 when it fails, 2 for a list in an unknown format.
+The exit status is hashdeep's: with -a (the default), 0 when the audit
+passes and 1 when it fails; with -x, 1 when a known file of the list was
+not found (its content is in no file audited), else 0, whether or not files
+were printed. A list in an unknown format is a usage error (status 2); a
+file that cannot be read is named on standard error and, when the audit
+would otherwise succeed, gives status 3 (hashdeep would exit 0).
 
 ` + exitStatusHelp,
 		Example: `  hashdeep -r -l evidence > known.txt
@@ -126,22 +132,27 @@ func runAudit(ctx context.Context, opts *AuditOptions, g *globalOptions, sources
 	a := audit.New(l)
 	w := bufio.NewWriter(g.Out)
 	defer w.Flush()
-	problems, printed := 0, 0
+	problems := 0
 	ao := audit.Options{
 		Relative: opts.Relative,
 		Problem: func(path string, err error) {
 			problems++
 			w.Flush()
-			fmt.Fprintf(g.Err, "triage: warning: %s: %v\n", path, err)
+			fmt.Fprintf(g.Err, "triage: warning: %s: %s\n", path, triage.Message(err))
 		},
 		Result: func(r audit.Result) {
 			switch {
 			case opts.NotInList:
-				if r.Status == audit.NoMatch {
-					printed++
+				if r.Status == audit.Partial {
+					w.Flush()
+					fmt.Fprintf(g.Err, "triage: warning: %s: partial hash match with %s\n", r.Name, r.Known.Name)
+				}
+				if r.Status == audit.NoMatch || r.Status == audit.Partial {
 					fmt.Fprintln(w, r.Name)
 				}
-			case opts.Verbose >= 3 || (opts.Verbose == 2 && r.Status != audit.Matched):
+			// A partial match is printed at every level, as hashdeep
+			// prints it.
+			case opts.Verbose >= 3 || (opts.Verbose == 2 && r.Status != audit.Matched) || r.Status == audit.Partial:
 				fmt.Fprintln(w, r)
 			}
 		},
@@ -153,7 +164,9 @@ func runAudit(ctx context.Context, opts *AuditOptions, g *globalOptions, sources
 		if err := w.Flush(); err != nil {
 			return err
 		}
-		if printed > 0 {
+		// hashdeep -x: status 1 when a known file is not found, the
+		// files printed (not in the list) do not count.
+		if a.Summary().NotFound > 0 {
 			return errAuditFailed
 		}
 		if problems > 0 {

@@ -119,7 +119,7 @@ func runCat(ctx context.Context, opts *CatOptions, g *globalOptions, args []stri
 		return err
 	}
 	if res.Incomplete != "" {
-		fmt.Fprintf(g.Err, "triage: warning: %s: %d of %d bytes written: %s\n", res.Path, res.Written, res.Size, res.Incomplete)
+		fmt.Fprintf(g.Err, "triage: warning: %s: %d of %d bytes written: %s\n", res.Path, res.Written, res.Size, triage.MessageText(res.Incomplete))
 		return errPartial
 	}
 	return nil

@@ -31,7 +31,6 @@ type ExportOptions struct {
 
 // AddFlags registers the export flags.
 func (o *ExportOptions) AddFlags(f *pflag.FlagSet) {
-	f.StringVar(&o.Case, "case", "", "the case `DIR` (or give it as the argument)")
 	addQueryFlags(f, &o.Query)
 	f.StringVarP(&o.Output, "output", "o", "", "destination `DIR` (created; must be empty unless --force)")
 	f.BoolVar(&o.Force, "force", false, "export into a folder that holds files (nothing in it is overwritten)")
@@ -43,11 +42,7 @@ func (o *ExportOptions) AddFlags(f *pflag.FlagSet) {
 
 // validateExportOptions checks flags and arguments without touching anything.
 func validateExportOptions(o *ExportOptions, args []string) error {
-	dir, err := caseDir(o.Case, args)
-	if err != nil {
-		return err
-	}
-	o.Case = dir
+	o.Case = args[0]
 	if o.Output == "" {
 		return usageErrorf("-o is required: the folder the files are exported to")
 	}
@@ -69,7 +64,7 @@ func newExportCommand(g *globalOptions) *cobra.Command {
 func newExportCommandWith(g *globalOptions, runF func(*ExportOptions) error) *cobra.Command {
 	opts := &ExportOptions{}
 	cmd := &cobra.Command{
-		Use:   "export [CASE] -o DIR",
+		Use:   "export CASE -o DIR",
 		Short: "Copy the content of selected records out of the evidence, verified against the case",
 		Long: `Export reads the content of the records the filters select (those of
 'triage files': --status, --mismatch, --deleted, --incomplete, --evidence,
@@ -98,7 +93,7 @@ Exits with status 1 when any file could not be exported and verified.
 ` + exitStatusHelp,
 		Example: `  triage export case-042 --status known-bad -o /cases/042/for-malware-team
   triage export --case case-042 --deleted --mime 'image/*' -o out`,
-		Args: cobra.ArbitraryArgs,
+		Args: exactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			if err := validateExportOptions(opts, args); err != nil {
 				return err
@@ -110,6 +105,7 @@ Exits with status 1 when any file could not be exported and verified.
 		},
 	}
 	opts.AddFlags(cmd.Flags())
+	caseFlag(cmd)
 	return cmd
 }
 

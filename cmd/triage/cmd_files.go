@@ -44,35 +44,15 @@ func addQueryFlags(f *pflag.FlagSet, q *casework.FileQuery) {
 
 // AddFlags registers the flags.
 func (o *FilesOptions) AddFlags(f *pflag.FlagSet) {
-	f.StringVar(&o.Case, "case", "", "the case `DIR` (or give it as the argument)")
 	addQueryFlags(f, &o.Query)
 	f.BoolVar(&o.JSON, "json", false, "print a JSON array of records (the record form of docs/jsonl.md)")
 	f.BoolVar(&o.JSONL, "jsonl", false, "print one JSON record per line (docs/jsonl.md)")
 	f.BoolVar(&o.CSV, "csv", false, "print CSV (RFC 4180, safe to open in a spreadsheet)")
 }
 
-// caseDir returns the case folder given as the argument or with --case.
-func caseDir(flag string, args []string) (string, error) {
-	switch {
-	case flag != "" && len(args) > 0:
-		return "", usageErrorf("give the case once: as the argument or with --case, not both")
-	case flag != "":
-		return flag, nil
-	case len(args) == 1:
-		return args[0], nil
-	case len(args) == 0:
-		return "", usageErrorf("no case: give its folder as the argument or with --case DIR")
-	}
-	return "", usageErrorf("one case folder expected, got %q", args)
-}
-
 // validateFilesOptions checks flags and arguments without touching anything.
 func validateFilesOptions(o *FilesOptions, args []string) error {
-	dir, err := caseDir(o.Case, args)
-	if err != nil {
-		return err
-	}
-	o.Case = dir
+	o.Case = args[0]
 	n := 0
 	o.format = casework.ListTable
 	for f, on := range map[string]bool{casework.ListJSON: o.JSON, casework.ListJSONL: o.JSONL, casework.ListCSV: o.CSV} {
@@ -104,7 +84,7 @@ func newHitsCommand(g *globalOptions) *cobra.Command {
 func newFilesCommandWith(g *globalOptions, hits bool, runF func(*FilesOptions) error) *cobra.Command {
 	opts := &FilesOptions{hits: hits}
 	cmd := &cobra.Command{
-		Use:   "files [CASE]",
+		Use:   "files CASE",
 		Short: "List the file records of a case, with filters",
 		Long: `Files lists the records of a case (every file, folder and data stream
 scanned), in evidence and walk order, without reading the evidence.
@@ -124,7 +104,7 @@ column gives the exact bytes of a name the path cell shows escaped.
 		Example: `  triage files case-042 --deleted --mime 'image/*'
   triage files --case case-042 --path '*.exe' --csv > exe.csv
   triage files case-042 --status unknown --incomplete --jsonl`,
-		Args: cobra.ArbitraryArgs,
+		Args: exactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			if err := validateFilesOptions(opts, args); err != nil {
 				return err
@@ -136,7 +116,7 @@ column gives the exact bytes of a name the path cell shows escaped.
 		},
 	}
 	if hits {
-		cmd.Use = "hits [CASE]"
+		cmd.Use = "hits CASE"
 		cmd.Short = "List the hash-set hits of a case (known-bad and notable records)"
 		cmd.Long = `Hits lists the records of a case that matched a known-bad or notable hash
 set, in evidence and walk order, without reading the evidence. The MATCHED
@@ -150,6 +130,7 @@ column names each set a record matched with the digest that matched it
   triage hits --case case-042 --status known-bad --json`
 	}
 	opts.AddFlags(cmd.Flags())
+	caseFlag(cmd)
 	return cmd
 }
 

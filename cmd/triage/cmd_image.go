@@ -16,6 +16,7 @@ import (
 	"github.com/spf13/pflag"
 
 	"github.com/triagekit/triage/report"
+	"github.com/triagekit/triage/triage"
 	"github.com/triagekit/triage/triage/casework"
 	"github.com/triagekit/triage/triage/image"
 	"github.com/triagekit/triage/triage/image/container"
@@ -249,7 +250,7 @@ func runImageInfo(ctx context.Context, opts *ImageInfoOptions, g *globalOptions,
 func printImageProblems(w io.Writer, img image.Image) {
 	if p, ok := img.(container.ProblemReporter); ok {
 		for _, err := range p.Problems() {
-			fmt.Fprintf(w, "triage: warning: %v\n", err)
+			fmt.Fprintf(w, "triage: warning: %s\n", triage.Message(err))
 		}
 	}
 }

@@ -128,7 +128,7 @@ func runLs(ctx context.Context, opts *LsOptions, g *globalOptions, args []string
 		return err
 	}
 	for _, p := range t.Problems {
-		fmt.Fprintf(g.Err, "triage: warning: %v\n", p)
+		fmt.Fprintf(g.Err, "triage: warning: %s\n", triage.Message(p))
 	}
 	w := bufio.NewWriter(g.Out)
 	var bad int

@@ -421,5 +421,5 @@ func extraNumber(m map[string]any, keys ...string) int64 {
 func (v *flsVisitor) Problem(path string, offset int64, err error) {
 	v.problems++
 	v.w.Flush()
-	fmt.Fprintf(v.errw, "triage: warning: %v\n", err)
+	fmt.Fprintf(v.errw, "triage: warning: %s\n", triage.Message(err))
 }

@@ -26,7 +26,6 @@ type MatchOptions struct {
 
 // AddFlags registers the match flags.
 func (o *MatchOptions) AddFlags(f *pflag.FlagSet) {
-	f.StringVar(&o.Case, "case", "", "the case `DIR` (or give it as the argument)")
 	f.StringArrayVar(&o.Names, "hashset", nil, "match against set `NAME` of the library only (repeatable; default: every set)")
 	f.StringVar(&o.Dir, "hashset-dir", "", "hash-set library `DIR` (default $"+hashset.EnvDir+", else $XDG_DATA_HOME/triage/hashsets)")
 	f.StringVar(&o.Examiner, "examiner", "", "examiner recorded on the runs and in the custody log (default $TRIAGE_EXAMINER, else the case's examiner)")
@@ -40,7 +39,7 @@ func newMatchCommand(g *globalOptions) *cobra.Command {
 func newMatchCommandWith(g *globalOptions, runF func(*MatchOptions) error) *cobra.Command {
 	opts := &MatchOptions{}
 	cmd := &cobra.Command{
-		Use:   "match [CASE]",
+		Use:   "match CASE",
 		Short: "Match the records of a case against the hash-set library again, without reading the evidence",
 		Long: `Match looks up the digests recorded in a case in the current hash-set library
 (every set, or the sets named with --hashset): after 'triage hashset import'
@@ -64,13 +63,9 @@ clusters gives "unknown".
 		Example: `  triage hashset import vic.json --name vic --category known-bad
   triage match case-042 --hashset vic
   triage hits case-042`,
-		Args: cobra.ArbitraryArgs,
+		Args: exactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
-			dir, err := caseDir(opts.Case, args)
-			if err != nil {
-				return err
-			}
-			opts.Case = dir
+			opts.Case = args[0]
 			if runF != nil {
 				return runF(opts)
 			}
@@ -78,6 +73,7 @@ clusters gives "unknown".
 		},
 	}
 	opts.AddFlags(cmd.Flags())
+	caseFlag(cmd)
 	return cmd
 }
 

@@ -30,7 +30,6 @@ type TimelineOptions struct {
 
 // AddFlags registers the timeline flags.
 func (o *TimelineOptions) AddFlags(f *pflag.FlagSet) {
-	f.StringVar(&o.Case, "case", "", "the case `DIR` (or give it as the argument)")
 	f.StringVarP(&o.Format, "format", "f", "bodyfile", "`FORMAT`: bodyfile (the Sleuth Kit's, for mactime) or csv (sorted by time)")
 	f.StringVarP(&o.Output, "output", "o", "-", "write to `FILE` (- for standard output)")
 	f.StringVar(&o.From, "from", "", "only times at or after `TIME` (2026-11-30 or 2026-11-30T08:00:00Z; UTC unless an offset is given)")
@@ -52,19 +51,11 @@ func parseTimeFlag(name, s string) (time.Time, error) {
 	return time.Time{}, usageErrorf("--%s %q: not a date (2026-11-30) or time (2026-11-30T08:00:00Z)", name, s)
 }
 
-// validateTimelineArgs finishes opts from the arguments: the case from
-// --case or the one argument, the format and the time range.
+// validateTimelineArgs finishes opts from the arguments: the case (the
+// one argument, --case put there by caseFlag), the format and the time
+// range.
 func validateTimelineArgs(opts *TimelineOptions, args []string) error {
-	switch {
-	case len(args) > 1:
-		return usageErrorf("timeline takes one case, got %d arguments", len(args))
-	case len(args) == 1 && opts.Case != "" && opts.Case != args[0]:
-		return usageErrorf("two cases given: --case %q and %q", opts.Case, args[0])
-	case len(args) == 1:
-		opts.Case = args[0]
-	case opts.Case == "":
-		return usageErrorf("timeline needs a case (triage timeline CASE or --case DIR)")
-	}
+	opts.Case = args[0]
 	if opts.Format != "bodyfile" && opts.Format != "csv" {
 		return usageErrorf("--format %q: use bodyfile or csv", opts.Format)
 	}
@@ -111,6 +102,7 @@ opened read-only.
 		Example: `  triage timeline case-042 -o case-042.body
   mactime -b case-042.body -d -y > case-042-mactime.csv
   triage timeline --case case-042 --format csv --from 2026-11-01 --to 2026-12-01 -o nov.csv`,
+		Args: exactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			if err := validateTimelineArgs(opts, args); err != nil {
 				return err
@@ -119,6 +111,7 @@ opened read-only.
 		},
 	}
 	opts.AddFlags(cmd.Flags())
+	caseFlag(cmd)
 	return cmd
 }
 

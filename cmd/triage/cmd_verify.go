@@ -68,7 +68,7 @@ Exits with status 1 when any check fails.
 		},
 	}
 	opts.AddFlags(cmd.Flags())
-	caseFlag(cmd)
+	caseOrItemsFlag(cmd)
 	return cmd
 }
 

@@ -11,6 +11,8 @@ import (
 	"os/signal"
 	"strings"
 	"syscall"
+
+	"github.com/triagekit/triage/triage"
 )
 
 func main() {
@@ -91,13 +93,13 @@ func exitStatus(err error, ctx context.Context, stderr io.Writer) int {
 	case err == nil:
 		return exitOK
 	case errors.Is(err, errPartial):
-		fmt.Fprintf(stderr, "triage: warning: %v\n", err)
+		fmt.Fprintf(stderr, "triage: warning: %s\n", triage.Message(err))
 		return exitPartial
 	case errors.Is(err, context.Canceled) && ctx.Err() != nil:
 		fmt.Fprintln(stderr, "triage: interrupted; run the same command again to resume")
 		return exitInterrupted
 	case errors.As(err, &fe):
-		fmt.Fprintf(stderr, "triage: error: %v\n", err)
+		fmt.Fprintf(stderr, "triage: error: %s\n", triage.Message(err))
 		if fe.hint != "" {
 			fmt.Fprintf(stderr, "triage: hint: %s\n", fe.hint)
 		} else {
@@ -111,11 +113,11 @@ func exitStatus(err error, ctx context.Context, stderr io.Writer) int {
 		fmt.Fprintln(stderr, "triage: hint: see 'triage --help'")
 		return exitUsage
 	case errors.As(err, &he):
-		fmt.Fprintf(stderr, "triage: error: %v\n", err)
+		fmt.Fprintf(stderr, "triage: error: %s\n", triage.Message(err))
 		fmt.Fprintf(stderr, "triage: hint: %s\n", he.hint)
 		return exitError
 	default:
-		fmt.Fprintf(stderr, "triage: error: %v\n", err)
+		fmt.Fprintf(stderr, "triage: error: %s\n", triage.Message(err))
 		return exitError
 	}
 }

@@ -99,3 +99,45 @@ func TestProgressFolderCount(t *testing.T) {
 		t.Errorf("%d %v, want 4000 final", total, final)
 	}
 }
+
+// An image's walk gives an estimate of its content (the bytes its file
+// systems use) before it has found it: the bar shows a total and an ETA
+// during the walk, not "counting"; the total follows the walk where it
+// finds more, and is what the walk found once it ends.
+func TestProgressEstimate(t *testing.T) {
+	t0 := time.Date(2026, 11, 30, 12, 0, 0, 0, time.UTC)
+	p := &triage.Progress{}
+	p.Total.Store(-1)
+	p.Media.Store(1000 << 20)
+	b := newProgressBar(t0)
+	p.SetPhase(triage.PhaseMetadata)
+	if total, final := p.Expected(); total != 1000<<20 || final {
+		t.Errorf("before the estimate: %d %v, want the media alone, not final", total, final)
+	}
+	// The file system uses 500 MiB; the walk has found 100 MiB.
+	p.Estimate.Store(500 << 20)
+	p.Found.Store(100 << 20)
+	if total, final := p.Expected(); total != 1500<<20 || !final {
+		t.Errorf("with the estimate: %d %v, want %d final", total, final, 1500<<20)
+	}
+	// Contents are read at 10 MiB/s: 150 MiB after 15 s, 1350 MiB left.
+	p.SetPhase(triage.PhaseFiles)
+	b.observe(t0.Add(5*time.Second), 50<<20)
+	p.Bytes.Store(150 << 20)
+	line := b.line(t0.Add(15*time.Second), p, 200)
+	if !strings.Contains(line, "150.0 MiB / 1.5 GiB") || !strings.Contains(line, "ETA 2:15") || strings.Contains(line, "counting") {
+		t.Errorf("line during the walk: %q", line)
+	}
+	// The walk finds more than the estimate (sparse or rebuilt content):
+	// the total follows it.
+	p.Found.Store(600 << 20)
+	if total, _ := p.Expected(); total != 1600<<20 {
+		t.Errorf("walk past the estimate: total %d, want %d", total, 1600<<20)
+	}
+	// The walk ends with 450 MiB: the total is what it found.
+	p.Found.Store(450 << 20)
+	p.FoundAll.Store(true)
+	if total, final := p.Expected(); total != 1450<<20 || !final {
+		t.Errorf("after the walk: %d %v, want %d final", total, final, 1450<<20)
+	}
+}

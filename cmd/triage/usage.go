@@ -12,17 +12,36 @@ import (
 	"github.com/spf13/pflag"
 )
 
-// caseFlag lets a command that takes the case directory as its first
-// argument take it as --case DIR too, as scan does:
+// caseFlag is the one way a command takes a case: as its first argument
+// or as --case DIR, as scan does:
 //
 //	triage report case-042 -o r.html
 //	triage report --case case-042 -o r.html
 //
 // It is the one line a command taking a case adds after building its
 // cobra.Command (with Args and RunE set, DIR counted in Args). With --case,
-// DIR is put first in the arguments before Args and RunE see them; giving
-// both with different directories is a usage error.
-func caseFlag(cmd *cobra.Command) {
+// DIR is put first in the arguments before Args and RunE see them. The
+// usage errors are the same for every command: the case given twice with
+// different directories (errCaseTwice), or not at all (errNoCase).
+func caseFlag(cmd *cobra.Command) { addCaseFlag(cmd, true) }
+
+// caseOrItemsFlag is caseFlag for a command whose arguments may hold a
+// case among other items (verify DIR|REPORT...): --case DIR adds the case
+// first, and no argument at all is left to Args to refuse.
+func caseOrItemsFlag(cmd *cobra.Command) { addCaseFlag(cmd, false) }
+
+// errNoCase is the usage error of a command that takes a case given none.
+func errNoCase() error {
+	return usageErrorf("no case given: name the case directory as the first argument or with --case DIR")
+}
+
+// errCaseTwice is the usage error of a case given both as the argument
+// and with --case, differently.
+func errCaseTwice(arg, flag string) error {
+	return usageErrorf("the case is given twice and differently: %q and --case %q (give it once)", arg, flag)
+}
+
+func addCaseFlag(cmd *cobra.Command, caseFirst bool) {
 	var dir string
 	cmd.Flags().StringVar(&dir, "case", "", "the case `DIR` (the same as giving DIR as the first argument)")
 	validate, run := cmd.Args, cmd.RunE
@@ -31,6 +50,9 @@ func caseFlag(cmd *cobra.Command) {
 	}
 	resolve := func(c *cobra.Command, args []string) ([]string, error) {
 		if !c.Flags().Changed("case") {
+			if caseFirst && len(args) == 0 && validate(c, args) != nil {
+				return nil, errNoCase()
+			}
 			return args, nil
 		}
 		if dir == "" {
@@ -44,7 +66,7 @@ func caseFlag(cmd *cobra.Command) {
 			return with, nil
 		}
 		if len(args) > 0 && validate(c, args) == nil {
-			return nil, usageErrorf("the case is given twice and differently: %q and --case %q", args[0], dir)
+			return nil, errCaseTwice(args[0], dir)
 		}
 		return with, nil
 	}
@@ -202,21 +224,52 @@ func levenshtein(a, b string) int {
 // typed on the command line ((default html), not (default [html])), and
 // string defaults unquoted unless they hold spaces.
 func flagUsages(fs *pflag.FlagSet) string {
-	type row struct{ left, usage string }
-	var rows []row
+	rows := flagRows(fs)
 	width := 0
+	for _, r := range rows {
+		width = max(width, len(r.left()))
+	}
+	var b strings.Builder
+	for _, r := range rows {
+		fmt.Fprintf(&b, "%-*s   %s\n", width, r.left(), r.usage)
+	}
+	return b.String()
+}
+
+// flagRow is one flag as help and the man pages show it.
+type flagRow struct {
+	short, long string // "o" (or ""), "output"
+	varname     string // "FILE", "" for a boolean flag
+	usage       string // with its default and deprecation notes
+}
+
+// left is the flag as the help lists it: "  -o, --output FILE".
+func (r flagRow) left() string {
+	left := "      --" + r.long
+	if r.short != "" {
+		left = "  -" + r.short + ", --" + r.long
+	}
+	if r.varname != "" {
+		left += " " + r.varname
+	}
+	return left
+}
+
+// flagRows lists the visible flags of fs in pflag's order, booleans
+// without a value.
+func flagRows(fs *pflag.FlagSet) []flagRow {
+	var rows []flagRow
 	fs.VisitAll(func(f *pflag.Flag) {
 		if f.Hidden {
 			return
 		}
-		left := "      --" + f.Name
+		r := flagRow{long: f.Name}
 		if f.Shorthand != "" && f.ShorthandDeprecated == "" {
-			left = "  -" + f.Shorthand + ", --" + f.Name
+			r.short = f.Shorthand
 		}
 		varname, usage := pflag.UnquoteUsage(f)
-		typ := f.Value.Type()
-		if typ != "bool" && varname != "" {
-			left += " " + varname
+		if f.Value.Type() != "bool" {
+			r.varname = varname
 		}
 		if def := flagDefault(f); def != "" {
 			usage += " (default " + def + ")"
@@ -224,14 +277,10 @@ func flagUsages(fs *pflag.FlagSet) string {
 		if f.Deprecated != "" {
 			usage += " (deprecated: " + f.Deprecated + ")"
 		}
-		width = max(width, len(left))
-		rows = append(rows, row{left, usage})
+		r.usage = usage
+		rows = append(rows, r)
 	})
-	var b strings.Builder
-	for _, r := range rows {
-		fmt.Fprintf(&b, "%-*s   %s\n", width, r.left, r.usage)
-	}
-	return b.String()
+	return rows
 }
 
 // flagDefault is the default of f as typed on the command line, or ""

@@ -170,7 +170,7 @@ func (e *Env) Export(ctx context.Context, c *casedb.Case, o *ExportOptions) (*Ex
 			}
 			for _, i := range want[id] {
 				if files[i].Verdict == ExportFailed {
-					files[i].Error = err.Error()
+					files[i].Error = triage.Message(err)
 				}
 			}
 		}

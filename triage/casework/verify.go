@@ -119,7 +119,12 @@ func (e *Env) verifyScannedImage(ctx context.Context, c *casedb.Case, src triage
 		hashes["segment_files"] = files
 	}
 	if len(res.Bad) > 0 {
-		hashes["unreadable"] = res.Bad
+		bad := make([]mediahash.BadRange, len(res.Bad))
+		for i, b := range res.Bad {
+			b.Error = triage.MessageText(b.Error)
+			bad[i] = b
+		}
+		hashes["unreadable"] = bad
 	}
 	ver := map[string]any{"verdict": check.Verdict, "at": at, "comparisons": check.Comparisons}
 	if check.Reason != "" {

@@ -106,6 +106,16 @@ type Detailer interface {
 	Details() map[string]any
 }
 
+// Usage is implemented by an FS that can tell cheaply, once opened, how
+// many bytes of its volume are in use (its allocated clusters or blocks,
+// from its allocation bitmap, table or superblock). The scan takes it as
+// the estimate of the content it will read before the walk has counted
+// it, for the progress bar's ETA. UsedBytes returns -1 when it cannot
+// tell.
+type Usage interface {
+	UsedBytes() int64
+}
+
 // Types of an Entry: the record types of the case (casedb.TypeFile...).
 const (
 	TypeFile    = "file"

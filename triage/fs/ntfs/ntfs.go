@@ -52,6 +52,9 @@ type volume struct {
 
 func (vol *volume) Label() string { return vol.v.Label }
 
+// UsedBytes is the size of the clusters $Bitmap marks allocated (fs.Usage).
+func (vol *volume) UsedBytes() int64 { return vol.v.UsedBytes() }
+
 // Walk yields the entries of ntfsfs.FS.Walk: one per data stream of a
 // file, the virtual /$OrphanFiles folder (key "orphans") and the names
 // carved from index slack (key "slack/<folder entry>/<name>", no address).
