@@ -45,8 +45,9 @@ func FuzzCompare(f *testing.F) {
 	})
 }
 
-// FuzzDigest feeds hostile content in two writes: the digests never panic
-// and do not depend on where the content is split.
+// FuzzDigest feeds hostile content in two writes: the digests never panic,
+// do not depend on where the content is split, and ssdeep's is the
+// byte-at-a-time reference's.
 func FuzzDigest(f *testing.F) {
 	f.Add([]byte("hello, world: some content of a file that is long enough for TLSH to digest it"), 7)
 	f.Fuzz(func(t *testing.T, b []byte, cut int) {
@@ -63,6 +64,11 @@ func FuzzDigest(f *testing.F) {
 		t2.Write(b[cut:])
 		if s1.Sum() != s2.Sum() || t1.Sum() != t2.Sum() {
 			t.Fatalf("split at %d: %s %s, %s %s", cut, s1.Sum(), s2.Sum(), t1.Sum(), t2.Sum())
+		}
+		r := newRefSSDeep()
+		r.Write(b)
+		if r.Sum() != s1.Sum() {
+			t.Fatalf("ssdeep %s, the byte-at-a-time reference %s", s1.Sum(), r.Sum())
 		}
 		if _, err := ParseSSDeep(s1.Sum()); err != nil {
 			t.Fatalf("own digest does not parse: %v", err)
