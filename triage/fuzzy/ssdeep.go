@@ -185,16 +185,18 @@ func (s *SSDeep) roll(p []byte, start int) (int, uint64) {
 }
 
 // step8 steps the piecewise hashes of the eight block sizes from
-// bhstart on (the lanes of two words shifted into one) over p.
+// bhstart on over p: the lanes of two words shifted into one, then spread
+// to 16 bits a lane, where x·19 is one multiplication without carries
+// between lanes (x < 64, so x·19 < 2¹¹).
 func (s *SSDeep) step8(p []byte) {
 	w0, sh := s.bhstart>>3, uint(s.bhstart&7)*8
 	a := s.h[w0]>>sh | s.h[w0+1]<<(64-sh)
 	b := s.halfh[w0]>>sh | s.halfh[w0+1]<<(64-sh)
-	for _, c := range p {
-		cb := uint64(c&63) * lane01
-		a = step64(a, cb)
-		b = step64(b, cb)
-	}
+	a0, a1 := spread16(uint32(a)), spread16(uint32(a>>32))
+	b0, b1 := spread16(uint32(b)), spread16(uint32(b>>32))
+	a0, a1, b0, b1 = step16(p, a0, a1, b0, b1)
+	a = uint64(pack16(a0)) | uint64(pack16(a1))<<32
+	b = uint64(pack16(b0)) | uint64(pack16(b1))<<32
 	low := uint64(1)<<sh - 1
 	s.h[w0] = s.h[w0]&low | a<<sh
 	s.halfh[w0] = s.halfh[w0]&low | b<<sh
@@ -202,6 +204,36 @@ func (s *SSDeep) step8(p []byte) {
 		s.h[w0+1] = s.h[w0+1]&^low | a>>(64-sh)
 		s.halfh[w0+1] = s.halfh[w0+1]&^low | b>>(64-sh)
 	}
+}
+
+// step16 steps four words of 16-bit lanes over p. It is a function of
+// its own so that the loop has the registers to itself.
+//
+//go:noinline
+func step16(p []byte, a0, a1, b0, b1 uint64) (uint64, uint64, uint64, uint64) {
+	const m = 0x003F003F003F003F
+	for _, c := range p {
+		cb := uint64(c&63) * 0x0001000100010001
+		a0 = a0*prime64&m ^ cb
+		a1 = a1*prime64&m ^ cb
+		b0 = b0*prime64&m ^ cb
+		b1 = b1*prime64&m ^ cb
+	}
+	return a0, a1, b0, b1
+}
+
+// spread16 moves the four bytes of x to the low bytes of four 16-bit
+// lanes; pack16 undoes it.
+func spread16(x uint32) uint64 {
+	y := uint64(x)
+	y = (y | y<<16) & 0x0000FFFF0000FFFF
+	return (y | y<<8) & 0x00FF00FF00FF00FF
+}
+
+func pack16(y uint64) uint32 {
+	y &= 0x00FF00FF00FF00FF
+	y = (y | y>>8) & 0x0000FFFF0000FFFF
+	return uint32(y | y>>16)
 }
 
 // stepAll steps the piecewise hashes of every active block size, and
