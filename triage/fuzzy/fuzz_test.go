@@ -25,10 +25,14 @@ func FuzzCompare(f *testing.F) {
 				t.Fatalf("%q against itself: %d", a, self)
 			}
 			x, _ := NewSSDeepIndex([]Entry{{Digest: b}})
-			if m, ok := x.Best(&da, 1); ok && m.Score != s {
+			m, ok := x.Best(&da, 1)
+			if ok && m.Score != s {
 				t.Fatalf("index scored %d, compare %d", m.Score, s)
 			} else if !ok && s > 0 && len(da.Part1()) >= rollingWindow {
 				t.Fatalf("index missed a score of %d", s)
+			}
+			if near := x.Near(&da, 1, 5); ok != (len(near) == 1) || ok && near[0] != m {
+				t.Fatalf("Near %v, Best %v", near, m)
 			}
 		}
 		xa, errA := ParseTLSH(ta)
@@ -37,6 +41,10 @@ func FuzzCompare(f *testing.F) {
 			d := xa.Distance(xb)
 			if d < 0 || d != xb.Distance(xa) || xa.Distance(xa) != 0 {
 				t.Fatalf("distance %d", d)
+			}
+			x, _ := NewTLSHIndex([]Entry{{Digest: tb}})
+			if near := x.Near(xa, d, 5); len(near) != 1 || near[0].Score != d || len(x.Near(xa, d-1, 5)) != 0 {
+				t.Fatalf("Near at distance %d: %v", d, near)
 			}
 			if y, err := ParseTLSH(xa.String()); err != nil || y != xa {
 				t.Fatalf("round trip of %q: %v", ta, err)
