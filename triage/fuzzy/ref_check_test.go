@@ -61,3 +61,11 @@ func TestFastMatchesReference(t *testing.T) {
 		fastVsRef(t, bytes.Repeat([]byte("\xff\x00\x00\x00\x00\x00\x00\x01"), n/8), 1)
 	}
 }
+
+func TestSalts(t *testing.T) {
+	for _, x := range [][2]int{{salt0, 0}, {salt2, 2}, {salt3, 3}, {salt5, 5}, {salt7, 7}, {salt11, 11}, {salt13, 13}} {
+		if int(vTable[x[1]]) != x[0] {
+			t.Errorf("salt %d: %d, v_table has %d", x[1], x[0], vTable[x[1]])
+		}
+	}
+}
