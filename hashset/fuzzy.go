@@ -12,6 +12,7 @@ import (
 	"io/fs"
 	"os"
 	"path/filepath"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -440,3 +441,105 @@ func parseFuzzySet(b []byte) (*FuzzySet, error) {
 }
 
 func sha256Hex(b []byte) string { return fmt.Sprintf("%x", sha256.Sum256(b)) }
+
+// FuzzyExportFormats are the formats ExportFuzzy writes: ssdeep's CSV and
+// a TLSH list.
+var FuzzyExportFormats = []string{FormatSSDeep, FormatTLSH}
+
+// ExportFuzzy writes the set's digests of one algorithm in the order they
+// were imported: format "ssdeep" as ssdeep's CSV (its header, then
+// `digest,"name"`, as `ssdeep -b` prints it and import reads it), "tlsh" as
+// a TLSH list (`T1…` digest, a tab and the name when there is one, as `tlsh
+// -r` prints it, with TLSH 4.x's "T1" prefix). With format "" the set's
+// only algorithm is written; a set holding both needs a format.
+func (s *FuzzySet) ExportFuzzy(w io.Writer, format string) error {
+	ns, nt := len(s.SSDeep.Entries()), len(s.TLSH.Entries())
+	if format == "" {
+		switch {
+		case ns > 0 && nt > 0:
+			return fmt.Errorf("fuzzy set %s holds ssdeep and TLSH digests: choose one with --format ssdeep or --format tlsh", s.Name)
+		case nt > 0:
+			format = FormatTLSH
+		default:
+			format = FormatSSDeep
+		}
+	}
+	bw := bufio.NewWriter(w)
+	switch format {
+	case FormatSSDeep:
+		bw.WriteString(ssdeepHeader + "\n")
+		for _, e := range s.SSDeep.Entries() {
+			fmt.Fprintf(bw, "%s,\"%s\"\n", e.Digest, strings.ReplaceAll(e.Name, `"`, `""`))
+		}
+	case FormatTLSH:
+		for _, e := range s.TLSH.Entries() {
+			d, err := fuzzy.ParseTLSH(e.Digest)
+			if err != nil {
+				return fmt.Errorf("fuzzy set %s: %w", s.Name, err)
+			}
+			bw.WriteString(d.String())
+			if e.Name != "" {
+				bw.WriteString("\t" + e.Name)
+			}
+			bw.WriteByte('\n')
+		}
+	default:
+		return fmt.Errorf("a fuzzy set is exported as %s, not %q", strings.Join(FuzzyExportFormats, " or "), format)
+	}
+	return bw.Flush()
+}
+
+// NearMatch is a digest of a fuzzy set close to a queried one.
+type NearMatch struct {
+	fuzzy.Match
+	Set      *FuzzySet
+	Category string
+}
+
+// NearMatches looks the similarity digest q (an ssdeep digest, or a TLSH
+// digest with or without "T1") up in sets: the digests scoring at least
+// ssdeepMin (ssdeep) or at most tlshMax from it (TLSH), closest first
+// across the sets (ties: in the order of sets, then of import), at most
+// limit of them. alg is "ssdeep" or "tlsh" and digest q's canonical text;
+// err says why q is neither.
+func NearMatches(sets []*FuzzySet, q string, ssdeepMin, tlshMax, limit int) (alg, digest string, near []NearMatch, err error) {
+	if td, terr := fuzzy.ParseTLSH(q); terr == nil {
+		for _, s := range sets {
+			for _, m := range s.TLSH.Near(td, tlshMax, limit) {
+				near = append(near, NearMatch{m, s, s.Category})
+			}
+		}
+		slices.SortStableFunc(near, func(a, b NearMatch) int { return a.Score - b.Score })
+		return FormatTLSH, td.String(), near[:min(len(near), limit)], nil
+	}
+	sd, serr := fuzzy.ParseSSDeep(q)
+	if serr != nil {
+		if strings.Contains(q, ":") {
+			return "", "", nil, serr
+		}
+		return "", "", nil, fmt.Errorf("not an ssdeep or TLSH digest")
+	}
+	for _, s := range sets {
+		for _, m := range s.SSDeep.Near(&sd, ssdeepMin, limit) {
+			near = append(near, NearMatch{m, s, s.Category})
+		}
+	}
+	slices.SortStableFunc(near, func(a, b NearMatch) int { return b.Score - a.Score })
+	return FormatSSDeep, q, near[:min(len(near), limit)], nil
+}
+
+// IsFuzzyDigest tells whether q reads as a similarity digest rather than
+// an MD5, SHA-1 or SHA-256 one: it holds a colon but no algorithm prefix
+// of those (ssdeep's "blocksize:part1:part2"), or is 70 hex digits with or
+// without "T1" (TLSH). It says nothing of whether q is well formed.
+func IsFuzzyDigest(q string) bool {
+	if _, err := fuzzy.ParseTLSH(q); err == nil {
+		return true
+	}
+	i := strings.IndexByte(q, ':')
+	if i < 0 {
+		return false
+	}
+	_, exact := ParseAlgorithm(q[:i])
+	return !exact
+}

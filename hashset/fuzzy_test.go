@@ -97,3 +97,69 @@ func TestImportFuzzySets(t *testing.T) {
 		t.Errorf("import of a text file: %v", err)
 	}
 }
+
+// TestExportFuzzyAndNear exports the sets of TestImportFuzzySets' sources
+// back (the malformed and duplicate lines left out, quotes doubled as in
+// the source) and looks their digests up.
+func TestExportFuzzyAndNear(t *testing.T) {
+	dir := t.TempDir()
+	lib := &Library{Dir: filepath.Join(dir, "lib")}
+	csv := filepath.Join(dir, "known.csv")
+	lst := filepath.Join(dir, "known.tlsh")
+	os.WriteFile(csv, []byte(ssdeepCSV), 0o644)
+	os.WriteFile(lst, []byte(tlshList), 0o644)
+	ctx := context.Background()
+	if _, err := lib.Import(ctx, []string{csv}, ImportOptions{Name: "ss", Category: KnownBad}); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := lib.Import(ctx, []string{lst}, ImportOptions{Name: "tl", Category: Notable}); err != nil {
+		t.Fatal(err)
+	}
+	ss, err := lib.OpenFuzzy("ss")
+	if err != nil {
+		t.Fatal(err)
+	}
+	tl, err := lib.OpenFuzzy("tl")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var b strings.Builder
+	if err := ss.ExportFuzzy(&b, ""); err != nil {
+		t.Fatal(err)
+	}
+	lines := strings.Split(ssdeepCSV, "\n")
+	if want := strings.Join(lines[:3], "\n") + "\n"; b.String() != want {
+		t.Errorf("ssdeep export:\n%s\nwant:\n%s", b.String(), want)
+	}
+	b.Reset()
+	if err := tl.ExportFuzzy(&b, FormatTLSH); err != nil {
+		t.Fatal(err)
+	}
+	lines = strings.Split(tlshList, "\n")
+	if want := "T1" + lines[1] + "\n" + lines[2] + "\n"; b.String() != want {
+		t.Errorf("TLSH export:\n%s\nwant:\n%s", b.String(), want)
+	}
+	if err := tl.ExportFuzzy(&b, "md5sum"); err == nil {
+		t.Error("a fuzzy set exported as md5sum")
+	}
+
+	sets := []*FuzzySet{ss, tl}
+	q := "96:Bi2bIjzp7upNVZDrLpXmHJfJvX7dTaQkrkmZ4c3y5XtrQslUqlvP17/SVtJAm1ko:RI/p+XZDrsFJvX78Qkrj4c3O6sl331bU"
+	alg, d, near, err := NearMatches(sets, q, 80, 40, 10)
+	if err != nil || alg != FormatSSDeep || d != q || len(near) != 1 || near[0].Score != 100 ||
+		near[0].Set != ss || near[0].Category != KnownBad || near[0].Name != "/tmp/r5k" {
+		t.Errorf("ssdeep lookup: %s %s %+v %v", alg, d, near, err)
+	}
+	alg, d, near, err = NearMatches(sets, "8A52324BB4A925D29B06F47BF007903F422A6A26F7D73021772D72458B3B52F5EE8913", 80, 40, 10)
+	if err != nil || alg != FormatTLSH || !strings.HasPrefix(d, "T18A52") || len(near) != 1 || near[0].Score != 0 || near[0].Set != tl {
+		t.Errorf("TLSH lookup: %s %s %+v %v", alg, d, near, err)
+	}
+	if _, _, _, err := NearMatches(sets, "3:abc", 80, 40, 10); err == nil {
+		t.Error("a malformed ssdeep digest looked up")
+	}
+	for q, want := range map[string]bool{q: true, "T1" + lines[1][:70]: true, "md5:44d88612fea8a8f36de82e1278abb02f": false, "44d88612fea8a8f36de82e1278abb02f": false, "3:abc": true} {
+		if IsFuzzyDigest(q) != want {
+			t.Errorf("IsFuzzyDigest(%q) = %v", q, !want)
+		}
+	}
+}

@@ -21,6 +21,7 @@ import (
 
 	"github.com/triagekit/triage/hashset"
 	_ "github.com/triagekit/triage/hashset/nsrlsqlite" // the nsrl-sqlite import format
+	"github.com/triagekit/triage/triage/casedb"
 	"github.com/triagekit/triage/triage/casework"
 )
 
@@ -455,9 +456,15 @@ func printFuzzySetInfo(w io.Writer, f *hashset.FuzzySet, asJSON bool) error {
 
 // ---- lookup ----
 
+// fuzzyLookupOptions are the near-match settings of lookup.
+type fuzzyLookupOptions struct {
+	ssdeepMin, tlshMax, limit int
+}
+
 func newHashsetLookupCommand(g *globalOptions, common *HashsetOptions) *cobra.Command {
 	var names []string
 	var asJSON bool
+	var fz fuzzyLookupOptions
 	cmd := &cobra.Command{
 		Use:   "lookup HASH... | lookup -",
 		Short: "Look digests up in the sets of the library",
@@ -473,23 +480,50 @@ With --json, each answer is a JSON object on its own line:
 {"query":"…","algorithm":"md5","digest":"…","status":"known-bad","hashsets":["eicar"]},
 or for a digest that cannot be read {"query":"…","status":"invalid","error":"…"}.
 
+A similarity digest (ssdeep "blocksize:part1:part2", or TLSH: "T1" and 70 hex
+digits, or the 70 digits alone) is looked up in the fuzzy sets: the near
+matches, an ssdeep score at least --ssdeep-threshold or a TLSH distance at
+most --tlsh-threshold (the scan's defaults), closest first, at most --limit.
+One line per near match: the digest, the status (notable when a match is in
+a known-bad or notable set, as a scan records it; else unknown), the set, its
+category, score=N (ssdeep, 100 identical) or distance=N (TLSH, 0 identical),
+the set's digest and its file name in the set ("-" when none); a digest with
+no near match gets one line "DIGEST  unknown  -". With --json the answer has
+"algorithm" ssdeep or tlsh, "hashsets" [] (exact matches only) and
+"near_matches": [{"set","category","algorithm","digest","name","score",
+"imported","sources":[{"name","sha256"}]}], the set's provenance as
+'hashset info' shows it.
+
 ` + hashsetLibraryHelp + `
 
 ` + exitStatusHelp,
 		Example: `  triage hashset lookup 44d88612fea8a8f36de82e1278abb02f
   triage hashset lookup sha1:3395856CE81F2B7382DEE72602F798B642F14140
-  cut -d' ' -f1 files.md5 | triage hashset lookup - --hashset nsrl`,
+  cut -d' ' -f1 files.md5 | triage hashset lookup - --hashset nsrl
+  triage hashset lookup '3072:Nh3s1rvuRqd8e4xM:Nh3+rbjx' --ssdeep-threshold 60`,
 		Args: minArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
+			if fz.ssdeepMin == 0 || fz.ssdeepMin < -1 || fz.ssdeepMin > 100 {
+				return usageErrorf("--ssdeep-threshold must be 1 to 100, or -1 for off, got %d", fz.ssdeepMin)
+			}
+			if fz.tlshMax == 0 || fz.tlshMax < -1 {
+				return usageErrorf("--tlsh-threshold must be 1 or more, or -1 for off, got %d", fz.tlshMax)
+			}
+			if fz.limit < 1 {
+				return usageErrorf("--limit must be 1 or more, got %d", fz.limit)
+			}
 			lib, err := common.library()
 			if err != nil {
 				return err
 			}
-			return runHashsetLookup(lib, names, asJSON, g, args)
+			return runHashsetLookup(lib, names, asJSON, fz, g, args)
 		},
 	}
-	cmd.Flags().StringArrayVar(&names, "hashset", nil, "look up in set `NAME` only (repeatable; default: every set)")
+	cmd.Flags().StringArrayVar(&names, "hashset", nil, "look up in set `NAME` only, exact or fuzzy (repeatable; default: every set)")
 	cmd.Flags().BoolVar(&asJSON, "json", false, "answer with one JSON object per line")
+	cmd.Flags().IntVar(&fz.ssdeepMin, "ssdeep-threshold", casework.DefaultSSDeepThreshold, "near match: an ssdeep `SCORE` (1-100) at least this (-1: off)")
+	cmd.Flags().IntVar(&fz.tlshMax, "tlsh-threshold", casework.DefaultTLSHThreshold, "near match: a TLSH `DISTANCE` at most this (lower is closer; -1: off)")
+	cmd.Flags().IntVar(&fz.limit, "limit", 10, "answer at most `N` near matches per similarity digest")
 	return cmd
 }
 
@@ -515,27 +549,162 @@ type lookupAnswer struct {
 	Error     string   `json:"error,omitempty"`
 }
 
-func runHashsetLookup(lib *hashset.Library, names []string, asJSON bool, g *globalOptions, args []string) error {
-	sets, err := casework.OpenSets(lib, names)
+// nearMatchJSON is a near match in the --json form of a lookup answer.
+type nearMatchJSON struct {
+	Set       string           `json:"set"`
+	Category  string           `json:"category"`
+	Algorithm string           `json:"algorithm"`
+	Digest    string           `json:"digest"`
+	Name      string           `json:"name,omitempty"`
+	Score     int              `json:"score"`
+	Imported  string           `json:"imported"`
+	Sources   []nearSourceJSON `json:"sources"`
+}
+
+type nearSourceJSON struct {
+	Name   string `json:"name"`
+	SHA256 string `json:"sha256"`
+}
+
+// fuzzyLookup answers similarity digests from the fuzzy sets, opened on
+// the first such digest.
+type fuzzyLookup struct {
+	lib   *hashset.Library
+	names []string // the fuzzy sets to use; nil: every one
+	opts  fuzzyLookupOptions
+	sets  []*hashset.FuzzySet
+	open  bool
+}
+
+func (f *fuzzyLookup) near(q string) (alg, digest string, near []hashset.NearMatch, err error) {
+	if !f.open {
+		names := f.names
+		if names == nil {
+			if names, err = f.lib.FuzzyNames(); err != nil {
+				return "", "", nil, &hintError{err, "check the hash-set library folder"}
+			}
+		}
+		for _, n := range names {
+			s, err := f.lib.OpenFuzzy(n)
+			if err != nil {
+				if errors.Is(err, hashset.ErrNotFound) {
+					return "", "", nil, &hintError{err, "see 'triage hashset list'"}
+				}
+				return "", "", nil, &hintError{err, "import the set again with --replace, remove it, or name the sets to use with --hashset"}
+			}
+			f.sets = append(f.sets, s)
+		}
+		f.open = true
+	}
+	return hashset.NearMatches(f.sets, q, f.opts.ssdeepMin, f.opts.tlshMax, f.opts.limit)
+}
+
+// splitSetNames splits the names of --hashset into exact and fuzzy sets of
+// the library; with no names, every set of both (nil).
+func splitSetNames(lib *hashset.Library, names []string) (exact, fz []string, err error) {
+	if len(names) == 0 {
+		return nil, nil, nil
+	}
+	all, err := lib.FuzzyNames()
 	if err != nil {
-		return hashsetHint(err)
+		return nil, nil, err
+	}
+	exact, fz = []string{}, []string{}
+	for _, n := range names {
+		if slices.Contains(all, n) {
+			if !slices.Contains(fz, n) {
+				fz = append(fz, n)
+			}
+		} else {
+			exact = append(exact, n)
+		}
+	}
+	return exact, fz, nil
+}
+
+func runHashsetLookup(lib *hashset.Library, names []string, asJSON bool, fz fuzzyLookupOptions, g *globalOptions, args []string) error {
+	exactNames, fuzzyNames, err := splitSetNames(lib, names)
+	if err != nil {
+		return err
+	}
+	var sets []*hashset.Set
+	if exactNames == nil || len(exactNames) > 0 {
+		if sets, err = casework.OpenSets(lib, exactNames); err != nil {
+			return hashsetHint(err)
+		}
 	}
 	defer casework.CloseSets(sets)
 	m := hashset.NewMatcher(sets)
+	fl := &fuzzyLookup{lib: lib, names: fuzzyNames, opts: fz}
 	out := bufio.NewWriterSize(g.Out, 64<<10)
 	defer out.Flush()
 	bad := 0
 	var readErr error // a set that cannot be read
+	invalid := func(q string, err error) {
+		bad++
+		if asJSON {
+			b, _ := json.Marshal(lookupAnswer{Query: q, Status: "invalid", Hashsets: []string{}, Error: err.Error()})
+			fmt.Fprintf(out, "%s\n", b)
+			return
+		}
+		fmt.Fprintf(out, "%s  invalid  %v\n", q, err)
+	}
+	answerFuzzy := func(q string) {
+		alg, d, near, err := fl.near(q)
+		var he *hintError
+		if errors.As(err, &he) {
+			readErr = err
+			return
+		}
+		if err != nil {
+			invalid(q, err)
+			return
+		}
+		st := casedb.StatusUnknown
+		for _, n := range near {
+			if n.Category != casedb.StatusKnownGood {
+				st = casedb.StatusNotable
+			}
+		}
+		if asJSON {
+			nj := make([]nearMatchJSON, len(near))
+			for i, n := range near {
+				nj[i] = nearMatchJSON{Set: n.Set.Name, Category: n.Category, Algorithm: n.Algorithm, Digest: n.Digest, Name: n.Name,
+					Score: n.Score, Imported: n.Set.Imported.UTC().Format(time.RFC3339), Sources: []nearSourceJSON{}}
+				for _, src := range n.Set.Sources {
+					nj[i].Sources = append(nj[i].Sources, nearSourceJSON{src.Name, src.SHA256})
+				}
+			}
+			b, _ := json.Marshal(struct {
+				lookupAnswer
+				Near []nearMatchJSON `json:"near_matches"`
+			}{lookupAnswer{Query: q, Algorithm: alg, Digest: d, Status: st, Hashsets: []string{}}, nj})
+			fmt.Fprintf(out, "%s\n", b)
+			return
+		}
+		if len(near) == 0 {
+			fmt.Fprintf(out, "%s  %s  -\n", d, st)
+		}
+		for _, n := range near {
+			score := fmt.Sprintf("score=%d", n.Score)
+			if alg == hashset.FormatTLSH {
+				score = fmt.Sprintf("distance=%d", n.Score)
+			}
+			name := n.Name
+			if name == "" {
+				name = "-"
+			}
+			fmt.Fprintf(out, "%s  %s  %s  %s  %s  %s  %s\n", d, st, n.Set.Name, n.Category, score, n.Digest, name)
+		}
+	}
 	answer := func(q string) {
+		if hashset.IsFuzzyDigest(q) {
+			answerFuzzy(q)
+			return
+		}
 		a, d, err := hashset.ParseDigest(q)
 		if err != nil {
-			bad++
-			if asJSON {
-				b, _ := json.Marshal(lookupAnswer{Query: q, Status: "invalid", Hashsets: []string{}, Error: err.Error()})
-				fmt.Fprintf(out, "%s\n", b)
-				return
-			}
-			fmt.Fprintf(out, "%s  invalid  %v\n", q, err)
+			invalid(q, err)
 			return
 		}
 		st, hits, err := m.FindDigest(a, d)
@@ -666,7 +835,7 @@ Cases that used the set keep their record of it.
 func newHashsetExportCommand(g *globalOptions, common *HashsetOptions) *cobra.Command {
 	var format, output string
 	cmd := &cobra.Command{
-		Use:   "export NAME --format md5sum|sha1sum|sha256sum|plain|hashdeep|stix|misp",
+		Use:   "export NAME --format md5sum|sha1sum|sha256sum|plain|hashdeep|stix|misp|ssdeep|tlsh",
 		Short: "Write the digests of a set in a sharing format",
 		Long: `Export writes every digest of set NAME, in ascending order, to standard
 output or -o FILE:
@@ -683,24 +852,50 @@ output or -o FILE:
 Identifiers in STIX and MISP output are name-based UUIDs, so exporting the
 same set twice gives the same file.
 
+A fuzzy set is written back in its own format, its digests in the order
+they were imported (duplicates and malformed lines left out):
+
+  ssdeep                      ssdeep's CSV: its header line, then
+                              digest,"file name" (as ssdeep -b prints it)
+  tlsh                        one TLSH digest a line, "T1" and 70 hex digits,
+                              a tab and the file name when the source gave one
+                              (tlsh -r's list with TLSH 4.x's prefix)
+
+--format may be left out for a fuzzy set of one algorithm.
+
 ` + hashsetLibraryHelp + `
 
 ` + exitStatusHelp,
 		Example: `  triage hashset export agency --format stix -o agency.stix.json
-  triage hashset export eicar --format md5sum`,
+  triage hashset export eicar --format md5sum
+  triage hashset export near-ssdeep -o near.csv`,
 		Args: exactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
-			if !slices.Contains(hashset.ExportFormats, format) {
-				return usageErrorf("--format %q: use one of %s", format, strings.Join(hashset.ExportFormats, ", "))
+			all := append(slices.Clone(hashset.ExportFormats), hashset.FuzzyExportFormats...)
+			if format != "" && !slices.Contains(all, format) {
+				return usageErrorf("--format %q: use one of %s", format, strings.Join(all, ", "))
 			}
 			lib, err := common.library()
 			if err != nil {
 				return err
 			}
+			fz, err := lib.FuzzyNames()
+			if err != nil {
+				return err
+			}
+			if slices.Contains(fz, args[0]) {
+				return runFuzzyExport(lib, args[0], format, output, g)
+			}
+			if !slices.Contains(hashset.ExportFormats, format) {
+				if format == "" {
+					return usageErrorf("--format is required for an exact set: use one of %s", strings.Join(hashset.ExportFormats, ", "))
+				}
+				return usageErrorf("--format %s is for fuzzy sets; %s is not one: use one of %s", format, args[0], strings.Join(hashset.ExportFormats, ", "))
+			}
 			return runHashsetExport(lib, args[0], format, output, g)
 		},
 	}
-	cmd.Flags().StringVar(&format, "format", "", "md5sum, sha1sum, sha256sum, plain, hashdeep, stix or misp (required)")
+	cmd.Flags().StringVar(&format, "format", "", "md5sum, sha1sum, sha256sum, plain, hashdeep, stix or misp; ssdeep or tlsh for a fuzzy set")
 	cmd.Flags().StringVarP(&output, "output", "o", "", "write to `FILE` instead of standard output")
 	return cmd
 }
@@ -714,15 +909,29 @@ func runHashsetExport(lib *hashset.Library, name, format, output string, g *glob
 		return err
 	}
 	defer casework.CloseSets([]*hashset.Set{s})
+	return writeExport(output, g, func(w io.Writer) error { return s.Export(w, format) })
+}
+
+func runFuzzyExport(lib *hashset.Library, name, format, output string, g *globalOptions) error {
+	s, err := lib.OpenFuzzy(name)
+	if err != nil {
+		return err
+	}
+	return writeExport(output, g, func(w io.Writer) error { return s.ExportFuzzy(w, format) })
+}
+
+// writeExport runs write on standard output, or on a temporary file
+// renamed to output once complete.
+func writeExport(output string, g *globalOptions, write func(io.Writer) error) error {
 	if output == "" {
-		return s.Export(g.Out, format)
+		return write(g.Out)
 	}
 	f, err := os.CreateTemp(filepath.Dir(output), ".export-*")
 	if err != nil {
 		return err
 	}
 	defer os.Remove(f.Name())
-	if err := s.Export(f, format); err != nil {
+	if err := write(f); err != nil {
 		f.Close()
 		return err
 	}

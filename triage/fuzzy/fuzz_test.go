@@ -25,10 +25,14 @@ func FuzzCompare(f *testing.F) {
 				t.Fatalf("%q against itself: %d", a, self)
 			}
 			x, _ := NewSSDeepIndex([]Entry{{Digest: b}})
-			if m, ok := x.Best(&da, 1); ok && m.Score != s {
+			m, ok := x.Best(&da, 1)
+			if ok && m.Score != s {
 				t.Fatalf("index scored %d, compare %d", m.Score, s)
 			} else if !ok && s > 0 && len(da.Part1()) >= rollingWindow {
 				t.Fatalf("index missed a score of %d", s)
+			}
+			if near := x.Near(&da, 1, 5); ok != (len(near) == 1) || ok && near[0] != m {
+				t.Fatalf("Near %v, Best %v", near, m)
 			}
 		}
 		xa, errA := ParseTLSH(ta)
@@ -38,6 +42,10 @@ func FuzzCompare(f *testing.F) {
 			if d < 0 || d != xb.Distance(xa) || xa.Distance(xa) != 0 {
 				t.Fatalf("distance %d", d)
 			}
+			x, _ := NewTLSHIndex([]Entry{{Digest: tb}})
+			if near := x.Near(xa, d, 5); len(near) != 1 || near[0].Score != d || len(x.Near(xa, d-1, 5)) != 0 {
+				t.Fatalf("Near at distance %d: %v", d, near)
+			}
 			if y, err := ParseTLSH(xa.String()); err != nil || y != xa {
 				t.Fatalf("round trip of %q: %v", ta, err)
 			}
@@ -45,8 +53,9 @@ func FuzzCompare(f *testing.F) {
 	})
 }
 
-// FuzzDigest feeds hostile content in two writes: the digests never panic
-// and do not depend on where the content is split.
+// FuzzDigest feeds hostile content in two writes: the digests never panic,
+// do not depend on where the content is split, and ssdeep's is the
+// byte-at-a-time reference's.
 func FuzzDigest(f *testing.F) {
 	f.Add([]byte("hello, world: some content of a file that is long enough for TLSH to digest it"), 7)
 	f.Fuzz(func(t *testing.T, b []byte, cut int) {
@@ -63,6 +72,11 @@ func FuzzDigest(f *testing.F) {
 		t2.Write(b[cut:])
 		if s1.Sum() != s2.Sum() || t1.Sum() != t2.Sum() {
 			t.Fatalf("split at %d: %s %s, %s %s", cut, s1.Sum(), s2.Sum(), t1.Sum(), t2.Sum())
+		}
+		r := newRefSSDeep()
+		r.Write(b)
+		if r.Sum() != s1.Sum() {
+			t.Fatalf("ssdeep %s, the byte-at-a-time reference %s", s1.Sum(), r.Sum())
 		}
 		if _, err := ParseSSDeep(s1.Sum()); err != nil {
 			t.Fatalf("own digest does not parse: %v", err)

@@ -180,3 +180,91 @@ func normTLSH(s string) string {
 	}
 	return d.String()
 }
+
+// Entries returns the indexed entries, in the order given to
+// NewSSDeepIndex (those that parsed).
+func (x *SSDeepIndex) Entries() []Entry {
+	if x == nil {
+		return nil
+	}
+	return x.entries
+}
+
+// Near returns the indexed digests scoring at least threshold (1 or more)
+// against q, highest score first (ties: in index order), at most limit of
+// them.
+func (x *SSDeepIndex) Near(q *SSDeepDigest, threshold, limit int) []Match {
+	if x == nil || len(x.digests) == 0 || limit <= 0 {
+		return nil
+	}
+	threshold = max(threshold, 1)
+	seen := map[int32]bool{}
+	type hit struct {
+		id    int32
+		score int
+	}
+	var hits []hit
+	look := func(bs uint64, p []byte) {
+		forGrams(p, func(g uint64) {
+			for _, id := range x.grams[gramKey{bs, g}] {
+				if seen[id] {
+					continue
+				}
+				seen[id] = true
+				if s := CompareSSDeep(q, &x.digests[id]); s >= threshold {
+					hits = append(hits, hit{id, s})
+				}
+			}
+		})
+	}
+	look(q.BlockSize, q.Part1())
+	look(q.BlockSize*2, q.Part2())
+	sort.Slice(hits, func(i, j int) bool {
+		if hits[i].score != hits[j].score {
+			return hits[i].score > hits[j].score
+		}
+		return hits[i].id < hits[j].id
+	})
+	out := make([]Match, 0, min(len(hits), limit))
+	for _, h := range hits[:min(len(hits), limit)] {
+		e := x.entries[h.id]
+		out = append(out, Match{Algorithm: "ssdeep", Digest: e.Digest, Name: e.Name, Score: h.score})
+	}
+	return out
+}
+
+// Entries returns the indexed entries, in the order given to
+// NewTLSHIndex (those that parsed).
+func (x *TLSHIndex) Entries() []Entry {
+	if x == nil {
+		return nil
+	}
+	return x.entries
+}
+
+// Near returns the indexed digests at most threshold from q, closest
+// first (ties: in index order), at most limit of them.
+func (x *TLSHIndex) Near(q TLSHDigest, threshold, limit int) []Match {
+	if x == nil || limit <= 0 || threshold < 0 {
+		return nil
+	}
+	type hit struct{ id, d int }
+	var hits []hit
+	for i := range x.digests {
+		if d := q.distance(&x.digests[i], threshold); d <= threshold {
+			hits = append(hits, hit{i, d})
+		}
+	}
+	sort.Slice(hits, func(i, j int) bool {
+		if hits[i].d != hits[j].d {
+			return hits[i].d < hits[j].d
+		}
+		return hits[i].id < hits[j].id
+	})
+	out := make([]Match, 0, min(len(hits), limit))
+	for _, h := range hits[:min(len(hits), limit)] {
+		e := x.entries[h.id]
+		out = append(out, Match{Algorithm: "tlsh", Digest: normTLSH(e.Digest), Name: e.Name, Score: h.d})
+	}
+	return out
+}

@@ -131,3 +131,77 @@ func TestTLSHIndexSpeed(t *testing.T) {
 	}
 	t.Logf("10,000 TLSH digests: %v per lookup", time.Since(start)/n)
 }
+
+// TestNearMatchesBruteForce checks Near of both indexes against comparing
+// every digest: the same digests, best first, cut at the limit.
+func TestNearMatchesBruteForce(t *testing.T) {
+	r := rand.New(rand.NewPCG(7, 8))
+	base := make([]byte, 60000)
+	for k := range base {
+		base[k] = "abcdefghij\n "[r.IntN(12)]
+	}
+	var ss, tl []Entry
+	for i := range 60 {
+		c := bytes.Clone(base)
+		for range i {
+			c[r.IntN(len(c))] = '#'
+		}
+		s, h := NewSSDeep(), NewTLSH()
+		s.Write(c)
+		h.Write(c)
+		ss = append(ss, Entry{Digest: s.Sum(), Name: fmt.Sprint(i)})
+		tl = append(tl, Entry{Digest: h.Sum(), Name: fmt.Sprint(i)})
+	}
+	xs, _ := NewSSDeepIndex(ss)
+	xt, _ := NewTLSHIndex(tl)
+	qs, _ := ParseSSDeep(ss[0].Digest)
+	qt, _ := ParseTLSH(tl[0].Digest)
+	for _, th := range []int{1, 50, 90} {
+		var want []int
+		for _, e := range ss {
+			d, _ := ParseSSDeep(e.Digest)
+			if s := CompareSSDeep(&qs, &d); s >= th {
+				want = append(want, s)
+			}
+		}
+		got := xs.Near(&qs, th, 1000)
+		if len(got) != len(want) || len(got) < 2 {
+			t.Fatalf("ssdeep threshold %d: %d near, %d by comparing all", th, len(got), len(want))
+		}
+		for i := 1; i < len(got); i++ {
+			if got[i].Score > got[i-1].Score {
+				t.Fatalf("ssdeep: not best first: %v", got)
+			}
+		}
+		if got[0].Name != "0" || got[0].Score != 100 {
+			t.Fatalf("ssdeep: itself not first: %+v", got[0])
+		}
+		if l := xs.Near(&qs, th, 1); len(l) != 1 || l[0] != got[0] {
+			t.Fatalf("ssdeep: limit 1 gave %v", l)
+		}
+	}
+	for _, th := range []int{0, 40, 300} {
+		n := 0
+		for _, e := range tl {
+			d, _ := ParseTLSH(e.Digest)
+			if qt.Distance(d) <= th {
+				n++
+			}
+		}
+		got := xt.Near(qt, th, 1000)
+		if len(got) != n || n == 0 {
+			t.Fatalf("TLSH threshold %d: %d near, %d by comparing all", th, len(got), n)
+		}
+		for i := 1; i < len(got); i++ {
+			if got[i].Score < got[i-1].Score {
+				t.Fatalf("TLSH: not closest first: %v", got)
+			}
+		}
+		if got[0].Name != "0" || got[0].Score != 0 {
+			t.Fatalf("TLSH: itself not first: %+v", got[0])
+		}
+	}
+	if len(xs.Entries()) != 60 || xs.Entries()[5] != ss[5] || xt.Entries()[7] != tl[7] {
+		t.Fatal("Entries not in the order given")
+	}
+}

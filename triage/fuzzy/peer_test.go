@@ -263,3 +263,53 @@ func TestSSDeepScoreMatchesCommand(t *testing.T) {
 		t.Errorf("only %d pairs with a score between 1 and 99", nonzero)
 	}
 }
+
+// TestSSDeepMatchesCommandAtBoundaries compares with the ssdeep command at
+// sizes around the block sizes' limits (3·2ⁱ·64 bytes) and on content of
+// few distinct bytes, whose rolling hash triggers many block sizes at once,
+// fed as the scan feeds it (1 MiB writes) and in 4 KiB writes.
+func TestSSDeepMatchesCommandAtBoundaries(t *testing.T) {
+	if _, err := exec.LookPath("ssdeep"); err != nil {
+		t.Skip("ssdeep not installed (Debian package ssdeep)")
+	}
+	r := rand.New(rand.NewPCG(23, 4))
+	var ss []sample
+	for _, n := range []int{191, 192, 193, 12287, 12288, 12289, 196607, 196608, 196609, 2<<20 + 1} {
+		b := make([]byte, n)
+		for i := range b {
+			b[i] = byte(r.Uint32())
+		}
+		ss = append(ss, sample{fmt.Sprintf("random-%d", n), b})
+		low := make([]byte, n)
+		for i := range low {
+			low[i] = byte(r.IntN(3))
+		}
+		ss = append(ss, sample{fmt.Sprintf("low-%d", n), low})
+	}
+	dir := writeSamples(t, ss)
+	out, err := exec.Command("ssdeep", "-b", "-s", "-r", dir).Output()
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := map[string]string{}
+	for _, line := range strings.Split(string(out), "\n")[1:] {
+		if i := strings.LastIndexByte(line, ','); i > 0 {
+			name, _ := strconv.Unquote(line[i+1:])
+			want[name] = line[:i]
+		}
+	}
+	s := NewSSDeep()
+	for _, x := range ss {
+		for _, chunk := range []int{1 << 20, 4096} {
+			s.Reset()
+			for b := x.data; len(b) > 0; {
+				k := min(chunk, len(b))
+				s.Write(b[:k])
+				b = b[k:]
+			}
+			if got := s.Sum(); got != want[x.name] {
+				t.Errorf("%s in %d-byte writes: got %s, ssdeep printed %s", x.name, chunk, got, want[x.name])
+			}
+		}
+	}
+}

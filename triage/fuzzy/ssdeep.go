@@ -40,7 +40,9 @@ func step64(x, c uint64) uint64 {
 	return (x+(x<<1)&lane3E+(x<<4)&lane30)&lane3F ^ c
 }
 
-type lanes [(numBlockhashes + 7) / 8]uint64
+// One word more than the block sizes need, so that Write can read the
+// eight lanes from any block size on.
+type lanes [(numBlockhashes+7)/8 + 1]uint64
 
 func (l *lanes) get(i int) byte { return byte(l[i>>3] >> (8 * (i & 7))) }
 
@@ -64,9 +66,8 @@ type SSDeep struct {
 	lasth          byte
 	h, halfh       lanes // the piecewise hashes of each block size, mod 64
 	bh             [numBlockhashes]blockhash
-	// rolling hash
-	window     [rollingWindow]byte
-	wi         int
+	// rolling hash; win holds the last 7 bytes, the newest in the low byte
+	win        uint64
 	h1, h2, h3 uint32
 }
 
@@ -87,8 +88,7 @@ func (s *SSDeep) Reset() {
 	s.h, s.halfh = lanes{}, lanes{}
 	s.h.set(0, init64)
 	s.halfh.set(0, init64)
-	s.window = [rollingWindow]byte{}
-	s.wi = 0
+	s.win = 0
 	s.h1, s.h2, s.h3 = 0, 0, 0
 }
 
@@ -120,67 +120,165 @@ func (s *SSDeep) tryReduce() {
 	s.bhstart++
 }
 
-// Write adds p to the digest. It never fails.
-func (s *SSDeep) Write(p []byte) (int, error) {
-	s.total += uint64(len(p))
-	h1, h2, h3, wi := s.h1, s.h2, s.h3, s.wi
-	for _, c := range p {
-		// The rolling hash over the last 7 bytes.
-		h2 -= h1
-		h2 += rollingWindow * uint32(c)
-		h1 += uint32(c)
-		h1 -= uint32(s.window[wi])
-		s.window[wi] = c
-		wi++
-		if wi == rollingWindow {
-			wi = 0
-		}
-		h3 = h3<<5 ^ uint32(c)
-		h := h1 + h2 + h3
+// inv3 is the inverse of 3 modulo 2⁶⁴: k·inv3 rotated right by i is at
+// most divLimit[i] exactly when 3·2ⁱ divides k (Granlund and Montgomery's
+// divisibility test), one multiplication and no division per byte.
+const inv3 = 0xAAAAAAAAAAAAAAAB
 
-		cb := uint64(c&63) * lane01
-		for w := s.bhstart >> 3; w <= (s.bhend-1)>>3; w++ {
-			s.h[w] = step64(s.h[w], cb)
-			s.halfh[w] = step64(s.halfh[w], cb)
+var divLimit = func() (t [numBlockhashes]uint64) {
+	for i := range t {
+		t[i] = ^uint64(0) / (uint64(minBlockSize) << i)
+	}
+	return
+}()
+
+// Write adds p to the digest. It never fails.
+//
+// The bytes are taken in runs up to the next byte where some active block
+// size triggers (the rolling hash h ≡ -1 mod 3·2ⁱ for i ≥ bhstart, on
+// average once every 3·2^bhstart bytes): within a run only the rolling
+// hash and the piecewise hashes change, held in registers; the block
+// hashes are updated at the trigger.
+func (s *SSDeep) Write(p []byte) (int, error) {
+	total := len(p)
+	s.total += uint64(total)
+	for len(p) > 0 {
+		start := s.bhstart
+		// The rolling hash up to the next trigger, then the piecewise
+		// hashes over the same bytes: two tight loops, each with its
+		// state in registers.
+		n, key := s.roll(p, start)
+		if s.bhend-start <= 8 && !s.needLast {
+			s.step8(p[:n])
+		} else {
+			// More than eight active sizes (content made to trigger
+			// large block sizes early) or all 31 in use.
+			s.stepAll(p[:n])
 		}
-		if s.needLast {
-			s.lasth = (s.lasth*prime64 ^ c) & 63
-		}
-		// h ≡ -1 (mod 3·2ⁱ) exactly when h ≡ 2 (mod 3) and 2ⁱ divides
-		// h/3+1: block sizes bhstart up to the trailing zeros of h/3+1
-		// trigger (h = 0 never does). Written without a branch on h mod
-		// 3, which would mispredict on a third of the bytes.
-		q := h / minBlockSize
-		key := q + 1
-		if h-q*minBlockSize != minBlockSize-1 {
-			key = 1
-		}
-		tz := bits.TrailingZeros32(key)
-		if tz < s.bhstart || key == 1 && h != minBlockSize-1 {
-			continue
-		}
-		for i := s.bhstart; i < s.bhend && i <= tz; i++ {
-			b := &s.bh[i]
-			if b.dindex == 0 {
-				s.tryFork()
-			}
-			b.digest[b.dindex] = b64[s.h.get(i)]
-			b.halfdigest = b64[s.halfh.get(i)]
-			if b.dindex < SpamSumLength-1 {
-				b.dindex++
-				b.digest[b.dindex] = 0
-				s.h.set(i, init64)
-				if b.dindex < SpamSumLength/2 {
-					s.halfh.set(i, init64)
-					b.halfdigest = 0
-				}
-			} else {
-				s.tryReduce()
-			}
+		p = p[n:]
+		if key != 0 {
+			s.trigger(bits.TrailingZeros64(key))
 		}
 	}
-	s.h1, s.h2, s.h3, s.wi = h1, h2, h3, wi
-	return len(p), nil
+	return total, nil
+}
+
+// roll runs the rolling hash over p up to the first byte where block
+// size start or a larger one triggers: it returns the bytes taken and h+1
+// there (0 when none triggers).
+func (s *SSDeep) roll(p []byte, start int) (int, uint64) {
+	lim := divLimit[start]
+	win, h1, h2, h3 := s.win, s.h1, s.h2, s.h3
+	for i, c := range p {
+		out := uint32(byte(win >> 48))
+		win = win<<8 | uint64(c)
+		h2 = h2 - h1 + rollingWindow*uint32(c)
+		h1 = h1 + uint32(c) - out
+		h3 = h3<<5 ^ uint32(c)
+		if k := uint64(h1+h2+h3) + 1; bits.RotateLeft64(k*inv3, -start) <= lim {
+			s.win, s.h1, s.h2, s.h3 = win, h1, h2, h3
+			return i + 1, k
+		}
+	}
+	s.win, s.h1, s.h2, s.h3 = win, h1, h2, h3
+	return len(p), 0
+}
+
+// step8 steps the piecewise hashes of the eight block sizes from
+// bhstart on over p: the lanes of two words shifted into one, then spread
+// to 16 bits a lane, where x·19 is one multiplication without carries
+// between lanes (x < 64, so x·19 < 2¹¹).
+func (s *SSDeep) step8(p []byte) {
+	w0, sh := s.bhstart>>3, uint(s.bhstart&7)*8
+	a := s.h[w0]>>sh | s.h[w0+1]<<(64-sh)
+	b := s.halfh[w0]>>sh | s.halfh[w0+1]<<(64-sh)
+	a0, a1 := spread16(uint32(a)), spread16(uint32(a>>32))
+	b0, b1 := spread16(uint32(b)), spread16(uint32(b>>32))
+	a0, a1, b0, b1 = step16(p, a0, a1, b0, b1)
+	a = uint64(pack16(a0)) | uint64(pack16(a1))<<32
+	b = uint64(pack16(b0)) | uint64(pack16(b1))<<32
+	low := uint64(1)<<sh - 1
+	s.h[w0] = s.h[w0]&low | a<<sh
+	s.halfh[w0] = s.halfh[w0]&low | b<<sh
+	if sh != 0 {
+		s.h[w0+1] = s.h[w0+1]&^low | a>>(64-sh)
+		s.halfh[w0+1] = s.halfh[w0+1]&^low | b>>(64-sh)
+	}
+}
+
+// step16 steps four words of 16-bit lanes over p. It is a function of
+// its own so that the loop has the registers to itself.
+//
+//go:noinline
+func step16(p []byte, a0, a1, b0, b1 uint64) (uint64, uint64, uint64, uint64) {
+	const m = 0x003F003F003F003F
+	for _, c := range p {
+		cb := uint64(c&63) * 0x0001000100010001
+		a0 = a0*prime64&m ^ cb
+		a1 = a1*prime64&m ^ cb
+		b0 = b0*prime64&m ^ cb
+		b1 = b1*prime64&m ^ cb
+	}
+	return a0, a1, b0, b1
+}
+
+// spread16 moves the four bytes of x to the low bytes of four 16-bit
+// lanes; pack16 undoes it.
+func spread16(x uint32) uint64 {
+	y := uint64(x)
+	y = (y | y<<16) & 0x0000FFFF0000FFFF
+	return (y | y<<8) & 0x00FF00FF00FF00FF
+}
+
+func pack16(y uint64) uint32 {
+	y &= 0x00FF00FF00FF00FF
+	y = (y | y>>8) & 0x0000FFFF0000FFFF
+	return uint32(y | y>>16)
+}
+
+// stepAll steps the piecewise hashes of every active block size, and
+// the last block size's hash once all 31 are in use, over p.
+func (s *SSDeep) stepAll(p []byte) {
+	for w := s.bhstart >> 3; w <= (s.bhend-1)>>3; w++ {
+		a, b := s.h[w], s.halfh[w]
+		for _, c := range p {
+			cb := uint64(c&63) * lane01
+			a = step64(a, cb)
+			b = step64(b, cb)
+		}
+		s.h[w], s.halfh[w] = a, b
+	}
+	if s.needLast {
+		x := s.lasth
+		for _, c := range p {
+			x = (x*prime64 ^ c) & 63
+		}
+		s.lasth = x
+	}
+}
+
+// trigger updates the block hashes of sizes bhstart up to tz (those 3·2ⁱ
+// divides h+1) at a trigger point (fuzzy.c's fuzzy_engine_step).
+func (s *SSDeep) trigger(tz int) {
+	for i := s.bhstart; i < s.bhend && i <= tz; i++ {
+		b := &s.bh[i]
+		if b.dindex == 0 {
+			s.tryFork()
+		}
+		b.digest[b.dindex] = b64[s.h.get(i)]
+		b.halfdigest = b64[s.halfh.get(i)]
+		if b.dindex < SpamSumLength-1 {
+			b.dindex++
+			b.digest[b.dindex] = 0
+			s.h.set(i, init64)
+			if b.dindex < SpamSumLength/2 {
+				s.halfh.set(i, init64)
+				b.halfdigest = 0
+			}
+		} else {
+			s.tryReduce()
+		}
+	}
 }
 
 // Size returns the bytes written since the last Reset.
