@@ -337,7 +337,7 @@ func Scan(ctx context.Context, c *casedb.Case, src Source, opts Options) (*Resul
 	default:
 		res.State = casedb.StateComplete
 	}
-	if ferr := c.FinishRun(run.ID, ev.ID, res.State, res.Files, res.Bytes, res.Errors, res.Finished); ferr != nil && err == nil {
+	if ferr := c.FinishRunWith(run.ID, ev.ID, res.State, res.Files, res.Bytes, res.Errors, res.Finished, res.RecordsSeal); ferr != nil && err == nil {
 		err = fmt.Errorf("failed to record the end of the scan: %w", ferr)
 	}
 	if err == nil && ctx.Err() != nil {

@@ -67,4 +67,25 @@ func checkRecordsSeal(t *testing.T, c *casedb.Case, res *Result, n int64) {
 	if d := want.Compare(got); d != "" || got.RecordsSHA256 != want.RecordsSHA256 || got.Records != n {
 		t.Errorf("seal made while writing %+v, read back %+v (%s); %d records", got, want, d, n)
 	}
+	// The item's totals, recorded from the writer's count, are the
+	// records' count and the sizes of the files among them.
+	var files, bytes int64
+	if err := c.Files(ctx, casedb.FileFilter{EvidenceID: res.EvidenceID}, func(r *casedb.FileRecord) error {
+		files++
+		if r.Type == casedb.TypeFile {
+			bytes += r.Size
+		}
+		return nil
+	}); err != nil {
+		t.Fatal(err)
+	}
+	items, err := c.EvidenceItems(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, ev := range items {
+		if ev.ID == res.EvidenceID && (ev.Files != files || ev.Bytes != bytes) {
+			t.Errorf("evidence item totals %d records, %d bytes; the case holds %d, %d", ev.Files, ev.Bytes, files, bytes)
+		}
+	}
 }

@@ -192,6 +192,7 @@ func appendHex[B string | []byte](b []byte, s B) []byte {
 // insertion order, which is id order.
 type RecordsSeal struct {
 	records  int64
+	bytes    int64 // the sizes of the records of type file
 	statuses map[string]int64
 	h        hash.Hash
 	line     []byte

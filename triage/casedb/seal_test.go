@@ -151,6 +151,20 @@ func TestWriterSeal(t *testing.T) {
 		t.Fatal(err)
 	}
 	check(id, rs, "records of another writer")
+	// The item's totals count them too: the writer's count no longer
+	// matches the case's.
+	if err := c.FinishRunWith(run.ID, id, StateComplete, 0, 0, 0, time.Now(), rs); err != nil {
+		t.Fatal(err)
+	}
+	items, err := c.EvidenceItems(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, ev := range items {
+		if ev.ID == id && (ev.Files != 201 || ev.Bytes != 40*3+3) {
+			t.Errorf("item totals %d records, %d bytes; want 201, %d", ev.Files, ev.Bytes, 40*3+3)
+		}
+	}
 
 	// Discarded records: no writer's seal.
 	id, run = item()

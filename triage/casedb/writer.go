@@ -159,6 +159,9 @@ func (w *Writer) AddFile(r *FileRecord) error {
 			rs.h.Write(rs.line)
 			rs.records++
 			rs.statuses[status]++
+			if r.Type == TypeFile {
+				rs.bytes += r.Size
+			}
 		}
 	}
 	w.rows++
