@@ -188,6 +188,10 @@ type Result struct {
 	Media *mediahash.Result
 	// MediaRead says how the media was read, with Media.
 	MediaRead *MediaRead
+	// RecordsSeal is the records' part of the item's seal, computed as
+	// the records were written (casedb.Case.SealEvidenceWith); nil when
+	// the item holds records of an earlier run or the writing failed.
+	RecordsSeal *casedb.RecordsSeal
 }
 
 // job is one entry travelling through the pipeline. The writer takes jobs in
@@ -343,7 +347,7 @@ func Scan(ctx context.Context, c *casedb.Case, src Source, opts Options) (*Resul
 	default:
 		res.State = casedb.StateComplete
 	}
-	if ferr := c.FinishRun(run.ID, ev.ID, res.State, res.Files, res.Bytes, res.Errors, res.Finished); ferr != nil && err == nil {
+	if ferr := c.FinishRunWith(run.ID, ev.ID, res.State, res.Files, res.Bytes, res.Errors, res.Finished, res.RecordsSeal); ferr != nil && err == nil {
 		err = fmt.Errorf("failed to record the end of the scan: %w", ferr)
 	}
 	if err == nil && ctx.Err() != nil {
@@ -915,8 +919,18 @@ func (s *scanner) readSmall(ctx context.Context, e *Entry, it *batchItem, buf []
 }
 
 // write stores results in walk order, in the case and the JSON-lines stream.
-func (s *scanner) write(order <-chan *job) error {
+func (s *scanner) write(order <-chan *job) (err error) {
 	w := s.c.NewWriter(s.ev.ID, s.res.RunID)
+	if !s.res.Resumed {
+		// The item has no records yet: the seal of its records is made
+		// here, as they are written, rather than read back at the end.
+		w.SealRecords()
+		defer func() {
+			if err == nil {
+				s.res.RecordsSeal = w.RecordsSeal()
+			}
+		}()
+	}
 	var out *bufio.Writer
 	if s.opts.JSONL != nil {
 		out = bufio.NewWriterSize(s.opts.JSONL, 256<<10)

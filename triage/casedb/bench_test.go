@@ -50,3 +50,52 @@ func BenchmarkWriterAddFile(b *testing.B) {
 		b.Fatal(err)
 	}
 }
+
+// BenchmarkSeal measures the seal of an item of 20,000 records at the end
+// of a scan: read back from the case (SealEvidence), and from the records'
+// seal the writer made (SealEvidenceWith; the writer's share of it is in
+// BenchmarkWriterAddFile).
+func BenchmarkSeal(b *testing.B) {
+	c, _, err := OpenOrCreate(filepath.Join(b.TempDir(), "case"))
+	if err != nil {
+		b.Fatal(err)
+	}
+	defer c.Close()
+	ctx := context.Background()
+	ev := &Evidence{Source: "/bench.raw", Type: "image", State: StateRunning, StartedAt: time.Now()}
+	if _, err := c.AddEvidence(ctx, ev); err != nil {
+		b.Fatal(err)
+	}
+	run := &Run{EvidenceID: ev.ID, StartedAt: time.Now()}
+	if _, err := c.StartRun(ctx, run); err != nil {
+		b.Fatal(err)
+	}
+	w := c.NewWriter(ev.ID, run.ID)
+	w.SealRecords()
+	for i := range 20000 {
+		r := &FileRecord{Key: fmt.Sprintf("v0/%d", i), Path: fmt.Sprintf("/d%03d/f%06d.bin", i%100, i), Type: TypeFile,
+			Size: 12345, MD5: "0123456789abcdef0123456789abcdef", SHA1: "0123456789abcdef0123456789abcdef01234567",
+			SHA256: "0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef", Status: StatusUnknown, Complete: true}
+		if err := w.AddFile(r); err != nil {
+			b.Fatal(err)
+		}
+	}
+	if err := w.Commit(); err != nil {
+		b.Fatal(err)
+	}
+	rs := w.RecordsSeal()
+	b.Run("read", func(b *testing.B) {
+		for b.Loop() {
+			if _, err := c.SealEvidence(ctx, ev.ID); err != nil {
+				b.Fatal(err)
+			}
+		}
+	})
+	b.Run("writer", func(b *testing.B) {
+		for b.Loop() {
+			if _, err := c.SealEvidenceWith(ctx, ev.ID, rs); err != nil {
+				b.Fatal(err)
+			}
+		}
+	})
+}

@@ -626,6 +626,14 @@ func (c *Case) StartRun(ctx context.Context, r *Run) (int64, error) {
 // item's totals from its records. It uses its own context so that an
 // interrupted scan can still record that it was interrupted.
 func (c *Case) FinishRun(runID, evidenceID int64, state string, files, bytes, errs int64, at time.Time) error {
+	return c.FinishRunWith(runID, evidenceID, state, files, bytes, errs, at, nil)
+}
+
+// FinishRunWith is FinishRun taking the item's record count and content
+// bytes from rs, a writer's seal of every record of the item
+// (Writer.RecordsSeal), when the item holds as many records as rs, instead
+// of reading every record back; a nil rs gives FinishRun.
+func (c *Case) FinishRunWith(runID, evidenceID int64, state string, files, bytes, errs int64, at time.Time, rs *RecordsSeal) error {
 	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
 	defer cancel()
 	tx, err := c.db.BeginTx(ctx, nil)
@@ -638,8 +646,25 @@ func (c *Case) FinishRun(runID, evidenceID int64, state string, files, bytes, er
 		return err
 	}
 	// The totals come from what the case holds (earlier runs of a resumed
-	// scan included), in one pass over the item's records.
-	if _, err := tx.ExecContext(ctx, `UPDATE evidence SET finished_at = ?, state = ?,
+	// scan included), in one pass over the item's records; or from the
+	// writer's seal of them all, when the count (from the index, without
+	// reading the records) confirms it holds them all.
+	if rs != nil {
+		var n int64
+		if err := tx.QueryRowContext(ctx, `SELECT count(*) FROM files WHERE evidence_id = ?`, evidenceID).Scan(&n); err != nil {
+			return err
+		}
+		if n != rs.records {
+			rs = nil
+		}
+	}
+	if rs != nil {
+		if _, err := tx.ExecContext(ctx, `UPDATE evidence SET finished_at = ?, state = ?, files = ?, bytes = ?,
+	    errors = (SELECT count(*) FROM errors WHERE evidence_id = ?)
+	  WHERE id = ?`, ts(at), state, rs.records, rs.bytes, evidenceID, evidenceID); err != nil {
+			return err
+		}
+	} else if _, err := tx.ExecContext(ctx, `UPDATE evidence SET finished_at = ?, state = ?,
 	    (files, bytes) = (SELECT count(*), coalesce(sum(CASE WHEN type = 'file' THEN size END), 0) FROM files WHERE evidence_id = ?),
 	    errors = (SELECT count(*) FROM errors WHERE evidence_id = ?)
 	  WHERE id = ?`, ts(at), state, evidenceID, evidenceID, evidenceID); err != nil {

@@ -136,8 +136,15 @@ func (f *FileFilter) where() (string, []any) {
 	}
 	if len(f.Status) > 0 {
 		q += ` AND status IN (?` + strings.Repeat(",?", len(f.Status)-1) + `)`
+		unknown := false
 		for _, s := range f.Status {
 			args = append(args, s)
+			unknown = unknown || s == StatusUnknown
+		}
+		if !unknown {
+			// Repeats the condition of the index files_status, so that
+			// SQLite can use it: hits are few, unknown records many.
+			q += ` AND status != '` + StatusUnknown + `'`
 		}
 	}
 	if f.ExtensionMismatch {

@@ -27,6 +27,29 @@ type Writer struct {
 	rows      int
 	pending   int
 	BatchSize int
+	// seal, when not nil, is the records' seal of the rows inserted;
+	// sealLost is set when rows were discarded (Abort).
+	seal     *RecordsSeal
+	sealLost bool
+}
+
+// SealRecords makes the writer compute the records' part of the seal of
+// its evidence item from the rows it inserts (RecordsSeal), to be called
+// before the first AddFile, when the item holds no records yet.
+func (w *Writer) SealRecords() {
+	if w.seal == nil && w.rows == 0 && w.pending == 0 && !w.sealLost {
+		w.seal = newRecordsSeal()
+	}
+}
+
+// RecordsSeal returns the records' seal of every row the writer inserted
+// since SealRecords (see Case.SealEvidenceWith), nil when it was not
+// asked for or rows were discarded. Call it after the last Commit.
+func (w *Writer) RecordsSeal() *RecordsSeal {
+	if w.sealLost {
+		return nil
+	}
+	return w.seal
 }
 
 // multiRows is the number of file rows per INSERT statement.
@@ -127,6 +150,20 @@ func (w *Writer) AddFile(r *FileRecord) error {
 		b2i(r.ExtensionMismatch), entropy, b2i(r.Deleted), inode, volume,
 		nullStr(FormatTime(r.Mtime)), nullStr(FormatTime(r.Atime)), nullStr(FormatTime(r.Ctime)), nullStr(FormatTime(r.Btime)),
 		status, sets, b2i(r.Complete), nullStr(r.Error), extra)
+	if rs := w.seal; rs != nil {
+		var err error
+		if rs.line, err = appendSealLine(rs.line[:0], r.Key, r.Path, r.Stream, r.Type, r.Size, r.MD5, r.SHA1,
+			r.SHA256, r.BLAKE3, status, sets, r.Deleted, r.Complete, r.ExtensionMismatch, r.Error); err != nil {
+			w.seal, w.sealLost = nil, true
+		} else {
+			rs.h.Write(rs.line)
+			rs.records++
+			rs.statuses[status]++
+			if r.Type == TypeFile {
+				rs.bytes += r.Size
+			}
+		}
+	}
 	w.rows++
 	if w.rows == multiRows {
 		if err := w.flushRows(); err != nil {
@@ -197,6 +234,9 @@ func (w *Writer) Commit() error {
 	w.tx, w.pending = nil, 0
 	if err := tx.Commit(); err != nil {
 		tx.Rollback()
+		if w.seal != nil {
+			w.seal, w.sealLost = nil, true
+		}
 		return fmt.Errorf("failed to commit records to case: %w", err)
 	}
 	return nil
@@ -204,6 +244,9 @@ func (w *Writer) Commit() error {
 
 // Abort discards the uncommitted records.
 func (w *Writer) Abort() {
+	if w.seal != nil && (w.rows > 0 || w.pending > 0) {
+		w.seal, w.sealLost = nil, true
+	}
 	clear(w.args)
 	w.args, w.rows = w.args[:0], 0
 	if w.tx != nil {

@@ -202,6 +202,7 @@ func (e *Env) scanSource(ctx context.Context, c *casedb.Case, p, host string, hs
 		MismatchPolicy: pol,
 	})
 	if res != nil {
+		sc.records = res.RecordsSeal
 		if cerr := sc.finished(res.EvidenceID, res.RunID, res.State, res.Files, res.Bytes, res.Errors, res.Existing); cerr != nil && err == nil {
 			err = cerr
 		}
@@ -271,6 +272,9 @@ type scanCustody struct {
 	// mismatchPolicy is the policy file of the scan (path and SHA-256),
 	// nil for the default table.
 	mismatchPolicy map[string]any
+	// records is the records' seal the scan made as it wrote them, for
+	// the next call of finished (nil: the seal reads them back).
+	records *casedb.RecordsSeal
 }
 
 func (e *Env) newScanCustody(ctx context.Context, c *casedb.Case, examiner string) *scanCustody {
@@ -318,7 +322,8 @@ func (s *scanCustody) finished(evidenceID, runID int64, state string, files, byt
 	if s.c != nil {
 		ctx, cancel := context.WithTimeout(context.Background(), 10*time.Minute)
 		defer cancel()
-		seal, err := s.c.SealEvidence(ctx, evidenceID)
+		seal, err := s.c.SealEvidenceWith(ctx, evidenceID, s.records)
+		s.records = nil
 		if err != nil {
 			return fmt.Errorf("cannot seal the records of evidence item %d: %w", evidenceID, err)
 		}

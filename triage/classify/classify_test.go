@@ -209,3 +209,54 @@ func BenchmarkHistogram(b *testing.B) {
 		h.Write(buf)
 	}
 }
+
+// TestHistogramFold checks the counts kept past a fold of the 32-bit
+// tables against a plain count of every byte value.
+func TestHistogramFold(t *testing.T) {
+	buf := make([]byte, 3<<20+5)
+	rand.New(rand.NewSource(2)).Read(buf)
+	var want [256]float64
+	for _, b := range buf {
+		want[b]++
+	}
+	var h Histogram
+	h.Write(buf[:7])
+	h.fold()
+	h.Write(buf[7:1001])
+	h.fold()
+	h.Write(buf[1001:])
+	sum := 0.0
+	for _, c := range want {
+		if c > 0 {
+			sum += c * math.Log2(c)
+		}
+	}
+	n := float64(len(buf))
+	exact := math.Log2(n) - sum/n
+	if got := h.Entropy(); math.Abs(got-exact) > 1e-9 || h.Count() != uint64(len(buf)) {
+		t.Fatalf("entropy after folds %v (count %d), want %v (%d)", got, h.Count(), exact, len(buf))
+	}
+	if got := Entropy(buf); got != h.Entropy() {
+		t.Fatalf("entropy in one write %v, after folds %v", got, h.Entropy())
+	}
+	h.Reset()
+	if h.Entropy() != 0 || h.Count() != 0 {
+		t.Fatalf("after Reset: entropy %v, count %d", h.Entropy(), h.Count())
+	}
+}
+
+// BenchmarkHistogramFiles counts small contents one after the other, as
+// a batch of small files is measured (Reset, Write, Entropy each).
+func BenchmarkHistogramFiles(b *testing.B) {
+	buf := make([]byte, 1<<20)
+	rand.New(rand.NewSource(1)).Read(buf)
+	var h Histogram
+	b.SetBytes(int64(len(buf)))
+	for b.Loop() {
+		for off := 0; off < len(buf); off += 4096 {
+			h.Reset()
+			h.Write(buf[off : off+4096])
+			_ = h.Entropy()
+		}
+	}
+}
