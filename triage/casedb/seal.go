@@ -85,8 +85,13 @@ func (c *Case) SealEvidence(ctx context.Context, evidenceID int64) (*Seal, error
 	h := sha256.New()
 	// Only the sealed columns, encoded without reflection: a seal is made
 	// at the end of every scan, over every record of the item.
+	// The records are read in the table's own order, within the range of
+	// the item's ids: with the index on evidence_id, SQLite sorted every
+	// record of the item in memory (about 1 KB each) before the first.
 	rows, err := c.db.QueryContext(ctx, `SELECT key, path_bytes, stream, type, size, md5, sha1, sha256, blake3, status,
-  hashsets, deleted, complete, extension_mismatch, error FROM files WHERE evidence_id = ? ORDER BY id`, evidenceID)
+  hashsets, deleted, complete, extension_mismatch, error FROM files
+  WHERE id BETWEEN (SELECT min(id) FROM files WHERE evidence_id = ?1) AND (SELECT max(id) FROM files WHERE evidence_id = ?1)
+  AND +evidence_id = ?1 ORDER BY id`, evidenceID)
 	if err != nil {
 		return nil, err
 	}
