@@ -457,7 +457,11 @@ func (p *diskPass) read(ctx context.Context, v *visitor) error {
 		return nil
 	}
 	if st, ok := p.img.(container.Streamer); ok && p.start == 0 {
-		err := st.Stream(ctx, p.s.opts.Workers, func(b []byte, bad *container.RegionError) error {
+		// One decoder per CPU (Stream's default), not one per scan worker:
+		// decoding is all CPU, and more decoders only hold more chunks
+		// and share the same cores (500 MB E01 on 2 cores: 5% less CPU
+		// than with the scan's 16 workers).
+		err := st.Stream(ctx, 0, func(b []byte, bad *container.RegionError) error {
 			return block(b, bad, nil)
 		})
 		if err == nil && off != p.size {
