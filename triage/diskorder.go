@@ -58,7 +58,7 @@ const (
 	diskStreams = 8
 	// diskMaxFiles and diskMaxPieces bound what the pass collects (each
 	// collected entry stays in memory until its content is read: about
-	// 600 bytes on NTFS, its entry encoded (entryArena), its opener, its
+	// 700 bytes on NTFS, its entry encoded (entryArena), its opener, its
 	// extents): beyond, contents are read on their own during the walk.
 	diskMaxFiles  = 1 << 18
 	diskMaxPieces = 1 << 20
