@@ -42,6 +42,11 @@ bin=$dir/triage
 (cd "$root" && go build -o "$bin" ./cmd/triage)
 cat "$img" "$e01".E* >/dev/null # warm the page cache
 echo "image: $img ($(du -h --apparent-size "$img" | cut -f1), $files files of random content); load: $(cut -d' ' -f1-3 /proc/loadavg)"
+# BASELINE=/path/to/an/older/triage runs every measure with that binary
+# too, in the same run (before and after a change).
+measure() { # measure BIN LABEL
+bin=$1
+echo "== $2"
 scan_default() { rm -rf "$dir/case"; "$bin" scan "$1" --case "$dir/case" -q; }
 scan_files() { rm -rf "$dir/case"; "$bin" scan "$1" --case "$dir/case" -q --verify-image=false; }
 fiw() { rm -f "$dir/fiwalk.xml"; fiwalk -X "$dir/fiwalk.xml" "$1"; }
@@ -49,7 +54,9 @@ export -f scan_default scan_files fiw
 export dir bin
 read -r def_w def_c < <(tsk_time bash -c 'scan_default "$0"' "$img")
 read -r fil_w fil_c < <(tsk_time bash -c 'scan_files "$0"' "$img")
-read -r fiw_w fiw_c < <(tsk_time bash -c 'fiw "$0"' "$img")
+if [ -z "${fiw_w:-}" ]; then
+  read -r fiw_w fiw_c < <(tsk_time bash -c 'fiw "$0"' "$img")
+fi
 echo "default scan (files + media hash)  ${def_w}s (cpu ${def_c}s)   fiwalk -X ${fiw_w}s (cpu ${fiw_c}s)   fiwalk/triage: wall $(tsk_ratio "$fiw_w" "$def_w"), cpu $(tsk_ratio "$fiw_c" "$def_c")"
 echo "files only (--verify-image=false)  ${fil_w}s (cpu ${fil_c}s)   fiwalk/triage: wall $(tsk_ratio "$fiw_w" "$fil_w"), cpu $(tsk_ratio "$fiw_c" "$fil_c")"
 
@@ -69,6 +76,13 @@ print("default scan reads: rchar %d for %d bytes of image = %.2fx; peak RSS %d M
 PY
 
 read -r e_w e_c < <(tsk_time bash -c 'scan_default "$0"' "$e01.E01")
-read -r v_w v_c < <(tsk_time ewfverify -q -d sha1 "$e01.E01")
+if [ -z "${v_w:-}" ]; then
+  read -r v_w v_c < <(tsk_time ewfverify -q -d sha1 "$e01.E01")
+fi
 echo "E01 (-c fast): default scan ${e_w}s (cpu ${e_c}s)   ewfverify -d sha1 ${v_w}s (cpu ${v_c}s)   ewfverify/triage: wall $(tsk_ratio "$v_w" "$e_w"), cpu $(tsk_ratio "$v_c" "$e_c")"
+}
+measure "$dir/triage" "triage (this tree)"
+if [ -n "${BASELINE:-}" ]; then
+  measure "$BASELINE" "baseline $BASELINE"
+fi
 rm -rf "$dir/case" "$dir/fiwalk.xml" "$dir/time.out"

@@ -45,11 +45,24 @@ func FuzzNewReader(f *testing.F) {
 				_, _ = r.ReadAt(buf, off)
 			}
 		}
+		// The stream (chunks read ahead) gives the bytes ReadAt gives
+		// (chunks read one by one) of a reader of its own.
+		r2, err := New(bytes.NewReader(b), int64(len(b)))
+		if err != nil {
+			t.Fatalf("second open: %v", err)
+		}
 		n := 0
+		var off int64
 		_ = r.Stream(context.Background(), 2, func(data []byte, cerr *container.RegionError) error {
 			if n++; n > 8 {
 				return errors.New("enough")
 			}
+			want := make([]byte, len(data))
+			m, rerr := r2.ReadAt(want, off)
+			if cerr == nil && (rerr == nil || rerr == io.EOF) && m == len(data) && !bytes.Equal(data, want) {
+				t.Fatalf("stream at %d differs from ReadAt", off)
+			}
+			off += int64(len(data))
 			return nil
 		})
 		_ = r.BadChunks()

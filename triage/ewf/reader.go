@@ -329,7 +329,7 @@ func (r *Reader) chunk(ci int64) ([]byte, *container.RegionError) {
 		}
 		if wait == nil { // this goroutine decodes it
 			buf := make([]byte, r.chunkLen(ci), r.chunkSize+4)
-			cerr := r.decode(ci, buf)
+			cerr := r.decode(ci, buf, nil)
 			r.cache.put(ci, buf, cerr)
 			return buf, cerr
 		}
@@ -361,12 +361,42 @@ var zlibPool, cbufPool sync.Pool
 
 // decode reads chunk ci into dst (of the chunk's length, capacity at least
 // that + 4), checking it. A bad chunk is recorded and returned.
-func (r *Reader) decode(ci int64, dst []byte) *container.RegionError {
+// rawSpan returns where in which segment file decode reads chunk ci:
+// seg, off and n; ok is false when decode would not read it (a chunk it
+// reports bad before reading).
+func (r *Reader) rawSpan(ci int64) (seg int, off, n int64, ok bool) {
+	gi := sort.Search(len(r.groups), func(i int) bool { return r.groups[i].first > ci }) - 1
+	if gi < 0 {
+		return 0, 0, 0, false
+	}
+	g := &r.groups[gi]
+	sf := r.segs[g.seg]
+	off, size, compressed := g.span(int(ci - g.first))
+	if off < fileHeaderSize || off >= sf.Size {
+		return 0, 0, 0, false
+	}
+	if !compressed {
+		n = r.chunkLen(ci) + 4
+		if size < n || off+n > sf.Size {
+			return 0, 0, 0, false
+		}
+		return g.seg, off, n, true
+	}
+	size = min(size, r.chunkSize+r.chunkSize/8+1024)
+	if size <= 6 || off+size > sf.Size {
+		return 0, 0, 0, false
+	}
+	return g.seg, off, size, true
+}
+
+func (r *Reader) decode(ci int64, dst []byte, raw []byte) *container.RegionError {
 	gi := sort.Search(len(r.groups), func(i int) bool { return r.groups[i].first > ci }) - 1
 	g := &r.groups[gi]
 	seg := r.segs[g.seg]
 	off, size, compressed := g.span(int(ci - g.first))
 	want := int64(len(dst))
+	// raw, when not nil, holds the bytes of the segment file that the
+	// chunk is read from (rawSpan), read ahead with its neighbours.
 	fail := func(format string, a ...any) *container.RegionError {
 		e := &ChunkError{Chunk: ci, MediaOff: ci * r.chunkSize, Length: want, Segment: seg.Name, FileOff: off, Err: fmt.Errorf(format, a...)}
 		clear(dst)
@@ -386,7 +416,9 @@ func (r *Reader) decode(ci int64, dst []byte) *container.RegionError {
 			return fail("chunk extends beyond the end of the segment file")
 		}
 		b := dst[:want+4]
-		if _, err := seg.R.ReadAt(b, off); err != nil && !(err == io.EOF) {
+		if int64(len(raw)) == want+4 {
+			copy(b, raw)
+		} else if _, err := seg.R.ReadAt(b, off); err != nil && !(err == io.EOF) {
 			return fail("read failed: %w", err)
 		}
 		if stored, got := binary.LittleEndian.Uint32(b[want:]), adler32.Checksum(b[:want]); stored != got {
@@ -403,15 +435,20 @@ func (r *Reader) decode(ci int64, dst []byte) *container.RegionError {
 	if off+size > seg.Size {
 		return fail("compressed chunk extends beyond the end of the segment file")
 	}
-	cp, _ := cbufPool.Get().(*[]byte)
-	if cp == nil || int64(cap(*cp)) < size {
-		b := make([]byte, size)
-		cp = &b
-	}
-	defer cbufPool.Put(cp)
-	cbuf := (*cp)[:size]
-	if _, err := seg.R.ReadAt(cbuf, off); err != nil && err != io.EOF {
-		return fail("read failed: %w", err)
+	var cbuf []byte
+	if int64(len(raw)) == size {
+		cbuf = raw
+	} else {
+		cp, _ := cbufPool.Get().(*[]byte)
+		if cp == nil || int64(cap(*cp)) < size {
+			b := make([]byte, size)
+			cp = &b
+		}
+		defer cbufPool.Put(cp)
+		cbuf = (*cp)[:size]
+		if _, err := seg.R.ReadAt(cbuf, off); err != nil && err != io.EOF {
+			return fail("read failed: %w", err)
+		}
 	}
 	if z := r.zeroZ.Load(); z != nil && want == r.chunkSize && bytes.Equal(cbuf, *z) {
 		clear(dst)

@@ -4,6 +4,7 @@ import (
 	"context"
 	"runtime"
 	"sync"
+	"sync/atomic"
 
 	"github.com/triagekit/triage/triage/image/container"
 )
@@ -23,6 +24,8 @@ func (r *Reader) Stream(ctx context.Context, workers int, fn func(data []byte, b
 	type job struct {
 		ci   int64
 		buf  []byte
+		raw  []byte  // the chunk's bytes in its segment file, read ahead
+		win  *window // holding raw
 		err  *container.RegionError
 		done chan struct{}
 	}
@@ -33,13 +36,16 @@ func (r *Reader) Stream(ctx context.Context, workers int, fn func(data []byte, b
 	order := make(chan *job, depth)
 	var wg sync.WaitGroup
 	wg.Add(1)
+	var ahead chunkAhead
 	go func() { // producer
 		defer wg.Done()
 		defer close(work)
 		defer close(order)
+		defer ahead.release()
 		for ci := int64(0); ci < r.nchunks; ci++ {
 			bp := pool.Get().(*[]byte)
 			j := &job{ci: ci, buf: (*bp)[:r.chunkLen(ci)], done: make(chan struct{})}
+			j.raw, j.win = ahead.span(r, ci)
 			select {
 			case order <- j:
 			case <-ctx.Done():
@@ -58,8 +64,10 @@ func (r *Reader) Stream(ctx context.Context, workers int, fn func(data []byte, b
 			defer wg.Done()
 			for j := range work {
 				if ctx.Err() == nil {
-					j.err = r.decode(j.ci, j.buf)
+					j.err = r.decode(j.ci, j.buf, j.raw)
 				}
+				j.raw = nil
+				j.win.release()
 				close(j.done)
 			}
 		}()
@@ -89,4 +97,70 @@ func (r *Reader) Stream(ctx context.Context, workers int, fn func(data []byte, b
 		err = ctx.Err()
 	}
 	return err
+}
+
+// The chunks of a segment file follow each other: Stream reads them
+// ahead, readAheadSize bytes at a time, instead of one read call each (a
+// 32 KiB chunk a call: 16,000 calls for 500 MB).
+const readAheadSize = 4 << 20
+
+// window is bytes of a segment file read ahead, shared by the chunks it
+// holds; its buffer is reused once they are all decoded.
+type window struct {
+	seg  int
+	off  int64
+	b    []byte
+	refs atomic.Int32
+}
+
+var windowPool sync.Pool
+
+func (w *window) release() {
+	if w != nil && w.refs.Add(-1) == 0 {
+		b := w.b[:cap(w.b)]
+		windowPool.Put(&b)
+	}
+}
+
+// chunkAhead is the producer's current window.
+type chunkAhead struct{ w *window }
+
+// span returns the bytes chunk ci is decoded from, read ahead, and the
+// window holding them (a reference the caller releases); nil when the
+// chunk is read on its own (it is not where a chunk can be, a read
+// failed: decode reads it again and reports it).
+func (a *chunkAhead) span(r *Reader, ci int64) ([]byte, *window) {
+	seg, off, n, ok := r.rawSpan(ci)
+	if !ok || n > readAheadSize {
+		return nil, nil
+	}
+	w := a.w
+	if w == nil || w.seg != seg || off < w.off || off+n > w.off+int64(len(w.b)) {
+		a.release()
+		sf := r.segs[seg]
+		size := min(int64(readAheadSize), sf.Size-off)
+		bp, _ := windowPool.Get().(*[]byte)
+		if bp == nil {
+			b := make([]byte, readAheadSize)
+			bp = &b
+		}
+		b := (*bp)[:size]
+		m, _ := sf.R.ReadAt(b, off)
+		w = &window{seg: seg, off: off, b: b[:m]}
+		w.refs.Store(1) // the producer's
+		a.w = w
+		if int64(m) < n {
+			return nil, nil
+		}
+	}
+	w.refs.Add(1)
+	return w.b[off-w.off : off-w.off+n], w
+}
+
+// release lets go of the producer's reference to its window.
+func (a *chunkAhead) release() {
+	if a.w != nil {
+		a.w.release()
+		a.w = nil
+	}
 }
