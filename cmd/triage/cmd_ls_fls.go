@@ -10,6 +10,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/triagekit/triage/internal/ntfsfs"
 	"github.com/triagekit/triage/triage"
 	"github.com/triagekit/triage/triage/casedb"
 	"github.com/triagekit/triage/triage/fs/formats"
@@ -119,6 +120,30 @@ type flsVisitor struct {
 	only    int
 	headers bool
 	headed  int
+	// ntfs holds the NTFS volumes opened again for what the walk does
+	// not give: index streams, unnamed MFT entries, index order.
+	ntfs map[int]*ntfsfs.FS
+}
+
+// ntfsVolume opens NTFS volume vol of the image for the listing's own
+// questions (nil when it cannot).
+func (v *flsVisitor) ntfsVolume(vol int) *ntfsfs.FS {
+	if f, ok := v.ntfs[vol]; ok {
+		return f
+	}
+	var f *ntfsfs.FS
+	if v.table != nil {
+		for _, p := range v.table.Partitions {
+			if p.Index == vol {
+				f, _ = ntfsfs.Open(io.NewSectionReader(v.img, p.Offset, p.Length), p.Offset, p.Length)
+			}
+		}
+	}
+	if v.ntfs == nil {
+		v.ntfs = map[int]*ntfsfs.FS{}
+	}
+	v.ntfs[vol] = f
+	return f
 }
 
 func (v *flsVisitor) geometry(vol int) *flsGeometry {
@@ -150,6 +175,7 @@ func (v *flsVisitor) endVolume() {
 		if !v.sawOrphans && v.mftSize > 0 {
 			v.virtual("V/V", uint64(v.mftSize), "$OrphanFiles")
 		}
+		v.ntfsOrphans()
 		v.flush()
 	case g.fs == "ext" && g.orphans > 0:
 		v.virtual("V/V", g.orphans, "$OrphanFiles")
@@ -199,6 +225,8 @@ type flsRow struct {
 	UID     int64   `json:"uid"`
 	GID     int64   `json:"gid"`
 	Virtual bool    `json:"virtual"`
+	// Index is set for an index attribute other than $I30 ($Secure:$SDH).
+	Index bool `json:"index,omitempty"`
 
 	times [4]time.Time
 }
@@ -223,10 +251,34 @@ func (v *flsVisitor) emit(r *flsRow) error {
 	return v.write(r)
 }
 
+// ntfsOrphans adds the MFT entries the Sleuth Kit lists as
+// $OrphanFiles/OrphanFile-N: entries not in use that hold no name (triage
+// records only named entries).
+func (v *flsVisitor) ntfsOrphans() {
+	f := v.ntfsVolume(v.cur)
+	if f == nil {
+		return
+	}
+	for i := int64(0); i < f.Entries(); i++ {
+		e, err := f.ReadEntry(i)
+		if err != nil || e.InUse || len(e.Names) > 0 || e.SI == (ntfsfs.Times{}) {
+			continue
+		}
+		n := uint64(i)
+		v.emit(&flsRow{Volume: v.vol(), Type: "-/r", Deleted: true, Address: strconv.FormatInt(i, 10), Inode: &n,
+			Path:  "$OrphanFiles/OrphanFile-" + strconv.FormatInt(i, 10),
+			times: [4]time.Time{e.SI.Mtime, e.SI.Atime, e.SI.Ctime, e.SI.Btime}})
+	}
+}
+
 // flush writes the rows of an NTFS volume held back to be put in fls's
 // order.
 func (v *flsVisitor) flush() error {
-	ntfsOrder(v.pending)
+	var idx *ntfsIndex
+	if f := v.ntfsVolume(v.cur); f != nil {
+		idx = &ntfsIndex{fs: f, order: map[uint64]map[indexKey]int{}}
+	}
+	ntfsOrder(v.pending, idx)
 	v.buffer = false
 	for _, r := range v.pending {
 		if err := v.write(r); err != nil {
@@ -333,6 +385,8 @@ func (v *flsVisitor) Entry(e *triage.Entry) error {
 		meta, name = "b", "b"
 	}
 	var addr string
+	var indexes []ntfsfs.IndexAttr
+	noRow := false
 	switch {
 	case e.Extra["virtual"] == true:
 		// NTFS's $OrphanFiles: numbered after the last MFT entry.
@@ -349,8 +403,11 @@ func (v *flsVisitor) Entry(e *triage.Entry) error {
 		addr = "-"
 	case fsName == "ntfs":
 		attr, _ := e.Extra["ntfs_attr"].(string)
+		if e.Stream == "" {
+			indexes = v.ntfsIndexes(vol, *e.Inode)
+		}
 		if attr == "" && e.Type != casedb.TypeDir {
-			return nil // no $DATA: fls lists its other attributes only
+			noRow = true // no $DATA: fls lists its other attributes only
 		}
 		if *e.Inode == 0 && e.Stream == "" {
 			// $MFT: its size in 1 KiB records numbers $OrphanFiles (the
@@ -380,6 +437,41 @@ func (v *flsVisitor) Entry(e *triage.Entry) error {
 		Address: addr, Inode: e.Inode, Path: strings.TrimPrefix(casedb.DisplayString(e.Path), "/"), Stream: e.Stream,
 		Size: size, UID: extraNumber(e.Extra, "ext_uid", "uid"), GID: extraNumber(e.Extra, "ext_gid", "gid"),
 		Virtual: e.Extra["virtual"] == true, times: [4]time.Time{e.Mtime, e.Atime, e.Ctime, e.Btime}}
+	var rows []*flsRow
+	if !noRow {
+		rows = append(rows, r)
+	}
+	for _, x := range indexes {
+		ir := *r
+		ir.Type, ir.Stream, ir.Index = "r/r", x.Name, true
+		ir.Address = strconv.FormatUint(*e.Inode, 10) + "-144-" + strconv.Itoa(int(x.ID))
+		rows = append(rows, &ir)
+	}
+	for _, r := range rows {
+		if err := v.emitNames(r, e); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// ntfsIndexes returns the index attributes other than $I30 of MFT entry
+// inode ($Secure:$SDH), which fls lists as streams.
+func (v *flsVisitor) ntfsIndexes(vol int, inode uint64) []ntfsfs.IndexAttr {
+	f := v.ntfsVolume(vol)
+	if f == nil {
+		return nil
+	}
+	e, err := f.ReadEntry(int64(inode))
+	if err != nil {
+		return nil
+	}
+	return e.Indexes
+}
+
+// emitNames emits r and, for a file with hard links, r under each of its
+// other names.
+func (v *flsVisitor) emitNames(r *flsRow, e *triage.Entry) error {
 	if err := v.emit(r); err != nil {
 		return err
 	}
