@@ -32,6 +32,12 @@ type flsGeometry struct {
 	// orphans is the address of the virtual $OrphanFiles folder (ext:
 	// inode count + 1; FAT: after its virtual files), 0 when not known.
 	orphans uint64
+	// FAT and exFAT: where the root folder lies in the volume (its first
+	// cluster on FAT32 and exFAT), for the entries that are not files.
+	volOff, rootOff, rootLen int64
+	// system are the root's entries that are not files (volume label,
+	// allocation bitmap, up-case table), printed in their place.
+	system []*flsRow
 }
 
 // readFlsGeometry reads the geometry of the volume at off (length bytes)
@@ -64,6 +70,11 @@ func readFlsGeometry(r io.ReaderAt, off, length int64) flsGeometry {
 		}
 		g.setFAT(ss, reserved+fats*fatSize, total, length, int(fats))
 		g.sector, g.fatBytes = ss, fatSize*ss
+		if roots := le16(0x11); roots > 0 {
+			g.rootOff, g.rootLen = g.fatBase, roots*32
+		} else if cluster := ss * int64(b[0x0d]); g.fatBase > 0 && cluster > 0 && le32(0x2c) >= 2 {
+			g.rootOff, g.rootLen = g.fatBase+(le32(0x2c)-2)*cluster, cluster
+		}
 	case "exfat":
 		shift := b[0x6c]
 		if shift < 9 || shift > 12 {
@@ -71,6 +82,10 @@ func readFlsGeometry(r io.ReaderAt, off, length int64) flsGeometry {
 		}
 		g.setFAT(1<<shift, le32(0x58), int64(binary.LittleEndian.Uint64(b[0x48:])), length, int(b[0x6e]))
 		g.sector, g.fatBytes = 1<<shift, le32(0x54)<<shift
+		if cshift := b[0x6d]; g.fatBase > 0 && cshift <= 25-shift && le32(0x60) >= 2 {
+			cluster := int64(1) << (shift + cshift)
+			g.rootOff, g.rootLen = g.fatBase+(le32(0x60)-2)*cluster, cluster
+		}
 	}
 	return g
 }
@@ -109,7 +124,10 @@ type flsVisitor struct {
 	sawOrphans bool
 	// buffer holds the rows of an NTFS volume back in pending until the
 	// volume ends.
-	buffer   bool
+	buffer  bool
+	fatTree bool // the rows held back are of a FAT or exFAT volume
+	// slack: the names of NTFS index slack are listed (--ntfs-index-slack).
+	slack    bool
 	pending  []*flsRow
 	problems int
 	buf      []byte
@@ -155,6 +173,8 @@ func (v *flsVisitor) geometry(vol int) *flsGeometry {
 		for _, p := range v.table.Partitions {
 			if p.Index == vol {
 				*g = readFlsGeometry(v.img, p.Offset, p.Length)
+				g.volOff = p.Offset
+				g.system = fatSystemEntries(v.img, g, vol)
 			}
 		}
 	}
@@ -171,6 +191,14 @@ func (v *flsVisitor) endVolume() {
 	}
 	g := v.geometry(v.cur)
 	switch {
+	case v.buffer && v.fatTree:
+		v.systemBefore(g, -1)
+		v.virtualSized("v/v", g.fatMBR, "$MBR", g.sector)
+		for i := 1; i <= g.fats; i++ {
+			v.virtualSized("v/v", g.fatMBR+uint64(i), "$FAT"+strconv.Itoa(i), g.fatBytes)
+		}
+		v.virtual("V/V", g.orphans, "$OrphanFiles")
+		v.flush()
 	case v.buffer:
 		if !v.sawOrphans && v.mftSize > 0 {
 			v.virtual("V/V", uint64(v.mftSize), "$OrphanFiles")
@@ -180,6 +208,7 @@ func (v *flsVisitor) endVolume() {
 	case g.fs == "ext" && g.orphans > 0:
 		v.virtual("V/V", g.orphans, "$OrphanFiles")
 	case (g.fs == "fat" || g.fs == "exfat") && g.fatMBR > 0:
+		v.systemBefore(g, -1)
 		v.virtualSized("v/v", g.fatMBR, "$MBR", g.sector)
 		for i := 1; i <= g.fats; i++ {
 			v.virtualSized("v/v", g.fatMBR+uint64(i), "$FAT"+strconv.Itoa(i), g.fatBytes)
@@ -274,11 +303,28 @@ func (v *flsVisitor) ntfsOrphans() {
 // flush writes the rows of an NTFS volume held back to be put in fls's
 // order.
 func (v *flsVisitor) flush() error {
+	if v.fatTree {
+		treeOrder(v.pending)
+		v.fatTree = false
+		return v.flushOrdered()
+	}
 	var idx *ntfsIndex
 	if f := v.ntfsVolume(v.cur); f != nil {
-		idx = &ntfsIndex{fs: f, order: map[uint64]map[indexKey]int{}}
+		idx = &ntfsIndex{fs: f, order: map[uint64]map[indexKey]int{}, names: map[uint64][]ntfsfs.IndexName{}}
+		if v.slack {
+			for _, r := range idx.staleSlack(v.pending) {
+				r.Volume = v.vol()
+				if v.only < 0 || v.only == v.cur {
+					v.pending = append(v.pending, r)
+				}
+			}
+		}
 	}
 	ntfsOrder(v.pending, idx)
+	return v.flushOrdered()
+}
+
+func (v *flsVisitor) flushOrdered() error {
 	v.buffer = false
 	for _, r := range v.pending {
 		if err := v.write(r); err != nil {
@@ -371,6 +417,11 @@ func (v *flsVisitor) Entry(e *triage.Entry) error {
 		// the order of its folder indexes, as fls lists them.
 		v.buffer = true
 	}
+	if (fsName == "fat" || fsName == "exfat") && g.fatMBR > 0 && !v.buffer && len(v.pending) == 0 {
+		// The contents of a deleted folder may come after the folder's
+		// siblings: fls lists them right after the folder.
+		v.buffer, v.fatTree = true, true
+	}
 	meta, name := "r", "r"
 	switch e.Type {
 	case casedb.TypeDir:
@@ -425,6 +476,9 @@ func (v *flsVisitor) Entry(e *triage.Entry) error {
 		addr = strconv.FormatInt((int64(*e.Inode)-g.fatBase)/32+3, 10)
 	default:
 		addr = strconv.FormatUint(*e.Inode, 10)
+	}
+	if e.Inode != nil && !strings.Contains(strings.Trim(e.Path, "/"), "/") {
+		v.systemBefore(g, int64(*e.Inode))
 	}
 	size := e.Size
 	if n, ok := e.Extra["ntfs_declared_size"].(int64); ok {

@@ -14,6 +14,61 @@ import (
 type ntfsIndex struct {
 	fs    *ntfsfs.FS
 	order map[uint64]map[indexKey]int // folder entry: first place of each name
+	names map[uint64][]ntfsfs.IndexName
+}
+
+// list returns the names of the index of folder entry dir, in fls's
+// order (what was read before a problem).
+func (x *ntfsIndex) list(dir uint64) []ntfsfs.IndexName {
+	if n, ok := x.names[dir]; ok {
+		return n
+	}
+	n, _ := x.fs.IndexOrder(int64(dir))
+	x.names[dir] = n
+	return n
+}
+
+// staleSlack returns the rows fls prints for names in the slack of the
+// folder indexes that name MFT entry 0 (a cleared reference) and that no
+// row holds yet: stale copies of live names, which the walk leaves out.
+func (x *ntfsIndex) staleSlack(rows []*flsRow) []*flsRow {
+	have := map[string]bool{}
+	dirs := map[string]uint64{"": 5}
+	for _, r := range rows {
+		if r.Inode == nil {
+			have[r.Path] = true
+		} else if r.Stream == "" && strings.HasSuffix(r.Type, "/d") {
+			dirs[r.Path] = *r.Inode
+		}
+	}
+	var out []*flsRow
+	for path, dir := range dirs {
+		for _, n := range x.list(dir) {
+			p := n.Name
+			if path != "" {
+				p = path + "/" + n.Name
+			}
+			if !n.Deleted || n.Ref != 0 || have[p] || !plausibleSlackName(n.Name) {
+				continue
+			}
+			have[p] = true
+			out = append(out, &flsRow{Type: "r/-", Deleted: true, Address: "0", Path: p})
+		}
+	}
+	return out
+}
+
+// plausibleSlackName rejects names that cannot be file names.
+func plausibleSlackName(n string) bool {
+	if n == "" || n == "." || n == ".." {
+		return false
+	}
+	for _, c := range n {
+		if c < 0x20 || c == '/' || c == 0x7f || c == unicode.ReplacementChar {
+			return false
+		}
+	}
+	return true
 }
 
 // indexKey is a name of the index and the MFT entry it names; ref -1
@@ -28,7 +83,7 @@ type indexKey struct {
 func (x *ntfsIndex) place(dir uint64, name string, inode *uint64) (int, bool) {
 	m, ok := x.order[dir]
 	if !ok {
-		names, _ := x.fs.IndexOrder(int64(dir)) // what was read before a problem still counts
+		names := x.list(dir)
 		m = make(map[indexKey]int, len(names))
 		for i, n := range names {
 			k := indexKey{int64(n.Ref), n.Name}
@@ -69,7 +124,7 @@ func ntfsOrder(rows []*flsRow, idx *ntfsIndex) {
 	}
 	nodes := make(map[string]node, len(rows))
 	for _, r := range rows {
-		if _, ok := nodes[r.Path]; ok && r.Stream != "" {
+		if n, ok := nodes[r.Path]; ok && (r.Stream != "" || r.Inode == nil && n.inode != nil) {
 			continue
 		}
 		nodes[r.Path] = node{deleted: r.Deleted, inode: r.Inode, dir: strings.HasSuffix(r.Type, "/d")}
@@ -95,7 +150,7 @@ func ntfsOrder(rows []*flsRow, idx *ntfsIndex) {
 	}
 	// place is the place of a name in its folder's index, -1 when the
 	// index does not hold it, -2 when the folder is not known.
-	place := func(prefix string, parts []string, d int) int {
+	place := func(prefix string, parts []string, d int, own *flsRow) int {
 		if idx == nil {
 			return -2
 		}
@@ -107,7 +162,11 @@ func ntfsOrder(rows []*flsRow, idx *ntfsIndex) {
 			}
 			dir = *p.inode
 		}
-		if i, ok := idx.place(dir, parts[d], nodes[prefix].inode); ok {
+		inode := nodes[prefix].inode
+		if own != nil && d == len(parts)-1 {
+			inode = own.Inode
+		}
+		if i, ok := idx.place(dir, parts[d], inode); ok {
 			return i
 		}
 		return -1
@@ -116,6 +175,13 @@ func ntfsOrder(rows []*flsRow, idx *ntfsIndex) {
 		a, b := keys[i], keys[j]
 		for d := 0; d < len(a.parts) && d < len(b.parts); d++ {
 			if a.parts[d] == b.parts[d] {
+				if d == len(a.parts)-1 && d == len(b.parts)-1 && (a.row.Inode == nil) != (b.row.Inode == nil) {
+					// A name carved from slack and a live name alike.
+					xa, xb := place(a.row.Path, a.parts, d, a.row), place(b.row.Path, b.parts, d, b.row)
+					if xa != xb && xa >= 0 && xb >= 0 {
+						return xa < xb
+					}
+				}
 				continue
 			}
 			pa, pb := strings.Join(a.parts[:d+1], "/"), strings.Join(b.parts[:d+1], "/")
@@ -126,7 +192,7 @@ func ntfsOrder(rows []*flsRow, idx *ntfsIndex) {
 			if d == 1 && a.parts[0] == "$OrphanFiles" {
 				return inodeOf(nodes[pa].inode) < inodeOf(nodes[pb].inode)
 			}
-			if xa, xb := place(pa, a.parts, d), place(pb, b.parts, d); xa != -2 && xb != -2 {
+			if xa, xb := place(pa, a.parts, d, a.row), place(pb, b.parts, d, b.row); xa != -2 && xb != -2 {
 				switch {
 				case xa >= 0 && xb >= 0:
 					return xa < xb
@@ -189,4 +255,52 @@ func ntfsCollate(a, b string) int {
 		}
 	}
 	return len(ua) - len(ub)
+}
+
+// treeOrder puts every row of a FAT or exFAT volume right after its
+// folder (depth first) and the rows of a folder in the order of their
+// directory entries (their byte offset in the volume: the deleted entries
+// the walk gives last go back to their place); rows without an entry (the
+// virtual files) keep their order after them.
+func treeOrder(rows []*flsRow) {
+	place := make(map[string]int64, len(rows))
+	for i, r := range rows {
+		if _, ok := place[r.Path]; ok {
+			continue
+		}
+		if r.Inode != nil && *r.Inode < 1<<62 {
+			place[r.Path] = int64(*r.Inode)
+		} else {
+			place[r.Path] = 1<<62 + int64(i)
+		}
+	}
+	keys := make([][]int64, len(rows))
+	for i, r := range rows {
+		parts := strings.Split(r.Path, "/")
+		k := make([]int64, 0, len(parts)+1)
+		for d := 1; d < len(parts); d++ {
+			if p, ok := place[strings.Join(parts[:d], "/")]; ok {
+				k = append(k, p)
+			}
+		}
+		keys[i] = append(k, place[r.Path], int64(i))
+	}
+	idx := make([]int, len(rows))
+	for i := range idx {
+		idx[i] = i
+	}
+	sort.SliceStable(idx, func(a, b int) bool {
+		ka, kb := keys[idx[a]], keys[idx[b]]
+		for d := 0; d < len(ka) && d < len(kb); d++ {
+			if ka[d] != kb[d] {
+				return ka[d] < kb[d]
+			}
+		}
+		return len(ka) < len(kb)
+	})
+	out := make([]*flsRow, len(rows))
+	for i, j := range idx {
+		out[i] = rows[j]
+	}
+	copy(rows, out)
 }
