@@ -320,6 +320,9 @@ func (v *flsVisitor) flush() error {
 			}
 		}
 	}
+	if v.long && !v.json {
+		v.ntfsLong(v.pending)
+	}
 	ntfsOrder(v.pending, idx)
 	return v.flushOrdered()
 }
@@ -372,9 +375,9 @@ func (v *flsVisitor) write(r *flsRow) error {
 		b = append(b, '\t')
 		b = strconv.AppendInt(b, r.Size, 10)
 		b = append(b, '\t')
-		b = strconv.AppendInt(b, r.UID, 10)
+		b = strconv.AppendInt(b, r.GID, 10) // fls prints the group first
 		b = append(b, '\t')
-		b = strconv.AppendInt(b, r.GID, 10)
+		b = strconv.AppendInt(b, r.UID, 10)
 	}
 	b = append(b, '\n')
 	v.buf = b
@@ -507,6 +510,50 @@ func (v *flsVisitor) Entry(e *triage.Entry) error {
 		}
 	}
 	return nil
+}
+
+// ntfsLong gives the rows of an NTFS volume what fls -l prints from the
+// raw MFT record: the $STANDARD_INFORMATION times as stored (also those
+// the walk leaves out as impossible, as $MFT's on some volumes), the
+// owner id as the uid (gid 0), and the size of the $INDEX_ROOT of a
+// folder or an index stream.
+func (v *flsVisitor) ntfsLong(rows []*flsRow) {
+	f := v.ntfsVolume(v.cur)
+	if f == nil {
+		return
+	}
+	infos := map[uint64]*ntfsfs.RecordInfo{}
+	for _, r := range rows {
+		if r.Inode == nil || r.Virtual {
+			continue
+		}
+		info, ok := infos[*r.Inode]
+		if !ok {
+			info, _ = f.RecordInfo(int64(*r.Inode))
+			infos[*r.Inode] = info
+		}
+		if info == nil {
+			continue
+		}
+		r.times = [4]time.Time{tskNTFSTime(info.SI[1]), tskNTFSTime(info.SI[3]), tskNTFSTime(info.SI[2]), tskNTFSTime(info.SI[0])}
+		r.UID, r.GID = int64(info.OwnerID), 0
+		if _, id, ok := strings.Cut(r.Address, "-144-"); ok {
+			if n, err := strconv.ParseUint(id, 10, 16); err == nil {
+				r.Size = info.IndexSizes[uint16(n)]
+			}
+		}
+	}
+}
+
+// tskNTFSTime converts a FILETIME as the Sleuth Kit 4.11 does: seconds
+// since 1970 cut to 32 bits, so that 0 (not set) and times before 1970
+// wrap around (0 reads 2076-11-29 08:54:34 UTC); a result of 0 is no time.
+func tskNTFSTime(ft uint64) time.Time {
+	s := uint32((ft - 116444736000000000) / 10000000)
+	if s == 0 {
+		return time.Time{}
+	}
+	return time.Unix(int64(s), 0).UTC()
 }
 
 // ntfsIndexes returns the index attributes other than $I30 of MFT entry
