@@ -78,3 +78,72 @@ func (v *flsVisitor) systemBefore(g *flsGeometry, off int64) {
 		g.system = g.system[1:]
 	}
 }
+
+// MaxFATChain bounds the clusters of a folder fatDirSize follows.
+const MaxFATChain = 1 << 20
+
+// fatDirSize returns the size fls -l gives the folder whose directory
+// entry lies at volume offset off: on exFAT the data length of its stream
+// extension, on FAT its cluster chain in bytes (one cluster for a deleted
+// folder, whose chain is gone). 0 when it cannot be read.
+func fatDirSize(r io.ReaderAt, g *flsGeometry, off int64, deleted bool) int64 {
+	e := make([]byte, 64)
+	if n, _ := r.ReadAt(e, g.volOff+off); n < len(e) {
+		return 0
+	}
+	if g.fs == "exfat" {
+		if e[0]&0x7f != 0x05 || e[32]&0x7f != 0x40 {
+			return 0
+		}
+		return int64(binary.LittleEndian.Uint64(e[32+24:]))
+	}
+	if g.cluster <= 0 || g.fatBits == 0 {
+		return 0
+	}
+	c := int64(binary.LittleEndian.Uint16(e[0x1a:]))
+	if g.fatBits == 32 {
+		c |= int64(binary.LittleEndian.Uint16(e[0x14:])) << 16
+	}
+	if deleted {
+		return g.cluster
+	}
+	var n int64
+	b := make([]byte, 4)
+	for ; c >= 2 && c < g.clusters+2 && n < MaxFATChain && n <= g.clusters; n++ {
+		pos := g.volOff + g.fatOff + c*int64(g.fatBits)/8
+		if k, _ := r.ReadAt(b, pos); k < 2 {
+			break
+		}
+		switch g.fatBits {
+		case 12:
+			v := int64(binary.LittleEndian.Uint16(b))
+			if c%2 == 1 {
+				v >>= 4
+			}
+			c = v & 0xfff
+		case 16:
+			c = int64(binary.LittleEndian.Uint16(b))
+		default:
+			c = int64(binary.LittleEndian.Uint32(b)) & 0x0fffffff
+		}
+	}
+	return n * g.cluster
+}
+
+// fatCreated returns creation time t of the FAT directory entry at volume
+// offset off as fls gives it: its 10 ms increments (0 to 199) left out,
+// one second added when they exceed 100.
+func fatCreated(r io.ReaderAt, g *flsGeometry, off int64, t time.Time) time.Time {
+	b := make([]byte, 1)
+	if t.IsZero() {
+		return t
+	}
+	if n, _ := r.ReadAt(b, g.volOff+off+0x0d); n < 1 || b[0] > 199 {
+		return t
+	}
+	t = t.Add(-time.Duration(b[0]) * 10 * time.Millisecond)
+	if b[0] > 100 {
+		t = t.Add(time.Second)
+	}
+	return t
+}

@@ -35,6 +35,10 @@ type flsGeometry struct {
 	// FAT and exFAT: where the root folder lies in the volume (its first
 	// cluster on FAT32 and exFAT), for the entries that are not files.
 	volOff, rootOff, rootLen int64
+	// FAT: where the first FAT lies, the cluster size, the number of
+	// clusters and the bits of a FAT entry (12, 16, 32), for folder sizes.
+	fatOff, cluster, clusters int64
+	fatBits                   int
 	// system are the root's entries that are not files (volume label,
 	// allocation bitmap, up-case table), printed in their place.
 	system []*flsRow
@@ -70,6 +74,19 @@ func readFlsGeometry(r io.ReaderAt, off, length int64) flsGeometry {
 		}
 		g.setFAT(ss, reserved+fats*fatSize, total, length, int(fats))
 		g.sector, g.fatBytes = ss, fatSize*ss
+		if spc := int64(b[0x0d]); spc > 0 && g.fatBase > 0 {
+			g.fatOff, g.cluster = reserved*ss, spc*ss
+			data := g.fatBase/ss + (le16(0x11)*32+ss-1)/ss // the first data sector
+			g.clusters = (min(total, length/ss) - data) / spc
+			switch {
+			case g.clusters < 4085:
+				g.fatBits = 12
+			case g.clusters < 65525:
+				g.fatBits = 16
+			default:
+				g.fatBits = 32
+			}
+		}
 		if roots := le16(0x11); roots > 0 {
 			g.rootOff, g.rootLen = g.fatBase, roots*32
 		} else if cluster := ss * int64(b[0x0d]); g.fatBase > 0 && cluster > 0 && le32(0x2c) >= 2 {
@@ -487,13 +504,33 @@ func (v *flsVisitor) Entry(e *triage.Entry) error {
 	if n, ok := e.Extra["ntfs_declared_size"].(int64); ok {
 		size = n // $BadClus:$Bad: fls gives the declared size
 	}
+	times := [4]time.Time{e.Mtime, e.Atime, e.Ctime, e.Btime}
+	if v.long && !v.json && (g.fs == "fat" || g.fs == "exfat") {
+		if e.Type == casedb.TypeDir && e.Inode != nil {
+			size = fatDirSize(v.img, g, int64(*e.Inode), e.Deleted)
+		}
+		// The Sleuth Kit 4.11 counts the 10 ms increments of a FAT
+		// creation time as one second when they exceed 100 (1 s), leaves
+		// them out of exFAT's creation and modification times, and reads
+		// exFAT's access time as a date.
+		if g.fs == "fat" && e.Inode != nil {
+			times[3] = fatCreated(v.img, g, int64(*e.Inode), times[3])
+		}
+		if g.fs == "exfat" {
+			times[3] = times[3].Truncate(2 * time.Second)
+			times[0] = times[0].Truncate(2 * time.Second)
+			if a := times[1].In(v.zone); !a.IsZero() {
+				times[1] = time.Date(a.Year(), a.Month(), a.Day(), 0, 0, 0, 0, v.zone)
+			}
+		}
+	}
 	if e.Type == casedb.TypeSymlink && size == 0 {
 		size = int64(len(e.LinkTarget)) // an ext link's size is its target's length
 	}
 	r := &flsRow{Volume: e.Volume, Type: meta + "/" + name, Deleted: e.Deleted, Realloc: e.Extra["ext_realloc"] == true,
 		Address: addr, Inode: e.Inode, Path: strings.TrimPrefix(casedb.DisplayString(e.Path), "/"), Stream: e.Stream,
 		Size: size, UID: extraNumber(e.Extra, "ext_uid", "uid"), GID: extraNumber(e.Extra, "ext_gid", "gid"),
-		Virtual: e.Extra["virtual"] == true, times: [4]time.Time{e.Mtime, e.Atime, e.Ctime, e.Btime}}
+		Virtual: e.Extra["virtual"] == true, times: times}
 	var rows []*flsRow
 	if !noRow {
 		rows = append(rows, r)
