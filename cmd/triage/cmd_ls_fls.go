@@ -306,15 +306,27 @@ func (v *flsVisitor) ntfsOrphans() {
 		return
 	}
 	for i := int64(0); i < f.Entries(); i++ {
-		e, err := f.ReadEntry(i)
-		if err != nil || e.InUse || len(e.Names) > 0 || e.SI == (ntfsfs.Times{}) {
+		// The raw record says enough: parsing every entry again through
+		// the reader would cost as much as the walk.
+		e, err := f.RecordInfo(i)
+		if err != nil || e.InUse || e.Extension || e.Names > 0 || !e.HasSI {
 			continue
 		}
 		n := uint64(i)
 		v.emit(&flsRow{Volume: v.vol(), Type: "-/r", Deleted: true, Address: strconv.FormatInt(i, 10), Inode: &n,
 			Path:  "$OrphanFiles/OrphanFile-" + strconv.FormatInt(i, 10),
-			times: [4]time.Time{e.SI.Mtime, e.SI.Atime, e.SI.Ctime, e.SI.Btime}})
+			times: [4]time.Time{fileTime(e.SI[1]), fileTime(e.SI[3]), fileTime(e.SI[2]), fileTime(e.SI[0])}})
 	}
+}
+
+// fileTime converts a FILETIME (100 ns since 1601), zero for 0.
+func fileTime(ft uint64) time.Time {
+	if ft == 0 || ft > 1<<62 {
+		return time.Time{}
+	}
+	const epoch = 116444736000000000 // 1970 in FILETIME
+	d := int64(ft) - epoch
+	return time.Unix(d/10000000, d%10000000*100).UTC()
 }
 
 // flush writes the rows of an NTFS volume held back to be put in fls's
@@ -600,7 +612,7 @@ func (v *flsVisitor) ntfsIndexes(vol int, inode uint64) []ntfsfs.IndexAttr {
 	if f == nil {
 		return nil
 	}
-	e, err := f.ReadEntry(int64(inode))
+	e, err := f.RecordInfo(int64(inode))
 	if err != nil {
 		return nil
 	}

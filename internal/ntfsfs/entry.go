@@ -95,9 +95,6 @@ type File struct {
 	// (the Sleuth Kit's address of a folder is entry-144-id), -1 when it
 	// has none.
 	IndexID int
-	// Indexes are the other $INDEX_ROOT attributes, in the order of the
-	// entry ($Secure's $SDH and $SII).
-	Indexes []IndexAttr
 	// Offset is the image offset of the MFT entry.
 	Offset int64
 	// Problems are impossible values found in the entry (a stream larger
@@ -169,8 +166,6 @@ func (fs *FS) ReadEntry(i int64) (*File, error) {
 			case 0x90: // $INDEX_ROOT
 				if a.Name() == "$I30" {
 					f.IndexID = int(a.Attribute_id())
-				} else {
-					f.Indexes = append(f.Indexes, IndexAttr{Name: a.Name(), ID: a.Attribute_id()})
 				}
 			case 0xc0: // $REPARSE_POINT
 				b := make([]byte, 4)

@@ -16,9 +16,19 @@ type RecordInfo struct {
 	// even from the 48-byte attribute of NTFS 1.2 (then it reads the
 	// next attribute's type, 48 for a $FILE_NAME), and so does this.
 	OwnerID uint32
+	// InUse is the entry's in-use flag; Extension is set for an
+	// extension record of another entry's $ATTRIBUTE_LIST; Names counts
+	// its $FILE_NAME attributes and HasSI tells whether it has a
+	// $STANDARD_INFORMATION (the Sleuth Kit lists an entry not in use that
+	// has one but no name as $OrphanFiles/OrphanFile-N).
+	InUse, Extension, HasSI bool
+	Names                   int
 	// IndexSizes are the content sizes of the $INDEX_ROOT attributes by
 	// attribute id: the size fls gives a folder and an index stream.
 	IndexSizes map[uint16]int64
+	// Indexes are the $INDEX_ROOT attributes other than $I30, in the
+	// order of the record.
+	Indexes []IndexAttr
 }
 
 // RecordInfo reads MFT entry i's raw record.
@@ -49,7 +59,8 @@ func (fs *FS) RecordInfo(i int64) (*RecordInfo, error) {
 		o := k*512 - 2
 		copy(b[o:o+2], b[uoff+2*k:uoff+2*k+2])
 	}
-	info := &RecordInfo{IndexSizes: map[uint16]int64{}}
+	info := &RecordInfo{IndexSizes: map[uint16]int64{}, InUse: b[0x16]&1 != 0,
+		Extension: binary.LittleEndian.Uint64(b[0x20:])&0xffffffffffff != 0}
 	a := int(binary.LittleEndian.Uint16(b[0x14:]))
 	for n := 0; a+16 <= len(b) && n < len(b)/16; n++ { // an attribute header is at least 16 bytes
 		typ, l := binary.LittleEndian.Uint32(b[a:]), int(binary.LittleEndian.Uint32(b[a+4:]))
@@ -60,7 +71,10 @@ func (fs *FS) RecordInfo(i int64) (*RecordInfo, error) {
 			size, coff := int(binary.LittleEndian.Uint32(b[a+16:])), int(binary.LittleEndian.Uint16(b[a+20:]))
 			c := a + coff
 			switch typ {
+			case 0x30:
+				info.Names++
 			case 0x10:
+				info.HasSI = true
 				if c+32 <= len(b) {
 					for k := range info.SI {
 						info.SI[k] = binary.LittleEndian.Uint64(b[c+8*k:])
@@ -70,7 +84,14 @@ func (fs *FS) RecordInfo(i int64) (*RecordInfo, error) {
 					info.OwnerID = binary.LittleEndian.Uint32(b[c+48:])
 				}
 			case 0x90:
-				info.IndexSizes[binary.LittleEndian.Uint16(b[a+14:])] = int64(size)
+				id := binary.LittleEndian.Uint16(b[a+14:])
+				info.IndexSizes[id] = int64(size)
+				nlen, noff := int(b[a+9]), int(binary.LittleEndian.Uint16(b[a+10:]))
+				if name := b[min(a+noff, len(b)):min(a+noff+2*nlen, len(b))]; nlen > 0 && len(name) == 2*nlen {
+					if n := utf16le(name); n != "$I30" {
+						info.Indexes = append(info.Indexes, IndexAttr{Name: n, ID: id})
+					}
+				}
 			}
 		}
 		a += l
