@@ -144,11 +144,15 @@ type flsVisitor struct {
 	buffer  bool
 	fatTree bool // the rows held back are of a FAT or exFAT volume
 	// slack: the names of NTFS index slack are listed (--ntfs-index-slack).
-	slack    bool
-	pending  []*flsRow
-	problems int
-	buf      []byte
-	json     bool
+	slack bool
+	// lastInfo is the raw record of MFT entry lastInode of volume lastVol.
+	lastInfo  *ntfsfs.RecordInfo
+	lastVol   int
+	lastInode uint64
+	pending   []*flsRow
+	problems  int
+	buf       []byte
+	json      bool
 	// only is the one volume listed (--volume), -1 for all; headers
 	// prints "# vN" before the entries of each volume when the image
 	// has several.
@@ -486,8 +490,16 @@ func (v *flsVisitor) Entry(e *triage.Entry) error {
 		addr = "-"
 	case fsName == "ntfs":
 		attr, _ := e.Extra["ntfs_attr"].(string)
-		if e.Stream == "" {
-			indexes = v.ntfsIndexes(vol, *e.Inode)
+		info := v.ntfsRecord(vol, *e.Inode)
+		if e.Stream == "" && info != nil {
+			indexes = info.Indexes
+		}
+		if id, ok := strings.CutPrefix(attr, "128-"); ok && info != nil {
+			// A $DATA attribute of an extension record whose id the base
+			// record uses too: the Sleuth Kit numbers it NextID.
+			if n, err := strconv.ParseUint(id, 10, 16); err == nil && !info.Data[uint16(n)] && info.IDs[uint16(n)] {
+				attr = "128-" + strconv.Itoa(int(info.NextID))
+			}
 		}
 		if attr == "" && e.Type != casedb.TypeDir {
 			noRow = true // no $DATA: fls lists its other attributes only
@@ -605,18 +617,23 @@ func tskNTFSTime(ft uint64) time.Time {
 	return time.Unix(int64(s), 0).UTC()
 }
 
-// ntfsIndexes returns the index attributes other than $I30 of MFT entry
-// inode ($Secure:$SDH), which fls lists as streams.
-func (v *flsVisitor) ntfsIndexes(vol int, inode uint64) []ntfsfs.IndexAttr {
+// ntfsRecord returns what the raw MFT record of entry inode holds for the
+// listing (nil when it cannot be read); the last one is kept, as the rows
+// of one entry come together.
+func (v *flsVisitor) ntfsRecord(vol int, inode uint64) *ntfsfs.RecordInfo {
+	if v.lastInfo != nil && v.lastVol == vol && v.lastInode == inode {
+		return v.lastInfo
+	}
 	f := v.ntfsVolume(vol)
 	if f == nil {
 		return nil
 	}
-	e, err := f.RecordInfo(int64(inode))
+	info, err := f.RecordInfo(int64(inode))
 	if err != nil {
 		return nil
 	}
-	return e.Indexes
+	v.lastInfo, v.lastVol, v.lastInode = info, vol, inode
+	return info
 }
 
 // emitNames emits r and, for a file with hard links, r under each of its

@@ -29,6 +29,12 @@ type RecordInfo struct {
 	// Indexes are the $INDEX_ROOT attributes other than $I30, in the
 	// order of the record.
 	Indexes []IndexAttr
+	// IDs are the attribute ids of the base record, Data those of its
+	// $DATA attributes, NextID the record's next attribute id: the
+	// Sleuth Kit gives an attribute of an extension record whose id the
+	// base record already uses the id NextID.
+	IDs, Data map[uint16]bool
+	NextID    uint16
 }
 
 // RecordInfo reads MFT entry i's raw record.
@@ -59,13 +65,18 @@ func (fs *FS) RecordInfo(i int64) (*RecordInfo, error) {
 		o := k*512 - 2
 		copy(b[o:o+2], b[uoff+2*k:uoff+2*k+2])
 	}
-	info := &RecordInfo{IndexSizes: map[uint16]int64{}, InUse: b[0x16]&1 != 0,
+	info := &RecordInfo{IndexSizes: map[uint16]int64{}, InUse: b[0x16]&1 != 0, IDs: map[uint16]bool{}, Data: map[uint16]bool{},
+		NextID:    binary.LittleEndian.Uint16(b[0x28:]),
 		Extension: binary.LittleEndian.Uint64(b[0x20:])&0xffffffffffff != 0}
 	a := int(binary.LittleEndian.Uint16(b[0x14:]))
 	for n := 0; a+16 <= len(b) && n < len(b)/16; n++ { // an attribute header is at least 16 bytes
 		typ, l := binary.LittleEndian.Uint32(b[a:]), int(binary.LittleEndian.Uint32(b[a+4:]))
 		if typ == 0xffffffff || l < 16 || l > len(b)-a {
 			break
+		}
+		info.IDs[binary.LittleEndian.Uint16(b[a+14:])] = true
+		if typ == 0x80 {
+			info.Data[binary.LittleEndian.Uint16(b[a+14:])] = true
 		}
 		if b[a+8] == 0 && a+24 <= len(b) { // resident
 			size, coff := int(binary.LittleEndian.Uint32(b[a+16:])), int(binary.LittleEndian.Uint16(b[a+20:]))
