@@ -39,6 +39,8 @@ var flsParity = []struct {
 	flsOnly, triageOnly int
 	same                bool
 	longOnly            bool // compare with -l only
+	// build makes the image in a temporary folder (image is its name).
+	build func(t *testing.T) string
 }{
 	{image: "ntfs-basic.raw"},
 	{image: "gpt-ntfs.raw", sector: 2048},
@@ -70,6 +72,7 @@ var flsParity = []struct {
 	{image: "velociraptor/partition_image.E01", corpus: true,
 		known: regexp.MustCompile(`^d/d 3[89]-144-1:\tUsers|^r/r 40-128-1:\tUsers/`), flsOnly: 3, triageOnly: 3, same: true},
 	{image: "go-ewf/test.ntfs.dd.E01", corpus: true},
+	{image: "fat32-built.raw", build: buildFAT32},
 }
 
 // TestLsFilesBytesLikeFls compares ls --files with fls -r -p, and
@@ -86,7 +89,13 @@ func TestLsFilesBytesLikeFls(t *testing.T) {
 			name = tt.member
 		}
 		t.Run(name, func(t *testing.T) {
-			img, flsImg := parityImage(t, tt.image, tt.corpus, tt.member, tt.convert)
+			var img, flsImg string
+			if tt.build != nil {
+				img = tt.build(t)
+				flsImg = img
+			} else {
+				img, flsImg = parityImage(t, tt.image, tt.corpus, tt.member, tt.convert)
+			}
 			for _, long := range []bool{false, true} {
 				if tt.longOnly && !long {
 					continue
@@ -283,4 +292,55 @@ func allZero(b []byte) bool {
 		}
 	}
 	return true
+}
+
+// buildFAT32 makes a 40 MiB FAT32 volume with mkfs.fat and mtools: a label,
+// folders of several clusters, long and short names, and deleted files and
+// a deleted folder.
+func buildFAT32(t *testing.T) string {
+	t.Helper()
+	var tools []string
+	for _, name := range []string{"mkfs.fat", "mcopy", "mmd", "mdel", "mdeltree"} {
+		p, err := exec.LookPath(name)
+		if err != nil {
+			if _, serr := os.Stat("/usr/sbin/" + name); serr != nil {
+				t.Skipf("%s is not installed (Debian packages dosfstools, mtools)", name)
+			}
+			p = "/usr/sbin/" + name
+		}
+		tools = append(tools, p)
+	}
+	mkfs, mcopy, mmd, mdel, mdeltree := tools[0], tools[1], tools[2], tools[3], tools[4]
+	dir := t.TempDir()
+	img := filepath.Join(dir, "fat32-built.raw")
+	src := filepath.Join(dir, "src")
+	if err := os.Mkdir(src, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	run := func(name string, args ...string) {
+		t.Helper()
+		cmd := exec.Command(name, args...)
+		cmd.Env = append(os.Environ(), "MTOOLS_SKIP_CHECK=1", "TZ=UTC")
+		if out, err := cmd.CombinedOutput(); err != nil {
+			t.Fatalf("%s %q: %v\n%s", name, args, err, out)
+		}
+	}
+	run(mkfs, "-F", "32", "-C", "-n", "BUILT32", "-i", "32323232", "-s", "1", img, "40960")
+	file := func(name string, size int) string {
+		p := filepath.Join(src, name)
+		writeFile(t, p, bytes.Repeat([]byte(name[:1]), size))
+		return p
+	}
+	run(mmd, "-i", img, "::/docs", "::/docs/deep", "::/gone", "::/A folder with a long name")
+	for i := 0; i < 20; i++ { // a folder of several clusters
+		run(mcopy, "-i", img, file("report number "+strconv.Itoa(i)+".txt", 100*i), "::/docs/")
+	}
+	run(mcopy, "-i", img, file("small.txt", 10), "::/docs/deep/")
+	run(mcopy, "-i", img, file("inside.bin", 3000), "::/gone/")
+	run(mcopy, "-i", img, file("HELLO.TXT", 12), "::/")
+	run(mcopy, "-i", img, file("deleted file.txt", 5000), "::/")
+	run(mcopy, "-i", img, file("Z.DAT", 700), "::/A folder with a long name/")
+	run(mdel, "-i", img, "::/deleted file.txt", "::/docs/report number 3.txt")
+	run(mdeltree, "-i", img, "::/gone")
+	return img
 }
