@@ -189,6 +189,9 @@ func ntfsOrder(rows []*flsRow, idx *ntfsIndex) {
 			if oa != ob {
 				return ob
 			}
+			if ua, ub := d == 0 && rootUsers(pa), d == 0 && rootUsers(pb); ua != ub {
+				return ua
+			}
 			if d == 1 && a.parts[0] == "$OrphanFiles" {
 				return inodeOf(nodes[pa].inode) < inodeOf(nodes[pb].inode)
 			}
@@ -222,6 +225,11 @@ func ntfsOrder(rows []*flsRow, idx *ntfsIndex) {
 		rows[i] = keys[i].row
 	}
 }
+
+// rootUsers tells whether a name of the root folder is "Users" (in any
+// case): fls 4.11 lists it, and what it holds, before all other names of
+// the root, on NTFS and FAT alike.
+func rootUsers(name string) bool { return strings.EqualFold(name, "users") }
 
 func inodeOf(p *uint64) uint64 {
 	if p == nil {
@@ -280,10 +288,17 @@ func treeOrder(rows []*flsRow) {
 		k := make([]int64, 0, len(parts)+1)
 		for d := 1; d < len(parts); d++ {
 			if p, ok := place[strings.Join(parts[:d], "/")]; ok {
+				if d == 1 && rootUsers(parts[0]) {
+					p = -1
+				}
 				k = append(k, p)
 			}
 		}
-		keys[i] = append(k, place[r.Path], int64(i))
+		own := place[r.Path]
+		if len(parts) == 1 && rootUsers(parts[0]) {
+			own = -1
+		}
+		keys[i] = append(k, own, int64(i))
 	}
 	idx := make([]int, len(rows))
 	for i := range idx {
