@@ -15,6 +15,7 @@ import (
 	"github.com/triagekit/triage/triage"
 	"github.com/triagekit/triage/triage/fs"
 	"github.com/triagekit/triage/triage/fs/formats"
+	"github.com/triagekit/triage/triage/fs/ntfs"
 	"github.com/triagekit/triage/triage/image"
 	"github.com/triagekit/triage/triage/volume"
 )
@@ -340,7 +341,7 @@ func runLsFiles(ctx context.Context, opts *LsOptions, g *globalOptions, path str
 	}
 	defer src.Close()
 	v := &flsVisitor{w: bufio.NewWriterSize(g.Out, 256<<10), errw: g.Err, long: opts.Long, zone: zone, json: opts.JSON,
-		geo: map[int]*flsGeometry{}, cur: -1, only: opts.Volume, headed: -1}
+		geo: map[int]*flsGeometry{}, cur: -1, only: opts.Volume, headed: -1, slack: opts.FS.Bool(ntfs.IndexSlack)}
 	if img := triage.SourceImage(src); img != nil {
 		v.img = img
 		if t, err := volume.Read(img, img.Size()); err == nil {
