@@ -119,6 +119,9 @@ type flsVisitor struct {
 	only    int
 	headers bool
 	headed  int
+	// held are the rows of an ext file's other names waiting for the
+	// row listed before them (cmd_ls_ext.go).
+	held map[string][]*flsRow
 }
 
 func (v *flsVisitor) geometry(vol int) *flsGeometry {
@@ -144,6 +147,7 @@ func (v *flsVisitor) endVolume() {
 	if v.cur < 0 {
 		return
 	}
+	v.releaseAll()
 	g := v.geometry(v.cur)
 	switch {
 	case v.buffer:
@@ -220,7 +224,10 @@ func (v *flsVisitor) emit(r *flsRow) error {
 		v.pending = append(v.pending, &c)
 		return nil
 	}
-	return v.write(r)
+	if err := v.write(r); err != nil {
+		return err
+	}
+	return v.release(r.Path)
 }
 
 // flush writes the rows of an NTFS volume held back to be put in fls's
@@ -387,9 +394,13 @@ func (v *flsVisitor) Entry(e *triage.Entry) error {
 	// the file once, with its other names in extra.
 	for _, k := range []string{"ntfs_hard_links", "ext_hard_links"} {
 		links, _ := e.Extra[k].([]string)
-		for _, l := range links {
+		after, _ := e.Extra["ext_hard_link_after"].([]string)
+		for i, l := range links {
 			link := *r
 			link.Path = strings.TrimPrefix(casedb.DisplayString(l), "/")
+			if len(after) == len(links) && v.holdLink(&link, after[i]) {
+				continue
+			}
 			if err := v.emit(&link); err != nil {
 				return err
 			}

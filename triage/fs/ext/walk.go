@@ -4,9 +4,7 @@ import (
 	"context"
 	"fmt"
 	"io"
-	"slices"
 	"strconv"
-	"strings"
 
 	"github.com/triagekit/triage/triage/fs"
 )
@@ -33,9 +31,10 @@ type walker struct {
 	live1      bits            // inodes with a live name
 	liveMore   map[uint32]bool // inodes with several live names
 	links      map[uint32][]string
-	done       bits            // inodes already recorded
-	expanded   map[uint32]bool // folders already read
-	orphanList map[uint32]bool // inodes on the superblock's orphan list
+	after      map[string]string // the path listed before each name in links
+	done       bits              // inodes already recorded
+	expanded   map[uint32]bool   // folders already read
+	orphanList map[uint32]bool   // inodes on the superblock's orphan list
 	// A chunk of an inode table: inodes are mostly read in order.
 	chunk    []byte
 	chunkOff int64
@@ -74,10 +73,11 @@ func (w *walker) readInode(n uint32) (*inode, error) {
 // maxBitmaps bounds the inode bitmaps kept in memory during a walk.
 const maxBitmaps = 256
 
-// Walk yields the entries of the volume depth first, names sorted
-// byte-wise within a folder (the root itself is not yielded): live names,
-// deleted names found in folder slack, then the orphan inodes (unallocated,
-// used, named by no folder) under the virtual /$OrphanFiles folder. An
+// Walk yields the entries of the volume depth first, the names of a folder
+// in the order of its records, as the Sleuth Kit lists them (the root
+// itself is not yielded): each live name followed by the deleted names
+// found in its slack; then the orphan inodes (unallocated, used, named by
+// no folder) under the virtual /$OrphanFiles folder. An
 // inode with several names is yielded once, at its first path, with the
 // others in Extra["ext_hard_links"].
 func (v *Volume) Walk(ctx context.Context, visit func(*fs.Entry) error, problem func(error)) error {
@@ -101,8 +101,8 @@ func (v *Volume) Walk(ctx context.Context, visit func(*fs.Entry) error, problem 
 		return err
 	}
 	// The other paths of inodes with several names.
-	w.links = map[uint32][]string{}
-	w.collectLinks(top, "")
+	w.links, w.after = map[uint32][]string{}, map[string]string{}
+	w.collectLinks(top, "", new(string), map[uint32]bool{})
 	var e fs.Entry
 	if err := w.emit(top, "", &e, visit); err != nil {
 		return err
@@ -125,6 +125,10 @@ func (w *walker) expand(n *node, depth int) error {
 		// The blocks of a deleted folder may hold anything by now.
 		problem = func(error) {}
 	}
+	// A name met twice with the same inode (a live record and a stale
+	// copy of it in slack) is listed once, at its first place, live if
+	// either is, as the Sleuth Kit does.
+	seen := map[string]int{}
 	w.v.readDir(n.inode, func(d dirent) {
 		if !d.deleted && (string(d.name) == "." || string(d.name) == "..") {
 			return
@@ -136,29 +140,23 @@ func (w *walker) expand(n *node, depth int) error {
 		if !d.deleted && d.ino == 0 {
 			return
 		}
+		key := strconv.FormatUint(uint64(d.ino), 10) + "/" + string(d.name)
+		if i, ok := seen[key]; ok {
+			if kids[i].deleted && !d.deleted {
+				kids[i] = node{name: string(d.name), ino: d.ino, ftype: d.ftype, off: d.off, dir: n.ino}
+				w.live(d.ino)
+			}
+			return
+		}
+		seen[key] = len(kids)
 		kids = append(kids, node{name: string(d.name), ino: d.ino, ftype: d.ftype, deleted: d.deleted, off: d.off, dir: n.ino})
 		if d.ino != 0 {
 			w.named.set(d.ino)
 			if !d.deleted {
-				if w.live1.get(d.ino) {
-					w.liveMore[d.ino] = true
-				}
-				w.live1.set(d.ino)
+				w.live(d.ino)
 			}
 		}
 	}, problem)
-	slices.SortStableFunc(kids, func(a, b node) int {
-		if c := strings.Compare(a.name, b.name); c != 0 {
-			return c
-		}
-		switch {
-		case !a.deleted && b.deleted:
-			return -1
-		case a.deleted && !b.deleted:
-			return 1
-		}
-		return 0
-	})
 	n.children = kids
 	w.nodes += len(kids)
 	for i := range kids {
@@ -192,17 +190,35 @@ func (w *walker) expand(n *node, depth int) error {
 	return nil
 }
 
+// live counts a live name of inode n.
+func (w *walker) live(n uint32) {
+	if w.live1.get(n) {
+		w.liveMore[n] = true
+	}
+	w.live1.set(n)
+}
+
 // collectLinks records the paths of the allocated inodes with several
-// live names.
-func (w *walker) collectLinks(n *node, path string) {
+// live names, in the order they are listed, and for each the path listed
+// just before it (after): emit yields such an inode once, at its first
+// name, and the listing of its other names needs their place.
+func (w *walker) collectLinks(n *node, path string, last *string, seen map[uint32]bool) {
 	for i := range n.children {
 		k := &n.children[i]
 		p := path + "/" + k.name
-		if !k.deleted && k.inode == nil && w.liveMore[k.ino] {
-			w.links[k.ino] = append(w.links[k.ino], p)
+		if !k.deleted && w.liveMore[k.ino] {
+			if k.inode == nil {
+				w.links[k.ino] = append(w.links[k.ino], p)
+				w.after[p] = *last
+			}
+			if seen[k.ino] {
+				continue // not yielded: emit skips it
+			}
+			seen[k.ino] = true
 		}
+		*last = p
 		if k.inode != nil && k.children != nil {
-			w.collectLinks(k, p)
+			w.collectLinks(k, p, last, seen)
 		}
 	}
 }
@@ -262,13 +278,15 @@ func (w *walker) entry(e *fs.Entry, k *node, p string) {
 	}
 	w.fill(e, in, k.deleted)
 	if l := w.links[k.ino]; len(l) > 1 {
-		var others []string
+		var others, after []string
 		for _, o := range l {
 			if o != p {
 				others = append(others, o)
+				after = append(after, w.after[o])
 			}
 		}
 		e.Extra["ext_hard_links"] = others
+		e.Extra["ext_hard_link_after"] = after
 	}
 }
 
