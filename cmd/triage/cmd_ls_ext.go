@@ -2,8 +2,10 @@ package main
 
 import (
 	"sort"
+	"strconv"
 	"strings"
 
+	"github.com/triagekit/triage/triage"
 	"github.com/triagekit/triage/triage/casedb"
 )
 
@@ -61,4 +63,37 @@ func (v *flsVisitor) releaseAll() error {
 		}
 	}
 	return nil
+}
+
+// extIndexSlack gives the types and address fls prints for a record read
+// from an index node of a hashed ext folder: the record's type (name), the
+// type of the inode it names (meta), the inode (0 when none), in the order
+// fls prints them.
+func extIndexSlack(e *triage.Entry) (name, meta, addr string) {
+	name, _ = e.Extra["ext_name_type"].(string)
+	meta, _ = e.Extra["ext_inode_type"].(string)
+	if name == "" {
+		name = "-"
+	}
+	if meta == "" {
+		meta = "-"
+	}
+	addr = "0"
+	if e.Inode != nil {
+		addr = strconv.FormatUint(*e.Inode, 10)
+	}
+	return name, meta, addr
+}
+
+// flsSanitize appends path to b as fls prints it: control characters
+// (bytes below 0x20) as "^".
+func flsSanitize(b []byte, path string) []byte {
+	for i := 0; i < len(path); i++ {
+		c := path[i]
+		if c < 0x20 {
+			c = '^'
+		}
+		b = append(b, c)
+	}
+	return b
 }

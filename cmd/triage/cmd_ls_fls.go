@@ -155,7 +155,7 @@ func (v *flsVisitor) endVolume() {
 			v.virtual("V/V", uint64(v.mftSize), "$OrphanFiles")
 		}
 		v.flush()
-	case g.fs == "ext" && g.orphans > 0:
+	case g.fs == "ext" && g.orphans > 0 && !v.sawOrphans:
 		v.virtual("V/V", g.orphans, "$OrphanFiles")
 	case (g.fs == "fat" || g.fs == "exfat") && g.fatMBR > 0:
 		v.virtualSized("v/v", g.fatMBR, "$MBR", g.sector)
@@ -268,7 +268,7 @@ func (v *flsVisitor) write(r *flsRow) error {
 		b = append(b, "(realloc)"...)
 	}
 	b = append(b, ":\t"...)
-	b = append(b, r.Path...)
+	b = flsSanitize(b, r.Path)
 	if r.Stream != "" {
 		b = append(b, ':')
 		b = append(b, r.Stream...)
@@ -348,12 +348,18 @@ func (v *flsVisitor) Entry(e *triage.Entry) error {
 		addr = "-"
 		if v.mftSize > 0 {
 			addr = strconv.FormatInt(v.mftSize, 10)
+		} else if fsName == "ext" && g.orphans > 0 {
+			addr = strconv.FormatUint(g.orphans, 10)
 		}
+	case e.Extra["ext_index_slack"] == true:
+		meta, name, addr = extIndexSlack(e)
 	case e.Extra["ntfs_index_slack"] == true:
 		// A name carved from index slack: no MFT entry (fls: "r/- * 0").
 		meta, name, addr = "r", "-", "0"
 	case e.Inode == nil:
 		addr = "-"
+	case fsName == "ext" && e.Extra["orphan"] == true:
+		meta, addr = "-", strconv.FormatUint(*e.Inode, 10) // fls: no name type
 	case fsName == "ntfs":
 		attr, _ := e.Extra["ntfs_attr"].(string)
 		if attr == "" && e.Type != casedb.TypeDir {
@@ -383,7 +389,7 @@ func (v *flsVisitor) Entry(e *triage.Entry) error {
 	if e.Type == casedb.TypeSymlink && size == 0 {
 		size = int64(len(e.LinkTarget)) // an ext link's size is its target's length
 	}
-	r := &flsRow{Volume: e.Volume, Type: meta + "/" + name, Deleted: e.Deleted, Realloc: e.Extra["ext_realloc"] == true,
+	r := &flsRow{Volume: e.Volume, Type: meta + "/" + name, Deleted: e.Deleted && e.Extra["ext_index_live"] != true, Realloc: e.Extra["ext_realloc"] == true && e.Extra["ext_index_live"] != true,
 		Address: addr, Inode: e.Inode, Path: strings.TrimPrefix(casedb.DisplayString(e.Path), "/"), Stream: e.Stream,
 		Size: size, UID: extraNumber(e.Extra, "ext_uid", "uid"), GID: extraNumber(e.Extra, "ext_gid", "gid"),
 		Virtual: e.Extra["virtual"] == true, times: [4]time.Time{e.Mtime, e.Atime, e.Ctime, e.Btime}}

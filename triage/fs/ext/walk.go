@@ -15,6 +15,8 @@ type node struct {
 	ino      uint32
 	ftype    uint8
 	deleted  bool
+	index    bool  // read from an index node of a hashed folder
+	live     bool  // index: taken for a live name by the Sleuth Kit
 	off      int64 // image offset of the folder record
 	dir      uint32
 	inode    *inode // read for folders
@@ -35,6 +37,9 @@ type walker struct {
 	done       bits              // inodes already recorded
 	expanded   map[uint32]bool   // folders already read
 	orphanList map[uint32]bool   // inodes on the superblock's orphan list
+	// inOrphan: the folders read are below /$OrphanFiles; their names do
+	// not make an inode named (the Sleuth Kit lists it as an orphan too).
+	inOrphan bool
 	// A chunk of an inode table: inodes are mostly read in order.
 	chunk    []byte
 	chunkOff int64
@@ -134,11 +139,17 @@ func (w *walker) expand(n *node, depth int) error {
 			return
 		}
 		if d.ino > w.v.sb.inodes {
+			if d.index {
+				return // index bytes read as a record: no problem of the volume
+			}
 			problem(&FormatError{Off: d.off, Inode: n.ino, Msg: fmt.Sprintf("name %q points to inode %d, past the %d inodes of the volume", d.name, d.ino, w.v.sb.inodes)})
 			return
 		}
 		if !d.deleted && d.ino == 0 {
 			return
+		}
+		if n.deleted {
+			d.deleted = true // the names of a deleted folder are deleted
 		}
 		key := strconv.FormatUint(uint64(d.ino), 10) + "/" + string(d.name)
 		if i, ok := seen[key]; ok {
@@ -149,8 +160,8 @@ func (w *walker) expand(n *node, depth int) error {
 			return
 		}
 		seen[key] = len(kids)
-		kids = append(kids, node{name: string(d.name), ino: d.ino, ftype: d.ftype, deleted: d.deleted, off: d.off, dir: n.ino})
-		if d.ino != 0 {
+		kids = append(kids, node{name: string(d.name), ino: d.ino, ftype: d.ftype, deleted: d.deleted, index: d.index, live: d.indexLive, off: d.off, dir: n.ino})
+		if d.ino != 0 && !w.inOrphan {
 			w.named.set(d.ino)
 			if !d.deleted {
 				w.live(d.ino)
@@ -161,7 +172,7 @@ func (w *walker) expand(n *node, depth int) error {
 	w.nodes += len(kids)
 	for i := range kids {
 		k := &kids[i]
-		if k.ino == 0 || (k.ftype != 0 && k.ftype != ftDir) {
+		if k.ino == 0 || k.index || (k.ftype != 0 && k.ftype != ftDir) {
 			continue
 		}
 		if k.deleted && w.allocated(k.ino) {
@@ -254,10 +265,34 @@ func (w *walker) entry(e *fs.Entry, k *node, p string) {
 	*e = fs.Entry{Path: p, Addr: int64(k.ino), Deleted: k.deleted, Type: ftypeName(k.ftype), Extra: map[string]any{}}
 	slackKey := "slack/" + strconv.FormatUint(uint64(k.dir), 10) + "/" + strconv.FormatInt(k.off, 10)
 	switch {
+	case k.index:
+		// Bytes of an index node read as a record, as the Sleuth Kit
+		// reads them: the name and the types only, never content.
+		e.Key = "index/" + strconv.FormatUint(uint64(k.dir), 10) + "/" + strconv.FormatInt(k.off, 10)
+		e.Extra["ext_index_slack"] = true
+		e.Extra["ext_name_type"] = string(ftypeLetter(k.ftype))
+		if k.live {
+			e.Extra["ext_index_live"] = true
+		}
+		if k.ino == 0 {
+			e.Addr = -1
+			return
+		}
+		if in, err := w.readInode(k.ino); err == nil {
+			e.Extra["ext_inode_type"] = string(modeLetter(in.Mode))
+		}
+		if w.allocated(k.ino) {
+			e.Extra["ext_realloc"] = true
+		}
+		return
 	case k.ino == 0:
 		// A deleted name whose inode number was cleared.
 		e.Addr, e.Key = -1, slackKey
 		return
+	case k.deleted && w.allocated(k.ino) && !w.done.get(k.ino) && !w.live1.get(k.ino) && k.inode == nil:
+		// A deleted name of an inode in use that no live name points
+		// to (a file of a deleted folder): the file is recorded here.
+		e.Extra["ext_realloc"] = true
 	case k.deleted && (w.done.get(k.ino) || w.allocated(k.ino)):
 		// A deleted name whose inode is in use by another file, or is
 		// recorded already: the name only.
@@ -459,6 +494,37 @@ func ftypeName(t uint8) string {
 	return fs.TypeFile
 }
 
+// ftypeLetter is the Sleuth Kit's letter for the file type of a folder
+// record ("-" when unknown).
+func ftypeLetter(t uint8) byte {
+	if t >= 1 && t <= 7 {
+		return "rdcbpsl"[t-1]
+	}
+	return '-'
+}
+
+// modeLetter is the Sleuth Kit's letter for the file type of an inode's
+// mode ("-" when unknown).
+func modeLetter(m uint16) byte {
+	switch m & 0xf000 {
+	case modeFile:
+		return 'r'
+	case modeDir:
+		return 'd'
+	case modeChr:
+		return 'c'
+	case modeBlk:
+		return 'b'
+	case modeFifo:
+		return 'p'
+	case modeSocket:
+		return 's'
+	case modeLink:
+		return 'l'
+	}
+	return '-'
+}
+
 // allocated tells whether inode n is marked in use in its group's bitmap.
 func (w *walker) allocated(n uint32) bool {
 	s := w.v.sb
@@ -548,6 +614,7 @@ func (w *walker) orphans(e *fs.Entry, visit func(*fs.Entry) error) error {
 			if err != nil || (!in.used() && !w.orphanList[n]) {
 				continue
 			}
+			p := "/$OrphanFiles/OrphanFile-" + strconv.FormatUint(uint64(n), 10)
 			if !virtual {
 				*e = fs.Entry{Path: "/$OrphanFiles", Addr: -1, Key: "orphans", Type: fs.TypeDir, Extra: map[string]any{"virtual": true}}
 				if err := visit(e); err != nil {
@@ -555,15 +622,49 @@ func (w *walker) orphans(e *fs.Entry, visit func(*fs.Entry) error) error {
 				}
 				virtual = true
 			}
-			*e = fs.Entry{Path: "/$OrphanFiles/OrphanFile-" + strconv.FormatUint(uint64(n), 10), Addr: int64(n), Deleted: true,
+			*e = fs.Entry{Path: p, Addr: int64(n), Deleted: true,
 				Type: fs.TypeFile, Extra: map[string]any{"orphan": true}}
+			if w.done.get(n) {
+				// Named in an orphan folder listed before: the name
+				// only, as the Sleuth Kit lists it twice.
+				e.Key = "orphan/" + strconv.FormatUint(uint64(n), 10)
+				e.Type = ftypeName(0)
+				if in.IsDir() {
+					e.Type = fs.TypeDir
+				}
+				if err := visit(e); err != nil {
+					return err
+				}
+				continue
+			}
+			w.done.set(n)
 			w.fill(e, in, true)
 			if err := visit(e); err != nil {
 				return err
 			}
+			if in.IsDir() && !w.expanded[n] {
+				if err := w.orphanDir(n, in, p, e, visit); err != nil {
+					return err
+				}
+			}
 		}
 	}
 	return nil
+}
+
+// orphanDir yields the names of orphan folder n, whose blocks may survive
+// (ext2), under its path p, as the Sleuth Kit lists them: deleted names,
+// and the folders below it whose inodes are not in use.
+func (w *walker) orphanDir(n uint32, in *inode, p string, e *fs.Entry, visit func(*fs.Entry) error) error {
+	w.expanded[n] = true
+	top := &node{ino: n, inode: in, deleted: true}
+	w.inOrphan = true
+	err := w.expand(top, 1)
+	w.inOrphan = false
+	if err != nil {
+		return err
+	}
+	return w.emit(top, p, e, visit)
 }
 
 // readOrphanList follows the superblock's list of orphan inodes (files
