@@ -248,6 +248,9 @@ func (v *Volume) readDir(in *inode, add func(dirent), problem func(error)) {
 				problem(&FormatError{Off: boff + bs - 4, Inode: in.Num, Msg: fmt.Sprintf("folder block %d: checksum mismatch", blk)})
 			}
 			if dx {
+				if err := v.checkDXNode(buf, blk, r.logical+i == 0, in); err != nil {
+					problem(err)
+				}
 				v.indexNames(buf, boff, add)
 				continue
 			}

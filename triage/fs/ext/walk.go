@@ -39,7 +39,9 @@ type walker struct {
 	orphanList map[uint32]bool   // inodes on the superblock's orphan list
 	// inOrphan: the folders read are below /$OrphanFiles; their names do
 	// not make an inode named (the Sleuth Kit lists it as an orphan too).
-	inOrphan bool
+	inOrphan  bool
+	xattrSeen map[uint64]bool // extended attribute blocks checked
+	xbuf      []byte
 	// A chunk of an inode table: inodes are mostly read in order.
 	chunk    []byte
 	chunkOff int64
@@ -90,7 +92,11 @@ func (v *Volume) Walk(ctx context.Context, visit func(*fs.Entry) error, problem 
 		problem(p)
 	}
 	w := &walker{v: v, ctx: ctx, problem: problem, bitmaps: map[uint32][]byte{}, named: newBits(v.sb.inodes),
-		live1: newBits(v.sb.inodes), liveMore: map[uint32]bool{}, done: newBits(v.sb.inodes), expanded: map[uint32]bool{}}
+		live1: newBits(v.sb.inodes), liveMore: map[uint32]bool{}, done: newBits(v.sb.inodes), expanded: map[uint32]bool{},
+		xattrSeen: map[uint64]bool{}}
+	if err := v.checkBitmaps(ctx, problem); err != nil {
+		return err
+	}
 	root, err := v.readInode(rootIno)
 	if err != nil {
 		return fmt.Errorf("failed to read the root folder: %w", err)
@@ -330,6 +336,9 @@ func (w *walker) fill(e *fs.Entry, in *inode, deleted bool) {
 	v := w.v
 	if in.CsumError {
 		w.problem(&FormatError{Off: in.Off, Inode: in.Num, Msg: "inode checksum mismatch (read all the same)"})
+	}
+	if !deleted {
+		w.checkXattrBlock(in)
 	}
 	e.Mtime, e.Atime, e.Ctime, e.Btime = in.Mtime, in.Atime, in.Ctime, in.Btime
 	e.Extra["ext_mode"] = octalMode(in.Mode)
@@ -684,6 +693,9 @@ func (w *walker) readOrphanList() map[uint32]bool {
 		}
 		out[n] = true
 		n = in.rawDtime
+	}
+	for _, n := range w.v.readOrphanFile(w.problem) {
+		out[n] = true
 	}
 	return out
 }
