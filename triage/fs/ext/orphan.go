@@ -24,7 +24,7 @@ func (v *Volume) readOrphanFile(problem func(error)) []uint32 {
 		return nil
 	}
 	if n > s.inodes {
-		problem(&FormatError{Off: v.base + 1024 + 0x26c, Msg: fmt.Sprintf("orphan file inode %d is past the %d inodes of the volume", n, s.inodes)})
+		problem(&FormatError{Off: v.base + 1024 + 0x280, Msg: fmt.Sprintf("orphan file inode %d is past the %d inodes of the volume", n, s.inodes)})
 		return nil
 	}
 	in, err := v.readInode(n)

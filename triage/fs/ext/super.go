@@ -118,7 +118,7 @@ func parseSuper(b []byte, off, size int64) (*superblock, error) {
 		descSize: 32, firstMetaBG: le.Uint32(b[0x104:]), lastOrphan: le.Uint32(b[0xe8:]),
 	}
 	if s.compat&compatOrphanFile != 0 {
-		s.orphanFile = le.Uint32(b[0x26c:])
+		s.orphanFile = le.Uint32(b[0x280:])
 	}
 	copy(s.uuid[:], b[0x68:0x78])
 	s.label = strings.TrimRight(string(b[0x78:0x88]), "\x00")
@@ -172,7 +172,7 @@ func parseSuper(b []byte, off, size int64) (*superblock, error) {
 		s.superChecksum = le.Uint32(b[0x3fc:])
 		s.superCalc = crc32c(^uint32(0), b[:0x3fc])
 		if s.incompat&incompatCsumSeed != 0 {
-			s.csumSeed = le.Uint32(b[0x25c:])
+			s.csumSeed = le.Uint32(b[0x270:])
 		} else {
 			s.csumSeed = crc32c(^uint32(0), s.uuid[:])
 		}
