@@ -21,21 +21,34 @@ func (v *Volume) checkBitmaps(ctx context.Context, problem func(error)) error {
 		return nil
 	}
 	buf := make([]byte, s.blockSize)
+	n := 0
+	count := func(err error) {
+		if n++; n <= maxBitmapProblems {
+			problem(err)
+		}
+	}
 	for g, d := range v.groups {
 		if g%256 == 0 {
 			if err := ctx.Err(); err != nil {
 				return err
 			}
 		}
+		if n > maxBitmapProblems {
+			problem(&FormatError{Off: v.base + 1024, Msg: fmt.Sprintf("more than %d bitmaps are unreadable or fail their checksum: the bitmaps of block groups %d to %d are not checked", maxBitmapProblems, g, len(v.groups)-1)})
+			return nil
+		}
 		if d.flags&bgBlockUninit == 0 {
-			v.checkBitmap(buf, d.blockBitmap, int(s.blocksPerGrp/8), d.blockBitmapCsum, d.bitmapCsum32, fmt.Sprintf("block bitmap of block group %d", g), problem)
+			v.checkBitmap(buf, d.blockBitmap, int(s.blocksPerGrp/8), d.blockBitmapCsum, d.bitmapCsum32, fmt.Sprintf("block bitmap of block group %d", g), count)
 		}
 		if d.flags&bgInodeUninit == 0 {
-			v.checkBitmap(buf, d.inodeBitmap, int(s.inodesPerGrp/8), d.inodeBitmapCsum, d.bitmapCsum32, fmt.Sprintf("inode bitmap of block group %d", g), problem)
+			v.checkBitmap(buf, d.inodeBitmap, int(s.inodesPerGrp/8), d.inodeBitmapCsum, d.bitmapCsum32, fmt.Sprintf("inode bitmap of block group %d", g), count)
 		}
 	}
 	return nil
 }
+
+// maxBitmapProblems bounds the bitmap problems reported for a volume.
+const maxBitmapProblems = 64
 
 // checkBitmap reads the bitmap at block blk and compares the CRC-32C of
 // its first size bytes with the stored checksum (its low 16 bits unless

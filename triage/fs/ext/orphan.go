@@ -58,10 +58,20 @@ func (v *Volume) readOrphanFile(problem func(error)) []uint32 {
 // orphanBlock reads block blk of the orphan file in into buf and appends
 // the inode numbers it holds to out.
 func (v *Volume) orphanBlock(buf []byte, blk uint64, in *inode, out []uint32, problem func(error)) []uint32 {
-	le := binary.LittleEndian
 	boff := v.base + int64(blk)*v.sb.blockSize
 	if err := v.readBlock(buf, blk); err != nil {
 		problem(&FormatError{Off: boff, Inode: in.Num, Msg: "failed to read a block of the orphan file", Err: err})
+		return out
+	}
+	return v.parseOrphanBlock(buf, blk, in, out, problem)
+}
+
+// parseOrphanBlock appends the inode numbers held in buf, block blk of the
+// orphan file in, to out.
+func (v *Volume) parseOrphanBlock(buf []byte, blk uint64, in *inode, out []uint32, problem func(error)) []uint32 {
+	le := binary.LittleEndian
+	boff := v.base + int64(blk)*v.sb.blockSize
+	if len(buf) < 8 {
 		return out
 	}
 	t := len(buf) - 8
