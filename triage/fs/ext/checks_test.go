@@ -164,3 +164,54 @@ func TestChecksumSeed(t *testing.T) {
 		t.Errorf("problems %v", problems)
 	}
 }
+
+// TestOrphanFolder: an ext2 folder whose inode is freed and whose name is
+// gone is an orphan; its blocks survive and its names are listed below
+// /$OrphanFiles/OrphanFile-N, deleted, with the content icat reads.
+func TestOrphanFolder(t *testing.T) {
+	needTools(t, "mkfs.ext2", "debugfs", "icat")
+	dir := t.TempDir()
+	src := filepath.Join(dir, "src")
+	os.MkdirAll(filepath.Join(src, "lost", "sub"), 0o755)
+	os.MkdirAll(filepath.Join(src, "keep"), 0o755)
+	for _, f := range []string{"lost/e.txt", "lost/f.txt", "lost/sub/g.txt", "keep/a.txt"} {
+		os.WriteFile(filepath.Join(src, f), []byte(f+"\n"), 0o644)
+	}
+	img := filepath.Join(dir, "orphan.img")
+	tool(t, "mkfs.ext2", "-q", "-F", "-b", "1024", "-d", src, img, "4M")
+	lost := debugfsNumber(t, img, "stat /lost", `Inode: (\d+)`)
+	e := debugfsNumber(t, img, "stat /lost/e.txt", `Inode: (\d+)`)
+	f := debugfsNumber(t, img, "stat /lost/f.txt", `Inode: (\d+)`)
+	cmds := filepath.Join(dir, "cmds")
+	os.WriteFile(cmds, []byte("rm /lost/f.txt\nunlink /lost\nkill_file <"+strconv.FormatInt(lost, 10)+">\n"), 0o644)
+	tool(t, "debugfs", "-w", "-f", cmds, img)
+	// The record of "lost" left in the root folder's slack is cleared.
+	rootBlk := debugfsNumber(t, img, "bmap / 0", `^(\d+)`)
+	b, _ := os.ReadFile(img)
+	blk := b[rootBlk*1024 : rootBlk*1024+1024]
+	i := bytes.Index(blk, []byte{4, 2, 'l', 'o', 's', 't'})
+	if i < 6 {
+		t.Fatal("no record of lost in the root folder")
+	}
+	clear(blk[i-6 : i+6])
+	os.WriteFile(img, b, 0o644)
+
+	got, problems := walkVolume(t, img, 0)
+	if len(problems) != 0 {
+		t.Errorf("problems %v", problems)
+	}
+	p := "/$OrphanFiles/OrphanFile-" + strconv.FormatInt(lost, 10)
+	if r := got[p]; len(r) != 1 || r[0].Type != "dir" || !r[0].Deleted {
+		t.Fatalf("%s: %+v", p, r)
+	}
+	for name, ino := range map[string]int64{"e.txt": e, "f.txt": f} {
+		r := got[p+"/"+name]
+		want := hexMD5(tool(t, "icat", img, strconv.FormatInt(ino, 10)))
+		if len(r) != 1 || !r[0].Deleted || r[0].Addr != ino || r[0].md5 != want || want != hexMD5([]byte("lost/"+name+"\n")) {
+			t.Errorf("%s: %+v, icat's MD5 %s", name, r, want)
+		}
+	}
+	if r := got[p+"/sub"]; len(r) != 1 || r[0].Extra["ext_realloc"] != true {
+		t.Errorf("sub: %+v", r)
+	}
+}
