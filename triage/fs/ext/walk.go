@@ -139,7 +139,11 @@ func (w *walker) expand(n *node, depth int) error {
 	// A name met twice with the same inode (a live record and a stale
 	// copy of it in slack) is listed once, at its first place, live if
 	// either is, as the Sleuth Kit does.
-	seen := map[string]int{}
+	type nameKey struct {
+		ino  uint32
+		name string
+	}
+	seen := map[nameKey]int{}
 	w.v.readDir(n.inode, func(d dirent) {
 		if !d.deleted && (string(d.name) == "." || string(d.name) == "..") {
 			return
@@ -157,16 +161,17 @@ func (w *walker) expand(n *node, depth int) error {
 		if n.deleted {
 			d.deleted = true // the names of a deleted folder are deleted
 		}
-		key := strconv.FormatUint(uint64(d.ino), 10) + "/" + string(d.name)
+		name := string(d.name)
+		key := nameKey{d.ino, name}
 		if i, ok := seen[key]; ok {
 			if kids[i].deleted && !d.deleted {
-				kids[i] = node{name: string(d.name), ino: d.ino, ftype: d.ftype, off: d.off, dir: n.ino}
+				kids[i] = node{name: name, ino: d.ino, ftype: d.ftype, off: d.off, dir: n.ino}
 				w.live(d.ino)
 			}
 			return
 		}
 		seen[key] = len(kids)
-		kids = append(kids, node{name: string(d.name), ino: d.ino, ftype: d.ftype, deleted: d.deleted, index: d.index, live: d.indexLive, off: d.off, dir: n.ino})
+		kids = append(kids, node{name: name, ino: d.ino, ftype: d.ftype, deleted: d.deleted, index: d.index, live: d.indexLive, off: d.off, dir: n.ino})
 		if d.ino != 0 && !w.inOrphan {
 			w.named.set(d.ino)
 			if !d.deleted {
