@@ -321,6 +321,9 @@ func (v *flsVisitor) Entry(e *triage.Entry) error {
 			fsName = "ext"
 		}
 	}
+	if e.Extra["ext_unlisted"] == true {
+		return nil // below a deleted folder: fls does not list it
+	}
 	if fsName == "ntfs" && !v.buffer && len(v.pending) == 0 {
 		// NTFS is walked in MFT order: its rows are held back and put in
 		// the order of its folder indexes, as fls lists them.

@@ -167,14 +167,18 @@ func TestChecksumSeed(t *testing.T) {
 
 // TestOrphanFolder: an ext2 folder whose inode is freed and whose name is
 // gone is an orphan; its blocks survive and its names are listed below
-// /$OrphanFiles/OrphanFile-N, deleted, with the content icat reads.
+// /$OrphanFiles/OrphanFile-N, deleted, with the content icat reads. A
+// deleted folder whose name remains has its names deleted; the files of a
+// folder in use below it, which the Sleuth Kit does not list, are recorded
+// with extra.ext_unlisted.
 func TestOrphanFolder(t *testing.T) {
 	needTools(t, "mkfs.ext2", "debugfs", "icat")
 	dir := t.TempDir()
 	src := filepath.Join(dir, "src")
 	os.MkdirAll(filepath.Join(src, "lost", "sub"), 0o755)
 	os.MkdirAll(filepath.Join(src, "keep"), 0o755)
-	for _, f := range []string{"lost/e.txt", "lost/f.txt", "lost/sub/g.txt", "keep/a.txt"} {
+	os.MkdirAll(filepath.Join(src, "gone", "sub"), 0o755)
+	for _, f := range []string{"lost/e.txt", "lost/f.txt", "lost/sub/g.txt", "keep/a.txt", "gone/b.txt", "gone/sub/c.txt"} {
 		os.WriteFile(filepath.Join(src, f), []byte(f+"\n"), 0o644)
 	}
 	img := filepath.Join(dir, "orphan.img")
@@ -182,8 +186,11 @@ func TestOrphanFolder(t *testing.T) {
 	lost := debugfsNumber(t, img, "stat /lost", `Inode: (\d+)`)
 	e := debugfsNumber(t, img, "stat /lost/e.txt", `Inode: (\d+)`)
 	f := debugfsNumber(t, img, "stat /lost/f.txt", `Inode: (\d+)`)
+	gone := debugfsNumber(t, img, "stat /gone", `Inode: (\d+)`)
+	c := debugfsNumber(t, img, "stat /gone/sub/c.txt", `Inode: (\d+)`)
 	cmds := filepath.Join(dir, "cmds")
-	os.WriteFile(cmds, []byte("rm /lost/f.txt\nunlink /lost\nkill_file <"+strconv.FormatInt(lost, 10)+">\n"), 0o644)
+	os.WriteFile(cmds, []byte("rm /lost/f.txt\nunlink /lost\nkill_file <"+strconv.FormatInt(lost, 10)+">\n"+
+		"unlink /gone\nkill_file <"+strconv.FormatInt(gone, 10)+">\n"), 0o644)
 	tool(t, "debugfs", "-w", "-f", cmds, img)
 	// The record of "lost" left in the root folder's slack is cleared.
 	rootBlk := debugfsNumber(t, img, "bmap / 0", `^(\d+)`)
@@ -213,5 +220,12 @@ func TestOrphanFolder(t *testing.T) {
 	}
 	if r := got[p+"/sub"]; len(r) != 1 || r[0].Extra["ext_realloc"] != true {
 		t.Errorf("sub: %+v", r)
+	}
+	if r := got["/gone/b.txt"]; len(r) != 1 || !r[0].Deleted || r[0].Extra["ext_realloc"] != true || r[0].md5 != hexMD5([]byte("gone/b.txt\n")) {
+		t.Errorf("gone/b.txt: %+v", r)
+	}
+	want := hexMD5(tool(t, "icat", img, strconv.FormatInt(c, 10)))
+	if r := got["/gone/sub/c.txt"]; len(r) != 1 || !r[0].Deleted || r[0].Extra["ext_unlisted"] != true || r[0].md5 != want || want != hexMD5([]byte("gone/sub/c.txt\n")) {
+		t.Errorf("gone/sub/c.txt: %+v, icat's MD5 %s", r, want)
 	}
 }

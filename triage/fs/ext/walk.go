@@ -11,16 +11,20 @@ import (
 
 // node is one name of the folder tree.
 type node struct {
-	name     string
-	ino      uint32
-	ftype    uint8
-	deleted  bool
-	index    bool  // read from an index node of a hashed folder
-	live     bool  // index: taken for a live name by the Sleuth Kit
-	off      int64 // image offset of the folder record
-	dir      uint32
-	inode    *inode // read for folders
-	children []node
+	name    string
+	ino     uint32
+	ftype   uint8
+	deleted bool
+	index   bool // read from an index node of a hashed folder
+	live    bool // index: taken for a live name by the Sleuth Kit
+	// below: a deleted name of a folder still in use that no live name
+	// points to; its names are read (unlisted: the Sleuth Kit does not
+	// list them).
+	below, unlisted bool
+	off             int64 // image offset of the folder record
+	dir             uint32
+	inode           *inode // read for folders
+	children        []node
 }
 
 // walker holds the state of one Walk.
@@ -39,7 +43,10 @@ type walker struct {
 	orphanList map[uint32]bool   // inodes on the superblock's orphan list
 	// inOrphan: the folders read are below /$OrphanFiles; their names do
 	// not make an inode named (the Sleuth Kit lists it as an orphan too).
-	inOrphan  bool
+	inOrphan bool
+	// later are the deleted names of folders whose inode is in use: read
+	// after the tree when no live name points to them.
+	later     []*node
 	xattrSeen map[uint64]bool // extended attribute blocks checked
 	xbuf      []byte
 	// A chunk of an inode table: inodes are mostly read in order.
@@ -111,6 +118,9 @@ func (v *Volume) Walk(ctx context.Context, visit func(*fs.Entry) error, problem 
 	if err := w.expand(top, 0); err != nil {
 		return err
 	}
+	if err := w.expandLater(); err != nil {
+		return err
+	}
 	// The other paths of inodes with several names.
 	w.links, w.after = map[uint32][]string{}, map[string]string{}
 	w.collectLinks(top, "", new(string), map[uint32]bool{})
@@ -171,7 +181,8 @@ func (w *walker) expand(n *node, depth int) error {
 			return
 		}
 		seen[key] = len(kids)
-		kids = append(kids, node{name: name, ino: d.ino, ftype: d.ftype, deleted: d.deleted, index: d.index, live: d.indexLive, off: d.off, dir: n.ino})
+		kids = append(kids, node{name: name, ino: d.ino, ftype: d.ftype, deleted: d.deleted, index: d.index, live: d.indexLive, off: d.off, dir: n.ino,
+			unlisted: n.below || n.unlisted})
 		if d.ino != 0 && !w.inOrphan {
 			w.named.set(d.ino)
 			if !d.deleted {
@@ -187,7 +198,11 @@ func (w *walker) expand(n *node, depth int) error {
 			continue
 		}
 		if k.deleted && w.allocated(k.ino) {
-			continue // the name of a deleted folder whose inode was reused
+			// The name of a deleted folder whose inode is in use again,
+			// or still (its folder was deleted): read later if no live
+			// name points to it.
+			w.later = append(w.later, k)
+			continue
 		}
 		in, err := w.readInode(k.ino)
 		if err != nil {
@@ -206,6 +221,29 @@ func (w *walker) expand(n *node, depth int) error {
 		}
 		w.expanded[k.ino] = true
 		if err := w.expand(k, depth+1); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// expandLater reads the folders in use that only deleted names point to
+// (the folders of a deleted folder): the Sleuth Kit does not list their
+// names, which are recorded with extra.ext_unlisted.
+func (w *walker) expandLater() error {
+	for len(w.later) > 0 {
+		k := w.later[0]
+		w.later = w.later[1:]
+		if w.live1.get(k.ino) || w.expanded[k.ino] {
+			continue
+		}
+		in, err := w.readInode(k.ino)
+		if err != nil || !in.IsDir() {
+			continue
+		}
+		k.inode, k.below = in, true
+		w.expanded[k.ino] = true
+		if err := w.expand(k, 1); err != nil {
 			return err
 		}
 	}
@@ -274,6 +312,9 @@ func (w *walker) emit(n *node, path string, e *fs.Entry, visit func(*fs.Entry) e
 // entry fills e for the name k at path p.
 func (w *walker) entry(e *fs.Entry, k *node, p string) {
 	*e = fs.Entry{Path: p, Addr: int64(k.ino), Deleted: k.deleted, Type: ftypeName(k.ftype), Extra: map[string]any{}}
+	if k.unlisted {
+		e.Extra["ext_unlisted"] = true
+	}
 	slackKey := "slack/" + strconv.FormatUint(uint64(k.dir), 10) + "/" + strconv.FormatInt(k.off, 10)
 	switch {
 	case k.index:
@@ -674,6 +715,9 @@ func (w *walker) orphanDir(n uint32, in *inode, p string, e *fs.Entry, visit fun
 	top := &node{ino: n, inode: in, deleted: true}
 	w.inOrphan = true
 	err := w.expand(top, 1)
+	if err == nil {
+		err = w.expandLater()
+	}
 	w.inOrphan = false
 	if err != nil {
 		return err
