@@ -162,6 +162,9 @@ type flsVisitor struct {
 	// ntfs holds the NTFS volumes opened again for what the walk does
 	// not give: index streams, unnamed MFT entries, index order.
 	ntfs map[int]*ntfsfs.FS
+	// held are the rows of an ext file's other names waiting for the
+	// row listed before them (cmd_ls_ext.go).
+	held map[string][]*flsRow
 }
 
 // ntfsVolume opens NTFS volume vol of the image for the listing's own
@@ -210,6 +213,7 @@ func (v *flsVisitor) endVolume() {
 	if v.cur < 0 {
 		return
 	}
+	v.releaseAll()
 	g := v.geometry(v.cur)
 	switch {
 	case v.buffer && v.fatTree:
@@ -226,7 +230,7 @@ func (v *flsVisitor) endVolume() {
 		}
 		v.ntfsOrphans()
 		v.flush()
-	case g.fs == "ext" && g.orphans > 0:
+	case g.fs == "ext" && g.orphans > 0 && !v.sawOrphans:
 		v.virtual("V/V", g.orphans, "$OrphanFiles")
 	case (g.fs == "fat" || g.fs == "exfat") && g.fatMBR > 0:
 		v.systemBefore(g, -1)
@@ -298,7 +302,10 @@ func (v *flsVisitor) emit(r *flsRow) error {
 		v.pending = append(v.pending, &c)
 		return nil
 	}
-	return v.write(r)
+	if err := v.write(r); err != nil {
+		return err
+	}
+	return v.release(r.Path)
 }
 
 // ntfsOrphans adds the MFT entries the Sleuth Kit lists as
@@ -395,7 +402,7 @@ func (v *flsVisitor) write(r *flsRow) error {
 		b = append(b, "(realloc)"...)
 	}
 	b = append(b, ":\t"...)
-	b = append(b, r.Path...)
+	b = flsSanitize(b, r.Path)
 	if r.Stream != "" {
 		b = append(b, ':')
 		b = append(b, r.Stream...)
@@ -448,6 +455,9 @@ func (v *flsVisitor) Entry(e *triage.Entry) error {
 			fsName = "ext"
 		}
 	}
+	if e.Extra["ext_unlisted"] == true {
+		return nil // below a deleted folder: fls does not list it
+	}
 	if fsName == "ntfs" && !v.buffer && len(v.pending) == 0 {
 		// NTFS is walked in MFT order: its rows are held back and put in
 		// the order of its folder indexes, as fls lists them.
@@ -482,12 +492,18 @@ func (v *flsVisitor) Entry(e *triage.Entry) error {
 		addr = "-"
 		if v.mftSize > 0 {
 			addr = strconv.FormatInt(v.mftSize, 10)
+		} else if fsName == "ext" && g.orphans > 0 {
+			addr = strconv.FormatUint(g.orphans, 10)
 		}
+	case e.Extra["ext_index_slack"] == true:
+		meta, name, addr = extIndexSlack(e)
 	case e.Extra["ntfs_index_slack"] == true:
 		// A name carved from index slack: no MFT entry (fls: "r/- * 0").
 		meta, name, addr = "r", "-", "0"
 	case e.Inode == nil:
 		addr = "-"
+	case fsName == "ext" && e.Extra["orphan"] == true:
+		meta, addr = "-", strconv.FormatUint(*e.Inode, 10) // fls: no name type
 	case fsName == "ntfs":
 		attr, _ := e.Extra["ntfs_attr"].(string)
 		info := v.ntfsRecord(vol, *e.Inode)
@@ -551,7 +567,7 @@ func (v *flsVisitor) Entry(e *triage.Entry) error {
 	if e.Type == casedb.TypeSymlink && size == 0 {
 		size = int64(len(e.LinkTarget)) // an ext link's size is its target's length
 	}
-	r := &flsRow{Volume: e.Volume, Type: meta + "/" + name, Deleted: e.Deleted, Realloc: e.Extra["ext_realloc"] == true,
+	r := &flsRow{Volume: e.Volume, Type: meta + "/" + name, Deleted: e.Deleted && e.Extra["ext_index_live"] != true, Realloc: e.Extra["ext_realloc"] == true && e.Extra["ext_index_live"] != true,
 		Address: addr, Inode: e.Inode, Path: strings.TrimPrefix(casedb.DisplayString(e.Path), "/"), Stream: e.Stream,
 		Size: size, UID: extraNumber(e.Extra, "ext_uid", "uid"), GID: extraNumber(e.Extra, "ext_gid", "gid"),
 		Virtual: e.Extra["virtual"] == true, times: times}
@@ -646,9 +662,13 @@ func (v *flsVisitor) emitNames(r *flsRow, e *triage.Entry) error {
 	// the file once, with its other names in extra.
 	for _, k := range []string{"ntfs_hard_links", "ext_hard_links"} {
 		links, _ := e.Extra[k].([]string)
-		for _, l := range links {
+		after, _ := e.Extra["ext_hard_link_after"].([]string)
+		for i, l := range links {
 			link := *r
 			link.Path = strings.TrimPrefix(casedb.DisplayString(l), "/")
+			if len(after) == len(links) && v.holdLink(&link, after[i]) {
+				continue
+			}
 			if err := v.emit(&link); err != nil {
 				return err
 			}

@@ -15,6 +15,10 @@ type dirent struct {
 	ftype   uint8
 	deleted bool
 	off     int64 // image offset of the record
+	// index: read from an index node of a hashed folder, where no name
+	// lies (the bytes that look like a record there), as the Sleuth Kit
+	// reads them; indexLive: the Sleuth Kit takes it for a live name.
+	index, indexLive bool
 }
 
 // File types of a folder entry (with the filetype feature).
@@ -113,6 +117,59 @@ func (v *Volume) slackNames(b []byte, off int64, ft bool, add func(dirent)) {
 	}
 }
 
+// indexNames reads the index node b of a hashed folder (at image offset
+// off) as the Sleuth Kit reads every folder block: a record is taken
+// wherever, on a 4-byte boundary, the bytes look like one (inode number at
+// most the inodes of the volume plus one, a name, a record length that
+// holds the name, is a multiple of 4 and ends in the block), and a record
+// taken in the space a live record's length covers must end in that space.
+// The root's "." and ".." are left out; the other records found are given
+// as deleted (index entries read as names), their names cut at a NUL, with
+// indexLive set where the Sleuth Kit takes them for live names.
+func (v *Volume) indexNames(b []byte, off int64, add func(dirent)) {
+	le := binary.LittleEndian
+	ft := v.sb.incompat&incompatFiletype != 0
+	dellen := 0
+	minrec := 0
+	for p := 0; p+12 <= len(b); p += minrec {
+		ino := le.Uint32(b[p:])
+		rl := int(le.Uint16(b[p+4:]))
+		nl := int(b[p+6])
+		typ := b[p+7]
+		if !ft {
+			nl |= int(typ) << 8
+			typ = 0
+		}
+		minrec = (nl + 8 + 3) &^ 3
+		if uint64(ino) > uint64(v.sb.inodes)+1 || nl > 255 || nl == 0 || rl < minrec || rl%4 != 0 || p+rl > len(b) {
+			minrec = 4
+			if dellen > 0 {
+				dellen -= 4
+			}
+			continue
+		}
+		if dellen != 0 && dellen < minrec {
+			minrec = 4
+			dellen -= 4
+			continue
+		}
+		live := dellen <= 0 && ino != 0
+		if dellen > 0 {
+			dellen -= minrec
+		} else if live && rl > minrec {
+			dellen = rl - minrec
+		}
+		name := b[p+8 : p+8+nl]
+		if i := bytes.IndexByte(name, 0); i >= 0 {
+			name = name[:i]
+		}
+		if live && (string(name) == "." || string(name) == "..") {
+			continue
+		}
+		add(dirent{ino: ino, name: name, ftype: typ, deleted: true, off: off + int64(p), index: true, indexLive: live})
+	}
+}
+
 // checkDirBlock verifies the checksum tail of a folder leaf block, when
 // metadata_csum is set and the block has one.
 func (v *Volume) checkDirBlock(b []byte, in *inode) bool {
@@ -190,10 +247,14 @@ func (v *Volume) readDir(in *inode, add func(dirent), problem func(error)) {
 			if !dx && !v.checkDirBlock(buf, in) {
 				problem(&FormatError{Off: boff + bs - 4, Inode: in.Num, Msg: fmt.Sprintf("folder block %d: checksum mismatch", blk)})
 			}
-			if dx && r.logical+i != 0 {
-				continue // an inner index node holds no names
+			if dx {
+				if err := v.checkDXNode(buf, blk, r.logical+i == 0, in); err != nil {
+					problem(err)
+				}
+				v.indexNames(buf, boff, add)
+				continue
 			}
-			if err := v.parseDirBlock(buf, boff, in.Num, !dx, add); err != nil {
+			if err := v.parseDirBlock(buf, boff, in.Num, true, add); err != nil {
 				problem(err)
 			}
 		}

@@ -68,6 +68,7 @@ type Volume struct {
 	sb      *superblock
 	groups  []group
 	pending []error // problems found by Open, given to the first Walk
+	backup  bool    // read with the backup superblock and descriptors
 }
 
 // Open opens the ext volume held in r (size bytes from offset 0, at
@@ -104,6 +105,7 @@ func New(r io.ReaderAt, base, size int64) (*Volume, error) {
 		}
 		v.pending = append(v.pending, fmt.Errorf("ext: the primary superblock is corrupt (%w); read with its backup in block group 1 at byte %#x", err, base+off))
 		sb, sbGroup = bk, 1
+		v.backup = true
 	}
 	v.sb = sb
 	if f := sb.unreadFeatures(); f != "" {

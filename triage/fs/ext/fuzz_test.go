@@ -177,3 +177,72 @@ func FuzzGroup(f *testing.F) {
 		v.sb.parseGroup(b[:v.sb.descSize], 0)
 	})
 }
+
+// FuzzIndexNode reads an index node of a hashed folder as the Sleuth Kit
+// does, and verifies its checksum.
+func FuzzIndexNode(f *testing.F) {
+	imgs := seeds(f)
+	v, err := New(bytes.NewReader(imgs[1]), 0, int64(len(imgs[1])))
+	if err != nil {
+		f.Fatal(err)
+	}
+	root, err := v.readInode(rootIno)
+	if err != nil {
+		f.Fatal(err)
+	}
+	// A root node as e2fsck -D writes it: ".", "..", dx_root_info, the
+	// count and limit, entries, the tail.
+	bs := int(v.sb.blockSize)
+	b := make([]byte, bs)
+	le := binary.LittleEndian
+	le.PutUint32(b[0:], 2)
+	le.PutUint16(b[4:], 12)
+	b[6], b[7], b[8] = 1, 2, '.'
+	le.PutUint32(b[12:], 2)
+	le.PutUint16(b[16:], uint16(bs-12))
+	b[18], b[19], b[20], b[21] = 2, 2, '.', '.'
+	b[24+4], b[24+5] = 1, 8
+	limit := (bs - 32 - 8) / 8
+	le.PutUint16(b[32:], uint16(limit))
+	le.PutUint16(b[34:], 3)
+	for i := 1; i < 3; i++ {
+		le.PutUint32(b[32+8*i:], uint32(0x12345678*i))
+		le.PutUint32(b[36+8*i:], uint32(i))
+	}
+	f.Add(b, true)
+	inner := make([]byte, bs)
+	le.PutUint16(inner[4:], uint16(bs))
+	le.PutUint16(inner[8:], uint16((bs-8-8)/8))
+	le.PutUint16(inner[10:], 1)
+	f.Add(inner, false)
+	f.Fuzz(func(t *testing.T, b []byte, isRoot bool) {
+		v.indexNames(b, 0, func(d dirent) {
+			if len(d.name) > 255 || !d.deleted || !d.index {
+				t.Fatalf("record %+v", d)
+			}
+		})
+		v.checkDXNode(b, 1, isRoot, root)
+	})
+}
+
+// FuzzOrphanBlock parses a block of the orphan file.
+func FuzzOrphanBlock(f *testing.F) {
+	imgs := seeds(f)
+	v, err := New(bytes.NewReader(imgs[1]), 0, int64(len(imgs[1])))
+	if err != nil {
+		f.Fatal(err)
+	}
+	v.sb.hasCsum = true
+	in := &inode{Num: 12}
+	b := make([]byte, v.sb.blockSize)
+	binary.LittleEndian.PutUint32(b[8:], 13)
+	binary.LittleEndian.PutUint32(b[len(b)-8:], orphanBlockMagic)
+	f.Add(b)
+	f.Fuzz(func(t *testing.T, b []byte) {
+		for _, n := range v.parseOrphanBlock(b, 3, in, nil, func(error) {}) {
+			if n == 0 || n > v.sb.inodes {
+				t.Fatalf("inode %d of %d", n, v.sb.inodes)
+			}
+		}
+	})
+}

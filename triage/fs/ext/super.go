@@ -57,7 +57,10 @@ const (
 )
 
 // Compatible features.
-const compatHasJournal = 0x4
+const (
+	compatHasJournal = 0x4
+	compatOrphanFile = 0x1000 // orphan_file: the orphan list is a file
+)
 
 var incompatNames = map[uint32]string{
 	incompatCompression: "compression", incompatJournalDev: "journal_dev", incompatDirData: "dirdata",
@@ -89,6 +92,7 @@ type superblock struct {
 	descSize      uint32
 	firstMetaBG   uint32
 	lastOrphan    uint32 // head of the orphan inode list
+	orphanFile    uint32 // inode of the orphan file (orphan_file), 0 when none
 	csumSeed      uint32
 	hasCsum       bool // metadata_csum
 	groups        uint32
@@ -112,6 +116,9 @@ func parseSuper(b []byte, off, size int64) (*superblock, error) {
 		firstIno: 11, inodeSize: 128, groupNr: le.Uint16(b[0x5a:]),
 		compat: le.Uint32(b[0x5c:]), incompat: le.Uint32(b[0x60:]), roCompat: le.Uint32(b[0x64:]),
 		descSize: 32, firstMetaBG: le.Uint32(b[0x104:]), lastOrphan: le.Uint32(b[0xe8:]),
+	}
+	if s.compat&compatOrphanFile != 0 {
+		s.orphanFile = le.Uint32(b[0x280:])
 	}
 	copy(s.uuid[:], b[0x68:0x78])
 	s.label = strings.TrimRight(string(b[0x78:0x88]), "\x00")
@@ -165,7 +172,7 @@ func parseSuper(b []byte, off, size int64) (*superblock, error) {
 		s.superChecksum = le.Uint32(b[0x3fc:])
 		s.superCalc = crc32c(^uint32(0), b[:0x3fc])
 		if s.incompat&incompatCsumSeed != 0 {
-			s.csumSeed = le.Uint32(b[0x25c:])
+			s.csumSeed = le.Uint32(b[0x270:])
 		} else {
 			s.csumSeed = crc32c(^uint32(0), s.uuid[:])
 		}
@@ -208,22 +215,33 @@ func (s *superblock) hasSuper(g uint64) bool {
 
 // group is one block group descriptor.
 type group struct {
+	blockBitmap  uint64
 	inodeBitmap  uint64
 	inodeTable   uint64
 	flags        uint16
 	itableUnused uint32
+	// The stored checksums of the block and inode bitmaps (metadata_csum),
+	// and whether they are 32 bits (descriptors of 64 bytes or more).
+	blockBitmapCsum, inodeBitmapCsum uint32
+	bitmapCsum32                     bool
 }
 
 const (
 	bgInodeUninit = 0x1
+	bgBlockUninit = 0x2
 )
 
 // parseGroup parses descriptor number g held in b (descSize bytes).
 func (s *superblock) parseGroup(b []byte, g uint32) (group, bool) {
 	le := binary.LittleEndian
-	d := group{inodeBitmap: uint64(le.Uint32(b[4:])), inodeTable: uint64(le.Uint32(b[8:])), flags: le.Uint16(b[0x12:]),
+	d := group{blockBitmap: uint64(le.Uint32(b[0:])), inodeBitmap: uint64(le.Uint32(b[4:])),
+		blockBitmapCsum: uint32(le.Uint16(b[0x18:])), inodeBitmapCsum: uint32(le.Uint16(b[0x1a:])), inodeTable: uint64(le.Uint32(b[8:])), flags: le.Uint16(b[0x12:]),
 		itableUnused: uint32(le.Uint16(b[0x1c:]))}
 	if s.descSize >= 64 {
+		d.blockBitmap |= uint64(le.Uint32(b[0x20:])) << 32
+		d.blockBitmapCsum |= uint32(le.Uint16(b[0x38:])) << 16
+		d.inodeBitmapCsum |= uint32(le.Uint16(b[0x3a:])) << 16
+		d.bitmapCsum32 = true
 		d.inodeBitmap |= uint64(le.Uint32(b[0x24:])) << 32
 		d.inodeTable |= uint64(le.Uint32(b[0x28:])) << 32
 		d.itableUnused |= uint32(le.Uint16(b[0x38:])) << 16

@@ -4,23 +4,27 @@ import (
 	"context"
 	"fmt"
 	"io"
-	"slices"
 	"strconv"
-	"strings"
 
 	"github.com/triagekit/triage/triage/fs"
 )
 
 // node is one name of the folder tree.
 type node struct {
-	name     string
-	ino      uint32
-	ftype    uint8
-	deleted  bool
-	off      int64 // image offset of the folder record
-	dir      uint32
-	inode    *inode // read for folders
-	children []node
+	name    string
+	ino     uint32
+	ftype   uint8
+	deleted bool
+	index   bool // read from an index node of a hashed folder
+	live    bool // index: taken for a live name by the Sleuth Kit
+	// below: a deleted name of a folder still in use that no live name
+	// points to; its names are read (unlisted: the Sleuth Kit does not
+	// list them).
+	below, unlisted bool
+	off             int64 // image offset of the folder record
+	dir             uint32
+	inode           *inode // read for folders
+	children        []node
 }
 
 // walker holds the state of one Walk.
@@ -33,9 +37,18 @@ type walker struct {
 	live1      bits            // inodes with a live name
 	liveMore   map[uint32]bool // inodes with several live names
 	links      map[uint32][]string
-	done       bits            // inodes already recorded
-	expanded   map[uint32]bool // folders already read
-	orphanList map[uint32]bool // inodes on the superblock's orphan list
+	after      map[string]string // the path listed before each name in links
+	done       bits              // inodes already recorded
+	expanded   map[uint32]bool   // folders already read
+	orphanList map[uint32]bool   // inodes on the superblock's orphan list
+	// inOrphan: the folders read are below /$OrphanFiles; their names do
+	// not make an inode named (the Sleuth Kit lists it as an orphan too).
+	inOrphan bool
+	// later are the deleted names of folders whose inode is in use: read
+	// after the tree when no live name points to them.
+	later     []*node
+	xattrSeen map[uint64]bool // extended attribute blocks checked
+	xbuf      []byte
 	// A chunk of an inode table: inodes are mostly read in order.
 	chunk    []byte
 	chunkOff int64
@@ -74,10 +87,11 @@ func (w *walker) readInode(n uint32) (*inode, error) {
 // maxBitmaps bounds the inode bitmaps kept in memory during a walk.
 const maxBitmaps = 256
 
-// Walk yields the entries of the volume depth first, names sorted
-// byte-wise within a folder (the root itself is not yielded): live names,
-// deleted names found in folder slack, then the orphan inodes (unallocated,
-// used, named by no folder) under the virtual /$OrphanFiles folder. An
+// Walk yields the entries of the volume depth first, the names of a folder
+// in the order of its records, as the Sleuth Kit lists them (the root
+// itself is not yielded): each live name followed by the deleted names
+// found in its slack; then the orphan inodes (unallocated, used, named by
+// no folder) under the virtual /$OrphanFiles folder. An
 // inode with several names is yielded once, at its first path, with the
 // others in Extra["ext_hard_links"].
 func (v *Volume) Walk(ctx context.Context, visit func(*fs.Entry) error, problem func(error)) error {
@@ -85,7 +99,11 @@ func (v *Volume) Walk(ctx context.Context, visit func(*fs.Entry) error, problem 
 		problem(p)
 	}
 	w := &walker{v: v, ctx: ctx, problem: problem, bitmaps: map[uint32][]byte{}, named: newBits(v.sb.inodes),
-		live1: newBits(v.sb.inodes), liveMore: map[uint32]bool{}, done: newBits(v.sb.inodes), expanded: map[uint32]bool{}}
+		live1: newBits(v.sb.inodes), liveMore: map[uint32]bool{}, done: newBits(v.sb.inodes), expanded: map[uint32]bool{},
+		xattrSeen: map[uint64]bool{}}
+	if err := v.checkBitmaps(ctx, problem); err != nil {
+		return err
+	}
 	root, err := v.readInode(rootIno)
 	if err != nil {
 		return fmt.Errorf("failed to read the root folder: %w", err)
@@ -100,9 +118,12 @@ func (v *Volume) Walk(ctx context.Context, visit func(*fs.Entry) error, problem 
 	if err := w.expand(top, 0); err != nil {
 		return err
 	}
+	if err := w.expandLater(); err != nil {
+		return err
+	}
 	// The other paths of inodes with several names.
-	w.links = map[uint32][]string{}
-	w.collectLinks(top, "")
+	w.links, w.after = map[uint32][]string{}, map[string]string{}
+	w.collectLinks(top, "", new(string), map[uint32]bool{})
 	var e fs.Entry
 	if err := w.emit(top, "", &e, visit); err != nil {
 		return err
@@ -125,49 +146,63 @@ func (w *walker) expand(n *node, depth int) error {
 		// The blocks of a deleted folder may hold anything by now.
 		problem = func(error) {}
 	}
+	// A name met twice with the same inode (a live record and a stale
+	// copy of it in slack) is listed once, at its first place, live if
+	// either is, as the Sleuth Kit does.
+	type nameKey struct {
+		ino  uint32
+		name string
+	}
+	seen := map[nameKey]int{}
 	w.v.readDir(n.inode, func(d dirent) {
 		if !d.deleted && (string(d.name) == "." || string(d.name) == "..") {
 			return
 		}
 		if d.ino > w.v.sb.inodes {
+			if d.index {
+				return // index bytes read as a record: no problem of the volume
+			}
 			problem(&FormatError{Off: d.off, Inode: n.ino, Msg: fmt.Sprintf("name %q points to inode %d, past the %d inodes of the volume", d.name, d.ino, w.v.sb.inodes)})
 			return
 		}
 		if !d.deleted && d.ino == 0 {
 			return
 		}
-		kids = append(kids, node{name: string(d.name), ino: d.ino, ftype: d.ftype, deleted: d.deleted, off: d.off, dir: n.ino})
-		if d.ino != 0 {
+		if n.deleted {
+			d.deleted = true // the names of a deleted folder are deleted
+		}
+		name := string(d.name)
+		key := nameKey{d.ino, name}
+		if i, ok := seen[key]; ok {
+			if kids[i].deleted && !d.deleted {
+				kids[i] = node{name: name, ino: d.ino, ftype: d.ftype, off: d.off, dir: n.ino}
+				w.live(d.ino)
+			}
+			return
+		}
+		seen[key] = len(kids)
+		kids = append(kids, node{name: name, ino: d.ino, ftype: d.ftype, deleted: d.deleted, index: d.index, live: d.indexLive, off: d.off, dir: n.ino,
+			unlisted: n.below || n.unlisted})
+		if d.ino != 0 && !w.inOrphan {
 			w.named.set(d.ino)
 			if !d.deleted {
-				if w.live1.get(d.ino) {
-					w.liveMore[d.ino] = true
-				}
-				w.live1.set(d.ino)
+				w.live(d.ino)
 			}
 		}
 	}, problem)
-	slices.SortStableFunc(kids, func(a, b node) int {
-		if c := strings.Compare(a.name, b.name); c != 0 {
-			return c
-		}
-		switch {
-		case !a.deleted && b.deleted:
-			return -1
-		case a.deleted && !b.deleted:
-			return 1
-		}
-		return 0
-	})
 	n.children = kids
 	w.nodes += len(kids)
 	for i := range kids {
 		k := &kids[i]
-		if k.ino == 0 || (k.ftype != 0 && k.ftype != ftDir) {
+		if k.ino == 0 || k.index || (k.ftype != 0 && k.ftype != ftDir) {
 			continue
 		}
 		if k.deleted && w.allocated(k.ino) {
-			continue // the name of a deleted folder whose inode was reused
+			// The name of a deleted folder whose inode is in use again,
+			// or still (its folder was deleted): read later if no live
+			// name points to it.
+			w.later = append(w.later, k)
+			continue
 		}
 		in, err := w.readInode(k.ino)
 		if err != nil {
@@ -192,17 +227,58 @@ func (w *walker) expand(n *node, depth int) error {
 	return nil
 }
 
+// expandLater reads the folders in use that only deleted names point to
+// (the folders of a deleted folder): the Sleuth Kit does not list their
+// names, which are recorded with extra.ext_unlisted.
+func (w *walker) expandLater() error {
+	for len(w.later) > 0 {
+		k := w.later[0]
+		w.later = w.later[1:]
+		if w.live1.get(k.ino) || w.expanded[k.ino] {
+			continue
+		}
+		in, err := w.readInode(k.ino)
+		if err != nil || !in.IsDir() {
+			continue
+		}
+		k.inode, k.below = in, true
+		w.expanded[k.ino] = true
+		if err := w.expand(k, 1); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// live counts a live name of inode n.
+func (w *walker) live(n uint32) {
+	if w.live1.get(n) {
+		w.liveMore[n] = true
+	}
+	w.live1.set(n)
+}
+
 // collectLinks records the paths of the allocated inodes with several
-// live names.
-func (w *walker) collectLinks(n *node, path string) {
+// live names, in the order they are listed, and for each the path listed
+// just before it (after): emit yields such an inode once, at its first
+// name, and the listing of its other names needs their place.
+func (w *walker) collectLinks(n *node, path string, last *string, seen map[uint32]bool) {
 	for i := range n.children {
 		k := &n.children[i]
 		p := path + "/" + k.name
-		if !k.deleted && k.inode == nil && w.liveMore[k.ino] {
-			w.links[k.ino] = append(w.links[k.ino], p)
+		if !k.deleted && w.liveMore[k.ino] {
+			if k.inode == nil {
+				w.links[k.ino] = append(w.links[k.ino], p)
+				w.after[p] = *last
+			}
+			if seen[k.ino] {
+				continue // not yielded: emit skips it
+			}
+			seen[k.ino] = true
 		}
+		*last = p
 		if k.inode != nil && k.children != nil {
-			w.collectLinks(k, p)
+			w.collectLinks(k, p, last, seen)
 		}
 	}
 }
@@ -236,12 +312,39 @@ func (w *walker) emit(n *node, path string, e *fs.Entry, visit func(*fs.Entry) e
 // entry fills e for the name k at path p.
 func (w *walker) entry(e *fs.Entry, k *node, p string) {
 	*e = fs.Entry{Path: p, Addr: int64(k.ino), Deleted: k.deleted, Type: ftypeName(k.ftype), Extra: map[string]any{}}
+	if k.unlisted {
+		e.Extra["ext_unlisted"] = true
+	}
 	slackKey := "slack/" + strconv.FormatUint(uint64(k.dir), 10) + "/" + strconv.FormatInt(k.off, 10)
 	switch {
+	case k.index:
+		// Bytes of an index node read as a record, as the Sleuth Kit
+		// reads them: the name and the types only, never content.
+		e.Key = "index/" + strconv.FormatUint(uint64(k.dir), 10) + "/" + strconv.FormatInt(k.off, 10)
+		e.Extra["ext_index_slack"] = true
+		e.Extra["ext_name_type"] = string(ftypeLetter(k.ftype))
+		if k.live {
+			e.Extra["ext_index_live"] = true
+		}
+		if k.ino == 0 {
+			e.Addr = -1
+			return
+		}
+		if in, err := w.readInode(k.ino); err == nil {
+			e.Extra["ext_inode_type"] = string(modeLetter(in.Mode))
+		}
+		if w.allocated(k.ino) {
+			e.Extra["ext_realloc"] = true
+		}
+		return
 	case k.ino == 0:
 		// A deleted name whose inode number was cleared.
 		e.Addr, e.Key = -1, slackKey
 		return
+	case k.deleted && w.allocated(k.ino) && !w.done.get(k.ino) && !w.live1.get(k.ino) && k.inode == nil:
+		// A deleted name of an inode in use that no live name points
+		// to (a file of a deleted folder): the file is recorded here.
+		e.Extra["ext_realloc"] = true
 	case k.deleted && (w.done.get(k.ino) || w.allocated(k.ino)):
 		// A deleted name whose inode is in use by another file, or is
 		// recorded already: the name only.
@@ -262,13 +365,15 @@ func (w *walker) entry(e *fs.Entry, k *node, p string) {
 	}
 	w.fill(e, in, k.deleted)
 	if l := w.links[k.ino]; len(l) > 1 {
-		var others []string
+		var others, after []string
 		for _, o := range l {
 			if o != p {
 				others = append(others, o)
+				after = append(after, w.after[o])
 			}
 		}
 		e.Extra["ext_hard_links"] = others
+		e.Extra["ext_hard_link_after"] = after
 	}
 }
 
@@ -277,6 +382,9 @@ func (w *walker) fill(e *fs.Entry, in *inode, deleted bool) {
 	v := w.v
 	if in.CsumError {
 		w.problem(&FormatError{Off: in.Off, Inode: in.Num, Msg: "inode checksum mismatch (read all the same)"})
+	}
+	if !deleted {
+		w.checkXattrBlock(in)
 	}
 	e.Mtime, e.Atime, e.Ctime, e.Btime = in.Mtime, in.Atime, in.Ctime, in.Btime
 	e.Extra["ext_mode"] = octalMode(in.Mode)
@@ -441,6 +549,37 @@ func ftypeName(t uint8) string {
 	return fs.TypeFile
 }
 
+// ftypeLetter is the Sleuth Kit's letter for the file type of a folder
+// record ("-" when unknown).
+func ftypeLetter(t uint8) byte {
+	if t >= 1 && t <= 7 {
+		return "rdcbpsl"[t-1]
+	}
+	return '-'
+}
+
+// modeLetter is the Sleuth Kit's letter for the file type of an inode's
+// mode ("-" when unknown).
+func modeLetter(m uint16) byte {
+	switch m & 0xf000 {
+	case modeFile:
+		return 'r'
+	case modeDir:
+		return 'd'
+	case modeChr:
+		return 'c'
+	case modeBlk:
+		return 'b'
+	case modeFifo:
+		return 'p'
+	case modeSocket:
+		return 's'
+	case modeLink:
+		return 'l'
+	}
+	return '-'
+}
+
 // allocated tells whether inode n is marked in use in its group's bitmap.
 func (w *walker) allocated(n uint32) bool {
 	s := w.v.sb
@@ -530,6 +669,7 @@ func (w *walker) orphans(e *fs.Entry, visit func(*fs.Entry) error) error {
 			if err != nil || (!in.used() && !w.orphanList[n]) {
 				continue
 			}
+			p := "/$OrphanFiles/OrphanFile-" + strconv.FormatUint(uint64(n), 10)
 			if !virtual {
 				*e = fs.Entry{Path: "/$OrphanFiles", Addr: -1, Key: "orphans", Type: fs.TypeDir, Extra: map[string]any{"virtual": true}}
 				if err := visit(e); err != nil {
@@ -537,15 +677,52 @@ func (w *walker) orphans(e *fs.Entry, visit func(*fs.Entry) error) error {
 				}
 				virtual = true
 			}
-			*e = fs.Entry{Path: "/$OrphanFiles/OrphanFile-" + strconv.FormatUint(uint64(n), 10), Addr: int64(n), Deleted: true,
+			*e = fs.Entry{Path: p, Addr: int64(n), Deleted: true,
 				Type: fs.TypeFile, Extra: map[string]any{"orphan": true}}
+			if w.done.get(n) {
+				// Named in an orphan folder listed before: the name
+				// only, as the Sleuth Kit lists it twice.
+				e.Key = "orphan/" + strconv.FormatUint(uint64(n), 10)
+				e.Type = ftypeName(0)
+				if in.IsDir() {
+					e.Type = fs.TypeDir
+				}
+				if err := visit(e); err != nil {
+					return err
+				}
+				continue
+			}
+			w.done.set(n)
 			w.fill(e, in, true)
 			if err := visit(e); err != nil {
 				return err
 			}
+			if in.IsDir() && !w.expanded[n] {
+				if err := w.orphanDir(n, in, p, e, visit); err != nil {
+					return err
+				}
+			}
 		}
 	}
 	return nil
+}
+
+// orphanDir yields the names of orphan folder n, whose blocks may survive
+// (ext2), under its path p, as the Sleuth Kit lists them: deleted names,
+// and the folders below it whose inodes are not in use.
+func (w *walker) orphanDir(n uint32, in *inode, p string, e *fs.Entry, visit func(*fs.Entry) error) error {
+	w.expanded[n] = true
+	top := &node{ino: n, inode: in, deleted: true}
+	w.inOrphan = true
+	err := w.expand(top, 1)
+	if err == nil {
+		err = w.expandLater()
+	}
+	w.inOrphan = false
+	if err != nil {
+		return err
+	}
+	return w.emit(top, p, e, visit)
 }
 
 // readOrphanList follows the superblock's list of orphan inodes (files
@@ -565,6 +742,9 @@ func (w *walker) readOrphanList() map[uint32]bool {
 		}
 		out[n] = true
 		n = in.rawDtime
+	}
+	for _, n := range w.v.readOrphanFile(w.problem) {
+		out[n] = true
 	}
 	return out
 }
