@@ -14,8 +14,8 @@ import (
 )
 
 // ArchiveOptions turn on the recursion into archives (Options.Archives):
-// a file whose content is an archive (zip, tar, gzip, bzip2, xz, zstd, 7z;
-// rar is recognised and recorded as not opened) has its members recorded
+// a file whose content is an archive (zip, tar, gzip, bzip2, xz, zstd, 7z,
+// rar) has its members recorded
 // after it, each with its own digests, type and hash-set status.
 type ArchiveOptions struct {
 	Limits archive.Limits // zero fields: archive.DefaultLimits
