@@ -137,7 +137,7 @@ func dosTime(t time.Time) uint32 {
 
 // makeRAR4 builds a RAR 2.9-4.x archive of stored members.
 func makeRAR4(members ...rarMember) []byte {
-	out := []byte("Rar!\x1a\x07\x00")                     // the marker block
+	out := []byte("Rar!\x1a\x07\x00")                         // the marker block
 	out = append(out, rar4Block(0x73, 0, make([]byte, 6))...) // MAIN_HEAD: reserved fields
 	for _, m := range members {
 		flags := uint16(0x8000) // ADD_SIZE (PACK_SIZE) present
@@ -154,13 +154,13 @@ func makeRAR4(members ...rarMember) []byte {
 			crc ^= 1
 		}
 		rest := binary.LittleEndian.AppendUint32(nil, uint32(len(m.data))) // PACK_SIZE
-		rest = binary.LittleEndian.AppendUint32(rest, uint32(len(m.data)))  // UNP_SIZE
-		rest = append(rest, 3)                                              // HOST_OS: Unix
-		rest = binary.LittleEndian.AppendUint32(rest, crc)                  // FILE_CRC
-		rest = binary.LittleEndian.AppendUint32(rest, dosTime(rarTime))     // FTIME
-		rest = append(rest, 29, 0x30)                                       // UNP_VER 2.9, METHOD store
-		rest = binary.LittleEndian.AppendUint16(rest, uint16(len(m.name)))  // NAME_SIZE
-		rest = binary.LittleEndian.AppendUint32(rest, attr)                 // ATTR
+		rest = binary.LittleEndian.AppendUint32(rest, uint32(len(m.data))) // UNP_SIZE
+		rest = append(rest, 3)                                             // HOST_OS: Unix
+		rest = binary.LittleEndian.AppendUint32(rest, crc)                 // FILE_CRC
+		rest = binary.LittleEndian.AppendUint32(rest, dosTime(rarTime))    // FTIME
+		rest = append(rest, 29, 0x30)                                      // UNP_VER 2.9, METHOD store
+		rest = binary.LittleEndian.AppendUint16(rest, uint16(len(m.name))) // NAME_SIZE
+		rest = binary.LittleEndian.AppendUint32(rest, attr)                // ATTR
 		rest = append(rest, m.name...)
 		out = append(out, rar4Block(0x74, flags, rest)...)
 		out = append(out, m.data...)
