@@ -283,9 +283,16 @@ func (v *memberVisitor) Member(m *archive.Member) error {
 		}
 		// A member is a stream like a large file's content (process):
 		// its MD5 goes to the multi-buffer server while three or more
-		// are hashed at once.
+		// are hashed at once. Alone (one archive and nothing else to
+		// read), a member from 256 KiB (or of an unknown size) has its
+		// digests computed in the hasher's two lanes while the next block
+		// is decompressed, so that the archive uses two cores.
 		busy := s.streams.Add(1)
-		hr := v.h.sum(ctxReader{v.ctx, r}, e.Size, busy >= 3, onRead)
+		hint := e.Size
+		if busy == 1 && (m.Size < 0 || hint >= 256<<10) {
+			hint = max(hint, parallelThreshold)
+		}
+		hr := v.h.sum(ctxReader{v.ctx, r}, hint, busy >= 3, onRead)
 		s.streams.Add(-1)
 		if hr.err != nil && v.ctx.Err() != nil {
 			return v.ctx.Err()
