@@ -7,6 +7,7 @@ import (
 	"os"
 	"path"
 	"path/filepath"
+	"runtime"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -51,12 +52,17 @@ const archivesMetaKey = "archives"
 // records them before the archive's own record, so a resumed scan that
 // finds the archive recorded knows all its members are. Different
 // archives are so opened on different workers at once; the members of one
-// archive are read in its order. Records made by the disk-order pass are
-// opened in the writer's goroutine (expandInWriter).
+// archive are read in its order. At most one archive per CPU is opened by
+// the workers at a time (slots), which bounds the decoders' memory and the
+// temporary copies; an archive found while they are all busy, and those of
+// the records the disk-order pass made, are opened in the writer's
+// goroutine when it reaches them (expandInWriter), as the writer never
+// waits for a slot.
 type expander struct {
-	s    *scanner
-	opts ArchiveOptions
-	h    *hasher // the writer's, for the records of the disk-order pass
+	s     *scanner
+	opts  ArchiveOptions
+	h     *hasher       // the writer's
+	slots chan struct{} // archives being opened by the workers
 
 	tmpMu  sync.Mutex
 	tmp    string // the temporary folder made for this scan
@@ -95,7 +101,7 @@ func newExpander(s *scanner) *expander {
 	if s.opts.Archives == nil {
 		return nil
 	}
-	return &expander{s: s, opts: *s.opts.Archives}
+	return &expander{s: s, opts: *s.opts.Archives, slots: make(chan struct{}, runtime.GOMAXPROCS(0))}
 }
 
 // wants reports whether the record is an archive to open.
@@ -145,6 +151,15 @@ func (s *scanner) deliver(ctx context.Context, h *hasher, j *job, rec *casedb.Fi
 		j.res <- rec
 		return
 	}
+	select {
+	case s.arch.slots <- struct{}{}:
+		defer func() { <-s.arch.slots }()
+	default:
+		// Opened by the writer: a worker waiting for a slot could wait
+		// for the writer, itself waiting for this record.
+		j.res <- rec
+		return
+	}
 	aj := &archiveJob{items: make(chan memberItem, archiveQueue)}
 	j.arch = aj
 	j.res <- rec
@@ -186,8 +201,8 @@ func (x *expander) take(ctx context.Context, it memberItem, put func(*casedb.Fil
 	return put(it.rec)
 }
 
-// expandInWriter opens the archive of a record the disk-order pass made,
-// in the writer's goroutine.
+// expandInWriter opens an archive in the writer's goroutine: one found
+// while every slot was taken, or one the disk-order pass made the record of.
 func (x *expander) expandInWriter(ctx context.Context, e *Entry, rec *casedb.FileRecord,
 	put func(*casedb.FileRecord) error, problem func(path string, offset int64, msg string) error) error {
 	if x.h == nil {
