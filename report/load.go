@@ -407,7 +407,7 @@ func (r *Report) archivesNotExamined() []string {
 			continue
 		}
 		if n, _ := am["not_opened"].(float64); n > 0 {
-			l = append(l, fmt.Sprintf("Evidence item %d (%s): %s not opened or not read completely (encrypted, corrupt, of a format not read such as RAR, or stopped by a bomb limit); the problems recorded name them.",
+			l = append(l, fmt.Sprintf("Evidence item %d (%s): %s not opened or not read completely (encrypted, corrupt, a volume of a multi-volume RAR, or stopped by a bomb limit); the problems recorded name them.",
 				e.ID, e.ExhibitID(), plural(int64(n), "archive was", "archives were")))
 		}
 	}

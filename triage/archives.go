@@ -7,6 +7,9 @@ import (
 	"os"
 	"path"
 	"path/filepath"
+	"runtime"
+	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/triagekit/triage/triage/archive"
@@ -14,8 +17,8 @@ import (
 )
 
 // ArchiveOptions turn on the recursion into archives (Options.Archives):
-// a file whose content is an archive (zip, tar, gzip, bzip2, xz, zstd, 7z;
-// rar is recognised and recorded as not opened) has its members recorded
+// a file whose content is an archive (zip, tar, gzip, bzip2, xz, zstd, 7z,
+// rar) has its members recorded
 // after it, each with its own digests, type and hash-set status.
 type ArchiveOptions struct {
 	Limits archive.Limits // zero fields: archive.DefaultLimits
@@ -43,41 +46,75 @@ var archiveMIMEs = map[string]bool{
 // Evidence metadata key of the archive recursion's settings and counts.
 const archivesMetaKey = "archives"
 
-// expander opens archives for the writer: the members of an archive are
-// read, hashed and recorded in the writer's goroutine, before the archive's
-// own record, so a resumed scan that finds the archive recorded knows all
-// its members are.
+// expander opens archives. An archive is opened by the worker that made
+// its record, right after: its members are read, hashed and classified
+// there, and handed to the writer in order on the job (archiveJob), which
+// records them before the archive's own record, so a resumed scan that
+// finds the archive recorded knows all its members are. Different
+// archives are so opened on different workers at once; the members of one
+// archive are read in its order. At most one archive per CPU is opened by
+// the workers at a time (slots), which bounds the decoders' memory and the
+// temporary copies; an archive found while they are all busy, and those of
+// the records the disk-order pass made, are opened in the writer's
+// goroutine when it reaches them (expandInWriter), as the writer never
+// waits for a slot.
 type expander struct {
-	s       *scanner
-	opts    ArchiveOptions
-	h       *hasher
-	tmp     string // the temporary folder made for this scan
-	tmpErr  error
-	opened  int64 // archives walked
-	members int64
-	notOpen int64 // archives not opened or not completely
+	s     *scanner
+	opts  ArchiveOptions
+	h     *hasher       // the writer's
+	slots chan struct{} // archives being opened by the workers
+
+	tmpMu  sync.Mutex
+	tmp    string // the temporary folder made for this scan
+	tmpErr error
+
+	opened  atomic.Int64 // archives walked
+	members atomic.Int64
+	notOpen atomic.Int64 // archives not opened or not completely
 	// existing counts members skipped because an earlier run recorded
-	// them, added to Result.Existing once the writer is done (the walk
-	// counts there meanwhile).
+	// them (writer only), added to Result.Existing once the writer is
+	// done (the walk counts there meanwhile).
 	existing int64
+}
+
+// archiveQueue is how many member records and problems of one archive a
+// worker makes ahead of the writer.
+const archiveQueue = 64
+
+// memberItem is a member's record or a problem of an archive, made by the
+// worker that opens the archive and recorded by the writer.
+type memberItem struct {
+	rec     *casedb.FileRecord
+	problem *problem
+}
+
+// archiveJob carries the members of the archive of a job to the writer.
+// The worker sets it on the job before it sends the archive's record,
+// sends the members on items and closes items once the archive's record
+// is final (its extra filled in).
+type archiveJob struct {
+	items chan memberItem
+	err   error // set before items is closed: what stops the scan (a cancellation)
 }
 
 func newExpander(s *scanner) *expander {
 	if s.opts.Archives == nil {
 		return nil
 	}
-	return &expander{s: s, opts: *s.opts.Archives}
+	return &expander{s: s, opts: *s.opts.Archives, slots: make(chan struct{}, runtime.GOMAXPROCS(0))}
 }
 
 // wants reports whether the record is an archive to open.
 func (x *expander) wants(e *Entry, rec *casedb.FileRecord) bool {
-	return x != nil && e != nil && e.Open != nil && rec.Type == casedb.TypeFile && rec.Size > 0 && archiveMIMEs[rec.MIME]
+	return x != nil && e != nil && e.Open != nil && rec != nil && rec.Type == casedb.TypeFile && rec.Size > 0 && archiveMIMEs[rec.MIME]
 }
 
 func (x *expander) tempDir() (string, error) {
 	if x.opts.TempDir != "" {
 		return x.opts.TempDir, nil
 	}
+	x.tmpMu.Lock()
+	defer x.tmpMu.Unlock()
 	if x.tmp == "" && x.tmpErr == nil {
 		// Copies left by a scan that crashed are removed: the case has one
 		// writer at a time.
@@ -92,7 +129,7 @@ func (x *expander) tempDir() (string, error) {
 }
 
 // close removes the temporary folder and releases the hasher, once the
-// writer is done.
+// writer and the workers are done.
 func (x *expander) close() {
 	if x == nil {
 		return
@@ -106,14 +143,81 @@ func (x *expander) close() {
 	}
 }
 
-// expand records the members of the archive whose record is rec through
-// put, and its problems through problem; it adds what it found to rec's
-// extra. The error returned stops the scan (cancellation, a case that
-// cannot be written).
-func (x *expander) expand(ctx context.Context, e *Entry, rec *casedb.FileRecord,
+// deliver hands the record of j to the writer. When it is an archive to
+// open, its members are read and hashed here with h, in the worker, and
+// follow on j.arch.
+func (s *scanner) deliver(ctx context.Context, h *hasher, j *job, rec *casedb.FileRecord) {
+	if !s.arch.wants(j.entry, rec) {
+		j.res <- rec
+		return
+	}
+	select {
+	case s.arch.slots <- struct{}{}:
+		defer func() { <-s.arch.slots }()
+	default:
+		// Opened by the writer: a worker waiting for a slot could wait
+		// for the writer, itself waiting for this record.
+		j.res <- rec
+		return
+	}
+	aj := &archiveJob{items: make(chan memberItem, archiveQueue)}
+	j.arch = aj
+	j.res <- rec
+	send := func(it memberItem) error {
+		select {
+		case aj.items <- it:
+			return nil
+		case <-ctx.Done():
+			return ctx.Err()
+		}
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			_ = send(memberItem{problem: &problem{path: rec.Path, offset: -1,
+				msg: fmt.Sprintf("archive not opened completely: internal error: %v", r)}})
+		}
+		close(aj.items)
+	}()
+	aj.err = s.arch.expand(ctx, h, j.entry, rec, send)
+}
+
+// take records a member or problem of an archive in the writer; a member
+// an earlier run recorded is skipped.
+func (x *expander) take(ctx context.Context, it memberItem, put func(*casedb.FileRecord) error,
+	problem func(path string, offset int64, msg string) error) error {
+	if p := it.problem; p != nil {
+		return problem(p.path, p.offset, p.msg)
+	}
+	if x.s.res.Resumed {
+		done, err := x.s.c.HasKey(ctx, x.s.ev.ID, it.rec.Key)
+		if err != nil {
+			return err
+		}
+		if done {
+			x.existing++
+			return nil
+		}
+	}
+	return put(it.rec)
+}
+
+// expandInWriter opens an archive in the writer's goroutine: one found
+// while every slot was taken, or one the disk-order pass made the record of.
+func (x *expander) expandInWriter(ctx context.Context, e *Entry, rec *casedb.FileRecord,
 	put func(*casedb.FileRecord) error, problem func(path string, offset int64, msg string) error) error {
 	if x.h == nil {
 		x.h = newHasher(x.s.algs, nil)
+	}
+	return x.expand(ctx, x.h, e, rec, func(it memberItem) error { return x.take(ctx, it, put, problem) })
+}
+
+// expand reads, hashes and hands to emit the members of the archive whose
+// record is rec, and its problems; it adds what it found to rec's extra.
+// The error returned stops the scan (cancellation, a case that cannot be
+// written).
+func (x *expander) expand(ctx context.Context, h *hasher, e *Entry, rec *casedb.FileRecord, emit func(memberItem) error) error {
+	problem := func(path string, offset int64, msg string) error {
+		return emit(memberItem{problem: &problem{path: path, offset: offset, msg: msg}})
 	}
 	tmp, err := x.tempDir()
 	if err != nil {
@@ -124,7 +228,7 @@ func (x *expander) expand(ctx context.Context, e *Entry, rec *casedb.FileRecord,
 		return problem(rec.Path, -1, fmt.Sprintf("archive not opened: failed to open: %v", err))
 	}
 	defer rc.Close()
-	v := &memberVisitor{x: x, ctx: ctx, parent: rec, put: put, problem: problem}
+	v := &memberVisitor{x: x, h: h, ctx: ctx, parent: rec, emit: emit}
 	sum, err := archive.WalkReader(ctx, rc, rec.Size, path.Base(rec.Path), archive.Options{Limits: x.opts.Limits, TempDir: tmp}, v)
 	if v.err != nil {
 		return v.err
@@ -135,14 +239,14 @@ func (x *expander) expand(ctx context.Context, e *Entry, rec *casedb.FileRecord,
 	if sum.Format == "" {
 		return nil // not an archive after all
 	}
-	x.opened++
-	x.members += sum.Members
+	x.opened.Add(1)
+	x.members.Add(sum.Members)
 	extra := make(map[string]any, len(rec.Extra)+3)
 	maps.Copy(extra, rec.Extra)
 	extra["archive"] = sum.Format
 	extra["archive_members"] = sum.Members
 	if sum.NotOpened > 0 || sum.Err != nil {
-		x.notOpen++
+		x.notOpen.Add(1)
 		why := fmt.Sprintf("%d members or nested archives not opened or not read completely", sum.NotOpened)
 		if sum.Err != nil {
 			why = sum.Err.Error()
@@ -153,14 +257,14 @@ func (x *expander) expand(ctx context.Context, e *Entry, rec *casedb.FileRecord,
 	return nil
 }
 
-// memberVisitor records the members of one archive.
+// memberVisitor makes the records of the members of one archive.
 type memberVisitor struct {
-	x       *expander
-	ctx     context.Context
-	parent  *casedb.FileRecord
-	put     func(*casedb.FileRecord) error
-	problem func(path string, offset int64, msg string) error
-	err     error // the writer's error: stops the walk
+	x      *expander
+	h      *hasher
+	ctx    context.Context
+	parent *casedb.FileRecord
+	emit   func(memberItem) error
+	err    error // the writer's error or a cancellation: stops the walk
 }
 
 func (v *memberVisitor) Member(m *archive.Member) error {
@@ -192,15 +296,19 @@ func (v *memberVisitor) Member(m *archive.Member) error {
 		if p := s.opts.Progress; p != nil {
 			onRead = func(n int) { p.Bytes.Add(int64(n)) }
 		}
-		// Members are read in the writer's goroutine: from 256 KiB (or of
-		// an unknown size) the digests are computed in the hasher's two
-		// lanes while the next block is decompressed, so that archives
-		// use two cores.
+		// A member is a stream like a large file's content (process):
+		// its MD5 goes to the multi-buffer server while three or more
+		// are hashed at once. Alone (one archive and nothing else to
+		// read), a member from 256 KiB (or of an unknown size) has its
+		// digests computed in the hasher's two lanes while the next block
+		// is decompressed, so that the archive uses two cores.
+		busy := s.streams.Add(1)
 		hint := e.Size
-		if m.Size < 0 || hint >= 256<<10 {
+		if busy == 1 && (m.Size < 0 || hint >= 256<<10) {
 			hint = max(hint, parallelThreshold)
 		}
-		hr := v.x.h.sum(ctxReader{v.ctx, r}, hint, false, onRead)
+		hr := v.h.sum(ctxReader{v.ctx, r}, hint, busy >= 3, onRead)
+		s.streams.Add(-1)
 		if hr.err != nil && v.ctx.Err() != nil {
 			return v.ctx.Err()
 		}
@@ -223,18 +331,7 @@ func (v *memberVisitor) Member(m *archive.Member) error {
 			rec.Extra = extra
 		}
 	}
-	if s.res.Resumed {
-		done, err := s.c.HasKey(v.ctx, s.ev.ID, rec.Key)
-		if err != nil {
-			v.err = err
-			return err
-		}
-		if done {
-			v.x.existing++
-			return nil
-		}
-	}
-	if err := v.put(rec); err != nil {
+	if err := v.emit(memberItem{rec: rec}); err != nil {
 		v.err = err
 		return err
 	}
@@ -253,7 +350,7 @@ func (v *memberVisitor) Problem(p string, err error) {
 	if p == "" {
 		msg = "archive not opened completely: " + msg
 	}
-	if perr := v.problem(full, ErrorOffset(err), msg); perr != nil {
+	if perr := v.emit(memberItem{problem: &problem{path: full, offset: ErrorOffset(err), msg: msg}}); perr != nil {
 		v.err = perr
 	}
 }
@@ -280,7 +377,7 @@ func (x *expander) record(ctx context.Context) error {
 	if depth == 0 {
 		depth = d.Depth
 	}
-	opened, members, notOpen := x.opened, x.members, x.notOpen
+	opened, members, notOpen := x.opened.Load(), x.members.Load(), x.notOpen.Load()
 	if prev, ok := x.s.ev.Metadata[archivesMetaKey].(map[string]any); ok && x.s.res.Resumed {
 		n := func(k string) int64 { f, _ := prev[k].(float64); return int64(f) }
 		opened, members, notOpen = opened+n("opened"), members+n("members"), notOpen+n("not_opened")

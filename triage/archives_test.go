@@ -161,7 +161,7 @@ func TestScanArchiveMembers(t *testing.T) {
 			t.Errorf("%s: %+v", bad, r)
 		}
 	}
-	if !strings.Contains(fmt.Sprint(p["/docs/rar-like.rar"].Extra["archive_incomplete"]), "rar reader unavailable") {
+	if !strings.Contains(fmt.Sprint(p["/docs/rar-like.rar"].Extra["archive_incomplete"]), "rar: archive header") {
 		t.Errorf("rar: %v", p["/docs/rar-like.rar"].Extra)
 	}
 	errs, _ := c.Errors(context.Background(), res.EvidenceID)

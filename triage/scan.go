@@ -201,6 +201,9 @@ type job struct {
 	entry   *Entry
 	problem *problem
 	res     chan *casedb.FileRecord // capacity 1; nil result: cancelled
+	// arch carries the members of an archive opened by the worker, set
+	// before the record is sent on res (archives.go).
+	arch *archiveJob
 	// checkpoint is a media hash checkpoint to commit after the records
 	// before it.
 	checkpoint *checkpointJob
@@ -541,7 +544,7 @@ func (s *scanner) run(workers int) error {
 			defer h.close()
 			for b := range jobs {
 				if len(b) == 1 && b[0].entry.Open != nil && b[0].entry.Size > batchFileMax {
-					b[0].res <- s.process(gctx, h, b[0].entry)
+					s.deliver(gctx, h, b[0], s.process(gctx, h, b[0].entry))
 				} else {
 					s.processBatch(gctx, h, b)
 				}
@@ -879,7 +882,7 @@ func (s *scanner) processBatch(ctx context.Context, h *hasher, b []*job) {
 			}
 			s.finish(it.rec, j.entry, hr, it.reason, it.partial)
 		}
-		j.res <- it.rec
+		s.deliver(ctx, h, j, it.rec)
 	}
 	clear(items)
 	h.items = items[:0]
@@ -1039,16 +1042,29 @@ func (s *scanner) write(order <-chan *job) (err error) {
 			return flush()
 		}
 		// The members of an archive are recorded before it (archives.go).
-		if s.arch.wants(j.entry, rec) {
-			if err := s.arch.expand(s.ctx, j.entry, rec, put, problem); err != nil {
-				if s.ctx.Err() != nil {
-					for range order {
-					}
-					return flush()
+		var aerr error
+		if j.arch != nil {
+			// Made by the worker; an error here ends the scan, which
+			// stops the worker.
+			for it := range j.arch.items {
+				if aerr = s.arch.take(s.ctx, it, put, problem); aerr != nil {
+					break
 				}
-				w.Abort()
-				return err
 			}
+			if aerr == nil {
+				aerr = j.arch.err
+			}
+		} else if s.arch.wants(j.entry, rec) {
+			aerr = s.arch.expandInWriter(s.ctx, j.entry, rec, put, problem)
+		}
+		if aerr != nil {
+			if s.ctx.Err() != nil {
+				for range order {
+				}
+				return flush()
+			}
+			w.Abort()
+			return aerr
 		}
 		if err := put(rec); err != nil {
 			return err

@@ -11,7 +11,7 @@ import (
 // recursion (--archive-max-...), with archive.DefaultLimits as defaults.
 func addArchiveFlags(f *pflag.FlagSet, on *bool, l *archive.Limits) {
 	d := archive.DefaultLimits
-	f.BoolVar(on, "archives", true, "open archives found in files (zip, tar, gzip, bzip2, xz, zstd, 7z; by content) and record their members; --archives=false skips them")
+	f.BoolVar(on, "archives", true, "open archives found in files (zip, tar, gzip, bzip2, xz, zstd, 7z, rar; by content) and record their members; --archives=false skips them")
 	f.Int64Var(&l.MemberBytes, "archive-max-member-bytes", d.MemberBytes, "stop reading one archive member after `BYTES` uncompressed and record it incomplete")
 	f.Int64Var(&l.ArchiveBytes, "archive-max-bytes", d.ArchiveBytes, "stop opening one archive (nested ones included) after `BYTES` uncompressed")
 	f.Int64Var(&l.Ratio, "archive-max-ratio", d.Ratio, "stop reading a member or compressed stream that expands more than `N` times (past its first MiB)")

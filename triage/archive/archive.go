@@ -1,6 +1,6 @@
 // Package archive opens the archives found inside evidence files and walks
 // their members with bomb limits: zip (with ZIP64), tar, gzip, bzip2, xz,
-// zstd and 7z; rar is recognised but not opened.
+// zstd, 7z and rar (RAR 4 and RAR 5).
 //
 // Formats are recognised by content, never by name (the table is Formats in
 // formats.go). Walk visits every member in the archive's own order; a
@@ -90,8 +90,6 @@ func (e *LimitError) Error() string {
 // Errors of members and archives not opened.
 var (
 	ErrEncrypted = errors.New("archive: encrypted: not opened")
-	// ErrRARUnavailable: RAR archives are recognised but not opened.
-	ErrRARUnavailable = errors.New("archive: not opened: rar reader unavailable (no RAR archive can be made here to test one)")
 )
 
 // FormatError is a structure error of an archive, at an offset of the

@@ -328,14 +328,6 @@ func Test7z(t *testing.T) {
 	})
 }
 
-func TestRARIsRecognisedNotOpened(t *testing.T) {
-	b := append([]byte("Rar!\x1a\x07\x01\x00"), make([]byte, 100)...)
-	g, sum := walkBytes(t, b, "x.rar", Options{})
-	if sum.Format != "rar" || !errors.Is(sum.Err, ErrRARUnavailable) || len(g.problems) != 1 {
-		t.Errorf("summary %+v problems %q", sum, g.problems)
-	}
-}
-
 func TestNotAnArchive(t *testing.T) {
 	g, sum := walkBytes(t, []byte("just text"), "a.zip", Options{})
 	if sum.Format != "" || len(g.members) != 0 {

@@ -22,13 +22,17 @@ func newZstd(r io.Reader) (*zstd.Decoder, error) {
 		zstd.WithDecoderMaxMemory(zstdMaxMemory), zstd.WithDecoderMaxWindow(zstdMaxMemory))
 }
 
-// section is the archive's bytes as a stream.
+// section is the archive's bytes as a stream, read from a reader at in
+// blocks of readAhead bytes (a decompressor reads a few KB at a time).
 func section(src *archiveSource) io.Reader {
 	if src.ra == nil {
 		return src.r
 	}
-	return io.NewSectionReader(src.ra, 0, src.size)
+	return bufio.NewReaderSize(io.NewSectionReader(src.ra, 0, src.size), readAhead)
 }
+
+// readAhead is the size of the reads of compressed bytes.
+const readAhead = 64 << 10
 
 func walkGzip(w *walker, src *archiveSource) error {
 	zr, err := gzip.NewReader(section(src))

@@ -58,6 +58,11 @@ func FuzzWalk(f *testing.F) {
 		f.Add(b)
 	}
 	f.Add(append([]byte("Rar!\x1a\x07\x01\x00"), data...))
+	rm := []rarMember{{name: "d", dir: true}, {name: "d/a.txt", data: data}, {name: "e", data: data, encrypted: true},
+		{name: "in.zip", data: makeZip(f, file{"x", data, zip.Store})}}
+	f.Add(makeRAR5(false, false, rm...))
+	f.Add(makeRAR4(rm...))
+	f.Add(makeRAR5(true, false, rarMember{name: "a", data: data}, rarMember{name: "b", data: data, split: true}))
 	tmp := f.TempDir()
 	f.Fuzz(func(t *testing.T, b []byte) {
 		o := Options{Limits: fuzzLimits, TempDir: tmp}

@@ -61,5 +61,3 @@ type readCloser struct {
 
 func (r readCloser) Read(p []byte) (int, error) { return r.r.Read(p) }
 func (r readCloser) Close() error               { return r.c.Close() }
-
-func walkRAR(w *walker, src *archiveSource) error { return ErrRARUnavailable }

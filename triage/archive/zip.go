@@ -2,13 +2,16 @@ package archive
 
 import (
 	"archive/zip"
+	"bufio"
 	"compress/bzip2"
+	"compress/flate"
 	"errors"
 	"io"
 	"io/fs"
 	"math"
 	"strconv"
 	"strings"
+	"sync"
 
 	"github.com/ulikunitz/xz"
 )
@@ -25,6 +28,7 @@ func walkZip(w *walker, src *archiveSource) error {
 	if err != nil && !errors.Is(err, zip.ErrInsecurePath) {
 		return &FormatError{Format: "zip", Off: -1, Msg: err.Error()}
 	}
+	z.RegisterDecompressor(zip.Deflate, newZipFlate)
 	z.RegisterDecompressor(zipBzip2, func(r io.Reader) io.ReadCloser { return io.NopCloser(bzip2.NewReader(r)) })
 	z.RegisterDecompressor(zipZstd, func(r io.Reader) io.ReadCloser {
 		d, err := newZstd(r)
@@ -98,3 +102,47 @@ func cleanName(name string, i int) string {
 type errReader struct{ err error }
 
 func (e errReader) Read([]byte) (int, error) { return 0, e.err }
+
+// zipFlate inflates a deflated zip member, reading its compressed bytes
+// readAhead at a time (archive/zip's own reader reads 4 KiB at a time from
+// the archive). Readers are reused.
+type zipFlate struct {
+	br     *bufio.Reader
+	fr     io.ReadCloser
+	closed bool
+}
+
+var zipFlates sync.Pool
+
+func newZipFlate(r io.Reader) io.ReadCloser {
+	z, _ := zipFlates.Get().(*zipFlate)
+	if z == nil {
+		z = &zipFlate{br: bufio.NewReaderSize(r, readAhead)}
+		z.fr = flate.NewReader(z.br)
+		return z
+	}
+	z.br.Reset(r)
+	if err := z.fr.(flate.Resetter).Reset(z.br, nil); err != nil {
+		return io.NopCloser(errReader{err})
+	}
+	z.closed = false
+	return z
+}
+
+func (z *zipFlate) Read(p []byte) (int, error) {
+	if z.closed {
+		return 0, errors.New("archive: read of a closed member")
+	}
+	return z.fr.Read(p)
+}
+
+func (z *zipFlate) Close() error {
+	if z.closed {
+		return nil
+	}
+	z.closed = true
+	err := z.fr.Close()
+	z.br.Reset(nil)
+	zipFlates.Put(z)
+	return err
+}
