@@ -212,7 +212,8 @@ func (t *tableWriter) Close() error { return t.tw.Flush() }
 
 // MatchedText names the sets a record matched, each with the digest that
 // matched it when the case records it ("bad:md5"), separated by commas;
-// "-" for none.
+// "-" for none. A near match of a similarity digest is named with its
+// algorithm and score.
 func MatchedText(r *casedb.FileRecord) string {
 	var parts []string
 	if m := r.HashMatch(); m != nil && len(m.Hits) > 0 {
@@ -225,6 +226,14 @@ func MatchedText(r *casedb.FileRecord) string {
 		}
 	} else {
 		parts = r.Hashsets
+	}
+	// A near match of a similarity digest (extra.fuzzy_match), which made
+	// the record notable, is named with its score: "agency:ssdeep~99".
+	if fm, ok := r.Extra["fuzzy_match"].(map[string]any); ok {
+		if set, _ := fm["set"].(string); set != "" {
+			alg, _ := fm["algorithm"].(string)
+			parts = append(parts, fmt.Sprintf("%s:%s~%v", set, alg, fm["score"]))
+		}
 	}
 	if len(parts) == 0 {
 		return "-"
