@@ -185,6 +185,14 @@ func (s *imageSource) Walk(ctx context.Context, v Visitor) error {
 	return nil
 }
 
+// NameVisitor is implemented by a Visitor that lists names, as triage ls
+// --files does: a file system that can list its names itself (fs.Lister)
+// gives them to the function Names returns for its volume instead of
+// having its entries walked; Names returns nil to take the entries.
+type NameVisitor interface {
+	Names(vol int) func(*fs.Name) error
+}
+
 // estimator is implemented by a Visitor that takes an estimate of the
 // content bytes the walk will find before it has found them (the scan's,
 // for its progress): estimate adds delta to it.
@@ -365,7 +373,17 @@ func (s *imageSource) walkFS(ctx context.Context, v Visitor, vl vol, f *fs.Forma
 	index := vl.index
 	prefix := "v" + strconv.Itoa(index) + "/"
 	problem := func(err error) { v.Problem("", -1, &volumeError{vl, err}) }
-	err = fsys.Walk(ctx, func(fe *fs.Entry) error {
+	walk := fsys.Walk
+	if nv, ok := v.(NameVisitor); ok {
+		if l, ok := fsys.(fs.Lister); ok {
+			if names := nv.Names(index); names != nil {
+				walk = func(ctx context.Context, _ func(*fs.Entry) error, problem func(error)) error {
+					return l.List(ctx, names, problem)
+				}
+			}
+		}
+	}
+	err = walk(ctx, func(fe *fs.Entry) error {
 		e := fsEntry(fe, &index, prefix)
 		if fe.Open != nil {
 			found += max(fe.Size, 0)

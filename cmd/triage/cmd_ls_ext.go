@@ -1,12 +1,16 @@
 package main
 
 import (
+	"fmt"
 	"sort"
 	"strconv"
 	"strings"
+	"time"
+	"unicode/utf8"
 
 	"github.com/triagekit/triage/triage"
 	"github.com/triagekit/triage/triage/casedb"
+	"github.com/triagekit/triage/triage/fs"
 )
 
 // ext folders are listed in the order of their records, as fls does; an
@@ -87,7 +91,7 @@ func extIndexSlack(e *triage.Entry) (name, meta, addr string) {
 
 // flsSanitize appends path to b as fls prints it: control characters
 // (bytes below 0x20) as "^".
-func flsSanitize(b []byte, path string) []byte {
+func flsSanitize[S string | []byte](b []byte, path S) []byte {
 	for i := 0; i < len(path); i++ {
 		c := path[i]
 		if c < 0x20 {
@@ -96,4 +100,58 @@ func flsSanitize(b []byte, path string) []byte {
 		b = append(b, c)
 	}
 	return b
+}
+
+// Names takes the names of a file system that lists them itself
+// (fs.Lister: ext), written as they come; the JSON form takes entries.
+func (v *flsVisitor) Names(vol int) func(*fs.Name) error {
+	if v.json {
+		return nil
+	}
+	return func(n *fs.Name) error { return v.name(vol, n) }
+}
+
+// name writes the row of n, a name of volume vol.
+func (v *flsVisitor) name(vol int, n *fs.Name) error {
+	if vol != v.cur {
+		v.endVolume()
+		v.cur = vol
+		v.mftSize = 0
+		v.sawOrphans = false
+	}
+	if n.Virtual {
+		v.sawOrphans = true
+	}
+	if v.only >= 0 && vol != v.only {
+		return nil
+	}
+	if v.headers && vol != v.headed {
+		v.headed = vol
+		fmt.Fprintf(v.w, "# v%d\n", vol)
+	}
+	b := append(v.buf[:0], n.NameType, '/', n.MetaType, ' ')
+	if n.Deleted {
+		b = append(b, "* "...)
+	}
+	if n.Addr < 0 {
+		b = append(b, '-')
+	} else {
+		b = strconv.AppendInt(b, n.Addr, 10)
+	}
+	if n.Realloc {
+		b = append(b, "(realloc)"...)
+	}
+	b = append(b, ":\t"...)
+	if utf8.Valid(n.Path) {
+		b = flsSanitize(b, n.Path)
+	} else {
+		b = flsSanitize(b, casedb.DisplayString(string(n.Path)))
+	}
+	if v.long {
+		b = v.appendLong(b, [4]time.Time{n.Mtime, n.Atime, n.Ctime, n.Btime}, n.Size, n.GID, n.UID)
+	}
+	b = append(b, '\n')
+	v.buf = b
+	_, err := v.w.Write(b)
+	return err
 }

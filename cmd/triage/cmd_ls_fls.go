@@ -408,21 +408,26 @@ func (v *flsVisitor) write(r *flsRow) error {
 		b = append(b, r.Stream...)
 	}
 	if v.long {
-		for _, t := range r.times {
-			b = append(b, '\t')
-			b = append(b, flsTime(t, v.zone)...)
-		}
-		b = append(b, '\t')
-		b = strconv.AppendInt(b, r.Size, 10)
-		b = append(b, '\t')
-		b = strconv.AppendInt(b, r.GID, 10) // fls prints the group first
-		b = append(b, '\t')
-		b = strconv.AppendInt(b, r.UID, 10)
+		b = v.appendLong(b, r.times, r.Size, r.GID, r.UID)
 	}
 	b = append(b, '\n')
 	v.buf = b
 	_, err := v.w.Write(b)
 	return err
+}
+
+// appendLong appends the columns of fls -l: the times, size, gid, uid.
+func (v *flsVisitor) appendLong(b []byte, times [4]time.Time, size, gid, uid int64) []byte {
+	for _, t := range times {
+		b = append(b, '\t')
+		b = append(b, flsTime(t, v.zone)...)
+	}
+	b = append(b, '\t')
+	b = strconv.AppendInt(b, size, 10)
+	b = append(b, '\t')
+	b = strconv.AppendInt(b, gid, 10) // fls prints the group first
+	b = append(b, '\t')
+	return strconv.AppendInt(b, uid, 10)
 }
 
 // flsTime formats t as fls -l does: "2026-11-29 09:19:25 (UTC)", zeros for

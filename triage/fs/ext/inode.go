@@ -96,11 +96,20 @@ func (v *Volume) readInode(n uint32) (*inode, error) {
 // parseInode parses the inode n held in b (the inode size), found at
 // image offset off.
 func (v *Volume) parseInode(b []byte, n uint32, off int64) (*inode, error) {
+	in := new(inode)
+	if err := v.parseInodeTo(in, b, n, off); err != nil {
+		return nil, err
+	}
+	return in, nil
+}
+
+// parseInodeTo is parseInode into in, which it sets whole.
+func (v *Volume) parseInodeTo(in *inode, b []byte, n uint32, off int64) error {
 	le := binary.LittleEndian
 	if len(b) < 128 {
-		return nil, &FormatError{Off: off, Inode: n, Msg: "inode truncated"}
+		return &FormatError{Off: off, Inode: n, Msg: "inode truncated"}
 	}
-	in := &inode{Num: n, Off: off, Mode: le.Uint16(b[0:]), UID: uint32(le.Uint16(b[2:])) | uint32(le.Uint16(b[0x78:]))<<16,
+	*in = inode{Num: n, Off: off, Mode: le.Uint16(b[0:]), UID: uint32(le.Uint16(b[2:])) | uint32(le.Uint16(b[0x78:]))<<16,
 		GID: uint32(le.Uint16(b[0x18:])) | uint32(le.Uint16(b[0x7a:]))<<16, Links: le.Uint16(b[0x1a:]),
 		Flags: le.Uint32(b[0x20:]), Generation: le.Uint32(b[0x64:]),
 		FileACL:  uint64(le.Uint32(b[0x68:])) | uint64(le.Uint16(b[0x76:]))<<32,
@@ -108,7 +117,7 @@ func (v *Volume) parseInode(b []byte, n uint32, off int64) (*inode, error) {
 		rawCtime: le.Uint32(b[0xc:]), rawDtime: le.Uint32(b[0x14:])}
 	size := uint64(le.Uint32(b[4:])) | uint64(le.Uint32(b[0x6c:]))<<32
 	if size > 1<<62 {
-		return nil, &FormatError{Off: off + 4, Inode: n, Msg: fmt.Sprintf("size %d", size)}
+		return &FormatError{Off: off + 4, Inode: n, Msg: fmt.Sprintf("size %d", size)}
 	}
 	in.Size = int64(size)
 	copy(in.Block[:], b[0x28:0x64])
@@ -116,7 +125,7 @@ func (v *Volume) parseInode(b []byte, n uint32, off int64) (*inode, error) {
 	if len(b) > 128 {
 		extra = int(le.Uint16(b[0x80:]))
 		if extra < 0 || 128+extra > len(b) {
-			return nil, &FormatError{Off: off + 0x80, Inode: n, Msg: fmt.Sprintf("extra inode size %d does not fit an inode of %d bytes", extra, len(b))}
+			return &FormatError{Off: off + 0x80, Inode: n, Msg: fmt.Sprintf("extra inode size %d does not fit an inode of %d bytes", extra, len(b))}
 		}
 	}
 	has := func(field int) bool { return extra > 0 && field+4 <= 128+extra }
@@ -165,7 +174,7 @@ func (v *Volume) parseInode(b []byte, n uint32, off int64) (*inode, error) {
 	if in.Flags&flagInlineData != 0 {
 		in.Inline = v.inlineData(in, b, extra)
 	}
-	return in, nil
+	return nil
 }
 
 func allZero(b []byte) bool {

@@ -62,10 +62,20 @@ const inodeChunk = 64 << 10
 
 // readInode reads inode n through a cache of one chunk of inode table.
 func (w *walker) readInode(n uint32) (*inode, error) {
+	in := new(inode)
+	if err := w.readInodeTo(in, n); err != nil {
+		return nil, err
+	}
+	return in, nil
+}
+
+// readInodeTo reads inode n into in through a cache of one chunk of inode
+// table.
+func (w *walker) readInodeTo(in *inode, n uint32) error {
 	v := w.v
 	off, err := v.inodeLoc(n)
 	if err != nil {
-		return nil, &FormatError{Off: v.base + 1024, Inode: n, Msg: err.Error()}
+		return &FormatError{Off: v.base + 1024, Inode: n, Msg: err.Error()}
 	}
 	isz := int64(v.sb.inodeSize)
 	c := off &^ (inodeChunk - 1)
@@ -79,9 +89,14 @@ func (w *walker) readInode(n uint32) (*inode, error) {
 	}
 	if off+isz > c+int64(len(w.chunk)) {
 		w.chunk, w.chunkOff = w.chunk[:0], -1
-		return v.readInode(n) // the chunk was cut short: read the inode alone
+		// the chunk was cut short: read the inode alone
+		b := make([]byte, isz)
+		if k, err := v.r.ReadAt(b, off); k < len(b) {
+			return &FormatError{Off: v.base + off, Inode: n, Msg: "failed to read the inode", Err: err}
+		}
+		return v.parseInodeTo(in, b, n, v.base+off)
 	}
-	return v.parseInode(w.chunk[off-c:off-c+isz], n, v.base+off)
+	return v.parseInodeTo(in, w.chunk[off-c:off-c+isz], n, v.base+off)
 }
 
 // maxBitmaps bounds the inode bitmaps kept in memory during a walk.
@@ -95,30 +110,8 @@ const maxBitmaps = 256
 // inode with several names is yielded once, at its first path, with the
 // others in Extra["ext_hard_links"].
 func (v *Volume) Walk(ctx context.Context, visit func(*fs.Entry) error, problem func(error)) error {
-	for _, p := range v.pending {
-		problem(p)
-	}
-	w := &walker{v: v, ctx: ctx, problem: problem, bitmaps: map[uint32][]byte{}, named: newBits(v.sb.inodes),
-		live1: newBits(v.sb.inodes), liveMore: map[uint32]bool{}, done: newBits(v.sb.inodes), expanded: map[uint32]bool{},
-		xattrSeen: map[uint64]bool{}}
-	if err := v.checkBitmaps(ctx, problem); err != nil {
-		return err
-	}
-	root, err := v.readInode(rootIno)
+	w, top, err := v.readTree(ctx, problem)
 	if err != nil {
-		return fmt.Errorf("failed to read the root folder: %w", err)
-	}
-	if root.CsumError {
-		problem(&FormatError{Off: root.Off, Inode: rootIno, Msg: "inode checksum mismatch"})
-	}
-	w.orphanList = w.readOrphanList()
-	top := &node{ino: rootIno, inode: root}
-	w.expanded[rootIno] = true
-	w.named.set(rootIno)
-	if err := w.expand(top, 0); err != nil {
-		return err
-	}
-	if err := w.expandLater(); err != nil {
 		return err
 	}
 	// The other paths of inodes with several names.
@@ -129,6 +122,40 @@ func (v *Volume) Walk(ctx context.Context, visit func(*fs.Entry) error, problem 
 		return err
 	}
 	return w.orphans(&e, visit)
+}
+
+// readTree reads the folder tree of the volume, from the root, for Walk
+// and List: the problems found by Open, the bitmap checksums, the orphan
+// list, then every folder in use and the folders only deleted names point
+// to.
+func (v *Volume) readTree(ctx context.Context, problem func(error)) (*walker, *node, error) {
+	for _, p := range v.pending {
+		problem(p)
+	}
+	w := &walker{v: v, ctx: ctx, problem: problem, bitmaps: map[uint32][]byte{}, named: newBits(v.sb.inodes),
+		live1: newBits(v.sb.inodes), liveMore: map[uint32]bool{}, done: newBits(v.sb.inodes), expanded: map[uint32]bool{},
+		xattrSeen: map[uint64]bool{}}
+	if err := v.checkBitmaps(ctx, problem); err != nil {
+		return nil, nil, err
+	}
+	root, err := v.readInode(rootIno)
+	if err != nil {
+		return nil, nil, fmt.Errorf("failed to read the root folder: %w", err)
+	}
+	if root.CsumError {
+		problem(&FormatError{Off: root.Off, Inode: rootIno, Msg: "inode checksum mismatch"})
+	}
+	w.orphanList = w.readOrphanList()
+	top := &node{ino: rootIno, inode: root}
+	w.expanded[rootIno] = true
+	w.named.set(rootIno)
+	if err := w.expand(top, 0); err != nil {
+		return nil, nil, err
+	}
+	if err := w.expandLater(); err != nil {
+		return nil, nil, err
+	}
+	return w, top, nil
 }
 
 // expand reads folder n and, below it, the folders it names.
@@ -380,12 +407,7 @@ func (w *walker) entry(e *fs.Entry, k *node, p string) {
 // fill sets e from inode in.
 func (w *walker) fill(e *fs.Entry, in *inode, deleted bool) {
 	v := w.v
-	if in.CsumError {
-		w.problem(&FormatError{Off: in.Off, Inode: in.Num, Msg: "inode checksum mismatch (read all the same)"})
-	}
-	if !deleted {
-		w.checkXattrBlock(in)
-	}
+	w.inodeChecks(in, deleted)
 	e.Mtime, e.Atime, e.Ctime, e.Btime = in.Mtime, in.Atime, in.Ctime, in.Btime
 	e.Extra["ext_mode"] = octalMode(in.Mode)
 	e.Extra["ext_uid"] = in.UID
@@ -400,32 +422,14 @@ func (w *walker) fill(e *fs.Entry, in *inode, deleted bool) {
 	if in.Flags&flagInlineData != 0 {
 		e.Extra["ext_inline"] = true
 	}
-	switch in.fileType() {
-	case modeDir:
-		e.Type = fs.TypeDir
-		return
-	case modeLink:
-		e.Type = fs.TypeSymlink
+	e.Type = inodeType(in, deleted)
+	switch e.Type {
+	case fs.TypeSymlink:
 		e.LinkTarget = w.linkTarget(in)
 		return
-	case modeFile:
-		e.Type = fs.TypeFile
-	case modeFifo:
-		e.Type = "fifo"
-		return
-	case modeSocket:
-		e.Type = "socket"
-		return
-	case modeChr, modeBlk:
-		e.Type = "device"
-		return
+	case fs.TypeFile:
 	default:
-		if in.Mode == 0 && deleted {
-			e.Type = fs.TypeFile // a cleared deleted inode: type from the name
-		} else {
-			e.Type = fs.TypeOther
-			return
-		}
+		return
 	}
 	e.Size = in.Size
 	if in.Flags&flagInlineData != 0 {
@@ -439,10 +443,7 @@ func (w *walker) fill(e *fs.Entry, in *inode, deleted bool) {
 		e.Open = func() (io.ReadCloser, error) { return &inlineReader{b: r.b, reason: r.reason}, nil }
 		return
 	}
-	runs, warn, err := v.blockMap(in)
-	for _, x := range warn {
-		w.problem(x)
-	}
+	runs, err := w.contentMap(in, deleted)
 	cut, why := int64(-1), ""
 	if err != nil {
 		why = err.Error()
@@ -450,9 +451,6 @@ func (w *walker) fill(e *fs.Entry, in *inode, deleted bool) {
 		if len(runs) > 0 {
 			l := runs[len(runs)-1]
 			cut = int64(l.logical+l.count) * v.sb.blockSize
-		}
-		if !deleted {
-			w.problem(err)
 		}
 	}
 	sparse := false
@@ -485,12 +483,7 @@ func (w *walker) fill(e *fs.Entry, in *inode, deleted bool) {
 		e.Extra["ext_sparse"] = true
 	}
 	size := in.Size
-	limit, limitWhy := int64(0), ""
-	if m := v.maxFileSize(in); size > m {
-		limit = m
-		limitWhy = fmt.Sprintf("ext: inode %d: size %d is over the largest file the volume can hold (%d bytes): read to there at byte %#x", in.Num, size, m, in.Off+4)
-		w.problem(&FormatError{Off: in.Off + 4, Inode: in.Num, Msg: fmt.Sprintf("size %d is over the largest file the volume can hold (%d bytes)", size, m)})
-	}
+	limit, limitWhy := w.sizeLimit(in)
 	enc := in.Flags&flagEncrypt != 0
 	num, off := in.Num, in.Off
 	e.Open = func() (io.ReadCloser, error) {
@@ -503,6 +496,65 @@ func (w *walker) fill(e *fs.Entry, in *inode, deleted bool) {
 	if cut < 0 && limit == 0 && !enc {
 		e.Extents = func() []fs.Extent { return v.extents(runs, size) }
 	}
+}
+
+// inodeChecks gives the problems of inode in itself: its checksum and,
+// in use, its extended attribute block's.
+func (w *walker) inodeChecks(in *inode, deleted bool) {
+	if in.CsumError {
+		w.problem(&FormatError{Off: in.Off, Inode: in.Num, Msg: "inode checksum mismatch (read all the same)"})
+	}
+	if !deleted {
+		w.checkXattrBlock(in)
+	}
+}
+
+// contentMap returns the runs of the content of file in, giving the
+// problems of its block map (what cut it short only when in use: the map
+// of a deleted file may hold anything).
+func (w *walker) contentMap(in *inode, deleted bool) ([]run, error) {
+	runs, warn, err := w.v.blockMap(in)
+	for _, x := range warn {
+		w.problem(x)
+	}
+	if err != nil && !deleted {
+		w.problem(err)
+	}
+	return runs, err
+}
+
+// sizeLimit returns where reading the content of file in stops short of
+// its size, with the reason (0 when it does not), and gives a size over
+// the largest file the volume can hold as a problem.
+func (w *walker) sizeLimit(in *inode) (int64, string) {
+	m := w.v.maxFileSize(in)
+	if in.Size <= m {
+		return 0, ""
+	}
+	w.problem(&FormatError{Off: in.Off + 4, Inode: in.Num, Msg: fmt.Sprintf("size %d is over the largest file the volume can hold (%d bytes)", in.Size, m)})
+	return m, fmt.Sprintf("ext: inode %d: size %d is over the largest file the volume can hold (%d bytes): read to there at byte %#x", in.Num, in.Size, m, in.Off+4)
+}
+
+// inodeType is the entry type of inode in.
+func inodeType(in *inode, deleted bool) string {
+	switch in.fileType() {
+	case modeDir:
+		return fs.TypeDir
+	case modeLink:
+		return fs.TypeSymlink
+	case modeFile:
+		return fs.TypeFile
+	case modeFifo:
+		return "fifo"
+	case modeSocket:
+		return "socket"
+	case modeChr, modeBlk:
+		return "device"
+	}
+	if in.Mode == 0 && deleted {
+		return fs.TypeFile // a cleared deleted inode: type from the name
+	}
+	return fs.TypeOther
 }
 
 // linkTarget returns the target of a symbolic link: in i_block (a fast
@@ -622,11 +674,52 @@ func (v *Volume) inodeBitmap(g uint32, problem func(error)) []byte {
 // deletion time), named by no folder, under /$OrphanFiles as
 // OrphanFile-<inode>, as the Sleuth Kit lists them.
 func (w *walker) orphans(e *fs.Entry, visit func(*fs.Entry) error) error {
+	virtual := false
+	return w.orphanInodes(func(n uint32, in *inode) error {
+		p := "/$OrphanFiles/OrphanFile-" + strconv.FormatUint(uint64(n), 10)
+		if !virtual {
+			*e = fs.Entry{Path: "/$OrphanFiles", Addr: -1, Key: "orphans", Type: fs.TypeDir, Extra: map[string]any{"virtual": true}}
+			if err := visit(e); err != nil {
+				return err
+			}
+			virtual = true
+		}
+		*e = fs.Entry{Path: p, Addr: int64(n), Deleted: true,
+			Type: fs.TypeFile, Extra: map[string]any{"orphan": true}}
+		if w.done.get(n) {
+			// Named in an orphan folder listed before: the name
+			// only, as the Sleuth Kit lists it twice.
+			e.Key = "orphan/" + strconv.FormatUint(uint64(n), 10)
+			e.Type = ftypeName(0)
+			if in.IsDir() {
+				e.Type = fs.TypeDir
+			}
+			return visit(e)
+		}
+		w.done.set(n)
+		w.fill(e, in, true)
+		if err := visit(e); err != nil {
+			return err
+		}
+		if in.IsDir() && !w.expanded[n] {
+			top, err := w.orphanDir(n, in)
+			if err != nil {
+				return err
+			}
+			return w.emit(top, p, e, visit)
+		}
+		return nil
+	})
+}
+
+// orphanInodes calls fn for each orphan inode, in inode order:
+// unallocated (or on the orphan list), used (a change or deletion time),
+// named by no folder.
+func (w *walker) orphanInodes(fn func(n uint32, in *inode) error) error {
 	v, s := w.v, w.v.sb
 	isz := int64(s.inodeSize)
 	perBlock := s.blockSize / isz
 	buf := make([]byte, s.blockSize)
-	virtual := false
 	cur, bad := ^uint64(0), false
 	for g := range uint32(len(v.groups)) {
 		if err := w.ctx.Err(); err != nil {
@@ -669,48 +762,18 @@ func (w *walker) orphans(e *fs.Entry, visit func(*fs.Entry) error) error {
 			if err != nil || (!in.used() && !w.orphanList[n]) {
 				continue
 			}
-			p := "/$OrphanFiles/OrphanFile-" + strconv.FormatUint(uint64(n), 10)
-			if !virtual {
-				*e = fs.Entry{Path: "/$OrphanFiles", Addr: -1, Key: "orphans", Type: fs.TypeDir, Extra: map[string]any{"virtual": true}}
-				if err := visit(e); err != nil {
-					return err
-				}
-				virtual = true
-			}
-			*e = fs.Entry{Path: p, Addr: int64(n), Deleted: true,
-				Type: fs.TypeFile, Extra: map[string]any{"orphan": true}}
-			if w.done.get(n) {
-				// Named in an orphan folder listed before: the name
-				// only, as the Sleuth Kit lists it twice.
-				e.Key = "orphan/" + strconv.FormatUint(uint64(n), 10)
-				e.Type = ftypeName(0)
-				if in.IsDir() {
-					e.Type = fs.TypeDir
-				}
-				if err := visit(e); err != nil {
-					return err
-				}
-				continue
-			}
-			w.done.set(n)
-			w.fill(e, in, true)
-			if err := visit(e); err != nil {
+			if err := fn(n, in); err != nil {
 				return err
-			}
-			if in.IsDir() && !w.expanded[n] {
-				if err := w.orphanDir(n, in, p, e, visit); err != nil {
-					return err
-				}
 			}
 		}
 	}
 	return nil
 }
 
-// orphanDir yields the names of orphan folder n, whose blocks may survive
-// (ext2), under its path p, as the Sleuth Kit lists them: deleted names,
-// and the folders below it whose inodes are not in use.
-func (w *walker) orphanDir(n uint32, in *inode, p string, e *fs.Entry, visit func(*fs.Entry) error) error {
+// orphanDir reads the names of orphan folder n, whose blocks may survive
+// (ext2), as the Sleuth Kit lists them: deleted names, and the folders
+// below it whose inodes are not in use.
+func (w *walker) orphanDir(n uint32, in *inode) (*node, error) {
 	w.expanded[n] = true
 	top := &node{ino: n, inode: in, deleted: true}
 	w.inOrphan = true
@@ -719,10 +782,7 @@ func (w *walker) orphanDir(n uint32, in *inode, p string, e *fs.Entry, visit fun
 		err = w.expandLater()
 	}
 	w.inOrphan = false
-	if err != nil {
-		return err
-	}
-	return w.emit(top, p, e, visit)
+	return top, err
 }
 
 // readOrphanList follows the superblock's list of orphan inodes (files
