@@ -1,9 +1,10 @@
 package ext
 
 import (
+	"cmp"
 	"encoding/binary"
 	"fmt"
-	"sort"
+	"slices"
 )
 
 // run maps count logical blocks from logical to the blocks from phys; a
@@ -19,15 +20,20 @@ type run struct {
 // kept) in warn, such as checksum mismatches, and in err what cut the map
 // short. Only the blocks that hold the first size bytes are mapped.
 func (v *Volume) blockMap(in *inode) (runs []run, warn []error, err error) {
+	return v.blockMapTo(nil, in)
+}
+
+// blockMapTo is blockMap appending the runs to runs[:0].
+func (v *Volume) blockMapTo(runs []run, in *inode) ([]run, []error, error) {
 	nblocks := (uint64(in.Size) + uint64(v.sb.blockSize) - 1) / uint64(v.sb.blockSize)
 	if in.Flags&flagExtents != 0 {
-		m := &extentWalker{v: v, in: in, limit: nblocks}
+		m := extentWalker{v: v, in: in, limit: nblocks, runs: runs[:0]}
 		err := m.node(in.Block[:], 0, -1, in.Off+0x28, true)
-		sort.Slice(m.runs, func(a, b int) bool { return m.runs[a].logical < m.runs[b].logical })
+		slices.SortFunc(m.runs, func(a, b run) int { return cmp.Compare(a.logical, b.logical) })
 		return m.runs, m.warn, err
 	}
-	m := &indirectWalker{v: v, in: in, limit: nblocks}
-	runs, err = m.walk()
+	m := indirectWalker{v: v, in: in, limit: nblocks, runs: runs[:0]}
+	runs, err := m.walk()
 	return runs, nil, err
 }
 

@@ -74,6 +74,7 @@ type lister struct {
 	path  []byte
 	n     fs.Name
 	in    inode // the inode of the name listed, read in place
+	runs  []run // the runs of its content (read for their problems)
 	// links holds the row of each file with several live names, listed
 	// again under its other names.
 	links map[uint32]fs.Name
@@ -163,7 +164,7 @@ func (l *lister) name(k *node) {
 		in = &l.in
 	}
 	l.record(in, k.deleted)
-	if !k.deleted && w.liveMore[k.ino] && k.inode == nil {
+	if !k.deleted && len(w.liveMore) > 0 && w.liveMore[k.ino] && k.inode == nil {
 		r := *n
 		r.Path = nil
 		l.links[k.ino] = r
@@ -194,7 +195,7 @@ func (l *lister) record(in *inode, deleted bool) {
 	if in.Flags&flagInlineData != 0 {
 		return
 	}
-	w.contentMap(in, deleted)
+	l.runs, _ = w.contentMap(l.runs, in, deleted)
 	w.sizeLimit(in)
 }
 

@@ -1,9 +1,11 @@
 package ext
 
 import (
+	"bytes"
 	"context"
 	"fmt"
 	"io"
+	"slices"
 	"strconv"
 
 	"github.com/triagekit/triage/triage/fs"
@@ -49,6 +51,9 @@ type walker struct {
 	later     []*node
 	xattrSeen map[uint64]bool // extended attribute blocks checked
 	xbuf      []byte
+	// kids and names are the buffers of the folder read last (expand).
+	kids  []node
+	names nameSet
 	// A chunk of an inode table: inodes are mostly read in order.
 	chunk    []byte
 	chunkOff int64
@@ -167,7 +172,7 @@ func (w *walker) expand(n *node, depth int) error {
 		w.problem(&FormatError{Off: n.inode.Off, Inode: n.ino, Msg: fmt.Sprintf("folders nested deeper than %d: not read", MaxDirDepth)})
 		return nil
 	}
-	var kids []node
+	kids := w.kids[:0]
 	problem := w.problem
 	if n.deleted {
 		// The blocks of a deleted folder may hold anything by now.
@@ -175,12 +180,10 @@ func (w *walker) expand(n *node, depth int) error {
 	}
 	// A name met twice with the same inode (a live record and a stale
 	// copy of it in slack) is listed once, at its first place, live if
-	// either is, as the Sleuth Kit does.
-	type nameKey struct {
-		ino  uint32
-		name string
-	}
-	seen := map[nameKey]int{}
+	// either is, as the Sleuth Kit does. The names of the folder are
+	// kept in one buffer, made one string at the end.
+	names := &w.names
+	names.reset()
 	w.v.readDir(n.inode, func(d dirent) {
 		if !d.deleted && (string(d.name) == "." || string(d.name) == "..") {
 			return
@@ -198,17 +201,15 @@ func (w *walker) expand(n *node, depth int) error {
 		if n.deleted {
 			d.deleted = true // the names of a deleted folder are deleted
 		}
-		name := string(d.name)
-		key := nameKey{d.ino, name}
-		if i, ok := seen[key]; ok {
+		if i, ok := names.find(d.ino, d.name); ok {
 			if kids[i].deleted && !d.deleted {
-				kids[i] = node{name: name, ino: d.ino, ftype: d.ftype, off: d.off, dir: n.ino}
+				kids[i] = node{ino: d.ino, ftype: d.ftype, off: d.off, dir: n.ino}
 				w.live(d.ino)
 			}
 			return
 		}
-		seen[key] = len(kids)
-		kids = append(kids, node{name: name, ino: d.ino, ftype: d.ftype, deleted: d.deleted, index: d.index, live: d.indexLive, off: d.off, dir: n.ino,
+		names.add(d.ino, d.name, len(kids))
+		kids = append(kids, node{ino: d.ino, ftype: d.ftype, deleted: d.deleted, index: d.index, live: d.indexLive, off: d.off, dir: n.ino,
 			unlisted: n.below || n.unlisted})
 		if d.ino != 0 && !w.inOrphan {
 			w.named.set(d.ino)
@@ -217,6 +218,12 @@ func (w *walker) expand(n *node, depth int) error {
 			}
 		}
 	}, problem)
+	w.kids = kids[:0]
+	kids = slices.Clone(kids)
+	all := string(names.buf)
+	for i := range kids {
+		kids[i].name = all[names.spans[i][0]:names.spans[i][1]]
+	}
 	n.children = kids
 	w.nodes += len(kids)
 	for i := range kids {
@@ -252,6 +259,62 @@ func (w *walker) expand(n *node, depth int) error {
 		}
 	}
 	return nil
+}
+
+// nameSet holds the names of one folder, in one buffer, to find a name
+// met again with the same inode: by inode, and by inode and name for the
+// inodes of several names.
+type nameSet struct {
+	buf   []byte
+	spans [][2]int // of each name in buf
+	first map[uint32]int
+	more  map[nameKey]int
+}
+
+type nameKey struct {
+	ino  uint32
+	name string
+}
+
+func (s *nameSet) reset() {
+	s.buf, s.spans = s.buf[:0], s.spans[:0]
+	if s.first == nil {
+		s.first, s.more = map[uint32]int{}, map[nameKey]int{}
+	}
+	clear(s.first)
+	clear(s.more)
+}
+
+func (s *nameSet) name(i int) []byte { return s.buf[s.spans[i][0]:s.spans[i][1]] }
+
+// find returns the index of the name of inode ino added before.
+func (s *nameSet) find(ino uint32, name []byte) (int, bool) {
+	i, ok := s.first[ino]
+	switch {
+	case !ok:
+		return 0, false
+	case i >= 0:
+		return i, bytes.Equal(s.name(i), name)
+	}
+	i, ok = s.more[nameKey{ino, string(name)}]
+	return i, ok
+}
+
+// add adds the name of inode ino, at index i.
+func (s *nameSet) add(ino uint32, name []byte, i int) {
+	s.spans = append(s.spans, [2]int{len(s.buf), len(s.buf) + len(name)})
+	s.buf = append(s.buf, name...)
+	j, ok := s.first[ino]
+	switch {
+	case !ok:
+		s.first[ino] = i
+		return
+	case j >= 0:
+		// a second name of the inode: both by name from now on
+		s.more[nameKey{ino, string(s.name(j))}] = j
+		s.first[ino] = -1
+	}
+	s.more[nameKey{ino, string(name)}] = i
 }
 
 // expandLater reads the folders in use that only deleted names point to
@@ -443,7 +506,7 @@ func (w *walker) fill(e *fs.Entry, in *inode, deleted bool) {
 		e.Open = func() (io.ReadCloser, error) { return &inlineReader{b: r.b, reason: r.reason}, nil }
 		return
 	}
-	runs, err := w.contentMap(in, deleted)
+	runs, err := w.contentMap(nil, in, deleted)
 	cut, why := int64(-1), ""
 	if err != nil {
 		why = err.Error()
@@ -509,11 +572,12 @@ func (w *walker) inodeChecks(in *inode, deleted bool) {
 	}
 }
 
-// contentMap returns the runs of the content of file in, giving the
+// contentMap returns the runs of the content of file in (appended to
+// runs[:0]), giving the
 // problems of its block map (what cut it short only when in use: the map
 // of a deleted file may hold anything).
-func (w *walker) contentMap(in *inode, deleted bool) ([]run, error) {
-	runs, warn, err := w.v.blockMap(in)
+func (w *walker) contentMap(runs []run, in *inode, deleted bool) ([]run, error) {
+	runs, warn, err := w.v.blockMapTo(runs, in)
 	for _, x := range warn {
 		w.problem(x)
 	}
