@@ -139,6 +139,9 @@ func (l *lister) name(k *node) {
 			n.MetaType = modeLetter(l.in.Mode)
 		}
 		n.Realloc = w.allocated(k.ino) && !k.live
+		if n.Realloc {
+			l.inUse(k.ino)
+		}
 		return
 	case k.ino == 0:
 		// A deleted name whose inode number was cleared.
@@ -152,6 +155,9 @@ func (l *lister) name(k *node) {
 		// A deleted name whose inode is in use by another file, or is
 		// listed already: the name only.
 		n.Realloc = w.allocated(k.ino)
+		if n.Realloc {
+			l.inUse(k.ino)
+		}
 		return
 	}
 	w.done.set(k.ino)
@@ -171,6 +177,22 @@ func (l *lister) name(k *node) {
 	}
 }
 
+// inUse sets the columns of fls -l of l.n, a deleted name whose inode
+// ino is in use by another file, from that inode, as fls gives them (no
+// problem: the inode is the other file's, recorded at its own name).
+func (l *lister) inUse(ino uint32) {
+	if err := l.w.readInodeTo(&l.in, ino); err != nil {
+		return
+	}
+	in, n := &l.in, &l.n
+	n.Mtime, n.Atime, n.Ctime, n.Btime = in.Mtime, in.Atime, in.Ctime, in.Btime
+	n.UID, n.GID = int64(in.UID), int64(in.GID)
+	switch in.fileType() {
+	case modeFile, modeDir, modeLink:
+		n.Size = in.Size
+	}
+}
+
 // record sets the types and the columns of fls -l of l.n from inode in,
 // giving the problems Walk's fill gives.
 func (l *lister) record(in *inode, deleted bool) {
@@ -184,6 +206,9 @@ func (l *lister) record(in *inode, deleted bool) {
 		n.NameType = n.MetaType
 	}
 	switch typ {
+	case fs.TypeDir:
+		n.Size = in.Size // fls -l gives a folder's size
+		return
 	case fs.TypeSymlink:
 		n.Size = int64(len(w.linkTarget(in))) // an ext link's size is its target's length
 		return
