@@ -30,7 +30,7 @@ var flsExcluded = regexp.MustCompile(`^-/r \* \d+:\t\$OrphanFiles/OrphanFile-\d+
 
 // flsLong keeps the columns of an fls -l line triage can know: it drops
 // the size of folders (the Sleuth Kit gives the size of their index or
-// blocks, triage 0) and, on NTFS, the uid and gid (the Sleuth Kit gives
+// blocks; TestLsFilesLongExtLikeFls compares them on ext) and, on NTFS, the uid and gid (the Sleuth Kit gives
 // the owner id of $STANDARD_INFORMATION, which triage does not record).
 // $MFT's times are dropped: its $STANDARD_INFORMATION times on these
 // images are out of range (2076) and triage records none.
