@@ -278,8 +278,13 @@ type nameKey struct {
 
 func (s *nameSet) reset() {
 	s.buf, s.spans = s.buf[:0], s.spans[:0]
-	if s.first == nil {
-		s.first, s.more = map[uint32]int{}, map[nameKey]int{}
+	// Clearing a map costs its capacity: the maps of a large folder are
+	// dropped, not cleared for each small folder that follows.
+	if len(s.first) > 1024 || s.first == nil {
+		s.first = map[uint32]int{}
+	}
+	if len(s.more) > 1024 || s.more == nil {
+		s.more = map[nameKey]int{}
 	}
 	clear(s.first)
 	clear(s.more)
