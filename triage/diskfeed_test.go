@@ -239,3 +239,52 @@ func TestFreeRanges(t *testing.T) {
 		t.Errorf("free ranges %v, want %v", got, want)
 	}
 }
+
+// FuzzMediaTee reads an image through the tee at offsets and lengths
+// decoded from the input (as a hostile file system could ask for), with
+// ranges outside every volume and blocks handed over and restarted: what
+// it keeps is always the image's bytes from the block's start, within the
+// block, and what it remembers stays sorted, apart and bounded.
+func FuzzMediaTee(f *testing.F) {
+	f.Add([]byte{0, 0, 0, 16, 0, 16, 0, 0, 2, 0, 32, 0, 0, 255, 3, 0, 0, 0})
+	f.Add([]byte{1, 0, 4, 0, 16, 0, 0, 0, 8, 0, 8, 0, 3, 0, 0, 0, 0, 0})
+	f.Fuzz(func(t *testing.T, in []byte) {
+		old := diskBlock
+		diskBlock = 4096
+		defer func() { diskBlock = old }()
+		img := make([]byte, 5*diskBlock+123)
+		for i := range img {
+			img[i] = byte(i*31 + i>>8)
+		}
+		tee := &mediaTee{r: memImage{bytes.NewReader(img)}, size: int64(len(img)), buf: make([]byte, 0, diskBlock)}
+		tee.restart(0)
+		for i := 0; i+6 <= len(in) && i < 6*256; i += 6 {
+			op := in[i] % 4
+			off := int64(in[i+1])<<8 | int64(in[i+2])
+			l := int64(in[i+3])<<8 | int64(in[i+4])
+			switch op {
+			case 0, 1: // a read
+				off = off * int64(1+in[i+5]%8) % (int64(len(img)) + 10)
+				b := make([]byte, min(l, 3*int64(diskBlock)))
+				tee.ReadAt(b, off)
+			case 2: // a range outside every volume
+				tee.free([]teeRange{{off * 4, off*4 + l}})
+			case 3: // the pass takes a whole block, or moves on
+				if tee.whole(tee.at) != nil || in[i+5]%2 == 0 {
+					tee.restart(min(tee.at+int64(diskBlock), int64(len(img))))
+				}
+			}
+			if len(tee.buf) > tee.want || !bytes.Equal(tee.buf, img[tee.at:tee.at+int64(len(tee.buf))]) {
+				t.Fatalf("kept %d bytes at %d (block of %d), not the image's", len(tee.buf), tee.at, tee.want)
+			}
+			if len(tee.known) > teeKnownMax {
+				t.Fatalf("%d ranges remembered", len(tee.known))
+			}
+			for k, r := range tee.known {
+				if r.lo >= r.hi || k > 0 && tee.known[k-1].hi >= r.lo {
+					t.Fatalf("ranges %v", tee.known)
+				}
+			}
+		}
+	})
+}
