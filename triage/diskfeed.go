@@ -57,9 +57,10 @@ func (p *diskPass) feedFrom(src Source) {
 	is.read = p.tee
 }
 
-// drain hands the pass the block the walk has read whole, if any.
+// drain hands the pass the block the walk has read whole, if any (p may
+// be nil: no pass).
 func (p *diskPass) drain(v *visitor) error {
-	if !p.walking {
+	if p == nil || !p.walking {
 		return nil
 	}
 	b := p.tee.whole(p.off)

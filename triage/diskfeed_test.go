@@ -3,6 +3,7 @@ package triage
 import (
 	"bytes"
 	"context"
+	"io"
 	"path/filepath"
 	"slices"
 	"strings"
@@ -287,4 +288,56 @@ func FuzzMediaTee(f *testing.F) {
 			}
 		}
 	})
+}
+
+// cancelWriter cancels the scan once n records are written.
+type cancelWriter struct {
+	w      bytes.Buffer
+	n      int
+	cancel context.CancelFunc
+}
+
+func (c *cancelWriter) Write(b []byte) (int, error) {
+	c.n -= bytes.Count(b, []byte("\n"))
+	if c.n <= 0 {
+		c.cancel()
+	}
+	return c.w.Write(b)
+}
+
+// TestWalkFeedsPassInterrupted interrupts a scan while the walk feeds the
+// pass (what the pass made waits for the end of the walk, and is lost),
+// then resumes it: the records and the media hash are those of an
+// uninterrupted scan.
+func TestWalkFeedsPassInterrupted(t *testing.T) {
+	old := diskBlock
+	diskBlock = 64 << 10
+	defer func() { diskBlock = old }()
+	path := imageFile(t, "ntfs-basic.raw")
+	full := scanOnce(t, openPath(t, path), false, Options{})
+	c, _, err := casedb.OpenOrCreate(filepath.Join(t.TempDir(), "case"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer c.Close()
+	ctx, cancel := context.WithCancel(context.Background())
+	cw := &cancelWriter{n: 5, cancel: cancel}
+	src := openPath(t, path)()
+	res, err := Scan(ctx, c, src, Options{Workers: 2, MediaHash: true, JSONL: cw})
+	src.Close()
+	if err == nil || res.State != casedb.StateInterrupted || res.Media != nil {
+		t.Fatalf("first run: state %s, err %v, media %v", res.State, err, res.Media)
+	}
+	src = openPath(t, path)()
+	defer src.Close()
+	var buf bytes.Buffer
+	res2, err := Scan(context.Background(), c, src, Options{Workers: 2, MediaHash: true, JSONL: &buf})
+	if err != nil || !res2.Resumed || res2.Existing == 0 {
+		t.Fatalf("resume: %+v, %v", res2, err)
+	}
+	if want := fileMD5(t, path); res2.Media == nil || res2.Media.MD5 != want {
+		t.Errorf("resumed media hash %v, md5 of the image file %s", res2.Media, want)
+	}
+	got := collect(t, c, io.MultiReader(&cw.w, &buf), res2)
+	sameRecords(t, full, got)
 }

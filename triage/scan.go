@@ -445,7 +445,7 @@ func (v *visitor) Entry(e *Entry) error {
 		}
 		if done {
 			v.s.res.Existing++
-			return nil
+			return v.s.pass.drain(v)
 		}
 	}
 	if v.s.pass == nil {
