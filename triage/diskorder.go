@@ -65,11 +65,12 @@ const (
 	// diskMaxActive bounds the pieces being read at once (pieces overlap
 	// only on a corrupt volume); beyond, the contents are read on their own.
 	diskMaxActive = 4096
-	// diskBlock is the read size of the pass when the image has no
-	// ordered stream: the unit of mediahash.Sum, so that unreadable
-	// ranges are the same as a verification's.
-	diskBlock = 1 << 20
 )
+
+// diskBlock is the read size of the pass when the image has no ordered
+// stream: the unit of mediahash.Sum, so that unreadable ranges are the same
+// as a verification's (a variable for tests).
+var diskBlock = 1 << 20
 
 // diskCheckpointEvery is how many media bytes the pass reads between
 // checkpoints of the media hash (a variable for tests).
@@ -174,7 +175,7 @@ type dstate struct {
 
 // dactive is a piece being read.
 type dactive struct {
-	p   *dpiece
+	p   dpiece
 	pos int64 // bytes of the piece read
 }
 
@@ -200,6 +201,12 @@ type diskPass struct {
 	counted   int64 // media bytes added to the progress's Bytes
 	wg        sync.WaitGroup
 	zeros     []byte
+	// off is the media bytes hashed so far, next the next piece to
+	// start (once sorted), nextCheckpoint the offset of the next
+	// checkpoint.
+	off, nextCheckpoint int64
+	next                int
+	walkFeed            // the walk's reads that feed the pass (diskfeed.go)
 }
 
 // newDiskPass prepares the pass for the image of s, or returns nil when the
@@ -226,6 +233,8 @@ func (s *scanner) newDiskPass() *diskPass {
 		p.push = mediahash.NewPusher(p.size)
 	}
 	p.stat = MediaRead{Size: p.size, Passes: 1, ResumedAt: p.start}
+	p.off, p.nextCheckpoint = p.start, p.start+diskCheckpointEvery
+	p.feedFrom(s.src)
 	return p
 }
 
@@ -240,12 +249,13 @@ func (p *diskPass) take(e *Entry) bool {
 	}
 	var pos, media int64
 	first := int64(-1)
+	from := max(p.start, p.off) // what lies before is hashed already
 	for _, x := range ext {
 		if x.Off != pos || x.Len <= 0 || x.Len > e.Size-pos {
 			return false
 		}
 		if x.VolOff >= 0 {
-			if x.VolOff < p.start || x.VolOff > p.size-x.Len {
+			if x.VolOff < from || x.VolOff > p.size-x.Len {
 				return false
 			}
 			if first < 0 {
@@ -267,7 +277,7 @@ func (p *diskPass) take(e *Entry) bool {
 	}
 	for k, x := range ext {
 		if x.VolOff >= 0 {
-			p.pieces = append(p.pieces, dpiece{off: x.VolOff, n: x.Len, file: i, ext: int32(k)})
+			p.addPiece(dpiece{off: x.VolOff, n: x.Len, file: i, ext: int32(k)})
 		}
 	}
 	p.exts = append(p.exts, ext...)
@@ -292,15 +302,13 @@ func (p *diskPass) entry(f *dfile, open func() (io.ReadCloser, error)) *Entry {
 // targeted pass, sending every record to the pipeline through v. It
 // returns the media digests, nil when cancelled.
 func (p *diskPass) run(ctx context.Context, v *visitor) (*mediahash.Result, error) {
-	slices.SortFunc(p.pieces, func(a, b dpiece) int {
-		switch {
-		case a.off != b.off:
-			return cmpInt64(a.off, b.off)
-		case a.file != b.file:
-			return int(a.file - b.file)
-		}
-		return int(a.ext - b.ext)
-	})
+	if err := p.endWalk(v); err != nil {
+		p.stopStreams(err)
+		p.wg.Wait()
+		return nil, err
+	}
+	slices.SortFunc(p.pieces, cmpPiece)
+	p.next = 0
 	p.raiseLimit()
 	err := p.read(ctx, v)
 	p.stopStreams(err)
@@ -376,101 +384,24 @@ func cmpInt64(a, b int64) int {
 	return 0
 }
 
-// read runs the sequential pass from p.start to the end of the media.
+// read runs the sequential pass from p.off to the end of the media.
 func (p *diskPass) read(ctx context.Context, v *visitor) error {
-	off := p.start
-	next := 0 // next piece to start
-	nextCheckpoint := off + diskCheckpointEvery
-	block := func(b []byte, bad *container.RegionError, readErr error) error {
-		if err := ctx.Err(); err != nil {
-			return err
-		}
-		switch {
-		case readErr != nil:
-			p.push.WriteBad(b, readErr)
-		default:
-			p.push.Write(b, bad)
-		}
-		end := off + int64(len(b))
-		p.stat.Sequential += int64(len(b))
-		if pr := p.s.opts.Progress; pr != nil {
-			// The media bytes count as the media phase's work; the
-			// files' bytes fed from them below as the files'.
-			pr.Bytes.Add(int64(len(b)))
-			p.counted += int64(len(b))
-		}
-		for next < len(p.pieces) && p.pieces[next].off < end {
-			pc := &p.pieces[next]
-			next++
-			f := &p.files[pc.file]
-			if f.late {
-				continue
-			}
-			if len(p.active) >= diskMaxActive {
-				p.abandon(f)
-				continue
-			}
-			p.active = append(p.active, dactive{p: pc})
-		}
-		badLo, badHi := int64(-1), int64(-1)
-		if readErr != nil {
-			badLo, badHi = off, end
-		} else if bad != nil {
-			badLo, badHi = max(bad.Off, off), min(bad.Off+bad.Length, end)
-		}
-		keep := p.active[:0]
-		for _, a := range p.active {
-			f := &p.files[a.p.file]
-			if f.late {
-				continue
-			}
-			lo := a.p.off + a.pos
-			hi := min(a.p.off+a.p.n, end)
-			if lo >= hi {
-				keep = append(keep, a)
-				continue
-			}
-			if badLo < hi && lo < badHi {
-				p.abandon(f)
-				continue
-			}
-			if err := p.feed(ctx, v, a.p.file, a.p.ext, a.pos, b[lo-off:hi-off]); err != nil {
-				return err
-			}
-			if pr := p.s.opts.Progress; pr != nil {
-				pr.Bytes.Add(hi - lo)
-			}
-			a.pos += hi - lo
-			if a.pos < a.p.n && !f.late {
-				keep = append(keep, a)
-			}
-		}
-		clear(p.active[len(keep):])
-		p.active = keep
-		off = end
-		if off >= nextCheckpoint && off < p.size {
-			nextCheckpoint = off + diskCheckpointEvery
-			if err := p.checkpoint(ctx, v); err != nil {
-				return err
-			}
-		}
-		return nil
-	}
-	if st, ok := p.img.(container.Streamer); ok && p.start == 0 {
+	if st, ok := p.img.(container.Streamer); ok && p.off == 0 {
 		// One decoder per CPU (Stream's default), not one per scan worker:
 		// decoding is all CPU, and more decoders only hold more chunks
 		// and share the same cores (500 MB E01 on 2 cores: 5% less CPU
 		// than with the scan's 16 workers).
 		err := st.Stream(ctx, 0, func(b []byte, bad *container.RegionError) error {
-			return block(b, bad, nil)
+			return p.block(ctx, v, b, bad, nil)
 		})
-		if err == nil && off != p.size {
-			err = fmt.Errorf("media stream gave %d bytes, want %d", off, p.size)
+		if err == nil && p.off != p.size {
+			err = fmt.Errorf("media stream gave %d bytes, want %d", p.off, p.size)
 		}
 		return err
 	}
 	buf := make([]byte, diskBlock)
-	for off < p.size {
+	for p.off < p.size {
+		off := p.off
 		n := int(min(int64(len(buf)), p.size-off))
 		b := buf[:n]
 		m, rerr := p.img.ReadAt(b, off)
@@ -485,7 +416,90 @@ func (p *diskPass) read(ctx context.Context, v *visitor) error {
 		} else {
 			rerr = nil
 		}
-		if err := block(b, nil, rerr); err != nil {
+		if err := p.block(ctx, v, b, nil, rerr); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// block hands b, the media bytes at p.off, to the media hash and to the
+// contents it holds, and moves p.off past it. bad, when not nil, is an
+// unreadable range within b (zero-filled); readErr, when not nil, the
+// error of a read that could not give b.
+func (p *diskPass) block(ctx context.Context, v *visitor, b []byte, bad *container.RegionError, readErr error) error {
+	if err := ctx.Err(); err != nil {
+		return err
+	}
+	off := p.off
+	switch {
+	case readErr != nil:
+		p.push.WriteBad(b, readErr)
+	default:
+		p.push.Write(b, bad)
+	}
+	end := off + int64(len(b))
+	p.stat.Sequential += int64(len(b))
+	if pr := p.s.opts.Progress; pr != nil {
+		// The media bytes count as the media phase's work; the
+		// files' bytes fed from them below as the files'.
+		pr.Bytes.Add(int64(len(b)))
+		p.counted += int64(len(b))
+	}
+	for {
+		pc, ok := p.nextPiece(end)
+		if !ok {
+			break
+		}
+		f := &p.files[pc.file]
+		if f.late {
+			continue
+		}
+		if len(p.active) >= diskMaxActive {
+			p.abandon(f)
+			continue
+		}
+		p.active = append(p.active, dactive{p: pc})
+	}
+	badLo, badHi := int64(-1), int64(-1)
+	if readErr != nil {
+		badLo, badHi = off, end
+	} else if bad != nil {
+		badLo, badHi = max(bad.Off, off), min(bad.Off+bad.Length, end)
+	}
+	keep := p.active[:0]
+	for _, a := range p.active {
+		f := &p.files[a.p.file]
+		if f.late {
+			continue
+		}
+		lo := a.p.off + a.pos
+		hi := min(a.p.off+a.p.n, end)
+		if lo >= hi {
+			keep = append(keep, a)
+			continue
+		}
+		if badLo < hi && lo < badHi {
+			p.abandon(f)
+			continue
+		}
+		if err := p.feed(ctx, v, a.p.file, a.p.ext, a.pos, b[lo-off:hi-off]); err != nil {
+			return err
+		}
+		if pr := p.s.opts.Progress; pr != nil {
+			pr.Bytes.Add(hi - lo)
+		}
+		a.pos += hi - lo
+		if a.pos < a.p.n && !f.late {
+			keep = append(keep, a)
+		}
+	}
+	clear(p.active[len(keep):])
+	p.active = keep
+	p.off = end
+	if p.off >= p.nextCheckpoint && p.off < p.size {
+		p.nextCheckpoint = p.off + diskCheckpointEvery
+		if err := p.checkpoint(ctx, v); err != nil {
 			return err
 		}
 	}
@@ -499,16 +513,18 @@ func (p *diskPass) checkpoint(ctx context.Context, v *visitor) error {
 	if err != nil {
 		return nil // a checkpoint is an optimisation
 	}
-	if err := v.flush(); err != nil {
-		return err
-	}
 	j := &job{checkpoint: &checkpointJob{state: json.RawMessage(state), off: p.push.Offset()}}
-	select {
-	case <-ctx.Done():
-		return ctx.Err()
-	case v.order <- j:
-	}
-	return nil
+	return p.emit(func() error {
+		if err := v.flush(); err != nil {
+			return err
+		}
+		select {
+		case <-ctx.Done():
+			return ctx.Err()
+		case v.order <- j:
+		}
+		return nil
+	})
 }
 
 // hold reserves n bytes of the held bound; false when it is reached.
@@ -590,9 +606,12 @@ func (p *diskPass) feed(ctx context.Context, v *visitor, i int32, k int32, pos i
 			return &memContent{Reader: bytes.NewReader(d), buf: d}, nil
 		})
 		f.st, f.done = nil, true
-		p.held -= int64(len(data))
 		p.stat.Files++
-		return v.enqueue(e)
+		n := int64(len(data))
+		return p.emit(func() error {
+			p.held -= n
+			return v.enqueue(e)
+		})
 	}
 	if f.st == nil && !p.startStream(ctx, i) {
 		p.abandon(f)
@@ -684,12 +703,14 @@ func (p *diskPass) complete(v *visitor, i int32) error {
 	p.release(f)
 	delete(p.streaming, i)
 	p.stat.Files++
-	select {
-	case <-v.ctx.Done():
-		return v.ctx.Err()
-	case v.order <- st.job:
-	}
-	return nil
+	return p.emit(func() error {
+		select {
+		case <-v.ctx.Done():
+			return v.ctx.Err()
+		case v.order <- st.job:
+		}
+		return nil
+	})
 }
 
 // startStream starts hashing file i as a stream; false when no stream
@@ -738,8 +759,11 @@ func (p *diskPass) stopStreams(err error) {
 	}
 }
 
-// close releases the stream hashers.
+// close releases the stream hashers (and ends the streams a walk that
+// stopped before the pass left open).
 func (p *diskPass) close() {
+	p.stopStreams(nil)
+	p.wg.Wait()
 	for {
 		select {
 		case h := <-p.hashers:

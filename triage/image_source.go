@@ -41,6 +41,17 @@ type imageSource struct {
 	opts  ImageOptions
 	table *volume.Table
 	vols  []casedb.Volume
+	// read, when not nil, is what the walk reads the image through (the
+	// disk-order pass's mediaTee)
+	read io.ReaderAt
+}
+
+// reader is what the walk reads the image through.
+func (s *imageSource) reader() io.ReaderAt {
+	if s.read != nil {
+		return s.read
+	}
+	return s.img
 }
 
 // OpenImage opens the disk image at path (raw, split raw, device, or any
@@ -90,12 +101,15 @@ func (s *imageSource) Volumes() []casedb.Volume { return s.vols }
 func (s *imageSource) Walk(ctx context.Context, v Visitor) error {
 	s.reportImageProblems(v)
 	size := s.img.Size()
-	t, err := volume.Read(s.img, size)
+	t, err := volume.Read(s.reader(), size)
 	if err != nil {
 		v.Problem("", 0, fmt.Errorf("cannot read the volume system: %w", err))
 		return nil
 	}
 	s.table = t
+	if tee, ok := s.read.(*mediaTee); ok {
+		tee.free(freeRanges(t, size))
+	}
 	for _, p := range t.Problems {
 		v.Problem("", -1, p)
 	}
@@ -128,7 +142,7 @@ func (s *imageSource) Walk(ctx context.Context, v Visitor) error {
 				fmt.Errorf("volume %d at byte %#x starts past the end of the image (%d bytes): not read", p.Index, p.Offset, size))
 			continue
 		}
-		sec := io.NewSectionReader(s.img, p.Offset, length)
+		sec := io.NewSectionReader(s.reader(), p.Offset, length)
 		f := formats.DetectAt(sec, 0)
 		if f == nil || f.Open == nil {
 			estimate(est, -bounds[i]) // not walked
@@ -224,7 +238,7 @@ func (s *imageSource) walkLogical(ctx context.Context, v Visitor, l *volume.Logi
 		s.notExamined(v, l.Offset, l.NotExamined, fmt.Errorf("%s: not examined: %s", where, l.NotExamined))
 		return nil
 	}
-	r := l.Reader(s.img)
+	r := l.Reader(s.reader())
 	f := formats.DetectAt(r, 0)
 	est, _ := v.(estimator)
 	if f == nil || f.Open == nil {

@@ -445,13 +445,18 @@ func (v *visitor) Entry(e *Entry) error {
 		}
 		if done {
 			v.s.res.Existing++
-			return nil
+			return v.s.pass.drain(v)
 		}
 	}
-	if v.s.pass != nil && v.s.pass.take(e) {
-		return nil // read in the disk-order pass
+	if v.s.pass == nil {
+		return v.enqueue(e)
 	}
-	return v.enqueue(e)
+	if !v.s.pass.take(e) { // else read in the disk-order pass
+		if err := v.enqueue(e); err != nil {
+			return err
+		}
+	}
+	return v.s.pass.drain(v)
 }
 
 // estimate adds to the progress's estimate of the content (estimator).
@@ -516,7 +521,7 @@ func (s *scanner) run(workers int) error {
 		// An image without contents to read in disk order (no file
 		// system read, nothing but resident data) has its media hashed
 		// on its own after the scan, as without the pass: one read too.
-		if err == nil && s.pass != nil && (len(s.pass.files) > 0 || s.pass.start > 0) {
+		if err == nil && s.pass != nil && (len(s.pass.files) > 0 || s.pass.off > 0) {
 			if err = v.flush(); err == nil {
 				s.media, err = s.pass.run(gctx, v)
 			}

@@ -176,3 +176,61 @@ func TestDiskFullLeavesCaseConsistent(t *testing.T) {
 		t.Errorf("%d records survive, %d were committed", n, written)
 	}
 }
+
+// TestWriterCheckpointsLate checks that the records of a scan stay in the
+// write-ahead log until it holds walCheckpointPages pages: SQLite's default
+// (1,000 pages, 4 MB) copied the log into case.db, reading it back, every
+// few batches.
+func TestWriterCheckpointsLate(t *testing.T) {
+	dir := filepath.Join(t.TempDir(), "c")
+	c, _, err := OpenOrCreate(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer c.Close()
+	ctx := context.Background()
+	ev := &Evidence{Source: "/disk.raw", Type: "raw", State: StateRunning, StartedAt: time.Now()}
+	if _, err := c.AddEvidence(ctx, ev); err != nil {
+		t.Fatal(err)
+	}
+	run := &Run{EvidenceID: ev.ID, StartedAt: time.Now()}
+	if _, err := c.StartRun(ctx, run); err != nil {
+		t.Fatal(err)
+	}
+	before, err := os.Stat(filepath.Join(dir, DBName))
+	if err != nil {
+		t.Fatal(err)
+	}
+	w := c.NewWriter(ev.ID, run.ID)
+	// 12,000 records of about 500 bytes, committed 2,000 at a time: some
+	// 6 MB of pages, past SQLite's default checkpoint.
+	for i := range 12000 {
+		r := &FileRecord{Evidence: ev.ID, Key: fmt.Sprintf("v0/%d", i), Path: fmt.Sprintf("/d%03d/f%06d.bin", i%100, i),
+			Type: TypeFile, Size: int64(i), MD5: strings.Repeat("a", 32), SHA1: strings.Repeat("b", 40),
+			SHA256: strings.Repeat("c", 64), Extra: map[string]any{"pad": strings.Repeat("x", 200)}, Complete: true}
+		if err := w.AddFile(r); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if err := w.Commit(); err != nil {
+		t.Fatal(err)
+	}
+	wal, err := os.Stat(filepath.Join(dir, DBName+"-wal"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	after, err := os.Stat(filepath.Join(dir, DBName))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if wal.Size() < 5<<20 {
+		t.Fatalf("the log holds %d bytes after 12,000 records, want more than 5 MiB", wal.Size())
+	}
+	if after.Size() != before.Size() {
+		t.Errorf("case.db grew from %d to %d bytes: the log (%d bytes) was checkpointed before %d pages", before.Size(), after.Size(), wal.Size(), walCheckpointPages)
+	}
+	var n int
+	if err := c.db.QueryRow(`SELECT count(*) FROM files`).Scan(&n); err != nil || n != 12000 {
+		t.Errorf("%d records, %v; want 12000", n, err)
+	}
+}
