@@ -1,0 +1,10 @@
+//go:build !amd64 || purego
+
+package fuzzy
+
+// useVector is false: no vector code on this platform.
+var useVector = false
+
+func tlshBlocks(p *byte, blocks int, cs byte, hist *[tlshSubs][256]uint32, scratch *tlshScratch) byte {
+	panic("fuzzy: no vector code on this platform")
+}
