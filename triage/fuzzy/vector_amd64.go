@@ -17,3 +17,16 @@ var useVector = cpu.X86.HasAVX512F && cpu.X86.HasAVX512BW && cpu.X86.HasAVX512VB
 //
 //go:noescape
 func tlshBlocks(p *byte, blocks int, cs byte, hist *[tlshSubs][256]uint32, scratch *tlshScratch) byte
+
+// ssdeepRoll returns the first position i < 64·blocks of p whose rolling
+// hash h has h&mask == mask, or 64·blocks. The six bytes before p are the
+// window of p[0].
+//
+//go:noescape
+func ssdeepRoll(p *byte, blocks int, mask byte) int
+
+// ssdeepSteps steps the piecewise hashes in the first 32 lanes of h and
+// halfh through p[:n].
+//
+//go:noescape
+func ssdeepSteps(p *byte, n int, h, halfh *lanes)

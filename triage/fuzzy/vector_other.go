@@ -8,3 +8,11 @@ var useVector = false
 func tlshBlocks(p *byte, blocks int, cs byte, hist *[tlshSubs][256]uint32, scratch *tlshScratch) byte {
 	panic("fuzzy: no vector code on this platform")
 }
+
+func ssdeepRoll(p *byte, blocks int, mask byte) int {
+	panic("fuzzy: no vector code on this platform")
+}
+
+func ssdeepSteps(p *byte, n int, h, halfh *lanes) {
+	panic("fuzzy: no vector code on this platform")
+}
