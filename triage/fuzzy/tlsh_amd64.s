@@ -2,6 +2,9 @@
 
 #include "textflag.h"
 
+// DIST is how many positions ahead the rows of pairs are prefetched.
+#define DIST 8
+
 // TLSH on 64 positions at once (AVX-512 VBMI and VBMI2).
 //
 // For the 64 positions of a block, with c the byte and j1..j4 the four
@@ -12,13 +15,15 @@
 // scalar loop adds them to four histograms in turn, so that a bucket hit
 // again at once does not wait for its previous increment. The checksum
 // is a chain through the positions, v[a^cs] with a = v[first_0[c]^j1]
-// computed in the vector part; its steps are interleaved with the
-// increments.
+// computed in the vector part, each step waiting for the one before: two
+// steps are taken in one load from a table of 64 KiB (tlshPairs), whose
+// row depends only on a and is prefetched DIST positions ahead. Its steps
+// are interleaved with the increments.
 //
 // Registers: SI the block, CX the blocks left, R8 tlshTab (v, then the
-// seven first-lookup tables), R9 the histograms (4·1024 bytes), R10 the
-// scratch (the 64 checksum lookups, then the list at DI), BX the list's
-// length, DX the checksum; Z0 c, Z1..Z4 j1..j4, Z28..Z31 v in quarters,
+// seven first-lookup tables), R15 tlshPairs, R9 the histograms (4·1024
+// bytes), R10 the scratch (the 64 checksum lookups, then the list at DI),
+// BX the list's length, DX the checksum; Z0 c, Z1..Z4 j1..j4, Z28..Z31 v in quarters,
 // K1 bit 7 of c.
 
 // FIRST looks c up in the first-lookup table at off(R8) into dst.
@@ -52,22 +57,37 @@
 	POPCNTQ     AX, AX; \
 	ADDQ        AX, BX
 
-// CHAIN is one step of the checksum: cs = v[a[k]^cs].
-#define CHAIN(k) \
+// CHAIN2 is two steps of the checksum, cs = v[a[k+1]^v[a[k]^cs]], one
+// load on the chain: pairs[a[k+1]][a[k]^cs].
+#define CHAIN2(k) \
 	MOVBLZX k(R10)(R12*1), AX; \
+	MOVBLZX k+1(R10)(R12*1), R13; \
+	SHLQ    $8, R13; \
+	ADDQ    R15, R13; \
 	XORL    DX, AX; \
-	MOVBLZX (R8)(AX*1), DX
+	MOVBLZX (R13)(AX*1), DX
+
+// FETCH prefetches the row of pairs for a[k+1]. Near the block's end it
+// reads past the 64 lookups into the list: a useless prefetch, no harm.
+#define FETCH(k) \
+	MOVBLZX k+1(R10)(R12*1), R14; \
+	SHLQ    $8, R14; \
+	ADDQ    R15, R14; \
+	PREFETCHT0 (R14); \
+	PREFETCHT0 64(R14); \
+	PREFETCHT0 128(R14); \
+	PREFETCHT0 192(R14)
 
 // INC4 counts the four list entries from o on, one in each histogram.
 #define INC4(o) \
 	MOVBLZX o(DI)(R11*1), AX; \
 	MOVBLZX o+1(DI)(R11*1), R13; \
 	MOVBLZX o+2(DI)(R11*1), R14; \
-	MOVBLZX o+3(DI)(R11*1), R15; \
 	INCL    (R9)(AX*4); \
 	INCL    1024(R9)(R13*4); \
 	INCL    2048(R9)(R14*4); \
-	INCL    3072(R9)(R15*4)
+	MOVBLZX o+3(DI)(R11*1), AX; \
+	INCL    3072(R9)(AX*4)
 
 // func tlshBlocks(p *byte, blocks int, cs byte, hist *[4][256]uint32, scratch *tlshScratch) byte
 TEXT ·tlshBlocks(SB), NOSPLIT, $0-41
@@ -78,6 +98,7 @@ TEXT ·tlshBlocks(SB), NOSPLIT, $0-41
 	MOVQ    scratch+32(FP), R10
 	LEAQ    64(R10), DI
 	LEAQ    ·tlshTab(SB), R8
+	LEAQ    ·tlshPairs(SB), R15
 	VMOVDQU64 0(R8), Z28
 	VMOVDQU64 64(R8), Z29
 	VMOVDQU64 128(R8), Z30
@@ -116,12 +137,16 @@ block:
 	// 64 checksum steps with the first 192 list entries (3 a step).
 	XORQ R11, R11
 	XORQ R12, R12
+	FETCH(0)
+	FETCH(2)
+	FETCH(4)
+	FETCH(6)
 
 steps:
-	CHAIN(0)
-	CHAIN(1)
-	CHAIN(2)
-	CHAIN(3)
+	FETCH(DIST)
+	FETCH(DIST+2)
+	CHAIN2(0)
+	CHAIN2(2)
 	INC4(0)
 	INC4(4)
 	INC4(8)
