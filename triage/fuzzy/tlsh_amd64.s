@@ -83,11 +83,11 @@
 	MOVBLZX o(DI)(R11*1), AX; \
 	MOVBLZX o+1(DI)(R11*1), R13; \
 	MOVBLZX o+2(DI)(R11*1), R14; \
-	INCL    (R9)(AX*4); \
-	INCL    1024(R9)(R13*4); \
-	INCL    2048(R9)(R14*4); \
+	ADDL    $1, (R9)(AX*4); \
+	ADDL    $1, 1024(R9)(R13*4); \
+	ADDL    $1, 2048(R9)(R14*4); \
 	MOVBLZX o+3(DI)(R11*1), AX; \
-	INCL    3072(R9)(AX*4)
+	ADDL    $1, 3072(R9)(AX*4)
 
 // func tlshBlocks(p *byte, blocks int, cs byte, hist *[4][256]uint32, scratch *tlshScratch) byte
 TEXT ·tlshBlocks(SB), NOSPLIT, $0-41
