@@ -240,7 +240,7 @@ func (s *SSDeep) steps(p []byte) {
 		if s.needLast {
 			s.h.set(numBlockhashes, s.lasth)
 		}
-		ssdeepSteps(&p[0], len(p), &s.h, &s.halfh)
+		ssdeepSteps(&p[0], len(p), &s.h, &s.halfh, &ssdeepTab)
 		if s.needLast {
 			s.lasth = s.h.get(numBlockhashes)
 		}

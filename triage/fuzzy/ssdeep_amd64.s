@@ -73,18 +73,18 @@ found:
 	SHLL    $6, T; \
 	VPERMB  (R8)(T*1), Z, Z
 
-// func ssdeepSteps(p *byte, n int, h, halfh *lanes)
+// func ssdeepSteps(p *byte, n int, h, halfh *lanes, tab *[4160]byte)
 //
 // The lanes are h's first 32 bytes and halfh's. With n/4 bytes or more the
 // bytes go in four parts at once: the first steps the lanes, each other
 // one the identity (the map of all 64 values through its bytes), and the
 // maps are applied in turn after the loop.
-TEXT ·ssdeepSteps(SB), NOSPLIT, $0-32
+TEXT ·ssdeepSteps(SB), NOSPLIT, $0-40
 	MOVQ p+0(FP), SI
 	MOVQ n+8(FP), CX
 	MOVQ h+16(FP), DI
 	MOVQ halfh+24(FP), R9
-	LEAQ ·ssdeepTab(SB), R8
+	MOVQ tab+32(FP), R8
 	VMOVDQU (DI), Y0
 	VINSERTI64X4 $1, (R9), Z0, Z0
 	MOVQ CX, BX

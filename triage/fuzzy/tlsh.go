@@ -99,12 +99,9 @@ type TLSH struct {
 }
 
 // tlshScratch is the vector code's room for one block of 64 positions:
-// the checksum's lookups and the bucket indices below 128 (at most 6·64,
-// then 192 bytes of padding the code writes after them).
-type tlshScratch struct {
-	a    [64]byte
-	list [6*64 + 3*64]byte
-}
+// the checksum's 64 lookups, then the bucket indices below 128 (at most
+// 6·64, then 192 bytes of padding the code writes after them).
+type tlshScratch [64 + 6*64 + 3*64]byte
 
 // NewTLSH returns a new TLSH state.
 func NewTLSH() *TLSH { return new(TLSH) }
@@ -137,7 +134,7 @@ func (t *TLSH) Write(p []byte) (int, error) {
 	t.writeBytes(p[:tlshWindow-1])
 	blocks := (len(p) - (tlshWindow - 1)) / 64
 	end := tlshWindow - 1 + 64*blocks
-	t.checksum = tlshBlocks(&p[tlshWindow-1], blocks, t.checksum, &t.buckets, &t.scratch)
+	t.checksum = tlshBlocks(&p[tlshWindow-1], blocks, t.checksum, &t.buckets, &t.scratch, &tlshPairs)
 	t.n += uint64(64 * blocks)
 	t.window = [tlshWindow - 1]byte{p[end-1], p[end-2], p[end-3], p[end-4]}
 	t.writeBytes(p[end:])

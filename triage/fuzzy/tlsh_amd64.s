@@ -89,8 +89,8 @@
 	MOVBLZX o+3(DI)(R11*1), AX; \
 	ADDL    $1, 3072(R9)(AX*4)
 
-// func tlshBlocks(p *byte, blocks int, cs byte, hist *[4][256]uint32, scratch *tlshScratch) byte
-TEXT ·tlshBlocks(SB), NOSPLIT, $0-41
+// func tlshBlocks(p *byte, blocks int, cs byte, hist *[4][256]uint32, scratch *tlshScratch, pairs *[65536]byte) byte
+TEXT ·tlshBlocks(SB), NOSPLIT, $0-49
 	MOVQ    p+0(FP), SI
 	MOVQ    blocks+8(FP), CX
 	MOVBLZX cs+16(FP), DX
@@ -98,7 +98,7 @@ TEXT ·tlshBlocks(SB), NOSPLIT, $0-41
 	MOVQ    scratch+32(FP), R10
 	LEAQ    64(R10), DI
 	LEAQ    ·tlshTab(SB), R8
-	LEAQ    ·tlshPairs(SB), R15
+	MOVQ    pairs+40(FP), R15
 	VMOVDQU64 0(R8), Z28
 	VMOVDQU64 64(R8), Z29
 	VMOVDQU64 128(R8), Z30
@@ -170,5 +170,5 @@ next:
 
 done:
 	VZEROUPPER
-	MOVB DL, ret+40(FP)
+	MOVB DL, ret+48(FP)
 	RET

@@ -13,10 +13,10 @@ var useVector = cpu.X86.HasAVX512F && cpu.X86.HasAVX512BW && cpu.X86.HasAVX512VB
 
 // tlshBlocks adds the positions p[0:64·blocks] to the bucket histograms
 // and returns the checksum after them, starting from cs. The four bytes
-// before p are the window of p[0].
+// before p are the window of p[0]; pairs is tlshPairs.
 //
 //go:noescape
-func tlshBlocks(p *byte, blocks int, cs byte, hist *[tlshSubs][256]uint32, scratch *tlshScratch) byte
+func tlshBlocks(p *byte, blocks int, cs byte, hist *[tlshSubs][256]uint32, scratch *tlshScratch, pairs *[256 * 256]byte) byte
 
 // ssdeepRoll returns the first position i < 64·blocks of p whose rolling
 // hash h has h&mask == mask, or 64·blocks. The six bytes before p are the
@@ -26,7 +26,7 @@ func tlshBlocks(p *byte, blocks int, cs byte, hist *[tlshSubs][256]uint32, scrat
 func ssdeepRoll(p *byte, blocks int, mask byte) int
 
 // ssdeepSteps steps the piecewise hashes in the first 32 lanes of h and
-// halfh through p[:n].
+// halfh through p[:n]; tab is ssdeepTab.
 //
 //go:noescape
-func ssdeepSteps(p *byte, n int, h, halfh *lanes)
+func ssdeepSteps(p *byte, n int, h, halfh *lanes, tab *[64*64 + 64]byte)
