@@ -99,9 +99,11 @@ type TLSH struct {
 }
 
 // tlshScratch is the vector code's room for one block of 64 positions:
-// the checksum's 64 lookups, then the bucket indices below 128 (at most
-// 6·64, then 192 bytes of padding the code writes after them).
-type tlshScratch [64 + 6*64 + 3*64]byte
+// the checksum's 64 lookups, the bucket indices below 128 (at most 6·64,
+// then 192 bytes of padding the code writes after them), and the offsets
+// of the checksum's rows of tlshPairs (64 words, then room for the reads
+// past them).
+type tlshScratch [64 + 6*64 + 3*64 + 2*64 + 32]byte
 
 // NewTLSH returns a new TLSH state.
 func NewTLSH() *TLSH { return new(TLSH) }

@@ -22,9 +22,10 @@
 //
 // Registers: SI the block, CX the blocks left, R8 tlshTab (v, then the
 // seven first-lookup tables), R15 tlshPairs, R9 the histograms (4·1024
-// bytes), R10 the scratch (the 64 checksum lookups, then the list at DI),
-// BX the list's length, DX the checksum; Z0 c, Z1..Z4 j1..j4, Z28..Z31 v in quarters,
-// K1 bit 7 of c.
+// bytes), R10 the scratch (the 64 checksum lookups, the list at DI =
+// R10+64, the offsets of the checksum's rows at R10+640), BX the list's
+// length, DX the checksum; Z0 c, Z1..Z4 j1..j4, Z28..Z31 v in quarters, K1
+// bit 7 of c.
 
 // FIRST looks c up in the first-lookup table at off(R8) into dst.
 #define FIRST(off, dst) \
@@ -58,25 +59,24 @@
 	ADDQ        AX, BX
 
 // CHAIN2 is two steps of the checksum, cs = v[a[k+1]^v[a[k]^cs]], one
-// load on the chain: pairs[a[k+1]][a[k]^cs].
-#define CHAIN2(k) \
+// load on the chain: pairs[a[k+1]][a[k]^cs], the row's offset a[k+1]·256
+// at ro.
+#define CHAIN2(k, ro) \
 	MOVBLZX k(R10)(R12*1), AX; \
-	MOVBLZX k+1(R10)(R12*1), R13; \
-	SHLQ    $8, R13; \
+	MOVWLZX ro(R10)(R12*2), R13; \
 	ADDQ    R15, R13; \
 	XORL    DX, AX; \
 	MOVBLZX (R13)(AX*1), DX
 
-// FETCH prefetches the row of pairs for a[k+1]. Near the block's end it
-// reads past the 64 lookups into the list: a useless prefetch, no harm.
-#define FETCH(k) \
-	MOVBLZX k+1(R10)(R12*1), R14; \
-	SHLQ    $8, R14; \
-	ADDQ    R15, R14; \
-	PREFETCHT0 (R14); \
-	PREFETCHT0 64(R14); \
-	PREFETCHT0 128(R14); \
-	PREFETCHT0 192(R14)
+// FETCH prefetches the row of pairs whose offset is at ro. Near the
+// block's end it reads past the block's rows into the padding: a useless
+// prefetch, no harm.
+#define FETCH(ro) \
+	MOVWLZX ro(R10)(R12*2), R14; \
+	PREFETCHT0 (R15)(R14*1); \
+	PREFETCHT0 64(R15)(R14*1); \
+	PREFETCHT0 128(R15)(R14*1); \
+	PREFETCHT0 192(R15)(R14*1)
 
 // INC4 counts the four list entries from o on, one in each histogram.
 #define INC4(o) \
@@ -121,6 +121,14 @@ block:
 	VPXORQ    Z1, Z5, Z5
 	LOOK(Z5)
 	VMOVDQU64 Z5, (R10)
+	// The rows of pairs, a·256, as 64 words at 640.
+	VPMOVZXBW Y5, Z6
+	VPSLLW    $8, Z6, Z6
+	VMOVDQU64 Z6, 640(R10)
+	VEXTRACTI64X4 $1, Z5, Y7
+	VPMOVZXBW Y7, Z7
+	VPSLLW    $8, Z7, Z7
+	VMOVDQU64 Z7, 704(R10)
 
 	TRIPLE(512, Z1, Z2)  // salt 2: c, j1, j2
 	TRIPLE(768, Z1, Z3)  // salt 3: c, j1, j3
@@ -137,16 +145,16 @@ block:
 	// 64 checksum steps with the first 192 list entries (3 a step).
 	XORQ R11, R11
 	XORQ R12, R12
-	FETCH(0)
-	FETCH(2)
-	FETCH(4)
-	FETCH(6)
+	FETCH(640+2)
+	FETCH(640+6)
+	FETCH(640+10)
+	FETCH(640+14)
 
 steps:
-	FETCH(DIST)
-	FETCH(DIST+2)
-	CHAIN2(0)
-	CHAIN2(2)
+	FETCH(640+2*DIST+2)
+	FETCH(640+2*DIST+6)
+	CHAIN2(0, 640+2)
+	CHAIN2(2, 640+6)
 	INC4(0)
 	INC4(4)
 	INC4(8)
