@@ -140,27 +140,117 @@ var divLimit = func() (t [numBlockhashes]uint64) {
 // hash and the piecewise hashes change, held in registers; the block
 // hashes are updated at the trigger.
 func (s *SSDeep) Write(p []byte) (int, error) {
-	total := len(p)
-	s.total += uint64(total)
-	for len(p) > 0 {
+	s.total += uint64(len(p))
+	for i := 0; i < len(p); {
 		start := s.bhstart
 		// The rolling hash up to the next trigger, then the piecewise
-		// hashes over the same bytes: two tight loops, each with its
-		// state in registers.
-		n, key := s.roll(p, start)
-		if s.bhend-start <= 8 && !s.needLast {
-			s.step8(p[:n])
-		} else {
-			// More than eight active sizes (content made to trigger
-			// large block sizes early) or all 31 in use.
-			s.stepAll(p[:n])
-		}
-		p = p[n:]
+		// hashes over the same bytes.
+		j, key := s.rollFrom(p, i, start)
+		s.steps(p[i:j])
+		i = j
 		if key != 0 {
 			s.trigger(bits.TrailingZeros64(key))
 		}
 	}
-	return total, nil
+	return len(p), nil
+}
+
+// ssdeepTab is the vector code's table of a piecewise hash's step,
+// tab[c][x] = x·19 ^ c mod 64 for c and x below 64, then the identity
+// (ssdeep_amd64.s: keep the layout).
+var ssdeepTab = func() (t [64*64 + 64]byte) {
+	for c := range 64 {
+		for x := range 64 {
+			t[64*c+x] = byte(x*prime64^c) & 63
+		}
+	}
+	for x := range 64 {
+		t[64*64+x] = byte(x)
+	}
+	return
+}()
+
+// rollVectorStart is the least block size index whose triggers the vector
+// code looks for: it tests the hash's low min(start, 8) bits on 64
+// positions at once and checks the candidates one by one (one position in
+// 2^start), more work than the byte-by-byte roll below it.
+const rollVectorStart = 4
+
+// rollFrom is roll on p from i on, where p[:i] has been rolled: it returns
+// the end of the run and h+1 at it (0 when none triggers). With the
+// vector code, the positions whose window lies in p are tested 64 at a
+// time on the hash's low byte and the candidates checked here.
+func (s *SSDeep) rollFrom(p []byte, i, start int) (int, uint64) {
+	if !useVector || start < rollVectorStart || len(p)-i < 64+rollingWindow {
+		n, key := s.roll(p[i:], start)
+		return i + n, key
+	}
+	if i < rollingWindow-1 {
+		// The window of these reaches back before p.
+		n, key := s.roll(p[i:rollingWindow-1], start)
+		if key != 0 {
+			return i + n, key
+		}
+		i = rollingWindow - 1
+	}
+	mask := byte(1<<min(start, 8) - 1)
+	lim := divLimit[start]
+	for {
+		blocks := (len(p) - i) / 64
+		if blocks == 0 {
+			break
+		}
+		k := ssdeepRoll(&p[i], blocks, mask)
+		if k == 64*blocks {
+			i += k
+			break
+		}
+		c := i + k
+		s.setWindow(p[c+1-rollingWindow : c+1])
+		if key := uint64(s.h1+s.h2+s.h3) + 1; bits.RotateLeft64(key*inv3, -start) <= lim {
+			return c + 1, key
+		}
+		i = c + 1
+	}
+	s.setWindow(p[i-rollingWindow : i])
+	n, key := s.roll(p[i:], start)
+	return i + n, key
+}
+
+// setWindow sets the rolling hash to that of w, the last 7 bytes: it is a
+// function of those alone.
+func (s *SSDeep) setWindow(w []byte) {
+	var win uint64
+	var h1, h2, h3 uint32
+	for _, c := range w[:rollingWindow] {
+		win = win<<8 | uint64(c)
+		h2 = h2 - h1 + rollingWindow*uint32(c)
+		h1 += uint32(c)
+		h3 = h3<<5 ^ uint32(c)
+	}
+	s.win, s.h1, s.h2, s.h3 = win, h1, h2, h3
+}
+
+// steps steps the piecewise hashes over p.
+func (s *SSDeep) steps(p []byte) {
+	switch {
+	case useVector && len(p) >= 16:
+		// Every block size's hashes at once; the last one's in lane 31
+		// of h, which no block size uses.
+		if s.needLast {
+			s.h.set(numBlockhashes, s.lasth)
+		}
+		ssdeepSteps(&p[0], len(p), &s.h, &s.halfh, &ssdeepTab)
+		if s.needLast {
+			s.lasth = s.h.get(numBlockhashes)
+		}
+	case s.bhend-s.bhstart <= 8 && !s.needLast:
+		s.step8(p)
+	default:
+		// More than eight active sizes (content made to trigger
+		// large block sizes early) or all 31 in use.
+		s.stepAll(p)
+	}
 }
 
 // roll runs the rolling hash over p up to the first byte where block

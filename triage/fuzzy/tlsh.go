@@ -52,44 +52,115 @@ const (
 	salt13 = 230
 )
 
-func pearson(s, i, j, k byte) byte {
-	return vTable[vTable[vTable[s^i]^j]^k]
+// tlshTables holds v_table and, for each salt, the table of its first
+// lookup: a triple's hash v[v[v[salt^c]^x]^y] is v[v[first[c]^x]^y]. The
+// vector code reads it too (tlsh_amd64.s: keep the layout).
+type tlshTables struct {
+	v     [256]byte
+	first [7][256]byte // salts 0, 2, 3, 5, 7, 11 and 13, in that order
 }
+
+var tlshTab = func() (t tlshTables) {
+	t.v = vTable
+	for k, s := range [7]byte{salt0, salt2, salt3, salt5, salt7, salt11, salt13} {
+		for c := range 256 {
+			t.first[k][c] = vTable[s^byte(c)]
+		}
+	}
+	return
+}()
+
+// tlshPairs holds two steps of the checksum, pairs[b][y] = v[b^v[y]], for
+// the vector code: its chain of one dependent load a byte bounds TLSH's
+// speed, and this halves the loads on it (the rows it reads are fetched
+// ahead: 64 KiB do not stay in the first-level cache).
+var tlshPairs = func() (t [256 * 256]byte) {
+	for b := range 256 {
+		for y := range 256 {
+			t[256*b+y] = vTable[byte(b)^vTable[y]]
+		}
+	}
+	return
+}()
+
+// tlshSubs is the number of bucket histograms: the vector code spreads the
+// increments over four, so that a bucket hit again at once (runs of equal
+// bytes) does not wait for its previous increment; Digest sums them.
+const tlshSubs = 4
 
 // TLSH computes a TLSH digest of the bytes written to it. The zero value
 // is ready to use.
 type TLSH struct {
-	buckets  [256]uint32
+	buckets  [tlshSubs][256]uint32
 	window   [tlshWindow - 1]byte // the last bytes written, newest first
 	n        uint64
 	checksum byte
+	scratch  tlshScratch
 }
+
+// tlshScratch is the vector code's room for one block of 64 positions:
+// the checksum's 64 lookups, the bucket indices below 128 (at most 6·64,
+// then 192 bytes of padding the code writes after them), and the offsets
+// of the checksum's rows of tlshPairs (64 words, then room for the reads
+// past them).
+type tlshScratch [64 + 6*64 + 3*64 + 2*64 + 32]byte
 
 // NewTLSH returns a new TLSH state.
 func NewTLSH() *TLSH { return new(TLSH) }
 
 // Reset starts a new digest.
-func (t *TLSH) Reset() { *t = TLSH{} }
+func (t *TLSH) Reset() {
+	t.buckets = [tlshSubs][256]uint32{}
+	t.window = [tlshWindow - 1]byte{}
+	t.n = 0
+	t.checksum = 0
+}
 
 // Size returns the bytes written since the last Reset.
 func (t *TLSH) Size() int64 { return int64(t.n) }
 
+// tlshVectorMin is the least write the vector code takes: the window's
+// four bytes from the write itself and at least one block of 64.
+const tlshVectorMin = tlshWindow - 1 + 64
+
 // Write adds p to the digest. It never fails.
+//
+// The positions whose window reaches back before p go byte by byte; from
+// p[4] on, whole blocks of 64 positions go to the vector code where there
+// is one (tlsh_amd64.s), and the rest byte by byte again.
 func (t *TLSH) Write(p []byte) (int, error) {
+	if !useVector || len(p) < tlshVectorMin {
+		t.writeBytes(p)
+		return len(p), nil
+	}
+	t.writeBytes(p[:tlshWindow-1])
+	blocks := (len(p) - (tlshWindow - 1)) / 64
+	end := tlshWindow - 1 + 64*blocks
+	t.checksum = tlshBlocks(&p[tlshWindow-1], blocks, t.checksum, &t.buckets, &t.scratch, &tlshPairs)
+	t.n += uint64(64 * blocks)
+	t.window = [tlshWindow - 1]byte{p[end-1], p[end-2], p[end-3], p[end-4]}
+	t.writeBytes(p[end:])
+	return len(p), nil
+}
+
+// writeBytes adds p byte by byte.
+func (t *TLSH) writeBytes(p []byte) {
 	// The window as the last four bytes before c, newest first.
 	w := &t.window
 	j1, j2, j3, j4 := w[0], w[1], w[2], w[3]
 	n := t.n
 	cs := t.checksum
+	h := &t.buckets[0]
+	v, f := &tlshTab.v, &tlshTab.first
 	for _, c := range p {
 		if n >= tlshWindow-1 {
-			cs = pearson(salt0, c, j1, cs)
-			t.buckets[pearson(salt2, c, j1, j2)]++
-			t.buckets[pearson(salt3, c, j1, j3)]++
-			t.buckets[pearson(salt5, c, j2, j3)]++
-			t.buckets[pearson(salt7, c, j2, j4)]++
-			t.buckets[pearson(salt11, c, j1, j4)]++
-			t.buckets[pearson(salt13, c, j3, j4)]++
+			cs = v[v[f[0][c]^j1]^cs]
+			h[v[v[f[1][c]^j1]^j2]]++
+			h[v[v[f[2][c]^j1]^j3]]++
+			h[v[v[f[3][c]^j2]^j3]]++
+			h[v[v[f[4][c]^j2]^j4]]++
+			h[v[v[f[5][c]^j1]^j4]]++
+			h[v[v[f[6][c]^j3]^j4]]++
 		}
 		j1, j2, j3, j4 = c, j1, j2, j3
 		n++
@@ -97,7 +168,6 @@ func (t *TLSH) Write(p []byte) (int, error) {
 	w[0], w[1], w[2], w[3] = j1, j2, j3, j4
 	t.n = n
 	t.checksum = cs
-	return len(p), nil
 }
 
 // lCapture is TLSH's logarithmic length code.
@@ -130,15 +200,18 @@ func (t *TLSH) Digest() (d TLSHDigest, ok bool) {
 	if t.n < TLSHMinSize {
 		return d, false
 	}
-	var sorted [tlshBuckets]uint32
-	copy(sorted[:], t.buckets[:tlshBuckets])
+	var buckets [tlshBuckets]uint32
+	for i := range buckets {
+		buckets[i] = t.buckets[0][i] + t.buckets[1][i] + t.buckets[2][i] + t.buckets[3][i]
+	}
+	sorted := buckets
 	slices.Sort(sorted[:])
 	q1, q2, q3 := sorted[tlshBuckets/4-1], sorted[tlshBuckets/2-1], sorted[tlshBuckets-tlshBuckets/4-1]
 	if q3 == 0 {
 		return d, false
 	}
 	nonzero := 0
-	for _, c := range t.buckets[:tlshBuckets] {
+	for _, c := range buckets {
 		if c > 0 {
 			nonzero++
 		}
@@ -149,7 +222,7 @@ func (t *TLSH) Digest() (d TLSHDigest, ok bool) {
 	for i := range codeSize {
 		var h byte
 		for j := range 4 {
-			k := t.buckets[4*i+j]
+			k := buckets[4*i+j]
 			switch {
 			case q3 < k:
 				h += 3 << (j * 2)
