@@ -298,11 +298,10 @@ type memberBatch struct {
 }
 
 type batchMember struct {
-	rec  *casedb.FileRecord
-	e    *Entry
-	m    *archive.Member
-	err  error // read error after the bytes read
-	size int64 // declared size, -1 when none
+	rec *casedb.FileRecord
+	e   *Entry
+	m   *archive.Member
+	err error // read error after the bytes read
 }
 
 func (x *expander) batcher() *hasher {
