@@ -6,8 +6,9 @@
 #
 # Builds (once) under ${BENCH_DIR:-/tmp/triage-bench}/archives2-SIZE:
 #   arch/   archives holding SIZE_MB of members: zip deflated, zip stored,
-#           tar.gz, 7z (7zz -mx3), tar.xz (xz -3), tar.zst (zstd -3) and
-#           tar.gz archives holding zip archives (nested), two of each;
+#           tar.gz, 7z (7zz -mx3), tar.xz (xz -3), tar.zst (zstd -3),
+#           tar.gz archives holding zip archives (nested) and zips of small
+#           files (2-24 KB, deflated), two of each;
 #   plain/  the same members as plain files (a nested zip as its file and its
 #           members), and a copy of every archive of arch/.
 # The members are a mix: a third of the bytes log-like text (compresses about
@@ -31,7 +32,7 @@ cd "$(dirname "$0")/.."
 size_mb=${1:-384}
 runs=${RUNS:-3}
 work=${BENCH_DIR:-/tmp/triage-bench}
-corpus=$work/archives2-$size_mb
+corpus=$work/archives3-$size_mb
 mkdir -p "$work"
 for t in 7zz xz zstd python3; do
   command -v $t >/dev/null || { echo "$t not installed (apt-get install 7zip xz-utils zstd python3)"; exit 1; }
@@ -80,10 +81,11 @@ def size():
     if k < 0.6: return rnd.randint(4 << 10, 64 << 10)
     if k < 0.9: return rnd.randint(128 << 10, 1 << 20)
     return rnd.randint(2 << 20, 16 << 20)
-def members(total):
+def members(total, small=False):
     out, t, i = [], 0, 0
     while t < total:
-        sz = size(); out.append(("d%d/f%05d.%s" % (i % 3, i, rnd.choice(["log", "bin", "dat", "txt"])), blob(sz)))
+        sz = rnd.randint(2 << 10, 24 << 10) if small else size()
+        out.append(("d%d/f%05d.%s" % (i % 3, i, rnd.choice(["log", "bin", "dat", "txt"])), blob(sz)))
         t += sz; i += 1
     return out
 def write(d, ms):
@@ -93,7 +95,7 @@ def write(d, ms):
 def mkzip(path, ms, method):
     with zipfile.ZipFile(path, "w", method) as z:
         for name, data in ms: z.writestr(name, data)
-kinds = ["zip", "zip-stored", "tar.gz", "7z", "tar.xz", "tar.zst", "nested.tar.gz"]
+kinds = ["zip", "zip-stored", "tar.gz", "7z", "tar.xz", "tar.zst", "nested.tar.gz", "zip-small"]
 per = (mb << 20) // (2 * len(kinds))
 plain, arch = os.path.join(root, "plain"), os.path.join(root, "arch")
 jobs = []
@@ -113,9 +115,9 @@ for i in range(2 * len(kinds)):
             for name in sorted(os.listdir(d)):
                 if not name.endswith(".d"): tf.add(os.path.join(d, name), name)
         continue
-    ms = members(per)
+    ms = members(per, kind == "zip-small")
     write(d, ms)
-    if kind == "zip": mkzip(os.path.join(arch, stem + ".zip"), ms, zipfile.ZIP_DEFLATED)
+    if kind in ("zip", "zip-small"): mkzip(os.path.join(arch, stem + ".zip"), ms, zipfile.ZIP_DEFLATED)
     elif kind == "zip-stored": mkzip(os.path.join(arch, stem + ".zip"), ms, zipfile.ZIP_STORED)
     elif kind == "tar.gz":
         with tarfile.open(os.path.join(arch, stem + ".tar.gz"), "w:gz", compresslevel=6) as tf:
@@ -136,10 +138,10 @@ PY
 fi
 
 # The same split per archive kind, hard links to the files above.
-kinds=(zip zip-stored tar.gz 7z tar.xz tar.zst nested)
+kinds=(zip zip-stored tar.gz 7z tar.xz tar.zst nested zip-small)
 if [ ! -d "$corpus/bykind" ]; then
   for f in "$corpus"/arch/a*; do
-    b=$(basename "$f"); stem=${b%%.*}; k=${kinds[$((10#${stem#a} % 7))]}
+    b=$(basename "$f"); stem=${b%%.*}; k=${kinds[$((10#${stem#a} % ${#kinds[@]}))]}
     mkdir -p "$corpus/bykind/$k/arch" "$corpus/bykind/$k/plain/archives"
     ln "$f" "$corpus/bykind/$k/arch/"
     ln "$corpus/plain/archives/$b" "$corpus/bykind/$k/plain/archives/"
