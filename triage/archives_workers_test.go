@@ -126,3 +126,76 @@ func TestScanArchivesOnWorkers(t *testing.T) {
 		t.Errorf("%d members recorded, want %d", members, len(content))
 	}
 }
+
+// TestScanArchiveSmallMembersInBatches: small members are hashed in
+// batches, yet every member's record has the digests of the bytes put in
+// it (crypto/md5 and crypto/sha256 of them) and comes in the archive's
+// order, a nested archive's members right after it, with the archive's
+// members full batches, empty members, members at the batch size limit and
+// above it, and a nested archive among them.
+func TestScanArchiveSmallMembersInBatches(t *testing.T) {
+	var inner, outer []zfile
+	for j := range 5 {
+		inner = append(inner, zfile{fmt.Sprintf("i%d.txt", j), bytes.Repeat([]byte{byte('a' + j)}, 100*j), zip.Deflate})
+	}
+	sizes := []int{0, 1, 4096, batchFileMax, batchFileMax + 1, 300 << 10, 7}
+	for j := range 150 {
+		n := sizes[j%len(sizes)]
+		if j%len(sizes) == 2 {
+			n += j * 37
+		}
+		d := make([]byte, n)
+		for k := range d {
+			d[k] = byte(k*j + k>>9)
+		}
+		outer = append(outer, zfile{fmt.Sprintf("m%03d.bin", j), d, []uint16{zip.Store, zip.Deflate}[j%2]})
+		if j == 70 {
+			outer = append(outer, zfile{"nested.zip", mkZip(t, inner...), zip.Store})
+		}
+	}
+	root := t.TempDir()
+	writeFiles(t, root, map[string][]byte{"a.zip": mkZip(t, outer...), "b.tgz": mkTarGz(t, outer...)})
+	var want []zfile
+	for _, f := range outer {
+		want = append(want, f)
+		if f.name == "nested.zip" {
+			for _, i := range inner {
+				want = append(want, zfile{"nested.zip!/" + i.name, i.data, 0})
+			}
+		}
+	}
+	var jl bytes.Buffer
+	scanTree(t, newCase(t), root, Options{Archives: &ArchiveOptions{}, Workers: 2, JSONL: &jl})
+	var recs []map[string]any
+	for _, l := range strings.Split(strings.TrimSpace(jl.String()), "\n") {
+		var r map[string]any
+		if err := json.Unmarshal([]byte(l), &r); err != nil {
+			t.Fatal(err)
+		}
+		recs = append(recs, r)
+	}
+	i := 0
+	for _, arch := range []string{"/a.zip", "/b.tgz"} {
+		for _, f := range want {
+			if i >= len(recs) {
+				t.Fatalf("%d records, want more", len(recs))
+			}
+			r := recs[i]
+			i++
+			if p := arch + "!/" + f.name; r["path"] != p {
+				t.Fatalf("record %d is %v, want %s", i-1, r["path"], p)
+			}
+			m := md5.Sum(f.data)
+			if r["md5"] != hex.EncodeToString(m[:]) || r["sha256"] != sha256Hex(f.data) || r["size"] != float64(len(f.data)) {
+				t.Errorf("%v: md5 %v sha256 %v size %v", r["path"], r["md5"], r["sha256"], r["size"])
+			}
+			if r["complete"] != true {
+				t.Errorf("%v: not complete: %v", r["path"], r["error"])
+			}
+		}
+		if recs[i]["path"] != arch {
+			t.Fatalf("record %d is %v, want the archive %s", i, recs[i]["path"], arch)
+		}
+		i++
+	}
+}

@@ -3,10 +3,10 @@ package archive
 import (
 	"bufio"
 	"compress/bzip2"
-	"compress/gzip"
 	"io"
 	"strings"
 
+	"github.com/klauspost/compress/gzip"
 	"github.com/klauspost/compress/zstd"
 	"github.com/ulikunitz/xz"
 )

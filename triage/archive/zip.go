@@ -4,7 +4,6 @@ import (
 	"archive/zip"
 	"bufio"
 	"compress/bzip2"
-	"compress/flate"
 	"errors"
 	"io"
 	"io/fs"
@@ -13,6 +12,7 @@ import (
 	"strings"
 	"sync"
 
+	"github.com/klauspost/compress/flate"
 	"github.com/ulikunitz/xz"
 )
 
