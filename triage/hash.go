@@ -250,7 +250,6 @@ func newHasher(algs []Algorithm, simd md5simd.Server) *hasher {
 			h.others = append(h.others, algHash{a, h.hs[a]})
 		}
 	}
-	h.batchBuf = make([]byte, batchBytes+batchMax*(mbhash.Pad+1))
 	h.md5s = make([][md5.Size]byte, batchMax)
 	h.sha1s = make([][sha1.Size]byte, batchMax)
 	h.sha256s = make([][sha256.Size]byte, batchMax)
@@ -383,6 +382,22 @@ func (d *Digests) set(a Algorithm, sum []byte) {
 		d.BLAKE3 = x
 	}
 }
+
+// batchBuffer returns the batch buffer, grown to at least n bytes. It is
+// allocated when a batch needs it and as large as the batches have needed
+// (in steps of batchGrow), not at its largest for every hasher: most
+// batches of small contents hold far less than batchBytes (100,000 files
+// of 100 B to 20 KB: about 700 KB), and hashers that only stream large
+// contents never need one.
+func (h *hasher) batchBuffer(n int) []byte {
+	if len(h.batchBuf) < n {
+		h.batchBuf = make([]byte, (n+batchGrow-1)/batchGrow*batchGrow)
+	}
+	return h.batchBuf
+}
+
+// batchGrow is the step in which a batch buffer grows.
+const batchGrow = 128 << 10
 
 // sumBatch hashes the contents held in h.batchBuf at spans (at most
 // batchMax of them, each followed by mbhash.Pad bytes of room). MD5, SHA-1

@@ -849,7 +849,15 @@ type batchItem struct {
 // together and sends each record on its job's channel.
 func (s *scanner) processBatch(ctx context.Context, h *hasher, b []*job) {
 	items := h.items[:0]
-	buf := h.batchBuf
+	// Room for each content, one byte more (a content larger than
+	// declared) and the MD5 padding after it.
+	need := 1
+	for _, j := range b {
+		if j.entry.Open != nil {
+			need += int(max(j.entry.Size, 0)) + mbhash.Pad
+		}
+	}
+	buf := h.batchBuffer(need)
 	spans := h.spans[:0]
 	off := 0
 	for _, j := range b {
