@@ -272,6 +272,9 @@ func (p *diskPass) take(e *Entry) bool {
 	}
 	p.exts = append(p.exts, ext...)
 	p.files = append(p.files, f)
+	if len(p.files)%diskLimitEvery == 0 {
+		p.adjustLimit()
+	}
 	return true
 }
 
@@ -301,7 +304,7 @@ func (p *diskPass) run(ctx context.Context, v *visitor) (*mediahash.Result, erro
 		}
 		return int(a.ext - b.ext)
 	})
-	p.raiseLimit()
+	p.adjustLimit()
 	err := p.read(ctx, v)
 	p.stopStreams(err)
 	p.wg.Wait()
@@ -333,36 +336,49 @@ func (p *diskPass) run(ctx context.Context, v *visitor) (*mediahash.Result, erro
 	return p.push.Finish(), nil
 }
 
-// diskMemoryLimit is the soft memory limit (runtime/debug.SetMemoryLimit)
-// of the pass, above the live heap at its start: the pass allocates the
-// contents it assembles, and the collector, left to its default (a heap
-// twice the live one), let a 500 MB image of 25,000 files reach 310 MB of
-// RSS for 120 MB live.
-const diskMemoryLimit = 224 << 20
+// The soft memory limit (runtime/debug.SetMemoryLimit) of a scan with the
+// pass: the live heap (mostly the collected entries) plus
+// diskMemoryHeadroom, and at least diskMemoryFloor. The pass allocates the
+// contents it assembles and the records it sends; the collector, left to
+// its default (a heap twice the live one), let the 2 GB image of 100,000
+// files reach 165 MB of heap for 82 MB live. The live heap is mostly
+// byte blocks without pointers (the arena, the assembled contents), which
+// the collector marks quickly: a collection every 48 MiB allocated costs
+// little.
+var (
+	diskMemoryFloor    int64 = 96 << 20
+	diskMemoryHeadroom int64 = 48 << 20
+)
+
+// diskLimitEvery is how many collected contents pass between updates of
+// the soft memory limit as the collection grows.
+const diskLimitEvery = 4096
 
 // limitMemory sets the soft memory limit for the scan, unless the
-// examiner set one (GOMEMLIMIT): diskMemoryLimit, raised as the collected
-// entries grow (raiseLimit). It returns the restore.
+// examiner set one (GOMEMLIMIT) or chose the collector's pace (GOGC). It
+// returns the restore.
 func (p *diskPass) limitMemory() func() {
-	if os.Getenv("GOMEMLIMIT") != "" {
+	if os.Getenv("GOMEMLIMIT") != "" || os.Getenv("GOGC") != "" {
 		return func() {}
 	}
 	p.limited = true
-	old := debug.SetMemoryLimit(diskMemoryLimit)
+	old := debug.SetMemoryLimit(-1)
+	p.adjustLimit()
 	return func() { debug.SetMemoryLimit(old) }
 }
 
-// raiseLimit keeps the soft memory limit at least 96 MiB above the live
-// heap (the entries of a very large volume), so that the collector is not
-// run without end.
-func (p *diskPass) raiseLimit() {
+// adjustLimit sets the soft memory limit to diskMemoryHeadroom above the
+// live heap (as the last collection found it), at least diskMemoryFloor,
+// so that the collector runs often enough to keep the heap near what is
+// live, but not without end while the collected entries grow.
+func (p *diskPass) adjustLimit() {
 	if !p.limited {
 		return
 	}
 	sample := []metrics.Sample{{Name: "/gc/heap/live:bytes"}}
 	metrics.Read(sample)
 	if sample[0].Value.Kind() == metrics.KindUint64 {
-		debug.SetMemoryLimit(max(int64(diskMemoryLimit), int64(sample[0].Value.Uint64())+96<<20))
+		debug.SetMemoryLimit(max(diskMemoryFloor, int64(sample[0].Value.Uint64())+diskMemoryHeadroom))
 	}
 }
 
