@@ -123,6 +123,10 @@ func (f *fuzzyHash) BlockSize() int              { return 64 }
 // blockSize is the read size of the hashing pipeline.
 const blockSize = 1 << 20
 
+// readGrow is the step in which a hasher's first read buffer grows to the
+// contents it reads inline.
+const readGrow = 64 << 10
+
 // parallelThreshold: content at least this large is hashed with the
 // algorithms spread over two goroutines, so a single large file uses both
 // cores; smaller content is hashed inline.
@@ -293,14 +297,24 @@ type hashResult struct {
 // are hashed at once (8 or more lanes busy); alone it is slower than the
 // scalar code.
 func (h *hasher) sum(r io.Reader, size int64, simd bool, onRead func(int)) hashResult {
-	if h.bufs[0] == nil {
-		// Allocated on first use: a scan of small files never needs them.
-		h.bufs[0] = make([]byte, blockSize)
+	parallel := size >= parallelThreshold
+	// The read buffers are allocated on first use (a scan of small files
+	// never needs them): the first as large as the contents read inline
+	// have needed (up to blockSize, a content larger than declared is
+	// read in several), the second only for the double-buffered read of a
+	// large content.
+	want := blockSize
+	if !parallel {
+		want = int(min(blockSize, (max(size, 0)+readGrow)/readGrow*readGrow))
+	}
+	if len(h.bufs[0]) < want {
+		h.bufs[0] = make([]byte, want)
+	}
+	if parallel && h.bufs[1] == nil {
 		h.bufs[1] = make([]byte, blockSize)
 	}
 	h.useMD5(simd)
 	h.reset()
-	parallel := size >= parallelThreshold
 	if parallel {
 		for _, l := range h.lanes {
 			l.start.Do(func() { go l.run() })
