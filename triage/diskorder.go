@@ -350,9 +350,14 @@ var (
 	diskMemoryHeadroom int64 = 48 << 20
 )
 
-// diskLimitEvery is how many collected contents pass between updates of
-// the soft memory limit as the collection grows.
-const diskLimitEvery = 4096
+// The soft memory limit is updated every diskLimitEvery collected
+// contents as the collection grows, and every diskLimitMedia bytes of the
+// pass: what the walk held may be let go once the pass has started (an
+// E01's cache of chunks read at random).
+const (
+	diskLimitEvery = 4096
+	diskLimitMedia = 64 << 20
+)
 
 // limitMemory sets the soft memory limit for the scan, unless the
 // examiner set one (GOMEMLIMIT) or chose the collector's pace (GOGC). It
@@ -397,6 +402,7 @@ func (p *diskPass) read(ctx context.Context, v *visitor) error {
 	off := p.start
 	next := 0 // next piece to start
 	nextCheckpoint := off + diskCheckpointEvery
+	nextLimit := off + diskLimitMedia
 	block := func(b []byte, bad *container.RegionError, readErr error) error {
 		if err := ctx.Err(); err != nil {
 			return err
@@ -464,6 +470,10 @@ func (p *diskPass) read(ctx context.Context, v *visitor) error {
 		clear(p.active[len(keep):])
 		p.active = keep
 		off = end
+		if off >= nextLimit {
+			nextLimit = off + diskLimitMedia
+			p.adjustLimit()
+		}
 		if off >= nextCheckpoint && off < p.size {
 			nextCheckpoint = off + diskCheckpointEvery
 			if err := p.checkpoint(ctx, v); err != nil {
