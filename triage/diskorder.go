@@ -203,10 +203,11 @@ type diskPass struct {
 	zeros     []byte
 	// off is the media bytes hashed so far, next the next piece to
 	// start (once sorted), nextCheckpoint the offset of the next
-	// checkpoint.
-	off, nextCheckpoint int64
-	next                int
-	walkFeed            // the walk's reads that feed the pass (diskfeed.go)
+	// checkpoint, nextLimit the offset of the next update of the soft
+	// memory limit.
+	off, nextCheckpoint, nextLimit int64
+	next                           int
+	walkFeed                       // the walk's reads that feed the pass (diskfeed.go)
 }
 
 // newDiskPass prepares the pass for the image of s, or returns nil when the
@@ -233,7 +234,7 @@ func (s *scanner) newDiskPass() *diskPass {
 		p.push = mediahash.NewPusher(p.size)
 	}
 	p.stat = MediaRead{Size: p.size, Passes: 1, ResumedAt: p.start}
-	p.off, p.nextCheckpoint = p.start, p.start+diskCheckpointEvery
+	p.off, p.nextCheckpoint, p.nextLimit = p.start, p.start+diskCheckpointEvery, p.start+diskLimitMedia
 	p.feedFrom(s.src)
 	return p
 }
@@ -282,6 +283,9 @@ func (p *diskPass) take(e *Entry) bool {
 	}
 	p.exts = append(p.exts, ext...)
 	p.files = append(p.files, f)
+	if len(p.files)%diskLimitEvery == 0 {
+		p.adjustLimit()
+	}
 	return true
 }
 
@@ -309,7 +313,7 @@ func (p *diskPass) run(ctx context.Context, v *visitor) (*mediahash.Result, erro
 	}
 	slices.SortFunc(p.pieces, cmpPiece)
 	p.next = 0
-	p.raiseLimit()
+	p.adjustLimit()
 	err := p.read(ctx, v)
 	p.stopStreams(err)
 	p.wg.Wait()
@@ -341,36 +345,54 @@ func (p *diskPass) run(ctx context.Context, v *visitor) (*mediahash.Result, erro
 	return p.push.Finish(), nil
 }
 
-// diskMemoryLimit is the soft memory limit (runtime/debug.SetMemoryLimit)
-// of the pass, above the live heap at its start: the pass allocates the
-// contents it assembles, and the collector, left to its default (a heap
-// twice the live one), let a 500 MB image of 25,000 files reach 310 MB of
-// RSS for 120 MB live.
-const diskMemoryLimit = 224 << 20
+// The soft memory limit (runtime/debug.SetMemoryLimit) of a scan with the
+// pass: the live heap (mostly the collected entries) plus
+// diskMemoryHeadroom, and at least diskMemoryFloor. The pass allocates the
+// contents it assembles and the records it sends; the collector, left to
+// its default (a heap twice the live one), let the 2 GB image of 100,000
+// files reach 165 MB of heap for 82 MB live. The live heap is mostly
+// byte blocks without pointers (the arena, the assembled contents), which
+// the collector marks quickly: a collection every 48 MiB allocated costs
+// little.
+var (
+	diskMemoryFloor    int64 = 96 << 20
+	diskMemoryHeadroom int64 = 48 << 20
+)
+
+// The soft memory limit is updated every diskLimitEvery collected
+// contents as the collection grows, and every diskLimitMedia bytes of the
+// pass: what the walk held may be let go once the pass has started (an
+// E01's cache of chunks read at random).
+const (
+	diskLimitEvery = 4096
+	diskLimitMedia = 64 << 20
+)
 
 // limitMemory sets the soft memory limit for the scan, unless the
-// examiner set one (GOMEMLIMIT): diskMemoryLimit, raised as the collected
-// entries grow (raiseLimit). It returns the restore.
+// examiner set one (GOMEMLIMIT) or chose the collector's pace (GOGC). It
+// returns the restore.
 func (p *diskPass) limitMemory() func() {
-	if os.Getenv("GOMEMLIMIT") != "" {
+	if os.Getenv("GOMEMLIMIT") != "" || os.Getenv("GOGC") != "" {
 		return func() {}
 	}
 	p.limited = true
-	old := debug.SetMemoryLimit(diskMemoryLimit)
+	old := debug.SetMemoryLimit(-1)
+	p.adjustLimit()
 	return func() { debug.SetMemoryLimit(old) }
 }
 
-// raiseLimit keeps the soft memory limit at least 96 MiB above the live
-// heap (the entries of a very large volume), so that the collector is not
-// run without end.
-func (p *diskPass) raiseLimit() {
+// adjustLimit sets the soft memory limit to diskMemoryHeadroom above the
+// live heap (as the last collection found it), at least diskMemoryFloor,
+// so that the collector runs often enough to keep the heap near what is
+// live, but not without end while the collected entries grow.
+func (p *diskPass) adjustLimit() {
 	if !p.limited {
 		return
 	}
 	sample := []metrics.Sample{{Name: "/gc/heap/live:bytes"}}
 	metrics.Read(sample)
 	if sample[0].Value.Kind() == metrics.KindUint64 {
-		debug.SetMemoryLimit(max(int64(diskMemoryLimit), int64(sample[0].Value.Uint64())+96<<20))
+		debug.SetMemoryLimit(max(diskMemoryFloor, int64(sample[0].Value.Uint64())+diskMemoryHeadroom))
 	}
 }
 
@@ -497,6 +519,10 @@ func (p *diskPass) block(ctx context.Context, v *visitor, b []byte, bad *contain
 	clear(p.active[len(keep):])
 	p.active = keep
 	p.off = end
+	if p.off >= p.nextLimit {
+		p.nextLimit = p.off + diskLimitMedia
+		p.adjustLimit()
+	}
 	if p.off >= p.nextCheckpoint && p.off < p.size {
 		p.nextCheckpoint = p.off + diskCheckpointEvery
 		if err := p.checkpoint(ctx, v); err != nil {

@@ -125,6 +125,10 @@ func (f *fuzzyHash) BlockSize() int              { return 64 }
 // blockSize is the read size of the hashing pipeline.
 const blockSize = 1 << 20
 
+// readGrow is the step in which a hasher's first read buffer grows to the
+// contents it reads inline.
+const readGrow = 64 << 10
+
 // parallelThreshold: content at least this large is hashed with the
 // algorithms spread over two goroutines, so a single large file uses both
 // cores; smaller content is hashed inline.
@@ -255,7 +259,6 @@ func newHasher(algs []Algorithm, simd md5simd.Server) *hasher {
 			h.others = append(h.others, algHash{a, h.hs[a]})
 		}
 	}
-	h.batchBuf = make([]byte, batchBytes+batchMax*(mbhash.Pad+1))
 	h.md5s = make([][md5.Size]byte, batchMax)
 	h.sha1s = make([][sha1.Size]byte, batchMax)
 	h.sha256s = make([][sha256.Size]byte, batchMax)
@@ -299,14 +302,24 @@ type hashResult struct {
 // are hashed at once (8 or more lanes busy); alone it is slower than the
 // scalar code.
 func (h *hasher) sum(r io.Reader, size int64, simd bool, onRead func(int)) hashResult {
-	if h.bufs[0] == nil {
-		// Allocated on first use: a scan of small files never needs them.
-		h.bufs[0] = make([]byte, blockSize)
+	parallel := size >= parallelThreshold
+	// The read buffers are allocated on first use (a scan of small files
+	// never needs them): the first as large as the contents read inline
+	// have needed (up to blockSize, a content larger than declared is
+	// read in several), the second only for the double-buffered read of a
+	// large content.
+	want := blockSize
+	if !parallel {
+		want = int(min(blockSize, (max(size, 0)+readGrow)/readGrow*readGrow))
+	}
+	if len(h.bufs[0]) < want {
+		h.bufs[0] = make([]byte, want)
+	}
+	if parallel && h.bufs[1] == nil {
 		h.bufs[1] = make([]byte, blockSize)
 	}
 	h.useMD5(simd)
 	h.reset()
-	parallel := size >= parallelThreshold
 	if parallel {
 		for _, l := range h.lanes {
 			l.start.Do(func() { go l.run() })
@@ -388,6 +401,22 @@ func (d *Digests) set(a Algorithm, sum []byte) {
 		d.BLAKE3 = x
 	}
 }
+
+// batchBuffer returns the batch buffer, grown to at least n bytes. It is
+// allocated when a batch needs it and as large as the batches have needed
+// (in steps of batchGrow), not at its largest for every hasher: most
+// batches of small contents hold far less than batchBytes (100,000 files
+// of 100 B to 20 KB: about 700 KB), and hashers that only stream large
+// contents never need one.
+func (h *hasher) batchBuffer(n int) []byte {
+	if len(h.batchBuf) < n {
+		h.batchBuf = make([]byte, (n+batchGrow-1)/batchGrow*batchGrow)
+	}
+	return h.batchBuf
+}
+
+// batchGrow is the step in which a batch buffer grows.
+const batchGrow = 128 << 10
 
 // sumBatch hashes the contents held in h.batchBuf at spans (at most
 // batchMax of them, each followed by mbhash.Pad bytes of room). MD5, SHA-1

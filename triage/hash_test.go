@@ -7,11 +7,17 @@ import (
 	"crypto/sha256"
 	"encoding/hex"
 	"errors"
-	md5simd "github.com/minio/md5-simd"
+	"fmt"
 	"io"
 	"math/rand"
+	"os"
+	"path/filepath"
 	"testing"
 	"testing/iotest"
+
+	md5simd "github.com/minio/md5-simd"
+
+	"github.com/triagekit/triage/internal/mbhash"
 )
 
 // The pipelined (two-lane, double-buffered) and inline paths must give the
@@ -91,3 +97,57 @@ func BenchmarkHasher64MiB(b *testing.B) { benchmarkHasher(b, DefaultAlgorithms, 
 func BenchmarkHasher16KiB(b *testing.B) { benchmarkHasher(b, DefaultAlgorithms, 16<<10) }
 
 func BenchmarkHasher64MiBSHA256(b *testing.B) { benchmarkHasher(b, []Algorithm{SHA256}, 64<<20) }
+
+// The batch buffer grows with the batches (in steps of batchGrow), never
+// shrinks, and is not allocated before a batch needs it.
+func TestBatchBufferGrows(t *testing.T) {
+	h := newHasher(DefaultAlgorithms, nil)
+	defer h.close()
+	if h.batchBuf != nil {
+		t.Fatalf("batch buffer of %d bytes before any batch", len(h.batchBuf))
+	}
+	for _, c := range []struct{ need, want int }{
+		{1, batchGrow}, {batchGrow, batchGrow}, {batchGrow + 1, 2 * batchGrow}, {100, 2 * batchGrow},
+		{batchBytes + batchMax*(mbhash.Pad+1), batchBytes + batchGrow},
+	} {
+		if got := len(h.batchBuffer(c.need)); got != c.want {
+			t.Errorf("need %d: %d bytes, want %d", c.need, got, c.want)
+		}
+	}
+}
+
+// A folder whose batches go from tiny to full (2 MiB) and back, read by one
+// worker, gets the digests of the standard library's functions.
+func TestBatchesOfGrowingSize(t *testing.T) {
+	root := t.TempDir()
+	rnd := rand.New(rand.NewSource(15))
+	want := map[string]string{}
+	sizes := []int{}
+	for range 100 {
+		sizes = append(sizes, rnd.Intn(300))
+	}
+	for range 20 {
+		sizes = append(sizes, batchFileMax-rnd.Intn(1000)) // about 8 a full batch
+	}
+	for range 100 {
+		sizes = append(sizes, rnd.Intn(3000))
+	}
+	for i, n := range sizes {
+		b := make([]byte, n)
+		rnd.Read(b)
+		name := fmt.Sprintf("f%03d", i)
+		if err := os.WriteFile(filepath.Join(root, name), b, 0o644); err != nil {
+			t.Fatal(err)
+		}
+		sum := md5.Sum(b)
+		want["/"+name] = hex.EncodeToString(sum[:])
+	}
+	c := newCase(t)
+	res := scanTree(t, c, root, Options{Workers: 1})
+	recs := records(t, c, res.EvidenceID)
+	for p, w := range want {
+		if r := recs[p]; r == nil || r.MD5 != w || !r.Complete {
+			t.Errorf("%s: %+v, want md5 %s", p, r, w)
+		}
+	}
+}

@@ -76,7 +76,7 @@ func (o *ScanOptions) AddFlags(f *pflag.FlagSet) {
 	f.StringVar(&o.JSONL, "jsonl", "", "stream one JSON object per record to `FILE`, appended to ('-' for standard output)")
 	f.StringVar(&o.Hash, "hash", "md5,sha1,sha256", "digests to compute: any of md5, sha1, sha256, blake3, ssdeep, tlsh")
 	f.BoolVar(&o.Fuzzy, "fuzzy", false, "also compute the similarity digests ssdeep and TLSH (slower; see docs/hashsets.md)")
-	f.IntVar(&o.Workers, "workers", 0, "files read and hashed at once (0: 16, or two per CPU when more; the hashing uses every core)")
+	f.IntVar(&o.Workers, "workers", 0, "files read and hashed at once (0: 16, or two per CPU when more; two per CPU, at least 4, when an image is read in one pass; the hashing uses every core)")
 	f.BoolVarP(&o.Quiet, "quiet", "q", false, "print no progress and no summary")
 	f.StringVar(&o.Examiner, "examiner", os.Getenv("TRIAGE_EXAMINER"), "examiner name recorded on the evidence item (default $TRIAGE_EXAMINER)")
 	f.BoolVar(&o.Rescan, "rescan", false, "scan a source again as a new evidence item when the case already holds a finished scan of it")

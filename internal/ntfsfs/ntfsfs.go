@@ -150,6 +150,18 @@ func (fs *FS) volumeLabel() string {
 	return label
 }
 
+// purge lets go of what go-ntfs caches (pages of the $MFT, parsed
+// entries): once a walk has read every entry, the contents are read
+// from the image, and the scan that reads them after the walk would
+// otherwise hold 16 MiB of pages it does not need. Later reads fill the
+// cache again.
+func (fs *FS) purge() {
+	_ = fs.locked("releasing the caches", func() error {
+		fs.meta.Purge()
+		return nil
+	})
+}
+
 func (fs *FS) locked(what string, fn func() error) error {
 	return fs.lockedEntry(what, -1, fn)
 }

@@ -655,3 +655,66 @@ func TestExtentReader(t *testing.T) {
 		t.Errorf("truncated image: %d, %v; want %d, unexpected EOF", n, err, 42000-40960)
 	}
 }
+
+// TestContentAfterWalk reads every stream of the testdata images after the
+// walk has ended, through its Content alone (the walk's File cleared, the
+// caches let go), as a scan in disk order does, and compares it with the
+// Sleuth Kit's fls and icat (make.sh).
+func TestContentAfterWalk(t *testing.T) {
+	for _, name := range []string{"ntfs-basic.raw", "mbr-ntfs-ext4.raw", "gpt-ntfs.raw"} {
+		t.Run(name, func(t *testing.T) {
+			img := testImage(t, name)
+			for sector, wants := range readExpected(t, name) {
+				vol := img[sector*512:]
+				if sector > 0 {
+					vol = vol[:8<<20] // make.sh's NTFS volumes are 8 MiB
+				}
+				fs, err := Open(bytes.NewReader(vol), 0, int64(len(vol)))
+				if err != nil {
+					t.Fatal(err)
+				}
+				contents := map[string]*Content{}
+				extents := map[string][]Extent{}
+				var files []*File
+				err = fs.Walk(context.Background(), func(it *Item) error {
+					if it.Stream == nil {
+						return nil
+					}
+					p := it.Path
+					if it.Stream.Name != "" {
+						p += ":" + it.Stream.Name
+					}
+					contents[p] = fs.Content(it.File, it.Stream)
+					extents[p] = fs.Extents(it.Stream)
+					files = append(files, it.File)
+					return nil
+				}, func(error) {})
+				if err != nil {
+					t.Fatal(err)
+				}
+				for _, f := range files {
+					*f = File{} // the Content must not need its entry
+				}
+				for _, w := range wants {
+					c := contents[w.path]
+					if skipTSK[w.path] || c == nil {
+						continue // a folder, or a name TestAgainstSleuthKit checks
+					}
+					if x := c.Extents(); fmt.Sprint(x) != fmt.Sprint(extents[w.path]) {
+						t.Errorf("%s: extents %v after the walk, %v during it", w.path, x, extents[w.path])
+					}
+					r, err := c.Open()
+					if err != nil {
+						t.Errorf("%s: %v", w.path, err)
+						continue
+					}
+					m := md5.New()
+					n, err := io.Copy(m, r)
+					if err != nil || n != w.size || hex.EncodeToString(m.Sum(nil)) != w.md5 {
+						t.Errorf("%s: %d bytes, md5 %x, err %v; fls/icat: %d %s", w.path, n, m.Sum(nil), err, w.size, w.md5)
+					}
+				}
+			}
+		})
+	}
+}

@@ -53,26 +53,82 @@ func (x *extentReader) ReadAt(p []byte, off int64) (int, error) {
 // OpenStream returns a reader of the content of stream s of f. The reader
 // reads the image directly and may be used concurrently with other streams.
 func (fs *FS) OpenStream(f *File, s *Stream) (*StreamReader, error) {
+	c := fs.content(f, s)
+	return c.open()
+}
+
+// Content is what reading the content of one stream needs: the bytes of a
+// resident stream or the volume extents of a plain non-resident one, the
+// number and offset of its MFT entry, its name and size; not the entry's
+// names, times and other streams. The scan holds one per file until the
+// file's content is read (in disk order, after the walk), so it is small:
+// about 130 bytes where the entry and its stream take about 400.
+type Content struct {
+	fs          *FS
+	entry, eoff int64 // MFT entry number and image offset
+	size, init  int64
+	name        string
+	reason      string   // Stream.Unreadable
+	resident    []byte   // the bytes of a resident stream (kind contentResident)
+	extents     []extent // the volume extents of a plain stream (kind contentDirect)
+	kind        uint8
+}
+
+// Kinds of Content: how it is read.
+const (
+	contentParsed   = iota // through go-ntfs, from the MFT entry parsed again
+	contentResident        // from the resident bytes
+	contentDirect          // from the volume extents
+)
+
+// Content returns what reading the content of stream s of f needs.
+func (fs *FS) Content(f *File, s *Stream) *Content {
+	c := fs.content(f, s)
+	return &c
+}
+
+func (fs *FS) content(f *File, s *Stream) Content {
+	c := Content{fs: fs, entry: f.Entry, eoff: f.Offset, size: s.Size, init: s.init, name: s.Name, reason: s.Unreadable}
 	switch {
 	case s.Resident && s.resident != nil:
-		return &StreamReader{rr: bytes.NewReader(s.resident), direct: true, size: s.Size, reason: s.Unreadable, entry: f.Entry, eoff: f.Offset, name: s.Name}, nil
+		c.kind, c.resident = contentResident, s.resident
 	case s.direct:
-		return &StreamReader{rr: &extentReader{r: fs.raw, extents: s.extents, init: s.init}, direct: true, size: s.Size,
-			reason: s.Unreadable, entry: f.Entry, eoff: f.Offset, name: s.Name}, nil
+		c.kind, c.extents = contentDirect, s.extents
 	}
+	return c
+}
+
+// Open returns a reader of the content, as OpenStream does.
+func (c *Content) Open() (io.ReadCloser, error) {
+	r, err := c.open()
+	if err != nil {
+		return nil, err
+	}
+	return r, nil
+}
+
+func (c *Content) open() (*StreamReader, error) {
+	switch c.kind {
+	case contentResident:
+		return &StreamReader{rr: bytes.NewReader(c.resident), direct: true, size: c.size, reason: c.reason, entry: c.entry, eoff: c.eoff, name: c.name}, nil
+	case contentDirect:
+		return &StreamReader{rr: &extentReader{r: c.fs.raw, extents: c.extents, init: c.init}, direct: true, size: c.size,
+			reason: c.reason, entry: c.entry, eoff: c.eoff, name: c.name}, nil
+	}
+	fs := c.fs
 	var rr parser.RangeReaderAt
-	err := fs.locked(fmt.Sprintf("opening stream %q of MFT entry %d", s.Name, f.Entry), func() error {
-		e, err := fs.data.GetMFT(f.Entry)
+	err := fs.locked(fmt.Sprintf("opening stream %q of MFT entry %d", c.name, c.entry), func() error {
+		e, err := fs.data.GetMFT(c.entry)
 		if err != nil {
 			return err
 		}
-		rr, err = parser.OpenStream(fs.data, e, parser.ATTR_TYPE_DATA, parser.WILDCARD_STREAM_ID, s.Name)
+		rr, err = parser.OpenStream(fs.data, e, parser.ATTR_TYPE_DATA, parser.WILDCARD_STREAM_ID, c.name)
 		return err
 	})
 	if err != nil {
-		return nil, &Error{Off: f.Offset, Entry: f.Entry, Msg: fmt.Sprintf("failed to open stream %q", s.Name), Err: err}
+		return nil, &Error{Off: c.eoff, Entry: c.entry, Msg: fmt.Sprintf("failed to open stream %q", c.name), Err: err}
 	}
-	return &StreamReader{rr: rr, size: s.Size, reason: s.Unreadable, entry: f.Entry, eoff: f.Offset, name: s.Name}, nil
+	return &StreamReader{rr: rr, size: c.size, reason: c.reason, entry: c.entry, eoff: c.eoff, name: c.name}, nil
 }
 
 // StreamReader reads a stream sequentially. Reads end at the stream's
@@ -163,13 +219,20 @@ type Extent struct{ Off, VolOff, Len int64 }
 // for any other stream, which is read through OpenStream. Reading the
 // extents gives the bytes OpenStream's reader gives.
 func (fs *FS) Extents(s *Stream) []Extent {
-	if !s.direct || s.Resident || s.Unreadable != "" || s.Size <= 0 {
+	c := fs.content(&File{}, s)
+	return c.Extents()
+}
+
+// Extents returns where the content lies on the volume, as FS.Extents
+// does for its stream.
+func (c *Content) Extents() []Extent {
+	if c.kind != contentDirect || c.reason != "" || c.size <= 0 {
 		return nil
 	}
-	init := min(s.init, s.Size)
-	out := make([]Extent, 0, len(s.extents)+1)
+	init := min(c.init, c.size)
+	out := make([]Extent, 0, len(c.extents)+1)
 	var pos int64
-	for _, e := range s.extents {
+	for _, e := range c.extents {
 		if pos >= init {
 			break
 		}
@@ -183,8 +246,8 @@ func (fs *FS) Extents(s *Stream) []Extent {
 	if pos < init {
 		return nil
 	}
-	if pos < s.Size {
-		out = append(out, Extent{Off: pos, VolOff: -1, Len: s.Size - pos})
+	if pos < c.size {
+		out = append(out, Extent{Off: pos, VolOff: -1, Len: c.size - pos})
 	}
 	return out
 }

@@ -29,6 +29,7 @@ type Item struct {
 // come after all others; the virtual /$OrphanFiles folder is last. Problems (corrupt entries, directory
 // loops) go to problem and the walk goes on.
 func (fs *FS) Walk(ctx context.Context, visit func(*Item) error, problem func(error)) error {
+	defer fs.purge()
 	files := make(map[int64]*File)
 	r := &resolver{fs: fs, files: files, memo: map[int64]string{5: ""}, problem: problem, maxRead: -1}
 	orphans := false

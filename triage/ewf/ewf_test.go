@@ -732,3 +732,35 @@ func TestZeroChunkShortcut(t *testing.T) {
 		t.Errorf("md5 %s on the second pass", got)
 	}
 }
+
+// A stream lets go of the chunks cached by random reads; reads after it
+// fill the cache again and give the same bytes.
+func TestStreamPurgesTheCache(t *testing.T) {
+	r := openClean(t, fixture(t, "ewf-best-mixed.E01"))
+	wantMD5, _ := hashReadAt(t, r)
+	r.cache.mu.Lock()
+	before := r.cache.ll.Len()
+	r.cache.mu.Unlock()
+	if before <= readAhead {
+		t.Fatalf("%d chunks cached by the reads, want more than %d", before, readAhead)
+	}
+	first := true
+	err := r.Stream(context.Background(), 2, func([]byte, *container.RegionError) error {
+		if first {
+			first = false
+			r.cache.mu.Lock()
+			n := r.cache.ll.Len()
+			r.cache.mu.Unlock()
+			if n > readAhead { // chunks prefetched by the reads may land after the purge
+				t.Errorf("%d chunks cached during the stream (%d before it)", n, before)
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got, _ := hashReadAt(t, r); got != wantMD5 {
+		t.Errorf("md5 %s after the stream, %s before", got, wantMD5)
+	}
+}

@@ -555,6 +555,15 @@ func (c *chunkCache) has(ci int64) bool {
 	return ok || busy
 }
 
+// purge drops the cached chunks; those being decoded are still tracked,
+// and are cached when done.
+func (c *chunkCache) purge() {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	c.ll.Init()
+	clear(c.m)
+}
+
 // put caches a decoded chunk and wakes the goroutines waiting for it.
 func (c *chunkCache) put(ci int64, data []byte, err *container.RegionError) {
 	c.mu.Lock()

@@ -19,6 +19,11 @@ func (r *Reader) Stream(ctx context.Context, workers int, fn func(data []byte, b
 	if workers <= 0 {
 		workers = runtime.GOMAXPROCS(0)
 	}
+	// The stream decodes every chunk once, into buffers of its own: the
+	// chunks cached for random reads (those of a file system's walk
+	// before a scan's disk-order pass, up to cacheBytes) are let go. Later
+	// random reads fill the cache again.
+	r.cache.purge()
 	ctx, cancel := context.WithCancel(ctx)
 	defer cancel()
 	type job struct {

@@ -136,14 +136,13 @@ func (vol *volume) entry(e *fs.Entry, it *ntfsfs.Item) {
 	if s.DeclaredSize != 0 {
 		e.Extra["ntfs_declared_size"] = s.DeclaredSize
 	}
-	v := vol.v
 	// The opener keeps what reading needs, not the whole entry (its
 	// names, times and other streams): a scan in disk order holds the
 	// openers of every file until its content is read.
-	fc, sc := &ntfsfs.File{Entry: f.Entry, Offset: f.Offset}, *s
-	e.Open = func() (io.ReadCloser, error) { return v.OpenStream(fc, &sc) }
+	c := vol.v.Content(f, s)
+	e.Open = c.Open
 	e.Extents = func() []fs.Extent {
-		x := v.Extents(&sc)
+		x := c.Extents()
 		if x == nil {
 			return nil
 		}
