@@ -377,12 +377,15 @@ func (v *memberVisitor) readSmall(rec *casedb.FileRecord, e *Entry, m *archive.M
 	if b.h == nil {
 		b.h = v.x.batcher()
 	}
-	if len(b.items) == batchMax || b.off+int(m.Size)+1+mbhash.Pad > len(b.h.batchBuf) {
+	// A batch of members holds at most what a batch of small files does
+	// (the buffer is allocated whole: members arrive one by one).
+	const full = batchBytes + batchMax*(mbhash.Pad+1)
+	if len(b.items) == batchMax || b.off+int(m.Size)+1+mbhash.Pad > full {
 		if err := v.flush(); err != nil {
 			return nil, false, err
 		}
 	}
-	buf := b.h.batchBuf[b.off : b.off+int(m.Size)+1]
+	buf := b.h.batchBuffer(full)[b.off : b.off+int(m.Size)+1]
 	// One byte more than declared tells a content larger than declared.
 	n, rerr := io.ReadFull(ctxReader{v.ctx, r}, buf)
 	if p := v.x.s.opts.Progress; p != nil {
