@@ -1,0 +1,5 @@
+//go:build race
+
+package fuzzy
+
+func init() { raceEnabled = true }
