@@ -389,18 +389,8 @@ func TestDiskOrderResume(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer c.Close()
-	ctx, cancel := context.WithCancel(context.Background())
-	var at int64
 	var buf bytes.Buffer
-	res, err := Scan(ctx, c, s, Options{Workers: 2, MediaHash: true, JSONL: &buf, afterCheckpoint: func(off int64) {
-		if at == 0 {
-			at = off
-			cancel()
-		}
-	}})
-	if err == nil || res.State != casedb.StateInterrupted || at == 0 {
-		t.Fatalf("first run: state %s, err %v, checkpoint at %d", res.State, err, at)
-	}
+	at := scanToFirstCheckpoint(t, c, s, &buf)
 	res2, err := Scan(context.Background(), c, s, Options{Workers: 2, MediaHash: true, JSONL: &buf})
 	if err != nil || !res2.Resumed || res2.State != casedb.StateComplete {
 		t.Fatalf("resume: %+v, %v", res2, err)
@@ -413,6 +403,25 @@ func TestDiskOrderResume(t *testing.T) {
 	}
 	got := collect(t, c, &buf, res2)
 	sameRecords(t, full, got)
+}
+
+// scanToFirstCheckpoint scans src into c and interrupts the scan at the
+// disk-order pass's first checkpoint, whose offset it returns.
+func scanToFirstCheckpoint(t *testing.T, c *casedb.Case, src Source, jsonl io.Writer) int64 {
+	t.Helper()
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	var at int64
+	res, err := Scan(ctx, c, src, Options{Workers: 2, MediaHash: true, JSONL: jsonl, afterCheckpoint: func(off int64) {
+		if at == 0 {
+			at = off
+			cancel()
+		}
+	}})
+	if err == nil || res.State != casedb.StateInterrupted || at == 0 {
+		t.Fatalf("first run: state %s, err %v, checkpoint at %d", res.State, err, at)
+	}
+	return at
 }
 
 func diskRecByPath(o scanOut, path string) map[string]any {
