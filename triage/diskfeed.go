@@ -67,6 +67,7 @@ func (p *diskPass) drain(v *visitor) error {
 	if b == nil {
 		return nil
 	}
+	p.stat.fromWalk += int64(len(b))
 	err := p.block(v.ctx, v, b, nil, nil)
 	p.tee.restart(p.off)
 	return err

@@ -113,13 +113,21 @@ func TestWalkFeedsPass(t *testing.T) {
 			if want := fileMD5(t, path); self.res.Media.MD5 != want || fed.res.Media.MD5 != want {
 				t.Errorf("media MD5 %s, fed %s; md5 of the image file %s", self.res.Media.MD5, fed.res.Media.MD5, want)
 			}
-			if a, b := *self.res.MediaRead, *fed.res.MediaRead; a != b {
+			a, b := *self.res.MediaRead, *fed.res.MediaRead
+			if a.fromWalk != 0 || b.fromWalk < int64(diskBlock) {
+				t.Errorf("%d bytes of the pass read by the walk, %d with the pass alone; want at least a block (%d) and none", b.fromWalk, a.fromWalk, diskBlock)
+			}
+			if b.fromWalk = 0; a != b {
 				t.Errorf("media read %+v, fed %+v", a, b)
 			}
-			if self.read-fed.read < int64(diskBlock) || fed.read < fed.res.MediaRead.Size {
-				t.Errorf("%d bytes read from the image fed by the walk, %d with the pass alone, for %d bytes of media", fed.read, self.read, fed.res.MediaRead.Size)
+			// The reads of the image: the pass's own, fewer by what the
+			// walk gave it, and the walk's. (Not compared between the
+			// two scans: an NTFS stream opened through go-ntfs while the
+			// walk lets its caches go may read its MFT entry again.)
+			if fed.read < fed.res.MediaRead.Size {
+				t.Errorf("%d bytes read from the image, for %d bytes of media", fed.read, fed.res.MediaRead.Size)
 			}
-			t.Logf("%d bytes read for %d bytes of media (pass alone: %d)", fed.read, fed.res.MediaRead.Size, self.read)
+			t.Logf("%d bytes read for %d bytes of media, %d of them by the walk (pass alone: %d)", fed.read, fed.res.MediaRead.Size, fed.res.MediaRead.fromWalk, self.read)
 		})
 	}
 }

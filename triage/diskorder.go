@@ -113,6 +113,10 @@ type MediaRead struct {
 	ResumedAt int64 `json:"resumed_at,omitempty"`
 	// Text says it in one line, for the report (Summary).
 	Text string `json:"summary"`
+	// fromWalk is the bytes of the pass the walk read (diskfeed.go): not
+	// read again by the pass, and not recorded (the same scan fed or not
+	// records the same).
+	fromWalk int64
 }
 
 // Summary is the one line a report gives of how the media was read.
