@@ -2,6 +2,8 @@ package main
 
 import (
 	"bufio"
+	"bytes"
+	"compress/gzip"
 	"context"
 	"crypto/sha256"
 	"encoding/binary"
@@ -9,7 +11,9 @@ import (
 	"encoding/json"
 	"github.com/triagekit/triage/internal/testfixture"
 	"hash/adler32"
+	"io"
 	"os"
+	"os/exec"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -279,4 +283,62 @@ func TestScanE01BadChunkInFile(t *testing.T) {
 	if md5 != "86fb269d190d2c85f6e0468ceca42a20" { // md5 of "Hello world!"
 		t.Errorf("hello world md5 %q", md5)
 	}
+}
+
+// TestScanE01SegmentFiles: the SHA-256 of each segment file recorded with
+// the media hashes, made from the scan's own reads of the files, is the
+// file's sha256sum (the standard library's when coreutils is absent).
+func TestScanE01SegmentFiles(t *testing.T) {
+	dir := t.TempDir()
+	for _, s := range []string{"E01", "E02", "E03"} {
+		b, err := os.ReadFile(filepath.Join(imageFixtures, "ewf-split-none."+s+".gz"))
+		if err != nil {
+			t.Fatal(err)
+		}
+		zr, err := gzip.NewReader(bytes.NewReader(b))
+		if err != nil {
+			t.Fatal(err)
+		}
+		raw, err := io.ReadAll(zr)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := os.WriteFile(filepath.Join(dir, "ewf-split-none."+s), raw, 0o444); err != nil {
+			t.Fatal(err)
+		}
+	}
+	st, ev, _, errs := scanEvidence(t, filepath.Join(dir, "ewf-split-none.E01"))
+	if st != 0 && st != 3 {
+		t.Fatalf("status %d: %s", st, errs)
+	}
+	hashes, _ := ev.Metadata["media_hashes"].(map[string]any)
+	files, _ := hashes["segment_files"].([]any)
+	if len(files) != 3 {
+		t.Fatalf("segment files %v", hashes["segment_files"])
+	}
+	for i, f := range files {
+		m, _ := f.(map[string]any)
+		path, _ := m["path"].(string)
+		if want := filepath.Join(dir, "ewf-split-none.E0"+string(rune('1'+i))); path != want {
+			t.Errorf("segment %d: path %q, want %q", i, path, want)
+		}
+		if want := sha256File(t, path); m["sha256"] != want {
+			t.Errorf("%s: sha256 %v, sha256sum %s", filepath.Base(path), m["sha256"], want)
+		}
+	}
+}
+
+// sha256File is coreutils sha256sum's digest of path, or the standard
+// library's when sha256sum is not installed.
+func sha256File(t *testing.T, path string) string {
+	t.Helper()
+	if out, err := exec.Command("sha256sum", path).Output(); err == nil {
+		return strings.Fields(string(out))[0]
+	}
+	b, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	s := sha256.Sum256(b)
+	return hex.EncodeToString(s[:])
 }

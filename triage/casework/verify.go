@@ -38,6 +38,13 @@ type SegmentHash struct {
 	SHA256 string `json:"sha256"`
 }
 
+// segmentDigester is a container that hashes its segment files while it
+// streams its media (ewf.Reader.SegmentSHA256): nil when no stream went
+// to the end.
+type segmentDigester interface {
+	SegmentSHA256() [][sha256.Size]byte
+}
+
 // HashSegments hashes the files of a container (container.SegmentFiler)
 // or of a split raw image; nil for a single raw file or device (its media
 // hashes are the file's).
@@ -47,6 +54,18 @@ func HashSegments(ctx context.Context, img image.Image, info image.Info) ([]Segm
 		segs = sf.SegmentFiles()
 	} else if len(segs) < 2 {
 		return nil, nil
+	}
+	// A container whose stream read its files to the end hashed them on
+	// the way (an E01: the disk-order pass or the verification just
+	// made): they are not read again.
+	if sd, ok := img.(segmentDigester); ok {
+		if sums := sd.SegmentSHA256(); len(sums) == len(segs) && len(segs) > 0 {
+			out := make([]SegmentHash, len(segs))
+			for i, s := range segs {
+				out[i] = SegmentHash{Path: s.Path, Size: s.Size, SHA256: hex.EncodeToString(sums[i][:])}
+			}
+			return out, nil
+		}
 	}
 	var out []SegmentHash
 	for _, s := range segs {

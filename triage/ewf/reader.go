@@ -56,6 +56,10 @@ type Reader struct {
 	// checked as all zeros. A chunk stored as the same bytes decodes to
 	// the same zeros, so free space is not inflated again and again.
 	zeroZ atomic.Pointer[[]byte]
+
+	// segSums are the segment files' digests from the last whole stream
+	// (seghash.go).
+	segSums segSums
 }
 
 // maxZeroZ bounds the stored size of a compressed all-zero chunk that is

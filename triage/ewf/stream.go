@@ -41,7 +41,10 @@ func (r *Reader) Stream(ctx context.Context, workers int, fn func(data []byte, b
 	order := make(chan *job, depth)
 	var wg sync.WaitGroup
 	wg.Add(1)
-	var ahead chunkAhead
+	// The segment files are hashed from the windows read (seghash.go).
+	sh := newSegHasher(r)
+	ahead := chunkAhead{tee: sh.in}
+	produced := false
 	go func() { // producer
 		defer wg.Done()
 		defer close(work)
@@ -62,6 +65,7 @@ func (r *Reader) Stream(ctx context.Context, workers int, fn func(data []byte, b
 				return
 			}
 		}
+		produced = true
 	}()
 	for range workers {
 		wg.Add(1)
@@ -101,13 +105,15 @@ func (r *Reader) Stream(ctx context.Context, workers int, fn func(data []byte, b
 		// The producer may have stopped on cancellation before the end.
 		err = ctx.Err()
 	}
+	sh.finish(err == nil && produced)
 	return err
 }
 
 // The chunks of a segment file follow each other: Stream reads them
 // ahead, readAheadSize bytes at a time, instead of one read call each (a
 // 32 KiB chunk a call: 16,000 calls for 500 MB).
-const readAheadSize = 4 << 20
+// (A variable for the tests, which make windows small.)
+var readAheadSize int64 = 4 << 20
 
 // window is bytes of a segment file read ahead, shared by the chunks it
 // holds; its buffer is reused once they are all decoded.
@@ -127,8 +133,12 @@ func (w *window) release() {
 	}
 }
 
-// chunkAhead is the producer's current window.
-type chunkAhead struct{ w *window }
+// chunkAhead is the producer's current window. Each window read is also
+// sent to tee, when not nil, holding a reference the receiver releases.
+type chunkAhead struct {
+	w   *window
+	tee chan<- *window
+}
 
 // span returns the bytes chunk ci is decoded from, read ahead, and the
 // window holding them (a reference the caller releases); nil when the
@@ -143,9 +153,9 @@ func (a *chunkAhead) span(r *Reader, ci int64) ([]byte, *window) {
 	if w == nil || w.seg != seg || off < w.off || off+n > w.off+int64(len(w.b)) {
 		a.release()
 		sf := r.segs[seg]
-		size := min(int64(readAheadSize), sf.Size-off)
+		size := min(readAheadSize, sf.Size-off)
 		bp, _ := windowPool.Get().(*[]byte)
-		if bp == nil {
+		if bp == nil || int64(cap(*bp)) < size {
 			b := make([]byte, readAheadSize)
 			bp = &b
 		}
@@ -154,6 +164,10 @@ func (a *chunkAhead) span(r *Reader, ci int64) ([]byte, *window) {
 		w = &window{seg: seg, off: off, b: b[:m]}
 		w.refs.Store(1) // the producer's
 		a.w = w
+		if a.tee != nil && m > 0 {
+			w.refs.Add(1)
+			a.tee <- w
+		}
 		if int64(m) < n {
 			return nil, nil
 		}
