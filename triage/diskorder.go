@@ -235,7 +235,7 @@ func (s *scanner) newDiskPass() *diskPass {
 		}
 	}
 	if p.push == nil {
-		p.push = mediahash.NewPusher(p.size)
+		p.push = mediahash.NewImagePusher(p.img, p.size)
 	}
 	p.stat = MediaRead{Size: p.size, Passes: 1, ResumedAt: p.start}
 	p.off, p.nextCheckpoint, p.nextLimit = p.start, p.start+diskCheckpointEvery, p.start+diskLimitMedia

@@ -325,7 +325,7 @@ func runImageVerify(ctx context.Context, opts *ImageVerifyOptions, g *globalOpti
 	if err != nil {
 		return err
 	}
-	files, err := casework.HashSegments(ctx, img, info)
+	files, err := casework.HashSegments(ctx, img, info, res)
 	if err != nil {
 		return err
 	}

@@ -342,3 +342,60 @@ func sha256File(t *testing.T, path string) string {
 	s := sha256.Sum256(b)
 	return hex.EncodeToString(s[:])
 }
+
+// TestSplitRawSegmentFiles: for a split raw image, the SHA-256 of each
+// file recorded with the media hashes (made from the media's blocks, by
+// the scan's disk-order pass and by image verify) is the file's sha256sum.
+func TestSplitRawSegmentFiles(t *testing.T) {
+	dir := t.TempDir()
+	var paths []string
+	for _, s := range []string{"001", "002", "003"} {
+		b, err := os.ReadFile(filepath.Join(imageFixtures, "fat-small.raw."+s+".gz"))
+		if err != nil {
+			t.Fatal(err)
+		}
+		zr, err := gzip.NewReader(bytes.NewReader(b))
+		if err != nil {
+			t.Fatal(err)
+		}
+		raw, err := io.ReadAll(zr)
+		if err != nil {
+			t.Fatal(err)
+		}
+		p := filepath.Join(dir, "fat-small.raw."+s)
+		if err := os.WriteFile(p, raw, 0o444); err != nil {
+			t.Fatal(err)
+		}
+		paths = append(paths, p)
+	}
+	check := func(what string, files []any) {
+		t.Helper()
+		if len(files) != len(paths) {
+			t.Fatalf("%s: segment files %v", what, files)
+		}
+		for i, f := range files {
+			m, _ := f.(map[string]any)
+			if m["path"] != paths[i] || m["sha256"] != sha256File(t, paths[i]) {
+				t.Errorf("%s: segment %d %v, want %s with sha256sum %s", what, i, m, paths[i], sha256File(t, paths[i]))
+			}
+		}
+	}
+	st, ev, _, errs := scanEvidence(t, paths[0])
+	if st != 0 && st != 3 {
+		t.Fatalf("status %d: %s", st, errs)
+	}
+	hashes, _ := ev.Metadata["media_hashes"].(map[string]any)
+	files, _ := hashes["segment_files"].([]any)
+	check("scan", files)
+
+	st, out, errs := runTriage(t, "image", "verify", "--json", paths[0])
+	if st != 0 {
+		t.Fatalf("image verify: status %d: %s", st, errs)
+	}
+	var v map[string]any
+	if err := json.Unmarshal([]byte(out), &v); err != nil {
+		t.Fatalf("%v: %s", err, out)
+	}
+	files, _ = v["segment_files"].([]any)
+	check("image verify", files)
+}

@@ -47,13 +47,20 @@ type segmentDigester interface {
 
 // HashSegments hashes the files of a container (container.SegmentFiler)
 // or of a split raw image; nil for a single raw file or device (its media
-// hashes are the file's).
-func HashSegments(ctx context.Context, img image.Image, info image.Info) ([]SegmentHash, error) {
+// hashes are the file's). media, when not nil, is the media hashing just
+// done: the files of a split raw image were hashed from its blocks.
+func HashSegments(ctx context.Context, img image.Image, info image.Info, media *mediahash.Result) ([]SegmentHash, error) {
 	segs := info.Segments
 	if sf, ok := img.(container.SegmentFiler); ok {
 		segs = sf.SegmentFiles()
 	} else if len(segs) < 2 {
 		return nil, nil
+	} else if media != nil && len(media.Segments) == len(segs) {
+		out := make([]SegmentHash, len(segs))
+		for i, s := range segs {
+			out[i] = SegmentHash{Path: s.Path, Size: s.Size, SHA256: hex.EncodeToString(media.Segments[i][:])}
+		}
+		return out, nil
 	}
 	// A container whose stream read its files to the end hashed them on
 	// the way (an E01: the disk-order pass or the verification just
@@ -128,7 +135,7 @@ func (e *Env) verifyScannedImage(ctx context.Context, c *casedb.Case, src triage
 	if d, ok := img.(image.Describer); ok {
 		info = d.Describe()
 	}
-	files, err := HashSegments(ctx, img, info)
+	files, err := HashSegments(ctx, img, info, res)
 	if err != nil {
 		return nil, fmt.Errorf("image verification: %w", err)
 	}

@@ -54,6 +54,11 @@ type Result struct {
 	SHA256  string        `json:"sha256"`
 	Bad     []BadRange    `json:"unreadable,omitempty"`
 	Elapsed time.Duration `json:"-"`
+	// Segments are the SHA-256 of each file of a split raw image, made
+	// from the media's blocks (segments.go); nil for other images, and
+	// when a range could not be read or the hashing did not start at
+	// offset 0.
+	Segments [][sha256.Size]byte `json:"-"`
 }
 
 // blockSize is the unit handed to the hashing goroutines.
@@ -66,6 +71,7 @@ type block struct {
 
 // hasher feeds blocks to one goroutine per digest.
 type hasher struct {
+	seg  *segmentHash // the files of a split raw image, or nil
 	hs   []hash.Hash
 	in   []chan *block
 	done sync.WaitGroup
@@ -74,8 +80,14 @@ type hasher struct {
 	cur  *block
 }
 
-func newHasher() *hasher {
+// newHasher returns a hasher of the media digests and, when sizes is not
+// nil, of the pieces of those sizes (the files of a split raw image).
+func newHasher(sizes []int64) *hasher {
 	h := &hasher{hs: []hash.Hash{md5.New(), sha1.New(), sha256.New()}}
+	if sizes != nil {
+		h.seg = newSegmentHash(sizes)
+		h.hs = append(h.hs, h.seg)
+	}
 	for _, hh := range h.hs {
 		c := make(chan *block, 4)
 		h.in = append(h.in, c)
@@ -154,6 +166,7 @@ func (h *hasher) finish(r *Result) {
 	r.MD5 = hex.EncodeToString(h.hs[0].Sum(nil))
 	r.SHA1 = hex.EncodeToString(h.hs[1].Sum(nil))
 	r.SHA256 = hex.EncodeToString(h.hs[2].Sum(nil))
+	r.Segments = h.segmentSums(r)
 }
 
 // Sum hashes size bytes of r from offset 0. Unreadable parts are hashed
@@ -164,7 +177,7 @@ func (h *hasher) finish(r *Result) {
 func Sum(ctx context.Context, r io.ReaderAt, size int64, workers int, progress func(done int64)) (*Result, error) {
 	start := time.Now()
 	res := &Result{Size: size}
-	h := newHasher()
+	h := newHasher(splitSizes(r, size))
 	var done int64
 	var err error
 	if s, ok := r.(container.Streamer); ok {

@@ -5,6 +5,7 @@ import (
 	"encoding/base64"
 	"encoding/json"
 	"fmt"
+	"io"
 	"time"
 
 	"github.com/triagekit/triage/triage/image/container"
@@ -24,7 +25,13 @@ type Pusher struct {
 
 // NewPusher returns a Pusher for a medium of size bytes.
 func NewPusher(size int64) *Pusher {
-	return &Pusher{h: newHasher(), res: Result{Size: size}, start: time.Now()}
+	return &Pusher{h: newHasher(nil), res: Result{Size: size}, start: time.Now()}
+}
+
+// NewImagePusher returns a Pusher for the medium of img, of size bytes,
+// that also hashes the files of a split raw image (Result.Segments).
+func NewImagePusher(img io.ReaderAt, size int64) *Pusher {
+	return &Pusher{h: newHasher(splitSizes(img, size)), res: Result{Size: size}, start: time.Now()}
 }
 
 // Offset is the number of bytes hashed so far.
@@ -75,7 +82,9 @@ const maxCheckpoint = 1 << 20
 func (p *Pusher) State() ([]byte, error) {
 	p.h.sync()
 	c := checkpoint{Version: 1, Size: p.res.Size, Offset: p.off, Bad: p.res.Bad}
-	for _, hh := range p.h.hs {
+	// The three media digests; the files of a split raw image are not
+	// saved (a resumed pass reads them again after it).
+	for _, hh := range p.h.hs[:3] {
 		m, ok := hh.(encoding.BinaryMarshaler)
 		if !ok {
 			return nil, fmt.Errorf("hash %T cannot save its state", hh)
