@@ -26,7 +26,13 @@
 # user+sys CPU and wall time of each, and the ratios archives/plain (at most
 # 1.0: a byte inside an archive costs no more than a plain one); then the
 # same per archive kind (BY_KIND=0 skips it), which shows what each
-# decompressor adds.
+# decompressor adds. Per kind it also times the format's own tool decoding
+# the same archives to /dev/null (unzip -p, gzip -dc, 7zz x -so, xz -dc,
+# zstd -dc; for the nested kind gzip -dc of the outer archives and unzip -p
+# of the inner zips), user+sys, best of RUNS: "extra" is what opening the
+# archives adds to the plain scan (archives - plain), and extra/decode
+# compares it with decoding alone (at most 1.0: triage adds no more than
+# the decompressor's own work).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 size_mb=${1:-384}
@@ -182,12 +188,44 @@ printf '%-10s wall %6.2f s   user+sys %6.2f s   (best of %d)\n' plain "$pw" "$pc
 printf 'archives/plain: wall %.2f   user+sys %.2f\n' "$(ratio "$aw" "$pw")" "$(ratio "$ac" "$pc")"
 
 [ "${BY_KIND:-1}" = 0 ] && exit 0
+# decode KIND DIR: the format's own tool decodes the archives of DIR/arch to
+# /dev/null (for the nested kind also the inner zips, kept as plain files).
+decode() {
+  local f
+  for f in "$2"/arch/*; do
+    case $1 in
+      zip | zip-stored | zip-small) unzip -p "$f" ;;
+      tar.gz) gzip -dc "$f" ;;
+      nested)
+        gzip -dc "$f"
+        find "$2/plain" -path "$2/plain/archives" -prune -o -name 'inner*.zip' -type f -print0 | xargs -0 -n1 unzip -p ;;
+      7z) 7zz x -so "$f" ;;
+      tar.xz) xz -dc "$f" ;;
+      tar.zst) zstd -q -dc "$f" ;;
+    esac > /dev/null
+  done
+}
+export -f decode
+# decodes KIND DIR: best user+sys CPU of RUNS decodings; sets dc.
+decodes() {
+  rm -f "$work/decode.times"
+  for _ in $(seq "$runs"); do
+    /usr/bin/time -f "%e %U %S" -o "$work/decode.t" bash -c 'decode "$0" "$1"' "$1" "$2"
+    awk '{printf "%s %.2f\n", $1, $2 + $3}' "$work/decode.t" >> "$work/decode.times"
+  done
+  dc=$(best decode 2)
+}
+
 echo
-echo "per kind (two archives each; best of $runs; user+sys s; ratio archives/plain):"
-printf '%-11s %9s %9s %9s %7s %7s\n' kind "inside MB" plain archives cpu wall
+echo "per kind (two archives each; best of $runs; user+sys s; ratio archives/plain;"
+echo "decode: the format's own tool to /dev/null; extra: archives - plain):"
+printf '%-11s %9s %9s %9s %7s %7s %7s %7s %12s\n' kind "inside MB" plain archives cpu wall decode extra extra/decode
 for k in "${kinds[@]}"; do
   d=$corpus/bykind/$k
   inside=$(( ($(bytes "$d/plain") - $(bytes "$d/plain/archives")) >> 20 ))
   pair "$d" "$runs"
-  printf '%-11s %9d %9.2f %9.2f %7.2f %7.2f\n' "$k" "$inside" "$pc" "$ac" "$(ratio "$ac" "$pc")" "$(ratio "$aw" "$pw")"
+  decodes "$k" "$d"
+  extra=$(echo "$ac - $pc" | bc -l)
+  printf '%-11s %9d %9.2f %9.2f %7.2f %7.2f %7.2f %7.2f %12.2f\n' "$k" "$inside" "$pc" "$ac" "$(ratio "$ac" "$pc")" \
+    "$(ratio "$aw" "$pw")" "$dc" "$extra" "$(ratio "$extra" "$dc")"
 done
