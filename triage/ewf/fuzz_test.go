@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"compress/zlib"
 	"context"
+	"crypto/sha256"
 	"errors"
 	"io"
 	"os"
@@ -65,6 +66,11 @@ func FuzzNewReader(f *testing.F) {
 			off += int64(len(data))
 			return nil
 		})
+		// A stream that went to the end hashed the segment file (the
+		// input) from its reads: the digest is the input's.
+		if sums := r.SegmentSHA256(); sums != nil && (len(sums) != 1 || sums[0] != sha256.Sum256(b)) {
+			t.Fatalf("segment digests %x, want the input's %x", sums, sha256.Sum256(b))
+		}
 		_ = r.BadChunks()
 	})
 }
