@@ -2,4 +2,4 @@ package ewf
 
 import "hash/adler32"
 
-func adler(b []byte) uint32 { return adler32.Checksum(b) }
+func adlerSum(b []byte) uint32 { return adler32.Checksum(b) }

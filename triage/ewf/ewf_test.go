@@ -567,8 +567,8 @@ func TestParseError2(t *testing.T) {
 	le(524, 8)
 	le(528, 4096)
 	le(532, 64)
-	le(516, adler(b[:516]))
-	le(536, adler(b[520:536]))
+	le(516, adlerSum(b[:516]))
+	le(536, adlerSum(b[520:536]))
 	got, msg, _ := parseError2(b)
 	if msg != "" || len(got) != 2 || got[0] != (SectorRange{100, 8}) || got[1] != (SectorRange{4096, 64}) {
 		t.Errorf("parseError2 = %v, %q", got, msg)

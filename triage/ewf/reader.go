@@ -15,7 +15,8 @@ import (
 	"sync"
 	"sync/atomic"
 
-	"github.com/klauspost/compress/zlib"
+	"github.com/klauspost/compress/flate"
+	"github.com/triagekit/triage/internal/adler"
 
 	"github.com/triagekit/triage/triage/image/container"
 )
@@ -360,8 +361,25 @@ func (r *Reader) prefetch(ci int64) {
 	}
 }
 
-// zlibPool holds zlib readers, cbufPool buffers for stored chunks.
-var zlibPool, cbufPool sync.Pool
+// flatePool holds deflate readers, cbufPool buffers for stored chunks.
+var flatePool, cbufPool sync.Pool
+
+// zlibHeader checks the two bytes that start a zlib stream (RFC 1950): the
+// deflate method, a window of at most 32 KiB, the check bits, and no
+// preset dictionary (an EWF chunk has none).
+func zlibHeader(b []byte) error {
+	if len(b) < 2 {
+		return errors.New("zlib: stream of fewer than 2 bytes")
+	}
+	cmf, flg := b[0], b[1]
+	switch {
+	case cmf&0x0f != 8 || cmf>>4 > 7 || (uint16(cmf)<<8|uint16(flg))%31 != 0:
+		return fmt.Errorf("zlib: invalid header %#02x %#02x", cmf, flg)
+	case flg&0x20 != 0:
+		return errors.New("zlib: stream needs a preset dictionary")
+	}
+	return nil
+}
 
 // decode reads chunk ci into dst (of the chunk's length, capacity at least
 // that + 4), checking it. A bad chunk is recorded and returned.
@@ -425,7 +443,7 @@ func (r *Reader) decode(ci int64, dst []byte, raw []byte) *container.RegionError
 		} else if _, err := seg.R.ReadAt(b, off); err != nil && !(err == io.EOF) {
 			return fail("read failed: %w", err)
 		}
-		if stored, got := binary.LittleEndian.Uint32(b[want:]), adler32.Checksum(b[:want]); stored != got {
+		if stored, got := binary.LittleEndian.Uint32(b[want:]), adler.Checksum(b[:want]); stored != got {
 			return fail("checksum mismatch (stored %#08x, computed %#08x)", stored, got)
 		}
 		return nil
@@ -458,21 +476,25 @@ func (r *Reader) decode(ci int64, dst []byte, raw []byte) *container.RegionError
 		clear(dst)
 		return nil
 	}
-	br := bytes.NewReader(cbuf)
+	// A zlib stream (RFC 1950): a header of two bytes, the deflate
+	// stream, and the Adler-32 of the data, big-endian. The deflate
+	// stream is inflated by a pooled reader and the checksum checked
+	// here (internal/adler: with vectors, where zlib's reader checks it
+	// a byte at a time).
+	if err := zlibHeader(cbuf); err != nil {
+		return fail("%w", err)
+	}
+	br := bytes.NewReader(cbuf[2:])
 	var zr io.ReadCloser
-	if z, ok := zlibPool.Get().(io.ReadCloser); ok {
-		if err := z.(zlib.Resetter).Reset(br, nil); err != nil {
+	if z, ok := flatePool.Get().(io.ReadCloser); ok {
+		if err := z.(flate.Resetter).Reset(br, nil); err != nil {
 			return fail("%w", err)
 		}
 		zr = z
 	} else {
-		z, err := zlib.NewReader(br)
-		if err != nil {
-			return fail("%w", err)
-		}
-		zr = z
+		zr = flate.NewReader(br)
 	}
-	defer zlibPool.Put(zr)
+	defer flatePool.Put(zr)
 	if _, err := io.ReadFull(zr, dst); err != nil {
 		if err == io.ErrUnexpectedEOF || err == io.EOF {
 			return fail("decompresses to fewer than %d bytes", want)
@@ -487,6 +509,13 @@ func (r *Reader) decode(ci int64, dst []byte, raw []byte) *container.RegionError
 			err = errors.New("stream not terminated")
 		}
 		return fail("%w", err)
+	}
+	var trailer [4]byte
+	if _, err := io.ReadFull(br, trailer[:]); err != nil {
+		return fail("zlib: the stream ends before its checksum")
+	}
+	if stored, got := binary.BigEndian.Uint32(trailer[:]), adler.Checksum(dst); stored != got {
+		return fail("zlib: invalid checksum (stored %#08x, computed %#08x)", stored, got)
 	}
 	// Remember the exact stream of a full all-zero chunk: a non-last
 	// entry's stored size is exact, so only those qualify.
