@@ -2,8 +2,6 @@ package main
 
 import (
 	"bufio"
-	"bytes"
-	"compress/gzip"
 	"context"
 	"crypto/sha256"
 	"encoding/binary"
@@ -11,7 +9,6 @@ import (
 	"encoding/json"
 	"github.com/triagekit/triage/internal/testfixture"
 	"hash/adler32"
-	"io"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -291,19 +288,8 @@ func TestScanE01BadChunkInFile(t *testing.T) {
 func TestScanE01SegmentFiles(t *testing.T) {
 	dir := t.TempDir()
 	for _, s := range []string{"E01", "E02", "E03"} {
-		b, err := os.ReadFile(filepath.Join(imageFixtures, "ewf-split-none."+s+".gz"))
-		if err != nil {
-			t.Fatal(err)
-		}
-		zr, err := gzip.NewReader(bytes.NewReader(b))
-		if err != nil {
-			t.Fatal(err)
-		}
-		raw, err := io.ReadAll(zr)
-		if err != nil {
-			t.Fatal(err)
-		}
-		if err := os.WriteFile(filepath.Join(dir, "ewf-split-none."+s), raw, 0o444); err != nil {
+		name := "ewf-split-none." + s
+		if err := os.WriteFile(filepath.Join(dir, name), testfixture.Image(t, name), 0o444); err != nil {
 			t.Fatal(err)
 		}
 	}
@@ -350,20 +336,9 @@ func TestSplitRawSegmentFiles(t *testing.T) {
 	dir := t.TempDir()
 	var paths []string
 	for _, s := range []string{"001", "002", "003"} {
-		b, err := os.ReadFile(filepath.Join(imageFixtures, "fat-small.raw."+s+".gz"))
-		if err != nil {
-			t.Fatal(err)
-		}
-		zr, err := gzip.NewReader(bytes.NewReader(b))
-		if err != nil {
-			t.Fatal(err)
-		}
-		raw, err := io.ReadAll(zr)
-		if err != nil {
-			t.Fatal(err)
-		}
-		p := filepath.Join(dir, "fat-small.raw."+s)
-		if err := os.WriteFile(p, raw, 0o444); err != nil {
+		name := "fat-small.raw." + s
+		p := filepath.Join(dir, name)
+		if err := os.WriteFile(p, testfixture.Image(t, name), 0o444); err != nil {
 			t.Fatal(err)
 		}
 		paths = append(paths, p)
