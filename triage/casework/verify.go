@@ -50,29 +50,28 @@ type segmentDigester interface {
 // hashes are the file's). media, when not nil, is the media hashing just
 // done: the files of a split raw image were hashed from its blocks.
 func HashSegments(ctx context.Context, img image.Image, info image.Info, media *mediahash.Result) ([]SegmentHash, error) {
+	// The files may have been hashed from the reads of the media just
+	// made: an E01's by its stream (ewf.Reader.SegmentSHA256), a split
+	// raw image's from the media's blocks (media.Segments). They are not
+	// read again.
 	segs := info.Segments
+	var sums [][sha256.Size]byte
 	if sf, ok := img.(container.SegmentFiler); ok {
 		segs = sf.SegmentFiles()
+		if sd, ok := img.(segmentDigester); ok {
+			sums = sd.SegmentSHA256()
+		}
 	} else if len(segs) < 2 {
 		return nil, nil
-	} else if media != nil && len(media.Segments) == len(segs) {
+	} else if media != nil {
+		sums = media.Segments
+	}
+	if len(sums) == len(segs) && len(segs) > 0 {
 		out := make([]SegmentHash, len(segs))
 		for i, s := range segs {
-			out[i] = SegmentHash{Path: s.Path, Size: s.Size, SHA256: hex.EncodeToString(media.Segments[i][:])}
+			out[i] = SegmentHash{Path: s.Path, Size: s.Size, SHA256: hex.EncodeToString(sums[i][:])}
 		}
 		return out, nil
-	}
-	// A container whose stream read its files to the end hashed them on
-	// the way (an E01: the disk-order pass or the verification just
-	// made): they are not read again.
-	if sd, ok := img.(segmentDigester); ok {
-		if sums := sd.SegmentSHA256(); len(sums) == len(segs) && len(segs) > 0 {
-			out := make([]SegmentHash, len(segs))
-			for i, s := range segs {
-				out[i] = SegmentHash{Path: s.Path, Size: s.Size, SHA256: hex.EncodeToString(sums[i][:])}
-			}
-			return out, nil
-		}
 	}
 	var out []SegmentHash
 	for _, s := range segs {

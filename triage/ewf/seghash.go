@@ -4,6 +4,7 @@ import (
 	"crypto/sha256"
 	"fmt"
 	"hash"
+	"io"
 	"sync"
 )
 
@@ -80,7 +81,7 @@ func (s *segHasher) fill(seg int, to int64) error {
 		n, err := sf.R.ReadAt(b, s.pos[seg])
 		if n < len(b) {
 			if err == nil {
-				err = fmt.Errorf("short read")
+				err = io.ErrUnexpectedEOF
 			}
 			return fmt.Errorf("ewf: %s: hashing the segment file at offset %#x: %w", sf.Name, s.pos[seg]+int64(n), err)
 		}

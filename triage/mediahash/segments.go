@@ -3,7 +3,6 @@ package mediahash
 import (
 	"crypto/sha256"
 	"hash"
-	"io"
 
 	"github.com/triagekit/triage/triage/image/container"
 )
@@ -64,8 +63,6 @@ func (s *segmentHash) Sum(b []byte) []byte { return b }
 func (s *segmentHash) Reset()              {}
 func (s *segmentHash) Size() int           { return sha256.Size }
 func (s *segmentHash) BlockSize() int      { return sha256.BlockSize }
-
-var _ io.Writer = (*segmentHash)(nil)
 
 // splitSizes returns the sizes of the files of a split raw image r, in
 // order, when they hold exactly its size bytes; nil for any other image.
