@@ -12,6 +12,7 @@ import (
 	"fmt"
 	"github.com/triagekit/triage/internal/testfixture"
 	"io"
+	"iter"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -116,18 +117,31 @@ func readExpected(t *testing.T, name string) map[int64][]want {
 // skipTSK lists streams where icat's output is not the stream's content.
 var skipTSK = map[string]bool{}
 
+// expectedVolumes yields each NTFS volume of the test image name with the
+// streams make.sh recorded for it (readExpected).
+func expectedVolumes(t *testing.T, name string) iter.Seq2[[]byte, []want] {
+	img := testImage(t, name)
+	exp := readExpected(t, name)
+	return func(yield func([]byte, []want) bool) {
+		for sector, wants := range exp {
+			vol := img[sector*512:]
+			if sector > 0 {
+				vol = vol[:8<<20] // make.sh's NTFS volumes are 8 MiB
+			}
+			if !yield(vol, wants) {
+				return
+			}
+		}
+	}
+}
+
 // TestAgainstSleuthKit compares every $DATA stream of the testdata images
 // with the Sleuth Kit's fls -r -p + icat output recorded by make.sh:
 // allocated and deleted, with sizes and MD5s.
 func TestAgainstSleuthKit(t *testing.T) {
 	for _, name := range []string{"ntfs-basic.raw", "mbr-ntfs-ext4.raw", "gpt-ntfs.raw"} {
 		t.Run(name, func(t *testing.T) {
-			img := testImage(t, name)
-			for sector, wants := range readExpected(t, name) {
-				vol := img[sector*512:]
-				if sector > 0 {
-					vol = vol[:8<<20] // make.sh's NTFS volumes are 8 MiB
-				}
+			for vol, wants := range expectedVolumes(t, name) {
 				gotAll, problems := walkAll(t, vol)
 				if len(problems) > 0 {
 					t.Errorf("problems: %v", problems)
@@ -663,12 +677,7 @@ func TestExtentReader(t *testing.T) {
 func TestContentAfterWalk(t *testing.T) {
 	for _, name := range []string{"ntfs-basic.raw", "mbr-ntfs-ext4.raw", "gpt-ntfs.raw"} {
 		t.Run(name, func(t *testing.T) {
-			img := testImage(t, name)
-			for sector, wants := range readExpected(t, name) {
-				vol := img[sector*512:]
-				if sector > 0 {
-					vol = vol[:8<<20] // make.sh's NTFS volumes are 8 MiB
-				}
+			for vol, wants := range expectedVolumes(t, name) {
 				fs, err := Open(bytes.NewReader(vol), 0, int64(len(vol)))
 				if err != nil {
 					t.Fatal(err)

@@ -2,6 +2,7 @@ package fuzzy
 
 import (
 	"bytes"
+	"io"
 	"math/rand/v2"
 	"testing"
 )
@@ -14,13 +15,7 @@ func checkSSDeep(t *testing.T, b []byte, cuts []int) {
 	ref := newRefSSDeep()
 	ref.Write(b)
 	s := NewSSDeep()
-	rest := b
-	for _, c := range cuts {
-		c = min(c, len(rest))
-		s.Write(rest[:c])
-		rest = rest[c:]
-	}
-	s.Write(rest)
+	writeCut(s, b, cuts)
 	if got, want := s.Sum(), ref.Sum(); got != want {
 		t.Fatalf("%d bytes in writes %v (vector code %v): %s, reference %s", len(b), cuts, useVector, got, want)
 	}
@@ -109,4 +104,15 @@ func FuzzSSDeepWrites(f *testing.F) {
 		}
 		checkSSDeep(t, b, cuts)
 	})
+}
+
+// writeCut writes b to w in pieces of the lengths in cuts (each at most
+// what is left), then the rest.
+func writeCut(w io.Writer, b []byte, cuts []int) {
+	for _, c := range cuts {
+		c = min(c, len(b))
+		w.Write(b[:c])
+		b = b[c:]
+	}
+	w.Write(b)
 }

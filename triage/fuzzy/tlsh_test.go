@@ -34,13 +34,7 @@ func checkTLSH(t *testing.T, b []byte, cuts []int) {
 	var ref refTLSH
 	ref.Write(b)
 	x := NewTLSH()
-	rest := b
-	for _, c := range cuts {
-		c = min(c, len(rest))
-		x.Write(rest[:c])
-		rest = rest[c:]
-	}
-	x.Write(rest)
+	writeCut(x, b, cuts)
 	got, w, n, cs := tlshState(x)
 	if got != [tlshBuckets]uint32(ref.buckets[:tlshBuckets]) || w != ref.window || n != ref.n || cs != ref.checksum {
 		t.Fatalf("%d bytes in writes %v (vector code %v): state differs from the reference (checksum %d, want %d)",
