@@ -17,6 +17,22 @@ const StreamChunk = 4 << 20
 // maxStreamWorkers bounds the pieces in memory (about three per worker).
 const maxStreamWorkers = 16
 
+// StreamDisk is Stream over the media of d that also hashes the files of
+// d from the stream's reads (see File), into sums when the stream goes to
+// its end.
+func StreamDisk(ctx context.Context, d Disk, workers int, sums *FileDigests, fn func(data []byte, bad *container.RegionError) error) error {
+	if workers <= 0 {
+		workers = runtime.GOMAXPROCS(0)
+	}
+	workers = min(workers, maxStreamWorkers)
+	// The reads of the workers come at most about one piece each out of
+	// order; two pieces more leave room for the metadata between them.
+	end := hashFiles(d.OpenFiles(), int64(workers+2)*StreamChunk, sums)
+	err := Stream(ctx, d, d.Size(), workers, fn)
+	end(err == nil)
+	return err
+}
+
 // Stream delivers the media of r (size bytes) to fn in order, in pieces of
 // StreamChunk, read by workers goroutines at once (0: one per CPU), so
 // that compressed grains and clusters are decoded in parallel: the body of

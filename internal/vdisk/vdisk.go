@@ -27,6 +27,9 @@ type Disk interface {
 	// Files lists the files of the disk and of its parents, the disk's
 	// own first.
 	Files() []container.Segment
+	// OpenFiles lists the same files as opened, nil for one not held
+	// open (a disk read from memory).
+	OpenFiles() []*File
 }
 
 // Chain is what a chain being opened shares: the parents given by the
@@ -130,7 +133,7 @@ func FindParent(c *Chain, child, recorded, want string, identify bool, open func
 // RawDisk is a raw file read as the base of a chain (a QCOW2 backing file
 // in raw format).
 type RawDisk struct {
-	f    *os.File
+	f    *File
 	path string
 	size int64
 }
@@ -147,7 +150,7 @@ func OpenRaw(path string) (*RawDisk, error) {
 // OpenFile opens a file of a virtual disk (the disk, an extent, a parent)
 // as evidence is opened (internal/evidence: read-only, O_NOATIME, never a
 // FIFO or a character device) and returns it with its size.
-func OpenFile(path string) (*os.File, int64, error) {
+func OpenFile(path string) (*File, int64, error) {
 	f, err := evidence.Open(path)
 	if err != nil {
 		return nil, 0, err
@@ -157,13 +160,13 @@ func OpenFile(path string) (*os.File, int64, error) {
 		f.Close()
 		return nil, 0, err
 	}
-	return f, fi.Size(), nil
+	return &File{f: f, path: path, size: fi.Size()}, fi.Size(), nil
 }
 
 // OpenMember enters path into the chain c and opens it (OpenFile); mk
 // builds the format's reader over the file, which is closed when mk fails.
 // format prefixes a chain error ("vhd: ...").
-func OpenMember[R any](format, path string, c *Chain, mk func(f *os.File, size int64) (R, error)) (R, error) {
+func OpenMember[R any](format, path string, c *Chain, mk func(f *File, size int64) (R, error)) (R, error) {
 	var zero R
 	if err := c.Enter(path); err != nil {
 		return zero, fmt.Errorf("%s: %w", format, err)
@@ -199,6 +202,7 @@ func (r *RawDisk) Close() error { return r.f.Close() }
 func (r *RawDisk) Files() []container.Segment {
 	return []container.Segment{{Path: r.path, Size: r.size}}
 }
+func (r *RawDisk) OpenFiles() []*File { return []*File{r.f} }
 
 // ReadParent reads p from the parent at off, as zeros where the parent is
 // shorter than the child (a child may be larger than its parent). A nil

@@ -3,10 +3,15 @@ package image
 import (
 	"bytes"
 	"context"
+	"crypto/sha256"
+	"encoding/binary"
 	"errors"
 	"io"
+	"math/rand/v2"
 	"os"
 	"path/filepath"
+	"strconv"
+	"strings"
 	"syscall"
 	"testing"
 	"time"
@@ -113,5 +118,138 @@ func TestVirtualDisksKeepAccessTime(t *testing.T) {
 		if got := time.Unix(st.Atim.Sec, st.Atim.Nsec); !got.Equal(old) {
 			t.Errorf("%s: access time changed from %v to %v", name, old, got)
 		}
+	}
+}
+
+// segmentDigester is a container that hashes its files from its stream's
+// reads (the virtual-disk readers, through internal/vdisk).
+type segmentDigester interface {
+	SegmentSHA256() [][sha256.Size]byte
+}
+
+// streamDigests streams img whole with workers and returns the digests of
+// its files the stream made.
+func streamDigests(t *testing.T, img Image, workers int) [][sha256.Size]byte {
+	t.Helper()
+	st, ok := img.(container.Streamer)
+	if !ok {
+		t.Fatal("no stream")
+	}
+	if err := st.Stream(context.Background(), workers, func([]byte, *container.RegionError) error { return nil }); err != nil {
+		t.Fatal(err)
+	}
+	sd, ok := img.(segmentDigester)
+	if !ok {
+		t.Fatal("the files are not hashed from the stream")
+	}
+	return sd.SegmentSHA256()
+}
+
+// checkFileDigests compares the digests with those of the disk's files
+// (SegmentFiles) read whole by the standard library.
+func checkFileDigests(t *testing.T, img Image, sums [][sha256.Size]byte) {
+	t.Helper()
+	files := img.(container.SegmentFiler).SegmentFiles()
+	if len(sums) != len(files) {
+		t.Fatalf("%d digests for %d files", len(sums), len(files))
+	}
+	for i, f := range files {
+		b, err := os.ReadFile(f.Path)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if want := sha256.Sum256(b); sums[i] != want {
+			t.Errorf("%s: SHA-256 %x from the stream, %x read whole", filepath.Base(f.Path), sums[i], want)
+		}
+	}
+}
+
+// bytesRead is the process's rchar (/proc/self/io): what its read calls
+// asked for.
+func bytesRead(t *testing.T) int64 {
+	t.Helper()
+	b, err := os.ReadFile("/proc/self/io")
+	if err != nil {
+		t.Skip("no /proc/self/io: the bytes read cannot be counted")
+	}
+	for l := range strings.Lines(string(b)) {
+		if v, ok := strings.CutPrefix(strings.TrimSpace(l), "rchar: "); ok {
+			n, err := strconv.ParseInt(v, 10, 64)
+			if err != nil {
+				t.Fatal(err)
+			}
+			return n
+		}
+	}
+	t.Skip("no rchar in /proc/self/io")
+	return 0
+}
+
+// TestVirtualDiskFilesFromStream: a stream that goes to the end of a
+// virtual disk gives the SHA-256 of each of its files, as the files read
+// whole give it, with one worker or several; on disks qemu-img makes of
+// random content (every block allocated), the stream and those digests
+// read the files about once, not twice.
+func TestVirtualDiskFilesFromStream(t *testing.T) {
+	dir := t.TempDir()
+	for _, name := range []string{"vdisk-tiny.vhd", "vdisk-tiny-fixed.vhd", "vdisk-tiny.vhdx", "vdisk-tiny.vmdk",
+		"vdisk-tiny-stream.vmdk", "vdisk-tiny.qcow2", "vdisk-tiny-c.qcow2"} {
+		b, _ := vdisktest.Fixture(t, name)
+		p := filepath.Join(dir, name)
+		if err := os.WriteFile(p, b, 0o444); err != nil {
+			t.Fatal(err)
+		}
+		img, err := Open(p)
+		if err != nil {
+			t.Fatalf("%s: %v", name, err)
+		}
+		for _, w := range []int{1, 3} {
+			checkFileDigests(t, img, streamDigests(t, img, w))
+		}
+		img.Close()
+	}
+
+	vdisktest.QemuImg(t)
+	raw := filepath.Join(dir, "random.raw")
+	content := make([]byte, 24<<20)
+	rnd := rand.New(rand.NewPCG(1, 2))
+	for i := 0; i < len(content); i += 8 {
+		binary.LittleEndian.PutUint64(content[i:], rnd.Uint64())
+	}
+	if err := os.WriteFile(raw, content, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	for _, c := range []struct{ name, format, opts string }{
+		{"vpc-dynamic", "vpc", "-o subformat=dynamic"},
+		{"vpc-fixed", "vpc", "-o subformat=fixed"},
+		{"vhdx", "vhdx", ""},
+		{"vmdk-monolithicSparse", "vmdk", "-o subformat=monolithicSparse"},
+		{"vmdk-streamOptimized", "vmdk", "-o subformat=streamOptimized"},
+		{"vmdk-twoGbMaxExtentSparse", "vmdk", "-o subformat=twoGbMaxExtentSparse"},
+		{"vmdk-monolithicFlat", "vmdk", "-o subformat=monolithicFlat"},
+		{"qcow2", "qcow2", ""},
+		{"qcow2-compressed", "qcow2", "-c"},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			sd := filepath.Join(dir, c.name)
+			os.Mkdir(sd, 0o755)
+			p := vdisktest.Convert(t, raw, filepath.Join(sd, "disk."+c.format), c.format, strings.Fields(c.opts)...)
+			before := bytesRead(t)
+			img, err := Open(p)
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer img.Close()
+			sums := streamDigests(t, img, 2)
+			read := bytesRead(t) - before
+			checkFileDigests(t, img, sums)
+			var size int64
+			for _, f := range img.(container.SegmentFiler).SegmentFiles() {
+				size += f.Size
+			}
+			if read > size+size/20+1<<20 {
+				t.Errorf("opening, streaming and hashing read %d bytes of files of %d bytes", read, size)
+			}
+		})
 	}
 }

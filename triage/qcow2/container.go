@@ -21,7 +21,7 @@ var (
 // Stream delivers the whole media in order, read by workers goroutines
 // at once (see container.Streamer).
 func (r *Reader) Stream(ctx context.Context, workers int, fn func(data []byte, bad *container.RegionError) error) error {
-	return vdisk.Stream(ctx, r, r.Size(), workers, fn)
+	return vdisk.StreamDisk(ctx, r, workers, &r.FileDigests, fn)
 }
 
 // Files lists the file of the image, then those of its backing files.
@@ -29,6 +29,17 @@ func (r *Reader) Files() []container.Segment {
 	out := []container.Segment{{Path: r.path, Size: r.fsize}}
 	if r.parent != nil {
 		out = append(out, r.parent.Files()...)
+	}
+	return out
+}
+
+// OpenFiles lists the files of Files as opened (nil for a disk read
+// from memory).
+func (r *Reader) OpenFiles() []*vdisk.File {
+	f, _ := r.closer.(*vdisk.File)
+	out := []*vdisk.File{f}
+	if r.parent != nil {
+		out = append(out, r.parent.OpenFiles()...)
 	}
 	return out
 }

@@ -17,7 +17,6 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"os"
 	"path/filepath"
 	"sync"
 
@@ -207,6 +206,8 @@ func ParseHeader(b []byte, name string) (*Header, error) {
 
 // Reader reads a QCOW2 image and its backing files.
 type Reader struct {
+	vdisk.FileDigests // the files' SHA-256 from the last full stream
+
 	f         io.ReaderAt
 	closer    io.Closer
 	path      string
@@ -236,7 +237,7 @@ func Open(path string, parents ...string) (*Reader, error) {
 }
 
 func openChain(path string, c *vdisk.Chain) (*Reader, error) {
-	return vdisk.OpenMember("qcow2", path, c, func(f *os.File, size int64) (*Reader, error) {
+	return vdisk.OpenMember("qcow2", path, c, func(f *vdisk.File, size int64) (*Reader, error) {
 		r, err := newReader(f, size, path, c)
 		if err == nil {
 			r.closer = f

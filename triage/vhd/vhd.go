@@ -17,7 +17,6 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"os"
 	"path/filepath"
 	"time"
 	"unicode/utf16"
@@ -216,6 +215,8 @@ func utf16String(b []byte, bigEndian bool) string {
 
 // Reader reads a VHD image and its parents.
 type Reader struct {
+	vdisk.FileDigests // the files' SHA-256 from the last full stream
+
 	f      io.ReaderAt
 	closer io.Closer
 	path   string
@@ -243,7 +244,7 @@ func Open(path string, parents ...string) (*Reader, error) {
 }
 
 func openChain(path string, c *vdisk.Chain) (*Reader, error) {
-	return vdisk.OpenMember("vhd", path, c, func(f *os.File, size int64) (*Reader, error) {
+	return vdisk.OpenMember("vhd", path, c, func(f *vdisk.File, size int64) (*Reader, error) {
 		r, err := newReader(f, size, path, c)
 		if err == nil {
 			r.closer = f

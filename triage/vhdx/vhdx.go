@@ -20,7 +20,6 @@ import (
 	"fmt"
 	"hash/crc32"
 	"io"
-	"os"
 	"path/filepath"
 	"strings"
 	"unicode/utf16"
@@ -312,6 +311,8 @@ func parseLocator(b []byte) (map[string]string, error) {
 
 // Reader reads a VHDX image and its parents.
 type Reader struct {
+	vdisk.FileDigests // the files' SHA-256 from the last full stream
+
 	f          io.ReaderAt
 	closer     io.Closer
 	path       string
@@ -342,7 +343,7 @@ func Open(path string, parents ...string) (*Reader, error) {
 }
 
 func openChain(path string, c *vdisk.Chain) (*Reader, error) {
-	return vdisk.OpenMember("vhdx", path, c, func(f *os.File, size int64) (*Reader, error) {
+	return vdisk.OpenMember("vhdx", path, c, func(f *vdisk.File, size int64) (*Reader, error) {
 		r, err := newReader(f, size, path, c)
 		if err == nil {
 			r.closer = f

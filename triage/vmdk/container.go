@@ -21,7 +21,7 @@ var (
 // Stream delivers the whole media in order, read by workers goroutines
 // at once (see container.Streamer).
 func (r *Reader) Stream(ctx context.Context, workers int, fn func(data []byte, bad *container.RegionError) error) error {
-	return vdisk.Stream(ctx, r, r.Size(), workers, fn)
+	return vdisk.StreamDisk(ctx, r, workers, &r.FileDigests, fn)
 }
 
 // Files lists the disk's files (the descriptor, then its extent files,
@@ -35,6 +35,25 @@ func (r *Reader) Files() []container.Segment {
 	}
 	if r.parent != nil {
 		out = append(out, r.parent.Files()...)
+	}
+	return out
+}
+
+// OpenFiles lists the files of Files as opened (nil for a disk read
+// from memory).
+func (r *Reader) OpenFiles() []*vdisk.File {
+	first := r.descf
+	if len(r.extents) > 0 && r.extents[0].path == r.path && r.path != "" {
+		first = r.extents[0].f
+	}
+	out := []*vdisk.File{first}
+	for _, e := range r.extents {
+		if e.path != "" && e.path != r.path {
+			out = append(out, e.f)
+		}
+	}
+	if r.parent != nil {
+		out = append(out, r.parent.OpenFiles()...)
 	}
 	return out
 }

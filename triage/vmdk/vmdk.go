@@ -19,7 +19,6 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"os"
 	"path/filepath"
 	"sort"
 	"strings"
@@ -130,7 +129,7 @@ type extent struct {
 	start, sectors int64 // media position, in sectors
 	kind           string
 	path           string
-	f              *os.File
+	f              *vdisk.File
 	r              io.ReaderAt
 	fsize          int64
 	offset         int64   // FLAT: byte offset in the file
@@ -152,6 +151,9 @@ var zlibPool sync.Pool
 
 // Reader reads a VMDK and its parents.
 type Reader struct {
+	vdisk.FileDigests // the files' SHA-256 from the last full stream
+
+	descf   *vdisk.File // the descriptor file, when it is not an extent
 	path    string
 	fsize   int64 // of the first file (sparse extent or descriptor)
 	desc    *Descriptor
@@ -176,12 +178,12 @@ func Open(path string, parents ...string) (*Reader, error) {
 }
 
 func openChain(path string, c *vdisk.Chain) (*Reader, error) {
-	return vdisk.OpenMember("vmdk", path, c, func(f *os.File, size int64) (*Reader, error) {
+	return vdisk.OpenMember("vmdk", path, c, func(f *vdisk.File, size int64) (*Reader, error) {
 		return newReader(f, f, size, path, c)
 	})
 }
 
-func newReader(ra io.ReaderAt, f *os.File, fsize int64, path string, c *vdisk.Chain) (*Reader, error) {
+func newReader(ra io.ReaderAt, f *vdisk.File, fsize int64, path string, c *vdisk.Chain) (*Reader, error) {
 	name := path
 	if name == "" {
 		name = "image"
@@ -222,9 +224,9 @@ func newReader(ra io.ReaderAt, f *os.File, fsize int64, path string, c *vdisk.Ch
 		if path == "" {
 			return nil, &FormatError{File: name, Msg: "a descriptor file needs its extent files: open it by its path"}
 		}
-		if f != nil {
-			f.Close() // the descriptor is read; the extents are the data
-		}
+		// The descriptor file stays open: a stream hashes it with the
+		// extents (OpenFiles).
+		r.descf = f
 		if err := r.openExtents(d, path); err != nil {
 			r.closeExtents()
 			return nil, err
@@ -463,9 +465,14 @@ func (r *Reader) closeExtents() error {
 	return err
 }
 
-// Close closes the extent files and the parents.
+// Close closes the descriptor file, the extent files and the parents.
 func (r *Reader) Close() error {
 	err := r.closeExtents()
+	if r.descf != nil {
+		if e := r.descf.Close(); err == nil {
+			err = e
+		}
+	}
 	if r.parent != nil {
 		if e := r.parent.Close(); err == nil {
 			err = e
