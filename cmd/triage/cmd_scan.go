@@ -122,8 +122,9 @@ func newScanCommand(g *globalOptions) *cobra.Command {
 func newScanCommandWith(g *globalOptions, runF func(*ScanOptions, []string) error) *cobra.Command {
 	opts := &ScanOptions{}
 	cmd := &cobra.Command{
-		Use:   "scan SOURCE... --case DIR",
-		Short: "Hash and classify every file of folders, files or images into a case",
+		Annotations: map[string]string{resumableAnnotation: "true"},
+		Use:         "scan SOURCE... --case DIR",
+		Short:       "Hash and classify every file of folders, files or images into a case",
 		Long: `Scan walks each SOURCE read-only and records every file, folder, link and
 special file in the case: its MD5, SHA-1 and SHA-256 (from one read), its type
 by magic bytes, whether its name and that type disagree (in both directions:

@@ -41,8 +41,12 @@ func runWith(g *globalOptions, args []string) int {
 	if errors.As(err, &fe) && fe.hint == "" && cmd != nil && cmd != root {
 		fe.hint = "see '" + cmd.CommandPath() + " --help'"
 	}
-	return exitStatus(err, ctx, g.Err)
+	return exitStatus(err, ctx, g.Err, cmd != nil && cmd.Annotations[resumableAnnotation] != "")
 }
+
+// resumableAnnotation marks a command that an interrupted run of resumes
+// when run again (scan); any other starts over.
+const resumableAnnotation = "triage:resumable"
 
 // Exit statuses; the table is repeated in every command's help.
 const (
@@ -86,7 +90,7 @@ type hintError struct {
 func (e *hintError) Error() string { return e.err.Error() }
 func (e *hintError) Unwrap() error { return e.err }
 
-func exitStatus(err error, ctx context.Context, stderr io.Writer) int {
+func exitStatus(err error, ctx context.Context, stderr io.Writer, resumable bool) int {
 	var fe *flagError
 	var he *hintError
 	switch {
@@ -96,7 +100,11 @@ func exitStatus(err error, ctx context.Context, stderr io.Writer) int {
 		fmt.Fprintf(stderr, "triage: warning: %s\n", triage.Message(err))
 		return exitPartial
 	case errors.Is(err, context.Canceled) && ctx.Err() != nil:
-		fmt.Fprintln(stderr, "triage: interrupted; run the same command again to resume")
+		if resumable {
+			fmt.Fprintln(stderr, "triage: interrupted; run the same command again to resume")
+		} else {
+			fmt.Fprintln(stderr, "triage: interrupted")
+		}
 		return exitInterrupted
 	case errors.As(err, &fe):
 		fmt.Fprintf(stderr, "triage: error: %s\n", triage.Message(err))

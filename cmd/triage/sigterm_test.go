@@ -2,6 +2,7 @@ package main
 
 import (
 	"bytes"
+	"context"
 	"database/sql"
 	"fmt"
 	"os"
@@ -12,6 +13,8 @@ import (
 	"syscall"
 	"testing"
 	"time"
+
+	"github.com/spf13/cobra"
 
 	"github.com/triagekit/triage/internal/testfixture"
 	"github.com/triagekit/triage/triage/custody"
@@ -227,4 +230,35 @@ func compareCases(t *testing.T, got, want string, min int) {
 	if len(w) < min || strings.Join(g, "\n") != strings.Join(w, "\n") {
 		t.Errorf("%d records, a clean run %d (at least %d expected):\n%s\n---\n%s", len(g), len(w), min, strings.Join(g, "\n"), strings.Join(w, "\n"))
 	}
+}
+
+// TestInterruptedMessage: an interrupted scan says that running it again
+// resumes it; any other command, which starts over, does not say so. Only
+// scan is marked resumable.
+func TestInterruptedMessage(t *testing.T) {
+	ctx, cancel := context.WithCancel(context.Background())
+	cancel()
+	err := fmt.Errorf("hashing the media: %w", context.Canceled)
+	for _, c := range []struct {
+		resumable bool
+		want      string
+	}{
+		{true, "triage: interrupted; run the same command again to resume\n"},
+		{false, "triage: interrupted\n"},
+	} {
+		var b bytes.Buffer
+		if st := exitStatus(err, ctx, &b, c.resumable); st != exitInterrupted || b.String() != c.want {
+			t.Errorf("resumable %v: status %d, %q; want %d, %q", c.resumable, st, b.String(), exitInterrupted, c.want)
+		}
+	}
+	var walk func(c *cobra.Command)
+	walk = func(c *cobra.Command) {
+		if got, want := c.Annotations[resumableAnnotation] != "", c.CommandPath() == "triage scan"; got != want {
+			t.Errorf("%s: resumable %v, want %v", c.CommandPath(), got, want)
+		}
+		for _, s := range c.Commands() {
+			walk(s)
+		}
+	}
+	walk(newRootCommand(&globalOptions{}))
 }
