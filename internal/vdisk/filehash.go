@@ -23,8 +23,10 @@ import (
 // marker) at once, a larger gap (the metadata before the first block)
 // when the reads kept past it pass the bound. A read kept far ahead that
 // begins no run of reads (another reader's, blocks stored out of the
-// media's order) is dropped when the bound is passed. When the stream
-// went to its end, the hasher reads what is left of the file and the
+// media's order) is dropped when the bound is passed. The hashers of a
+// disk's files keep at most twice the bound together: past it, the files
+// the stream is not reading have their kept reads hashed, gaps read. When
+// the stream went to its end, the hasher reads what is left of the file and the
 // digests cover every byte (FileDigests); when it stopped before, or a
 // read of the hasher failed, there are none and the files are read again
 // by whoever needs them. Every byte is hashed once, in order, from a read
@@ -95,10 +97,19 @@ type fileHasher struct {
 	ahead   []piece // reads past pos kept, by offset
 	kept    int64   // bytes in ahead
 	bound   int64   // the most bytes kept ahead
+	all     *keptBytes
 	filled  int64   // bytes read by the hasher itself
 	err     error
 	buf     []byte
 	stopped bool
+}
+
+// keptBytes counts the bytes kept by all the hashers of a stream, so that
+// a disk of many files (a VMDK split in extent files, each with a little
+// data after its grain tables) does not keep up to the bound in each.
+type keptBytes struct {
+	n  atomic.Int64
+	hs []*fileHasher
 }
 
 // piece is a copy of a read kept ahead of the hashed bytes.
@@ -112,12 +123,32 @@ type piece struct {
 // grain's marker), without waiting for a stream read to cover it.
 const smallGap = 64 << 10
 
-func newFileHasher(f *File, bound int64) *fileHasher {
-	return &fileHasher{f: f, h: sha256.New(), bound: bound}
+func newFileHasher(f *File, bound int64, all *keptBytes) *fileHasher {
+	return &fileHasher{f: f, h: sha256.New(), bound: bound, all: all}
 }
 
-// observe takes the bytes b read at off.
+// observe takes the bytes b read at off. When the hashers of the stream
+// keep more than twice the bound together, the other files' hashers take
+// what they keep, reading the gaps before it: a file whose reads stopped
+// (the stream went on to the next extent) holds its copies no longer.
 func (h *fileHasher) observe(off int64, b []byte) {
+	h.take(off, b)
+	if h.all.n.Load() <= 2*h.bound {
+		return
+	}
+	for _, o := range h.all.hs {
+		if o != h {
+			o.mu.Lock()
+			if !o.stopped {
+				o.drain(true)
+			}
+			o.mu.Unlock()
+		}
+	}
+}
+
+// take hashes or keeps the bytes b read at off.
+func (h *fileHasher) take(off int64, b []byte) {
 	h.mu.Lock()
 	defer h.mu.Unlock()
 	if h.err != nil || h.stopped {
@@ -149,6 +180,7 @@ func (h *fileHasher) observe(off int64, b []byte) {
 		})
 		h.ahead = slices.Insert(h.ahead, i, piece{off: off, b: slices.Clone(b)})
 		h.kept += int64(len(b))
+		h.all.n.Add(int64(len(b)))
 	}
 	h.drain(false)
 }
@@ -188,6 +220,7 @@ func (h *fileHasher) drain(force bool) {
 // drop lets the first kept read go.
 func (h *fileHasher) drop() {
 	h.kept -= int64(len(h.ahead[0].b))
+	h.all.n.Add(-int64(len(h.ahead[0].b)))
 	h.ahead[0] = piece{}
 	h.ahead = h.ahead[1:]
 }
@@ -252,13 +285,15 @@ func (h *fileHasher) finish() (sum [sha256.Size]byte, filled int64, ok bool) {
 // seen by another stream.
 func hashFiles(files []*File, bound int64, d *FileDigests) (end func(complete bool)) {
 	hs := make([]*fileHasher, len(files))
+	all := &keptBytes{}
 	for i, f := range files {
 		if f == nil {
 			hs = nil
 			break
 		}
-		hs[i] = newFileHasher(f, bound)
+		hs[i] = newFileHasher(f, bound, all)
 	}
+	all.hs = hs
 	var taken []*fileHasher
 	for i, h := range hs {
 		if !files[i].tap.CompareAndSwap(nil, h) {

@@ -241,3 +241,46 @@ func FuzzFileHasher(f *testing.F) {
 		}
 	})
 }
+
+// TestFileHasherManyFiles: a disk of many files, each with its data after
+// metadata the stream does not read and less data than the bound (a VMDK
+// split in extent files with a little data each): the hashers together
+// keep at most about twice the bound, not the bound in each file, and
+// every file's digest is right.
+func TestFileHasherManyFiles(t *testing.T) {
+	const n, size, bound, blk = 20, 1 << 20, 512 << 10, 64 << 10
+	files := make([]*File, n)
+	want := make([][sha256.Size]byte, n)
+	for i := range files {
+		files[i], want[i] = hashFile(t, size, uint64(10+i))
+	}
+	var d FileDigests
+	end := hashFiles(files, bound, &d)
+	all := files[0].tap.Load().all
+	var most int64
+	b := make([]byte, blk)
+	for _, f := range files {
+		// 256 KiB of metadata, then data up to 768 KiB: 512 KiB kept,
+		// not more than the bound.
+		for off := int64(256 << 10); off < 768<<10; off += blk {
+			f.ReadAt(b, off)
+			most = max(most, all.n.Load())
+		}
+	}
+	end(true)
+	if most > 2*bound+blk {
+		t.Errorf("%d bytes kept at once by the hashers of %d files, want at most %d", most, n, 2*bound+blk)
+	}
+	sums := d.SegmentSHA256()
+	if len(sums) != n {
+		t.Fatalf("%d digests", len(sums))
+	}
+	for i := range sums {
+		if sums[i] != want[i] {
+			t.Errorf("file %d: %x, want %x", i, sums[i], want[i])
+		}
+	}
+	if all.n.Load() != 0 {
+		t.Errorf("%d bytes still counted as kept", all.n.Load())
+	}
+}
