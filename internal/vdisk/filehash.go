@@ -93,12 +93,12 @@ type fileHasher struct {
 	mu      sync.Mutex
 	f       *File
 	h       hash.Hash
-	pos     int64   // bytes hashed
-	ahead   []piece // reads past pos kept, by offset
-	kept    int64   // bytes in ahead
-	bound   int64   // the most bytes kept ahead
-	all     *keptBytes
-	filled  int64   // bytes read by the hasher itself
+	pos     int64      // bytes hashed
+	ahead   []piece    // reads past pos kept, by offset
+	kept    int64      // bytes in ahead
+	bound   int64      // the most bytes kept ahead
+	all     *keptBytes // the bytes kept by all the stream's hashers
+	filled  int64      // bytes read by the hasher itself
 	err     error
 	buf     []byte
 	stopped bool
