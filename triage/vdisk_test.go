@@ -79,20 +79,9 @@ func TestScanVirtualDisks(t *testing.T) {
 	dir := t.TempDir()
 	raw := vdisktest.RawDisk(t, dir)
 	_, want, _ := scanImage(t, raw, SourceOptions{})
-	for _, c := range []struct{ name, format, file string }{
-		{"vpc-dynamic", "vpc", "-o subformat=dynamic"},
-		{"vpc-fixed", "vpc", "-o subformat=fixed"},
-		{"vhdx", "vhdx", ""},
-		{"vmdk-monolithicSparse", "vmdk", "-o subformat=monolithicSparse"},
-		{"vmdk-streamOptimized", "vmdk", "-o subformat=streamOptimized"},
-		{"vmdk-twoGbMaxExtentSparse", "vmdk", "-o subformat=twoGbMaxExtentSparse"},
-		{"qcow2", "qcow2", ""},
-		{"qcow2-compressed", "qcow2", "-c"},
-	} {
-		t.Run(c.name, func(t *testing.T) {
-			sd := filepath.Join(dir, c.name)
-			os.Mkdir(sd, 0o755)
-			p := vdisktest.Convert(t, raw, filepath.Join(sd, "disk."+c.format), c.format, strings.Fields(c.file)...)
+	for _, c := range vdisktest.Containers {
+		t.Run(c.Name, func(t *testing.T) {
+			p := c.Convert(t, raw, dir)
 			res, got, _ := scanImage(t, p, SourceOptions{})
 			if res.EvidenceID == 0 {
 				t.Fatal("no evidence item")

@@ -330,29 +330,20 @@ func sha256File(t *testing.T, path string) string {
 	return hex.EncodeToString(s[:])
 }
 
-// TestSplitRawSegmentFiles: for a split raw image, the SHA-256 of each
-// file recorded with the media hashes (made from the media's blocks, by
-// the scan's disk-order pass and by image verify) is the file's sha256sum.
-func TestSplitRawSegmentFiles(t *testing.T) {
-	dir := t.TempDir()
-	var paths []string
-	for _, s := range []string{"001", "002", "003"} {
-		name := "fat-small.raw." + s
-		p := filepath.Join(dir, name)
-		if err := os.WriteFile(p, testfixture.Image(t, name), 0o444); err != nil {
-			t.Fatal(err)
-		}
-		paths = append(paths, p)
-	}
+// checkSegmentFiles scans the image at paths[0] and verifies it with
+// image verify --json, and checks that both record the files paths, in
+// order, each with its sha256sum.
+func checkSegmentFiles(t *testing.T, paths []string) {
+	t.Helper()
 	check := func(what string, files []any) {
 		t.Helper()
 		if len(files) != len(paths) {
-			t.Fatalf("%s: segment files %v", what, files)
+			t.Fatalf("%s: files %v, want %v", what, files, paths)
 		}
 		for i, f := range files {
 			m, _ := f.(map[string]any)
 			if m["path"] != paths[i] || m["sha256"] != sha256File(t, paths[i]) {
-				t.Errorf("%s: segment %d %v, want %s with sha256sum %s", what, i, m, paths[i], sha256File(t, paths[i]))
+				t.Errorf("%s: file %d %v, want %s with sha256sum %s", what, i, m, paths[i], sha256File(t, paths[i]))
 			}
 		}
 	}
@@ -376,6 +367,23 @@ func TestSplitRawSegmentFiles(t *testing.T) {
 	check("image verify", files)
 }
 
+// TestSplitRawSegmentFiles: for a split raw image, the SHA-256 of each
+// file recorded with the media hashes (made from the media's blocks, by
+// the scan's disk-order pass and by image verify) is the file's sha256sum.
+func TestSplitRawSegmentFiles(t *testing.T) {
+	dir := t.TempDir()
+	var paths []string
+	for _, s := range []string{"001", "002", "003"} {
+		name := "fat-small.raw." + s
+		p := filepath.Join(dir, name)
+		if err := os.WriteFile(p, testfixture.Image(t, name), 0o444); err != nil {
+			t.Fatal(err)
+		}
+		paths = append(paths, p)
+	}
+	checkSegmentFiles(t, paths)
+}
+
 // TestVirtualDiskSegmentFiles: for a virtual disk, the SHA-256 of each of
 // its files recorded with the media hashes (made from the stream's reads
 // of the files, by the scan and by image verify) is the file's sha256sum:
@@ -384,50 +392,13 @@ func TestVirtualDiskSegmentFiles(t *testing.T) {
 	vdisktest.QemuImg(t)
 	dir := t.TempDir()
 	raw := vdisktest.RawDisk(t, dir)
-	for _, c := range []struct{ name, format, opts string }{
-		{"vpc", "vpc", "-o subformat=dynamic"},
-		{"vhdx", "vhdx", ""},
-		{"vmdk-split", "vmdk", "-o subformat=twoGbMaxExtentSparse"},
-		{"vmdk-stream", "vmdk", "-o subformat=streamOptimized"},
-		{"qcow2", "qcow2", "-c"},
-	} {
-		t.Run(c.name, func(t *testing.T) {
-			sd := filepath.Join(dir, c.name)
-			os.Mkdir(sd, 0o755)
-			p := vdisktest.Convert(t, raw, filepath.Join(sd, "disk."+c.format), c.format, strings.Fields(c.opts)...)
+	for _, c := range vdisktest.Containers {
+		t.Run(c.Name, func(t *testing.T) {
+			p := c.Convert(t, raw, dir)
 			// The files, as qemu-img made them: the descriptor first.
 			paths := []string{p}
-			more, _ := filepath.Glob(filepath.Join(sd, "disk-*.vmdk"))
-			paths = append(paths, more...)
-			check := func(what string, files []any) {
-				t.Helper()
-				if len(files) != len(paths) {
-					t.Fatalf("%s: files %v, want %v", what, files, paths)
-				}
-				for i, f := range files {
-					m, _ := f.(map[string]any)
-					if m["path"] != paths[i] || m["sha256"] != sha256File(t, paths[i]) {
-						t.Errorf("%s: file %d %v, want %s with sha256sum %s", what, i, m, paths[i], sha256File(t, paths[i]))
-					}
-				}
-			}
-			st, ev, _, errs := scanEvidence(t, p)
-			if st != 0 && st != 3 {
-				t.Fatalf("status %d: %s", st, errs)
-			}
-			hashes, _ := ev.Metadata["media_hashes"].(map[string]any)
-			files, _ := hashes["segment_files"].([]any)
-			check("scan", files)
-			st, out, errs := runTriage(t, "image", "verify", "--json", p)
-			if st != 0 {
-				t.Fatalf("image verify: status %d: %s", st, errs)
-			}
-			var v map[string]any
-			if err := json.Unmarshal([]byte(out), &v); err != nil {
-				t.Fatalf("%v: %s", err, out)
-			}
-			files, _ = v["segment_files"].([]any)
-			check("image verify", files)
+			more, _ := filepath.Glob(filepath.Join(filepath.Dir(p), "disk-*.vmdk"))
+			checkSegmentFiles(t, append(paths, more...))
 		})
 	}
 }

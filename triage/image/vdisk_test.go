@@ -219,21 +219,9 @@ func TestVirtualDiskFilesFromStream(t *testing.T) {
 	if err := os.WriteFile(raw, content, 0o644); err != nil {
 		t.Fatal(err)
 	}
-	for _, c := range []struct{ name, format, opts string }{
-		{"vpc-dynamic", "vpc", "-o subformat=dynamic"},
-		{"vpc-fixed", "vpc", "-o subformat=fixed"},
-		{"vhdx", "vhdx", ""},
-		{"vmdk-monolithicSparse", "vmdk", "-o subformat=monolithicSparse"},
-		{"vmdk-streamOptimized", "vmdk", "-o subformat=streamOptimized"},
-		{"vmdk-twoGbMaxExtentSparse", "vmdk", "-o subformat=twoGbMaxExtentSparse"},
-		{"vmdk-monolithicFlat", "vmdk", "-o subformat=monolithicFlat"},
-		{"qcow2", "qcow2", ""},
-		{"qcow2-compressed", "qcow2", "-c"},
-	} {
-		t.Run(c.name, func(t *testing.T) {
-			sd := filepath.Join(dir, c.name)
-			os.Mkdir(sd, 0o755)
-			p := vdisktest.Convert(t, raw, filepath.Join(sd, "disk."+c.format), c.format, strings.Fields(c.opts)...)
+	for _, c := range vdisktest.Containers {
+		t.Run(c.Name, func(t *testing.T) {
+			p := c.Convert(t, raw, dir)
 			before := bytesRead(t)
 			img, err := Open(p)
 			if err != nil {

@@ -58,6 +58,37 @@ func Convert(t testing.TB, src, dst, format string, opts ...string) string {
 	return dst
 }
 
+// Container is a kind of virtual disk qemu-img makes.
+type Container struct {
+	Name, Format string   // a name for the test; qemu-img's format
+	Options      []string // qemu-img convert's options (-o subformat=..., -c)
+}
+
+// Containers lists every kind of virtual disk the readers take that
+// qemu-img makes.
+var Containers = []Container{
+	{"vpc-dynamic", "vpc", []string{"-o", "subformat=dynamic"}},
+	{"vpc-fixed", "vpc", []string{"-o", "subformat=fixed"}},
+	{"vhdx", "vhdx", nil},
+	{"vmdk-monolithicSparse", "vmdk", []string{"-o", "subformat=monolithicSparse"}},
+	{"vmdk-streamOptimized", "vmdk", []string{"-o", "subformat=streamOptimized"}},
+	{"vmdk-twoGbMaxExtentSparse", "vmdk", []string{"-o", "subformat=twoGbMaxExtentSparse"}},
+	{"vmdk-monolithicFlat", "vmdk", []string{"-o", "subformat=monolithicFlat"}},
+	{"qcow2", "qcow2", nil},
+	{"qcow2-compressed", "qcow2", []string{"-c"}},
+}
+
+// Convert converts src to a disk of kind c, disk.FORMAT in a folder of
+// its own (named c.Name) under dir, and returns its path.
+func (c Container) Convert(t testing.TB, src, dir string) string {
+	t.Helper()
+	sd := filepath.Join(dir, c.Name)
+	if err := os.MkdirAll(sd, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	return Convert(t, src, filepath.Join(sd, "disk."+c.Format), c.Format, c.Options...)
+}
+
 // RawMD5 returns the MD5 of the logical disk of img in format (qemu's
 // name: vpc, vhdx, vmdk, qcow2) as qemu-img convert -O raw writes it,
 // hashed by md5sum, and its size.
