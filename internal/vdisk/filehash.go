@@ -57,12 +57,6 @@ func (f *File) ReadAt(p []byte, off int64) (int, error) {
 // Close closes the file.
 func (f *File) Close() error { return f.f.Close() }
 
-// Path returns the file's path, as opened.
-func (f *File) Path() string { return f.path }
-
-// Size returns the file's size when opened.
-func (f *File) Size() int64 { return f.size }
-
 // FileDigests holds the SHA-256 of a disk's files computed from the reads
 // of its last Stream that went to the end of the media. The readers embed
 // it: its SegmentSHA256 is what a scan records for the files.
