@@ -246,6 +246,11 @@ This report was produced over a broken chain at the examiner's request; its cust
 {{range .SupersededNotes "hits"}}<p class="note">{{.}}</p>
 {{end}}{{if not .Hits.Records}}<p>None.</p>{{else}}
 {{template "records" .Hits}}{{end}}
+{{with .KnownBadHours}}{{if .Hours}}<h3 id="hours">Busiest hours of the known-bad files</h3>
+<p class="note">{{.HoursNote}}</p>
+<table><thead><tr><th>Hour (UTC)</th><th>Files</th><th>Modified</th><th>Accessed</th><th>Changed</th><th>Created</th></tr></thead><tbody>
+{{range .Hours}}<tr><td>{{utc .Start}} to {{utc .End}}</td><td class="num">{{.Files}}</td><td class="num">{{.Modified}}</td><td class="num">{{.Accessed}}</td><td class="num">{{.Changed}}</td><td class="num">{{.Created}}</td></tr>
+{{end}}</tbody></table>{{end}}{{end}}
 
 <h2 id="mismatch">6. Extension mismatches</h2>
 {{range .SupersededNotes "mismatches"}}<p class="note">{{.}}</p>

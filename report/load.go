@@ -272,6 +272,9 @@ func (r *Report) loadSections(ctx context.Context) error {
 		return r.Hits.Records[i].Status == casedb.StatusKnownBad && r.Hits.Records[j].Status != casedb.StatusKnownBad
 	})
 	r.Hits.LatestMatch = r.latestMatch()
+	if err := r.loadKnownBadHours(ctx); err != nil {
+		return err
+	}
 	sets := r.setDigests()
 	for _, f := range r.Hits.Records {
 		r.Hits.Matched = append(r.Hits.Matched, r.matchedOn(f, sets))

@@ -288,10 +288,13 @@ type Report struct {
 	HashSets      []HashSet       `json:"hash_sets"`
 	Summary       Summary         `json:"summary"`
 	Hits          Section         `json:"hits"`
-	Mismatches    Section         `json:"extension_mismatches"`
-	Incomplete    Section         `json:"incomplete"`
-	Errors        []ErrorRow      `json:"errors"`
-	ErrorsTotal   int64           `json:"errors_total"`
+	// KnownBadHours is the busiest hours of the known-bad files' time
+	// stamps, shown after the hits.
+	KnownBadHours KnownBadHours `json:"known_bad_hours"`
+	Mismatches    Section       `json:"extension_mismatches"`
+	Incomplete    Section       `json:"incomplete"`
+	Errors        []ErrorRow    `json:"errors"`
+	ErrorsTotal   int64         `json:"errors_total"`
 	// Superseded lists the evidence items a rescan of the same source
 	// superseded, with what of theirs the findings tables leave out.
 	Superseded  []SupersededItem `json:"superseded"`

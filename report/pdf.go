@@ -888,6 +888,17 @@ func (p *pdfWriter) hits() {
 			p.para(fmt.Sprintf("First %d of %s shown; the full listing holds all.", len(r.Hits.Records), Thousands(r.Hits.Total)), 8, p.regular)
 		}
 	}
+	if kb := &r.KnownBadHours; len(kb.Hours) > 0 {
+		p.subheading("Busiest hours of the known-bad files")
+		p.para(kb.HoursNote(), 8, p.regular)
+		var rows [][]pdfCell
+		for _, h := range kb.Hours {
+			rows = append(rows, []pdfCell{{text: UTCTime(h.Start) + " to " + UTCTime(h.End())}, {text: fmt.Sprint(h.Files)},
+				{text: fmt.Sprint(h.Modified)}, {text: fmt.Sprint(h.Accessed)}, {text: fmt.Sprint(h.Changed)}, {text: fmt.Sprint(h.Created)}})
+		}
+		p.table([]pdfCol{{"Hour (UTC)", .4, false, false}, {"Files", .12, false, true}, {"Modified", .12, false, true},
+			{"Accessed", .12, false, true}, {"Changed", .12, false, true}, {"Created", .12, false, true}}, 7.5, true, rowsOf(rows))
+	}
 }
 
 // mismatches writes the extension mismatches.
