@@ -59,6 +59,17 @@ func (c *Chain) Enter(path string) error {
 	return nil
 }
 
+// ChainOpenFiles is the OpenFiles of a disk held in one file, opened as
+// own (nil or another closer for a disk read from memory), with parent.
+func ChainOpenFiles(own io.Closer, parent Disk) []*File {
+	f, _ := own.(*File)
+	out := []*File{f}
+	if parent != nil {
+		out = append(out, parent.OpenFiles()...)
+	}
+	return out
+}
+
 // BaseName returns the last element of a recorded parent name, which may
 // be a Windows path ("C:\vm\base.vhd"), a Unix path or a bare name.
 func BaseName(recorded string) string {

@@ -35,14 +35,7 @@ func (r *Reader) Files() []container.Segment {
 
 // OpenFiles lists the files of Files as opened (nil for a disk read
 // from memory).
-func (r *Reader) OpenFiles() []*vdisk.File {
-	f, _ := r.closer.(*vdisk.File)
-	out := []*vdisk.File{f}
-	if r.parent != nil {
-		out = append(out, r.parent.OpenFiles()...)
-	}
-	return out
-}
+func (r *Reader) OpenFiles() []*vdisk.File { return vdisk.ChainOpenFiles(r.closer, r.parent) }
 
 // SegmentFiles returns Files: the chain's files are hashed with the media.
 func (r *Reader) SegmentFiles() []container.Segment { return r.Files() }
