@@ -17,14 +17,20 @@ const StreamChunk = 4 << 20
 // maxStreamWorkers bounds the pieces in memory (about three per worker).
 const maxStreamWorkers = 16
 
+// streamWorkers is the number of workers a stream runs for workers asked:
+// one per CPU for 0, at most maxStreamWorkers.
+func streamWorkers(workers int) int {
+	if workers <= 0 {
+		workers = runtime.GOMAXPROCS(0)
+	}
+	return min(workers, maxStreamWorkers)
+}
+
 // StreamDisk is Stream over the media of d that also hashes the files of
 // d from the stream's reads (see File), into sums when the stream goes to
 // its end.
 func StreamDisk(ctx context.Context, d Disk, workers int, sums *FileDigests, fn func(data []byte, bad *container.RegionError) error) error {
-	if workers <= 0 {
-		workers = runtime.GOMAXPROCS(0)
-	}
-	workers = min(workers, maxStreamWorkers)
+	workers = streamWorkers(workers)
 	// The reads of the workers come at most about one piece each out of
 	// order; two pieces more leave room for the metadata between them.
 	end := hashFiles(d.OpenFiles(), int64(workers+2)*StreamChunk, sums)
@@ -40,10 +46,7 @@ func StreamDisk(ctx context.Context, d Disk, workers int, sums *FileDigests, fn 
 // returns a *container.RegionError is passed zero-filled where unreadable,
 // with that error; any other read error stops the stream.
 func Stream(ctx context.Context, r io.ReaderAt, size int64, workers int, fn func(data []byte, bad *container.RegionError) error) error {
-	if workers <= 0 {
-		workers = runtime.GOMAXPROCS(0)
-	}
-	workers = min(workers, maxStreamWorkers)
+	workers = streamWorkers(workers)
 	type piece struct {
 		data []byte
 		bad  *container.RegionError
