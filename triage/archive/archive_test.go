@@ -10,6 +10,7 @@ import (
 	"crypto/sha256"
 	"encoding/hex"
 	"errors"
+	"fmt"
 	"hash/crc32"
 	"io"
 	"os"
@@ -313,6 +314,31 @@ func Test7z(t *testing.T) {
 			t.Errorf("in/sub: %s", d.Type)
 		}
 	})
+	// LZMA and LZMA2 coders (internal/lzma), with a dictionary smaller
+	// than the content (the window wraps) and with the BCJ filter before
+	// them; a member of mixed text and random bytes.
+	big := make([]byte, 0, 1<<20)
+	for i := 0; len(big) < 1<<20; i++ {
+		big = fmt.Appendf(big, "record %d of the log, state %d\n", i, i%17)
+		if i%500 == 0 {
+			big = append(big, []byte(sha(big))...)
+		}
+	}
+	os.WriteFile(filepath.Join(dir, "in", "big.log"), big, 0o644)
+	for _, m := range []string{"-m0=LZMA", "-m0=LZMA:d=64k:lc=4:pb=0", "-m0=LZMA2:d=64k", "-mf=BCJ"} {
+		t.Run(m, func(t *testing.T) {
+			name := fmt.Sprintf("m%d.7z", len(m))
+			g, sum := walkBytes(t, run(m, name, "in"), name, Options{})
+			if sum.Err != nil || sum.NotOpened != 0 {
+				t.Errorf("summary %+v", sum)
+			}
+			for path, want := range map[string][]byte{"in/one.txt": one, "in/sub/two.exe": two, "in/big.log": big} {
+				if got := g.byPath(t, path); got.sha != sha(want) || got.err != nil {
+					t.Errorf("%s: %s %v", path, got.sha, got.err)
+				}
+			}
+		})
+	}
 	t.Run("encrypted", func(t *testing.T) {
 		g, _ := walkBytes(t, run("-ppass", "e.7z", "in"), "e.7z", Options{})
 		m := g.byPath(t, "in/one.txt")

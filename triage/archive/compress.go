@@ -8,13 +8,20 @@ import (
 
 	"github.com/klauspost/compress/gzip"
 	"github.com/klauspost/compress/zstd"
-	"github.com/ulikunitz/xz"
+	"github.com/triagekit/triage/internal/lzma"
 )
 
 // Decoder memory bounds of the compressed-stream formats.
 const (
 	zstdMaxMemory = 256 << 20 // zstd: decoder memory (window included)
-	xzDictCap     = 64 << 20  // xz: the LZMA2 dictionary buffer
+	// xz (and zip members compressed with xz): the LZMA2 dictionary, which
+	// grows with the content up to this size (xz -9 uses 64 MiB).
+	xzDictCap = 64 << 20
+	// 7z's LZMA and LZMA2 coders: the dictionary, grown with the content up
+	// to this size or the coder's output size, whichever is less (7-Zip's
+	// presets use at most 64 MiB; a larger one chosen by hand still
+	// decodes while its matches reach no farther back than this).
+	sevenZipDictCap = 256 << 20
 )
 
 func newZstd(r io.Reader) (*zstd.Decoder, error) {
@@ -47,7 +54,7 @@ func walkBzip2(w *walker, src *archiveSource) error {
 }
 
 func walkXz(w *walker, src *archiveSource) error {
-	zr, err := xz.ReaderConfig{DictCap: xzDictCap}.NewReader(section(src))
+	zr, err := lzma.NewXZReader(section(src), xzDictCap)
 	if err != nil {
 		return &FormatError{Format: "xz", Off: 0, Msg: err.Error()}
 	}

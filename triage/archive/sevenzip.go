@@ -1,12 +1,57 @@
 package archive
 
 import (
+	"bufio"
 	"errors"
+	"fmt"
 	"io"
 	"strconv"
 
 	"github.com/bodgit/sevenzip"
+	"github.com/triagekit/triage/internal/lzma"
 )
+
+// 7z's LZMA and LZMA2 coders are decoded by internal/lzma (at about
+// liblzma's speed, with a dictionary that grows with the content) in place
+// of the library's own.
+func init() {
+	sevenzip.RegisterDecompressor([]byte{0x03, 0x01, 0x01}, sevenzip.Decompressor(newLZMA7z))
+	sevenzip.RegisterDecompressor([]byte{0x21}, sevenzip.Decompressor(newLZMA27z))
+}
+
+func newLZMA7z(props []byte, size uint64, readers []io.ReadCloser) (io.ReadCloser, error) {
+	if len(readers) != 1 {
+		return nil, errors.New("lzma: need exactly one input stream")
+	}
+	n := int64(size)
+	if size > 1<<62 {
+		n = -1
+	}
+	z, err := lzma.NewReaderProps(readers[0], props, n, sevenZipDictCap)
+	if err != nil {
+		return nil, err
+	}
+	return readCloser{r: z, c: readers[0]}, nil
+}
+
+func newLZMA27z(props []byte, size uint64, readers []io.ReadCloser) (io.ReadCloser, error) {
+	if len(readers) != 1 {
+		return nil, errors.New("lzma2: need exactly one input stream")
+	}
+	if len(props) != 1 {
+		return nil, fmt.Errorf("lzma2: %d property bytes, want 1: %w", len(props), lzma.ErrCorrupt)
+	}
+	ds, err := lzma.DictSize2(props[0])
+	if err != nil {
+		return nil, err
+	}
+	dictCap := sevenZipDictCap
+	if size < uint64(dictCap) {
+		dictCap = max(int(size), 1)
+	}
+	z := lzma.NewReader2(bufio.NewReaderSize(readers[0], 64<<10), ds, 0, dictCap)
+	return readCloser{r: z, c: readers[0]}, nil
+}
 
 func walk7z(w *walker, src *archiveSource) error {
 	z, err := sevenzip.NewReader(src.ra, src.size)

@@ -13,7 +13,7 @@ import (
 	"sync"
 
 	"github.com/klauspost/compress/flate"
-	"github.com/ulikunitz/xz"
+	"github.com/triagekit/triage/internal/lzma"
 )
 
 // Zip compression methods read besides store and deflate.
@@ -38,7 +38,7 @@ func walkZip(w *walker, src *archiveSource) error {
 		return d.IOReadCloser()
 	})
 	z.RegisterDecompressor(zipXz, func(r io.Reader) io.ReadCloser {
-		d, err := xz.NewReader(r)
+		d, err := lzma.NewXZReader(r, xzDictCap)
 		if err != nil {
 			return io.NopCloser(errReader{err})
 		}
