@@ -555,6 +555,59 @@ func TestGzipBombIsStoppedFast(t *testing.T) {
 	}
 }
 
+// TestLZMABombs: 256 MiB of zeros in a 7z (solid, LZMA2) and in an xz file
+// stop at the ratio limit, past a bounded number of bytes; a 7z member has
+// no compressed size of its own, so the archive's size is its bound.
+func TestLZMABombs(t *testing.T) {
+	for _, tool := range []string{"7zz", "xz"} {
+		if _, err := exec.LookPath(tool); err != nil {
+			t.Skipf("%s not installed (Debian packages 7zip, xz-utils)", tool)
+		}
+	}
+	dir := t.TempDir()
+	zeros := func(name string, args ...string) []byte {
+		t.Helper()
+		cmd := exec.Command(args[0], args[1:]...)
+		cmd.Dir = dir
+		cmd.Stdin = io.LimitReader(zeroReader{}, 256<<20)
+		out, err := cmd.Output()
+		if err != nil {
+			t.Fatalf("%v: %v", args, err)
+		}
+		if name != "" {
+			out, _ = os.ReadFile(filepath.Join(dir, name))
+		}
+		return out
+	}
+	for _, c := range []struct {
+		name, member string
+		b            []byte
+	}{
+		{"bomb.7z", "zeros", zeros("bomb.7z", "7zz", "a", "-bd", "-bso0", "-mx1", "-sizeros", "bomb.7z")},
+		{"bomb.xz", "bomb", zeros("", "xz", "-1", "-T2", "-c")},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			g, _ := walkBytes(t, c.b, c.name, Options{})
+			m := g.byPath(t, c.member)
+			var le *LimitError
+			if !errors.As(m.err, &le) || le.Limit != LimitRatio {
+				t.Fatalf("member error %v, want the ratio limit", m.err)
+			}
+			if max := 100*int64(len(c.b)) + RatioFloor + 1<<20; m.n > max {
+				t.Errorf("read %d bytes of a %d-byte archive", m.n, len(c.b))
+			}
+			t.Logf("%s of %d bytes stopped after %d bytes", c.name, len(c.b), m.n)
+		})
+	}
+}
+
+type zeroReader struct{}
+
+func (zeroReader) Read(p []byte) (int, error) {
+	clear(p)
+	return len(p), nil
+}
+
 // BenchmarkGzipBomb measures how long the walk takes to stop a 1 GiB gzip
 // bomb (the target: under a second).
 func BenchmarkGzipBomb(b *testing.B) {

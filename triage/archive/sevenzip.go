@@ -59,8 +59,12 @@ func walk7z(w *walker, src *archiveSource) error {
 		return &FormatError{Format: "7z", Off: -1, Msg: err.Error()}
 	}
 	for i, f := range z.File {
+		// A 7z member has no compressed size of its own (a solid block
+		// holds many): the ratio limit takes the whole archive's size, so
+		// that no member expands past that many times the archive.
 		m := &Member{Path: cleanName(f.Name, i), Key: strconv.Itoa(i), Format: "7z", Type: TypeFile,
-			Size: declared(f.UncompressedSize), Mtime: f.Modified, Atime: f.Accessed, Btime: f.Created}
+			Size: declared(f.UncompressedSize), Mtime: f.Modified, Atime: f.Accessed, Btime: f.Created,
+			packed: max(src.size, 1)}
 		if f.FileInfo().IsDir() {
 			m.Type, m.Size = TypeDir, 0
 		} else {
