@@ -181,8 +181,12 @@ func (d *decoder) errAt(ip int, msg string) error {
 	return fmt.Errorf("lzma: %s at compressed offset %d: %w", msg, d.base+int64(ip), ErrCorrupt)
 }
 
-// pending returns the decoded bytes not handed out yet.
-func (d *decoder) pending() []byte { return d.buf[d.out:d.pos] }
+// handOut copies to p the decoded bytes not handed out yet.
+func (d *decoder) handOut(p []byte) int {
+	n := copy(p, d.buf[d.out:d.pos])
+	d.out += n
+	return n
+}
 
 // room makes room in the window for at least one byte: it grows a window
 // filled for the first time up to dictSize, else wraps to its start. All
@@ -352,23 +356,12 @@ loop:
 				for sym < 0x100 {
 					mbit := match & offs
 					match <<= 1
-					pr := &lp[offs+mbit+sym]
-					if rng < topValue {
-						rng <<= 8
-						code = code<<8 | uint32(in[ip])
-						ip++
-					}
-					bound := (rng >> probBits) * uint32(*pr)
-					if code < bound {
-						rng = bound
-						*pr += (1<<probBits - *pr) >> moveBits
-						sym <<= 1
+					var bt uint32
+					rng, code, ip, bt = bit(rng, code, in, ip, &lp[offs+mbit+sym])
+					sym = sym<<1 | bt
+					if bt == 0 {
 						offs &^= mbit
 					} else {
-						rng -= bound
-						code -= bound
-						*pr -= *pr >> moveBits
-						sym = sym<<1 | 1
 						offs = mbit
 					}
 				}

@@ -314,6 +314,33 @@ func TestCheck(t *testing.T) {
 	}
 }
 
+// TestEmptyRead: a read into an empty buffer returns at once.
+func TestEmptyRead(t *testing.T) {
+	var b bytes.Buffer
+	w, _ := xz.NewWriter(&b)
+	w.Write(content(4, 1000))
+	w.Close()
+	z, err := NewXZReader(&b, 64<<20)
+	if err != nil {
+		t.Fatal(err)
+	}
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		if n, err := z.Read(nil); n != 0 || err != nil {
+			t.Errorf("Read(nil) = %d, %v", n, err)
+		}
+	}()
+	select {
+	case <-done:
+	case <-time.After(10 * time.Second):
+		t.Fatal("Read(nil) does not return")
+	}
+	if got := readAll(t, z); !bytes.Equal(got, content(4, 1000)) {
+		t.Error("content differs after an empty read")
+	}
+}
+
 // TestErrorOffsets: an error names the offset of the damage's chunk.
 func TestErrorOffsets(t *testing.T) {
 	// A stream whose first chunk claims a dictionary reset is missing:

@@ -105,11 +105,12 @@ func (z *Reader) fill() error {
 
 // Read reads the decoded content.
 func (z *Reader) Read(p []byte) (int, error) {
+	if len(p) == 0 {
+		return 0, nil
+	}
 	d := z.d
 	for {
-		if pend := d.pending(); len(pend) > 0 {
-			n := copy(p, pend)
-			d.out += n
+		if n := d.handOut(p); n > 0 {
 			return n, nil
 		}
 		if z.err != nil {
@@ -283,11 +284,12 @@ func (z *Reader2) chunk() error {
 
 // Read reads the decoded content.
 func (z *Reader2) Read(p []byte) (int, error) {
+	if len(p) == 0 {
+		return 0, nil
+	}
 	d := z.d
 	for {
-		if pend := d.pending(); len(pend) > 0 {
-			n := copy(p, pend)
-			d.out += n
+		if n := d.handOut(p); n > 0 {
 			return n, nil
 		}
 		if z.err != nil {

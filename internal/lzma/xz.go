@@ -140,6 +140,9 @@ func (z *XZReader) streamHeader(got []byte) error {
 
 // Read reads the decoded content of every stream.
 func (z *XZReader) Read(p []byte) (int, error) {
+	if len(p) == 0 {
+		return 0, nil
+	}
 	for {
 		if z.err != nil {
 			return 0, z.err
