@@ -351,6 +351,12 @@ loop:
 				if src < 0 {
 					src += full
 				}
+				if uint(src) >= uint(full) {
+					// Cannot happen: rep0 was checked when it was set,
+					// and a dictionary reset resets the state.
+					err = d.errAt(ip, "matched literal beyond the window")
+					break
+				}
 				match := uint32(d.buf[src]) << 1
 				offs := uint32(0x100)
 				for sym < 0x100 {
