@@ -339,6 +339,33 @@ func Test7z(t *testing.T) {
 			}
 		})
 	}
+	// A zip whose members 7-Zip compressed with LZMA (method 14, with an
+	// end marker).
+	t.Run("zip-lzma", func(t *testing.T) {
+		b := run("-tzip", "-mm=LZMA", "l.zip", "in")
+		g, sum := walkBytes(t, b, "l.zip", Options{})
+		if sum.Format != "zip" || sum.Err != nil || sum.NotOpened != 0 {
+			t.Errorf("summary %+v", sum)
+		}
+		for path, want := range map[string][]byte{"in/one.txt": one, "in/sub/two.exe": two, "in/big.log": big} {
+			if got := g.byPath(t, path); got.sha != sha(want) || got.err != nil {
+				t.Errorf("%s: %s %v", path, got.sha, got.err)
+			}
+		}
+		// A flipped byte in a member's LZMA data is an error, not content.
+		zr, _ := zip.NewReader(bytes.NewReader(b), int64(len(b)))
+		for _, f := range zr.File {
+			if f.Name == "in/big.log" {
+				off, _ := f.DataOffset()
+				bad := bytes.Clone(b)
+				bad[off+int64(f.CompressedSize64)/2] ^= 0x55
+				g, _ := walkBytes(t, bad, "l.zip", Options{})
+				if m := g.byPath(t, "in/big.log"); m.err == nil {
+					t.Errorf("damaged member read without error (%s)", m.sha)
+				}
+			}
+		}
+	})
 	t.Run("encrypted", func(t *testing.T) {
 		g, _ := walkBytes(t, run("-ppass", "e.7z", "in"), "e.7z", Options{})
 		m := g.byPath(t, "in/one.txt")

@@ -5,6 +5,7 @@ import (
 	"bufio"
 	"compress/bzip2"
 	"errors"
+	"fmt"
 	"io"
 	"io/fs"
 	"math"
@@ -19,6 +20,7 @@ import (
 // Zip compression methods read besides store and deflate.
 const (
 	zipBzip2 = 12
+	zipLZMA  = 14
 	zipZstd  = 93
 	zipXz    = 95
 )
@@ -44,6 +46,7 @@ func walkZip(w *walker, src *archiveSource) error {
 		}
 		return io.NopCloser(d)
 	})
+	z.RegisterDecompressor(zipLZMA, newZipLZMA)
 	for i, f := range z.File {
 		m := &Member{Path: cleanName(f.Name, i), Key: strconv.Itoa(i), Format: "zip", Type: TypeFile,
 			Size: declared(f.UncompressedSize64), Mtime: f.Modified, packed: declared(f.CompressedSize64)}
@@ -97,6 +100,26 @@ func cleanName(name string, i int) string {
 			return name
 		}
 	}
+}
+
+// newZipLZMA decodes a zip member compressed with LZMA (method 14): a
+// 4-byte header (the LZMA SDK's version, the properties' size: 5), the
+// properties, then the stream, ended by an end marker (7-Zip writes one
+// and sets flag bit 1); archive/zip checks the content's size and CRC-32.
+func newZipLZMA(r io.Reader) io.ReadCloser {
+	br := bufio.NewReaderSize(r, readAhead)
+	var h [9]byte
+	if _, err := io.ReadFull(br, h[:]); err != nil {
+		return io.NopCloser(errReader{fmt.Errorf("zip: LZMA header: %w", err)})
+	}
+	if n := int(h[2]) | int(h[3])<<8; n != 5 {
+		return io.NopCloser(errReader{fmt.Errorf("zip: LZMA properties of %d bytes, want 5: %w", n, lzma.ErrCorrupt)})
+	}
+	d, err := lzma.NewReaderProps(br, h[4:9], -1, xzDictCap)
+	if err != nil {
+		return io.NopCloser(errReader{err})
+	}
+	return io.NopCloser(d)
 }
 
 type errReader struct{ err error }
