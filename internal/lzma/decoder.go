@@ -109,8 +109,6 @@ type decoder struct {
 	// A match cut at the end of the window or of the bytes asked for:
 	// pend bytes still to copy from distance rep0.
 	pend int
-	// eos is set once an end-of-stream marker was decoded.
-	eos bool
 }
 
 // newDecoder returns a decoder with a dictionary of dictSize bytes at most;
@@ -522,7 +520,6 @@ loop:
 							break loop
 						}
 						st = stEOS
-						d.eos = true
 						break loop
 					}
 				}
@@ -533,7 +530,7 @@ loop:
 		if wrapped {
 			v = full
 		}
-		if int(rep0) >= v || rep0 >= uint32(d.dictSize) {
+		if int(rep0) >= v {
 			err = d.errAt(ip, fmt.Sprintf("distance %d beyond the %d bytes decoded", uint64(rep0)+1, v))
 			break
 		}
